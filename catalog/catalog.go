@@ -1,0 +1,172 @@
+// Package catalog is WandStore's domain: stores, their products, variants
+// and collections, money, and the validation that keeps a catalog from
+// producing a broken page. It knows nothing of HTML, HTTP or storage; sources
+// that read a catalog live in sub-packages (contentdir, ...).
+package catalog
+
+import (
+	"context"
+	"io/fs"
+	"time"
+)
+
+// Store is one shop: its settings, theme and catalog.
+type Store struct {
+	Handle      string // URL-safe id, e.g. "magic-wands"
+	Name        string
+	BaseURL     string // absolute, ends in "/"; empty means "decided by the build"
+	Currency    string // ISO 4217
+	Locale      string // BCP 47, e.g. "en-US"
+	Description string
+	Theme       Theme
+	Settings    Settings
+
+	Products    []*Product    // in source order
+	Collections []*Collection // in source order
+
+	// Assets holds the files pages refer to (images), keyed by the path
+	// products use in Image.Src ("images/elder-wand.svg"). Nil for sources
+	// whose images are remote URLs.
+	Assets fs.FS
+
+	products    map[string]*Product
+	collections map[string]*Collection
+	memberOf    map[*Product][]*Collection
+}
+
+// Theme is a store's look, written into its CSS as custom properties.
+type Theme struct {
+	Colors Colors
+	Fonts  Fonts
+	Logo   Image
+}
+
+// Colors are CSS colours ("#4b2e83"); empty ones take the default theme's.
+type Colors struct {
+	Primary, Accent, Background, Text, Muted string
+}
+
+// Fonts are CSS font-family lists.
+type Fonts struct {
+	Heading, Body string
+}
+
+// Settings are a store's merchant-editable options.
+type Settings struct {
+	ProductsPerPage     int
+	FeaturedCollections []string
+	FeaturedProducts    []string
+	Announcement        string
+	ContactEmail        string
+}
+
+// DefaultProductsPerPage is the collection page size when a store sets none.
+const DefaultProductsPerPage = 24
+
+// Product is one item for sale, with one or more variants.
+type Product struct {
+	Handle          string
+	Title           string
+	Vendor          string
+	Type            string
+	Tags            []string
+	DescriptionHTML string // untrusted HTML: render only through a sanitizer
+	SEO             SEO
+	Images          []Image
+	Options         []Option
+	Variants        []Variant
+	Status          Status
+	CreatedAt       time.Time // zero when unknown
+	UpdatedAt       time.Time
+
+	// File is where the product came from ("products/elder-wand.md"),
+	// for error messages.
+	File string
+}
+
+// Status says whether a product is published.
+type Status string
+
+// Product statuses, as Shopify names them.
+const (
+	StatusActive   Status = "active"
+	StatusDraft    Status = "draft"
+	StatusArchived Status = "archived"
+)
+
+// SEO overrides the title and description search engines see.
+type SEO struct {
+	Title, Description string
+}
+
+// Image is a picture with its alternative text. Src is a path into the
+// store's Assets ("images/x.svg") or an absolute https URL.
+type Image struct {
+	Src           string
+	Alt           string
+	Width, Height int
+}
+
+// Option is a product dimension such as "Size" with its values in order.
+type Option struct {
+	Name   string
+	Values []string
+}
+
+// Variant is one purchasable combination of option values.
+type Variant struct {
+	ID        string // stable id: the SKU when there is one, else derived from the options
+	SKU       string
+	Title     string   // option values joined by " / ", or "Default Title"
+	Options   []string // one value per product option, in option order
+	Price     Money
+	CompareAt Money // zero Amount when not on sale
+	Available bool
+	// Inventory is the stock on hand; meaningful only when Tracked.
+	Inventory int
+	Tracked   bool
+	Image     int // index into Product.Images, -1 for none
+}
+
+// OnSale reports whether the variant is offered below its compare-at price.
+func (v Variant) OnSale() bool { return v.CompareAt.Amount > v.Price.Amount }
+
+// Collection is a group of products: a hand-picked list or rules.
+type Collection struct {
+	Handle          string
+	Title           string
+	DescriptionHTML string
+	Image           Image
+	SEO             SEO
+	Sort            SortOrder
+	ProductHandles  []string // hand-picked members, in manual order
+	Rules           *Rules   // smart collection; nil for a hand-picked one
+	File            string
+
+	products []*Product // resolved members in the collection's own order
+}
+
+// Rules select a smart collection's products.
+type Rules struct {
+	MatchAny   bool
+	Conditions []Condition
+}
+
+// Condition is one rule ("tag equals wand").
+type Condition struct {
+	Field    string
+	Relation string
+	Value    string
+}
+
+// Source reads catalogs. Implementations: contentdir (a folder of plain
+// files); Shopify sources come later.
+type Source interface {
+	// Stores lists the handles of the stores the source holds.
+	Stores(ctx context.Context) ([]string, error)
+	// Load reads one store. It returns an error wrapping fs.ErrNotExist
+	// when there is no such store, and a ValidationErrors when the store's
+	// files are malformed. The store returned is not yet validated: call
+	// Validate.
+	Load(ctx context.Context, handle string) (*Store, error)
+}

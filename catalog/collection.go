@@ -1,0 +1,280 @@
+package catalog
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// SortOrder is how a collection's products are listed.
+type SortOrder string
+
+// Sort orders. SortManual is the collection's own order (hand-picked order,
+// or source order for a smart collection).
+const (
+	SortManual    SortOrder = "manual"
+	SortPriceAsc  SortOrder = "price-asc"
+	SortPriceDesc SortOrder = "price-desc"
+	SortTitleAsc  SortOrder = "title-asc"
+	SortTitleDesc SortOrder = "title-desc"
+	SortNewest    SortOrder = "newest"
+)
+
+// SortOrders lists every sort order, in the order a shopper is offered them.
+var SortOrders = []SortOrder{SortManual, SortPriceAsc, SortPriceDesc, SortTitleAsc, SortTitleDesc, SortNewest}
+
+// Label is the shopper-facing name of a sort order.
+func (s SortOrder) Label() string {
+	switch s {
+	case SortPriceAsc:
+		return "Price, low to high"
+	case SortPriceDesc:
+		return "Price, high to low"
+	case SortTitleAsc:
+		return "Alphabetically, A-Z"
+	case SortTitleDesc:
+		return "Alphabetically, Z-A"
+	case SortNewest:
+		return "Newest"
+	default:
+		return "Featured"
+	}
+}
+
+// Valid reports whether s is one of SortOrders.
+func (s SortOrder) Valid() bool { return slices.Contains(SortOrders, s) }
+
+// Index builds the store's lookup tables and resolves every collection's
+// members. Sources call it after loading; call it again after changing
+// Products or Collections. Unknown hand-picked members are skipped here and
+// reported by Validate.
+func (s *Store) Index() {
+	s.products = make(map[string]*Product, len(s.Products))
+	for _, p := range s.Products {
+		if _, dup := s.products[p.Handle]; !dup {
+			s.products[p.Handle] = p
+		}
+	}
+	s.collections = make(map[string]*Collection, len(s.Collections))
+	s.memberOf = make(map[*Product][]*Collection)
+	for _, c := range s.Collections {
+		if _, dup := s.collections[c.Handle]; !dup {
+			s.collections[c.Handle] = c
+		}
+		c.products = c.products[:0]
+		if c.Rules != nil {
+			for _, p := range s.Products {
+				if p.Published() && c.Rules.Match(p) {
+					c.products = append(c.products, p)
+				}
+			}
+		} else {
+			for _, h := range c.ProductHandles {
+				if p := s.products[h]; p != nil && p.Published() && !slices.Contains(c.products, p) {
+					c.products = append(c.products, p)
+				}
+			}
+		}
+		for _, p := range c.products {
+			s.memberOf[p] = append(s.memberOf[p], c)
+		}
+	}
+}
+
+// Product returns the product with the handle, or nil.
+func (s *Store) Product(handle string) *Product {
+	if s.products == nil {
+		s.Index()
+	}
+	return s.products[handle]
+}
+
+// Collection returns the collection with the handle, or nil.
+func (s *Store) Collection(handle string) *Collection {
+	if s.collections == nil {
+		s.Index()
+	}
+	return s.collections[handle]
+}
+
+// CollectionsOf returns the collections that list p, in store order.
+func (s *Store) CollectionsOf(p *Product) []*Collection {
+	if s.memberOf == nil {
+		s.Index()
+	}
+	return s.memberOf[p]
+}
+
+// PublishedProducts returns the products shoppers may see, in source order.
+func (s *Store) PublishedProducts() []*Product {
+	out := make([]*Product, 0, len(s.Products))
+	for _, p := range s.Products {
+		if p.Published() {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ProductsPerPage is the collection page size, defaulted.
+func (s *Store) ProductsPerPage() int {
+	if s.Settings.ProductsPerPage > 0 {
+		return s.Settings.ProductsPerPage
+	}
+	return DefaultProductsPerPage
+}
+
+// Products returns the collection's published members in its own order
+// (resolved by Store.Index).
+func (c *Collection) Products() []*Product { return c.products }
+
+// Sorted returns the collection's members in the given order; SortManual
+// applies the collection's default sort.
+func (c *Collection) Sorted(order SortOrder) []*Product {
+	if order == SortManual {
+		order = c.Sort
+	}
+	return SortProducts(c.products, order)
+}
+
+// SortProducts returns a sorted copy of ps. Ties keep their input order, so
+// pages are stable from one build to the next.
+func SortProducts(ps []*Product, order SortOrder) []*Product {
+	out := slices.Clone(ps)
+	var cmp func(a, b *Product) int
+	switch order {
+	case SortPriceAsc:
+		cmp = func(a, b *Product) int { return compareInt(a.MinPrice().Amount, b.MinPrice().Amount) }
+	case SortPriceDesc:
+		cmp = func(a, b *Product) int { return compareInt(b.MinPrice().Amount, a.MinPrice().Amount) }
+	case SortTitleAsc:
+		cmp = func(a, b *Product) int { return strings.Compare(strings.ToLower(a.Title), strings.ToLower(b.Title)) }
+	case SortTitleDesc:
+		cmp = func(a, b *Product) int { return strings.Compare(strings.ToLower(b.Title), strings.ToLower(a.Title)) }
+	case SortNewest:
+		cmp = func(a, b *Product) int { return b.CreatedAt.Compare(a.CreatedAt) }
+	default:
+		return out
+	}
+	slices.SortStableFunc(out, cmp)
+	return out
+}
+
+func compareInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Rule fields and relations a smart collection may use.
+var (
+	RuleFields    = []string{"tag", "title", "type", "vendor", "price", "compare_at_price", "inventory"}
+	RuleRelations = []string{"equals", "not_equals", "contains", "not_contains", "starts_with", "ends_with", "greater_than", "less_than"}
+)
+
+// Match reports whether p satisfies the rules.
+func (r *Rules) Match(p *Product) bool {
+	if len(r.Conditions) == 0 {
+		return false
+	}
+	for _, c := range r.Conditions {
+		ok := c.Match(p)
+		if r.MatchAny && ok {
+			return true
+		}
+		if !r.MatchAny && !ok {
+			return false
+		}
+	}
+	return !r.MatchAny
+}
+
+// Match reports whether p satisfies the condition. Like Shopify, a variant
+// field matches when any variant does, text compares without case, and a tag
+// condition matches when any tag does (not_equals/not_contains: when none does).
+func (c Condition) Match(p *Product) bool {
+	switch c.Field {
+	case "tag":
+		if c.Relation == "not_equals" || c.Relation == "not_contains" {
+			positive := Condition{Field: c.Field, Relation: strings.TrimPrefix(c.Relation, "not_"), Value: c.Value}
+			return !positive.Match(p)
+		}
+		for _, t := range p.Tags {
+			if matchText(t, c.Relation, c.Value) {
+				return true
+			}
+		}
+		return false
+	case "title":
+		return matchText(p.Title, c.Relation, c.Value)
+	case "type":
+		return matchText(p.Type, c.Relation, c.Value)
+	case "vendor":
+		return matchText(p.Vendor, c.Relation, c.Value)
+	case "price", "compare_at_price", "inventory":
+		for _, v := range p.Variants {
+			var have int64
+			var want int64
+			switch c.Field {
+			case "inventory":
+				have = int64(v.Inventory)
+				n, err := strconv.ParseInt(c.Value, 10, 64)
+				if err != nil {
+					return false
+				}
+				want = n
+			default:
+				have = v.Price.Amount
+				if c.Field == "compare_at_price" {
+					have = v.CompareAt.Amount
+				}
+				m, err := ParseMoney(c.Value, v.Price.Currency)
+				if err != nil {
+					return false
+				}
+				want = m.Amount
+			}
+			if matchNumber(have, c.Relation, want) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func matchText(have, rel, want string) bool {
+	have, want = strings.ToLower(have), strings.ToLower(want)
+	switch rel {
+	case "equals":
+		return have == want
+	case "not_equals":
+		return have != want
+	case "contains":
+		return strings.Contains(have, want)
+	case "not_contains":
+		return !strings.Contains(have, want)
+	case "starts_with":
+		return strings.HasPrefix(have, want)
+	case "ends_with":
+		return strings.HasSuffix(have, want)
+	}
+	return false
+}
+
+func matchNumber(have int64, rel string, want int64) bool {
+	switch rel {
+	case "equals":
+		return have == want
+	case "not_equals":
+		return have != want
+	case "greater_than":
+		return have > want
+	case "less_than":
+		return have < want
+	}
+	return false
+}

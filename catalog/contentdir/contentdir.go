@@ -1,0 +1,344 @@
+// Package contentdir reads stores from a folder of plain files a merchant can
+// edit: content/<store>/store.yaml, products/<handle>.md (YAML front matter
+// and a Markdown description) and collections/<handle>.yaml. The format is
+// documented in content/README.md.
+package contentdir
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wandstore/wandstore/catalog"
+)
+
+// Source reads stores from a file system whose top level holds one folder
+// per store.
+type Source struct {
+	fsys fs.FS
+}
+
+var _ catalog.Source = (*Source)(nil)
+
+// New returns a Source reading from fsys (os.DirFS("content"), or the
+// embedded demo content).
+func New(fsys fs.FS) *Source { return &Source{fsys: fsys} }
+
+// Stores lists the folders that hold a store.yaml, sorted.
+func (s *Source) Stores(ctx context.Context) ([]string, error) {
+	entries, err := fs.ReadDir(s.fsys, ".")
+	if err != nil {
+		return nil, fmt.Errorf("list stores: %w", err)
+	}
+	var out []string
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		if _, err := fs.Stat(s.fsys, path.Join(e.Name(), "store.yaml")); err == nil {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}
+
+// Load reads one store. A store folder that does not exist gives an error
+// wrapping fs.ErrNotExist; files that cannot be parsed give a
+// catalog.ValidationErrors naming each file, line and field. Every file is
+// read before returning, so a merchant sees all problems at once.
+func (s *Source) Load(ctx context.Context, handle string) (*catalog.Store, error) {
+	if !fs.ValidPath(handle) || strings.Contains(handle, "/") || handle == "." {
+		return nil, fmt.Errorf("store %q: %w", handle, fs.ErrNotExist)
+	}
+	root, err := fs.Sub(s.fsys, handle)
+	if err != nil {
+		return nil, fmt.Errorf("store %q: %w", handle, err)
+	}
+	raw, err := fs.ReadFile(root, "store.yaml")
+	if err != nil {
+		return nil, fmt.Errorf("store %q: %w", handle, err)
+	}
+	l := loader{store: &catalog.Store{Handle: handle, Assets: root}, fsys: root}
+	l.readStore(raw)
+	if err := l.readDir(ctx, "products", ".md", l.readProduct); err != nil {
+		return nil, err
+	}
+	if err := l.readDir(ctx, "collections", ".yaml", l.readCollection); err != nil {
+		return nil, err
+	}
+	if len(l.errs) > 0 {
+		return nil, l.errs
+	}
+	l.store.Index()
+	return l.store, nil
+}
+
+type loader struct {
+	store *catalog.Store
+	fsys  fs.FS
+	errs  catalog.ValidationErrors
+}
+
+func (l *loader) fail(file string, line int, field, msg string) {
+	l.errs = append(l.errs, &catalog.FieldError{Store: l.store.Handle, File: file, Line: line, Field: field, Message: msg})
+}
+
+// readDir reads every file with the extension (".yaml" also takes ".yml")
+// in dir, in name order, so a build is the same on every machine.
+func (l *loader) readDir(ctx context.Context, dir, ext string, read func(file, handle string, data []byte)) error {
+	entries, err := fs.ReadDir(l.fsys, dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store %q: %w", l.store.Handle, err)
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		name := e.Name()
+		if e.IsDir() || strings.HasPrefix(name, ".") {
+			continue
+		}
+		fext := path.Ext(name)
+		if fext != ext && !(ext == ".yaml" && fext == ".yml") {
+			continue
+		}
+		file := path.Join(dir, name)
+		data, err := fs.ReadFile(l.fsys, file)
+		if err != nil {
+			return fmt.Errorf("store %q: %w", l.store.Handle, err)
+		}
+		read(file, strings.TrimSuffix(name, fext), data)
+	}
+	return nil
+}
+
+// decode parses YAML strictly: unknown keys are errors, so a typo such as
+// "prise:" is reported instead of silently dropping the price.
+func (l *loader) decode(file string, lineOffset int, data []byte, v any) bool {
+	if err := decodeStrict(data, v); err != nil {
+		for _, e := range yamlErrors(err) {
+			line := e.line
+			if line > 0 {
+				line += lineOffset
+			}
+			l.fail(file, line, e.field, e.msg)
+		}
+		return false
+	}
+	return true
+}
+
+func (l *loader) money(file, field, val string) catalog.Money {
+	if val == "" {
+		l.fail(file, 0, field, "is required")
+		return catalog.Money{Currency: l.store.Currency}
+	}
+	m, err := catalog.ParseMoney(val, l.store.Currency)
+	if err != nil {
+		if !catalog.ValidCurrency(l.store.Currency) {
+			return catalog.Money{Currency: l.store.Currency} // reported on store.yaml
+		}
+		l.fail(file, 0, field, err.Error())
+	}
+	return m
+}
+
+func (l *loader) readStore(raw []byte) {
+	var f storeFile
+	if !l.decode("store.yaml", 0, raw, &f) {
+		return
+	}
+	s := l.store
+	s.Name, s.Currency, s.Locale, s.Description = f.Name, strings.ToUpper(f.Currency), f.Locale, f.Description
+	s.BaseURL = f.BaseURL
+	if s.Locale == "" {
+		s.Locale = "en-US"
+	}
+	s.Theme = catalog.Theme{
+		Colors: catalog.Colors(f.Theme.Colors),
+		Fonts:  catalog.Fonts(f.Theme.Fonts),
+		Logo:   l.image("store.yaml", "theme.logo", f.Theme.Logo),
+	}
+	s.Settings = catalog.Settings{
+		ProductsPerPage:     f.Settings.ProductsPerPage,
+		FeaturedCollections: f.Settings.FeaturedCollections,
+		FeaturedProducts:    f.Settings.FeaturedProducts,
+		Announcement:        f.Settings.Announcement,
+		ContactEmail:        f.Settings.ContactEmail,
+	}
+}
+
+var frontMatterEnd = regexp.MustCompile(`(?m)^---[ \t]*\r?$`)
+
+// splitFrontMatter separates "---\n<yaml>\n---\n<markdown>". It tolerates a
+// byte-order mark and CRLF line ends, as editors on every OS write them.
+func splitFrontMatter(data []byte) (yml, body []byte, bodyLine int, err error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	first, rest, ok := bytes.Cut(data, []byte("\n"))
+	if !ok || strings.TrimSpace(string(first)) != "---" {
+		return nil, nil, 0, errors.New(`must start with a "---" line, then YAML front matter, then "---"`)
+	}
+	loc := frontMatterEnd.FindIndex(rest)
+	if loc == nil {
+		return nil, nil, 0, errors.New(`front matter is not closed by a "---" line`)
+	}
+	yml = rest[:loc[0]]
+	body = rest[loc[1]:]
+	body = bytes.TrimPrefix(body, []byte("\n"))
+	return yml, body, bytes.Count(yml, []byte("\n")) + 3, nil
+}
+
+func (l *loader) readProduct(file, handle string, data []byte) {
+	yml, body, _, err := splitFrontMatter(data)
+	if err != nil {
+		l.fail(file, 1, "", err.Error())
+		return
+	}
+	var f productFile
+	if !l.decode(file, 1, yml, &f) {
+		return
+	}
+	p := &catalog.Product{
+		Handle: handle, Title: f.Title, Vendor: f.Vendor, Type: f.Type, Tags: f.Tags,
+		SEO:    catalog.SEO(f.SEO),
+		Status: catalog.Status(f.Status),
+		File:   file,
+	}
+	p.CreatedAt = l.date(file, "created", f.Created)
+	p.UpdatedAt = l.date(file, "updated", f.Updated)
+	html, err := markdownToHTML(body)
+	if err != nil {
+		l.fail(file, 0, "description", err.Error())
+	}
+	p.DescriptionHTML = html
+	for i, im := range f.Images {
+		p.Images = append(p.Images, l.image(file, fmt.Sprintf("images[%d]", i), im))
+	}
+	for _, o := range f.Options {
+		p.Options = append(p.Options, catalog.Option{Name: o.Name, Values: o.Values})
+	}
+	vs := f.Variants
+	top := f.Price != "" || f.CompareAt != "" || f.SKU != "" || f.Inventory != nil || f.Available != nil
+	switch {
+	case top && len(vs) > 0:
+		l.fail(file, 0, "price", "give prices either at the top level (one variant) or in variants, not both")
+	case top && len(p.Options) > 0:
+		l.fail(file, 0, "price", "a product with options gives its prices in variants")
+	case top:
+		vs = []variantFile{{SKU: f.SKU, Price: f.Price, CompareAt: f.CompareAt, Inventory: f.Inventory, Available: f.Available}}
+	}
+	ids := map[string]bool{}
+	for i, vf := range vs {
+		field := fmt.Sprintf("variants[%d]", i)
+		if top {
+			field = ""
+		}
+		prefix := field
+		if prefix != "" {
+			prefix += "."
+		}
+		v := catalog.Variant{
+			SKU: vf.SKU, Options: vf.Options, Title: catalog.VariantTitle(vf.Options),
+			Price: l.money(file, prefix+"price", vf.Price), Image: -1,
+		}
+		if vf.CompareAt != "" {
+			v.CompareAt = l.money(file, prefix+"compare_at", vf.CompareAt)
+		}
+		v.Available = true
+		if vf.Inventory != nil {
+			v.Tracked, v.Inventory = true, *vf.Inventory
+			v.Available = *vf.Inventory > 0
+		}
+		if vf.Available != nil && !*vf.Available {
+			v.Available = false
+		}
+		if vf.Image != nil {
+			v.Image = *vf.Image
+		}
+		v.ID = variantID(vf, ids)
+		p.Variants = append(p.Variants, v)
+	}
+	l.store.Products = append(l.store.Products, p)
+}
+
+var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
+
+// variantID gives a variant an id that survives reordering the variants
+// list: its SKU, else its option values as a slug.
+func variantID(v variantFile, taken map[string]bool) string {
+	id := v.SKU
+	if id == "" {
+		id = strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(strings.Join(v.Options, "-")), "-"), "-")
+	}
+	if id == "" {
+		id = "default"
+	}
+	base := id
+	for n := 2; taken[id]; n++ {
+		id = base + "-" + strconv.Itoa(n)
+	}
+	taken[id] = true
+	return id
+}
+
+func (l *loader) date(file, field, val string) time.Time {
+	if val == "" {
+		return time.Time{}
+	}
+	for _, layout := range []string{"2006-01-02", time.RFC3339, "2006-01-02 15:04:05", "2006-01-02T15:04:05"} {
+		if t, err := time.Parse(layout, val); err == nil {
+			return t.UTC()
+		}
+	}
+	l.fail(file, 0, field, fmt.Sprintf("%q is not a date such as 2026-03-01", val))
+	return time.Time{}
+}
+
+func (l *loader) readCollection(file, handle string, data []byte) {
+	var f collectionFile
+	if !l.decode(file, 0, bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), &f) {
+		return
+	}
+	c := &catalog.Collection{
+		Handle: handle, Title: f.Title, SEO: catalog.SEO(f.SEO), Sort: catalog.SortOrder(f.Sort),
+		ProductHandles: f.Products, File: file,
+	}
+	if c.Sort == "" {
+		c.Sort = catalog.SortManual
+	}
+	if f.Image != nil {
+		c.Image = l.image(file, "image", *f.Image)
+	}
+	html, err := markdownToHTML([]byte(f.Description))
+	if err != nil {
+		l.fail(file, 0, "description", err.Error())
+	}
+	c.DescriptionHTML = html
+	if f.Rules != nil {
+		r := &catalog.Rules{}
+		switch f.Rules.Match {
+		case "", "all":
+		case "any":
+			r.MatchAny = true
+		default:
+			l.fail(file, 0, "rules.match", fmt.Sprintf("%q must be all or any", f.Rules.Match))
+		}
+		for _, cond := range f.Rules.Conditions {
+			r.Conditions = append(r.Conditions, catalog.Condition(cond))
+		}
+		c.Rules = r
+	}
+	l.store.Collections = append(l.store.Collections, c)
+}
