@@ -1,0 +1,60 @@
+package components
+
+import (
+	"embed"
+	"html"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/microcosm-cc/bluemonday"
+)
+
+// Static holds the files every store's pages use: the base stylesheet, the
+// vendored htmx and the search script.
+//
+//go:embed static/app.css static/search.js static/htmx-2.0.11.min.js
+var Static embed.FS
+
+// Names of the files in Static.
+const (
+	BaseCSSFile  = "static/app.css"
+	SearchJSFile = "static/search.js"
+	HTMXFile     = "static/htmx-2.0.11.min.js"
+	// HTMXSHA256 is the vendored htmx's hash (see static/VENDORED.md).
+	HTMXSHA256 = "d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717"
+)
+
+// HTMXConfig keeps htmx to same-origin requests and off eval and inline
+// scripts (DESIGN.md, security stance); indicator styles are off because
+// htmx would inject them as an inline <style>, which the CSP forbids.
+const HTMXConfig = `{"selfRequestsOnly":true,"allowEval":false,"allowScriptTags":false,"includeIndicatorStyles":false,"historyCacheSize":0}`
+
+// descriptionPolicy is the allow-list for merchant HTML (product and
+// collection descriptions): formatting, lists, tables, links and images,
+// nothing that runs. bluemonday policies are safe for concurrent use.
+var descriptionPolicy = func() *bluemonday.Policy {
+	p := bluemonday.UGCPolicy()
+	p.RequireNoReferrerOnLinks(true)
+	p.AddTargetBlankToFullyQualifiedLinks(false)
+	return p
+}()
+
+var textPolicy = bluemonday.StrictPolicy()
+
+// SanitizedHTML renders untrusted HTML through the allow-list. It is the only
+// way catalog HTML reaches a page.
+func SanitizedHTML(untrusted string) templ.Component {
+	return templ.Raw(descriptionPolicy.Sanitize(untrusted))
+}
+
+// PlainText strips markup from HTML and folds white space, for meta
+// descriptions and JSON-LD. The result is text: render it escaped.
+func PlainText(untrusted string, max int) string {
+	s := html.UnescapeString(textPolicy.Sanitize(untrusted))
+	s = strings.Join(strings.Fields(s), " ")
+	if max > 0 && len([]rune(s)) > max {
+		r := []rune(s)[:max-1]
+		s = strings.TrimRight(string(r), " ,.;:") + "…"
+	}
+	return s
+}

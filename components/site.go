@@ -1,0 +1,107 @@
+// Package components holds WandStore's templ components: the layout, the
+// pages the generator pre-renders, product cards and the island
+// placeholders. The same components render pre-built pages and, in the
+// islands server, live fragments.
+package components
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/wandstore/wandstore/catalog"
+)
+
+// Site is what every page of one store needs to know: the store, where it
+// lives, and the fingerprinted names of its assets.
+type Site struct {
+	Store *catalog.Store
+	// BaseURL is the store's absolute public address, ending in "/"
+	// ("https://wands.example/" or "http://localhost:8080/s/magic-wands/").
+	// Canonical links, Open Graph and sitemaps use it.
+	BaseURL string
+	// BasePath is BaseURL's path ("/s/magic-wands/"); links within the
+	// store use it so a build works on any host and port.
+	BasePath string
+	// CSS, HTMX and SearchJS are the fingerprinted asset paths.
+	CSS, HTMX, SearchJS string
+	// Images maps an image's Src ("images/x.svg") to its published path.
+	// Absolute https sources are used as they are.
+	Images map[string]string
+	// Nav lists the collections in the header, in order.
+	Nav []NavLink
+}
+
+// NavLink is a header or footer link.
+type NavLink struct {
+	Title, Path, Handle string
+}
+
+// Path joins p to the store's base path: Path("products/x/").
+func (s *Site) Path(p string) string { return s.BasePath + strings.TrimPrefix(p, "/") }
+
+// URL is the absolute URL of a store path, for canonical links and sitemaps.
+func (s *Site) URL(p string) string { return s.BaseURL + strings.TrimPrefix(p, "/") }
+
+// AbsURL makes a root-relative path absolute on the store's origin.
+func (s *Site) AbsURL(rootPath string) string {
+	u, err := url.Parse(s.BaseURL)
+	if err != nil {
+		return rootPath
+	}
+	u.Path, u.RawQuery = rootPath, ""
+	return u.String()
+}
+
+// ProductPath is the product page's path.
+func (s *Site) ProductPath(handle string) string { return s.Path("products/" + handle + "/") }
+
+// CollectionPath is the path of a collection page in a sort order (SortManual
+// for the default) and page (1-based).
+func (s *Site) CollectionPath(handle string, order catalog.SortOrder, page int) string {
+	p := "collections/" + handle + "/"
+	if order != "" && order != catalog.SortManual {
+		p += string(order) + "/"
+	}
+	if page > 1 {
+		p += "page/" + strconv.Itoa(page) + "/"
+	}
+	return s.Path(p)
+}
+
+// IslandPath is where the islands server answers a fragment for this store.
+func (s *Site) IslandPath(name string) string { return s.Path("islands/" + name) }
+
+// Image returns the published path of an image, or "" when it has none.
+func (s *Site) Image(img catalog.Image) string {
+	if img.Src == "" {
+		return ""
+	}
+	if strings.HasPrefix(img.Src, "https://") {
+		return img.Src
+	}
+	return s.Images[img.Src]
+}
+
+// Lang is the page language from the store's locale ("en-US" -> "en-US").
+func (s *Site) Lang() string {
+	if s.Store.Locale == "" {
+		return "en"
+	}
+	return s.Store.Locale
+}
+
+// Money formats an amount for the store's shoppers.
+func (s *Site) Money(m catalog.Money) string { return m.Format(s.Store.Locale) }
+
+// Meta is a page's head: what search engines and link previews see.
+type Meta struct {
+	Title       string // full <title>
+	Description string
+	Canonical   string // absolute
+	OGType      string // "website", "product"
+	Image       string // absolute image URL for previews
+	NoIndex     bool   // search and error pages
+	JSONLD      []any  // structured data blocks
+	Section     string // nav handle to mark current
+}

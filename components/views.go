@@ -1,0 +1,415 @@
+package components
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/wandstore/wandstore/catalog"
+)
+
+// AllHandle is the built-in collection of every published product
+// (/collections/all/), as in Shopify. A store's own "all" collection wins.
+const AllHandle = "all"
+
+// eagerCards is how many cards of a grid load without lazy loading: the
+// ones a phone or laptop shows in the first viewport.
+const eagerCards = 4
+
+// ProductCardView is what a card shows, already formatted. The generator
+// hashes it to know which listing pages a product change touches.
+type ProductCardView struct {
+	Handle, Title, Vendor, Path string
+	Image, ImageAlt             string
+	ImageWidth, ImageHeight     string
+	Price, CompareAt            string
+	From, SoldOut, OnSale       bool
+}
+
+// NewCard builds a product's card.
+func NewCard(s *Site, p *catalog.Product) ProductCardView {
+	c := ProductCardView{Handle: p.Handle, Title: p.Title, Vendor: p.Vendor, Path: s.ProductPath(p.Handle)}
+	if img := p.MainImage(); img.Src != "" {
+		c.Image, c.ImageAlt = s.Image(img), altText(img, p.Title)
+		c.ImageWidth, c.ImageHeight = dim(img.Width, 800), dim(img.Height, 800)
+	}
+	c.Price = s.Money(p.MinPrice())
+	c.From = p.PriceVaries()
+	c.SoldOut = !p.Available()
+	if d := p.DefaultVariant(); d != nil && d.OnSale() && !c.From {
+		c.CompareAt = s.Money(d.CompareAt)
+	}
+	c.OnSale = p.OnSale()
+	return c
+}
+
+func altText(img catalog.Image, fallback string) string {
+	if strings.TrimSpace(img.Alt) != "" {
+		return img.Alt
+	}
+	return fallback
+}
+
+func dim(n, def int) string {
+	if n <= 0 {
+		n = def
+	}
+	return strconv.Itoa(n)
+}
+
+// CollectionTeaser is a collection tile on the home page.
+type CollectionTeaser struct {
+	Title, Path, Image, ImageAlt, ImageWidth, ImageHeight string
+}
+
+// NewTeaser builds a collection's tile.
+func NewTeaser(s *Site, c *catalog.Collection) CollectionTeaser {
+	t := CollectionTeaser{Title: c.Title, Path: s.CollectionPath(c.Handle, catalog.SortManual, 1)}
+	if c.Image.Src != "" {
+		t.Image, t.ImageAlt = s.Image(c.Image), altText(c.Image, c.Title)
+		t.ImageWidth, t.ImageHeight = dim(c.Image.Width, 800), dim(c.Image.Height, 450)
+	}
+	return t
+}
+
+// HomeView is the home page's content.
+type HomeView struct {
+	Meta        Meta
+	Collections []CollectionTeaser
+	Featured    []ProductCardView
+}
+
+// NewHomeView builds the home page; featured cards are given by the caller,
+// who also hashes them.
+func NewHomeView(s *Site, cols []CollectionTeaser, featured []ProductCardView) HomeView {
+	st := s.Store
+	desc := st.Description
+	if desc == "" {
+		desc = "Shop " + st.Name + "."
+	}
+	org := map[string]any{
+		"@context": "https://schema.org", "@type": "Organization",
+		"name": st.Name, "url": s.BaseURL,
+	}
+	if logo := s.Image(st.Theme.Logo); logo != "" {
+		org["logo"] = s.abs(logo)
+	}
+	if e := st.Settings.ContactEmail; e != "" {
+		org["email"] = e
+	}
+	site := map[string]any{
+		"@context": "https://schema.org", "@type": "WebSite", "name": st.Name, "url": s.BaseURL,
+		"potentialAction": map[string]any{
+			"@type":       "SearchAction",
+			"target":      s.URL("search/") + "?q={search_term_string}",
+			"query-input": "required name=search_term_string",
+		},
+	}
+	m := Meta{Title: st.Name, Description: desc, Canonical: s.BaseURL, OGType: "website", JSONLD: []any{org, site}}
+	if logo := s.Image(st.Theme.Logo); logo != "" {
+		m.Image = s.abs(logo)
+	}
+	return HomeView{Meta: m, Collections: cols, Featured: featured}
+}
+
+// abs makes an asset path absolute for link previews and structured data.
+func (s *Site) abs(p string) string {
+	if strings.HasPrefix(p, "https://") || strings.HasPrefix(p, "http://") {
+		return p
+	}
+	return s.AbsURL(p)
+}
+
+// CollectionView is one page of a collection listing.
+type CollectionView struct {
+	Meta            Meta
+	Crumbs          []NavLink
+	Handle, Title   string
+	DescriptionHTML string
+	Order           catalog.SortOrder
+	Sorts           []NavLink // Handle holds the sort order
+	Cards           []ProductCardView
+	Total           int
+	Page, Pages     int
+	Prev, Next      string
+	PageLinks       []NavLink // Handle "current" marks this page
+}
+
+// NewCollectionView builds page `page` (1-based) of c in `order`, showing
+// cards (already sliced to the page).
+func NewCollectionView(s *Site, c *catalog.Collection, order catalog.SortOrder, page, pages, total int, cards []ProductCardView) CollectionView {
+	v := CollectionView{
+		Handle: c.Handle, Title: c.Title, DescriptionHTML: c.DescriptionHTML, Order: order,
+		Cards: cards, Total: total, Page: page, Pages: pages,
+	}
+	self := s.CollectionPath(c.Handle, order, page)
+	v.Crumbs = []NavLink{{Title: "Home", Path: s.Path("")}, {Title: c.Title, Path: self}}
+	for _, o := range catalog.SortOrders {
+		v.Sorts = append(v.Sorts, NavLink{Title: o.Label(), Path: s.CollectionPath(c.Handle, o, 1), Handle: string(o)})
+	}
+	if page > 1 {
+		v.Prev = s.CollectionPath(c.Handle, order, page-1)
+	}
+	if page < pages {
+		v.Next = s.CollectionPath(c.Handle, order, page+1)
+	}
+	for _, n := range pageWindow(page, pages) {
+		l := NavLink{Title: strconv.Itoa(n), Path: s.CollectionPath(c.Handle, order, n)}
+		if n == page {
+			l.Handle = "current"
+		}
+		v.PageLinks = append(v.PageLinks, l)
+	}
+
+	title := c.Title
+	if c.SEO.Title != "" {
+		title = c.SEO.Title
+	}
+	if page > 1 {
+		title += " – Page " + strconv.Itoa(page)
+	}
+	desc := c.SEO.Description
+	if desc == "" {
+		desc = PlainText(c.DescriptionHTML, 160)
+	}
+	if desc == "" {
+		desc = c.Title + " at " + s.Store.Name + "."
+	}
+	// A re-sorted listing shows the same products as the default order:
+	// point search engines at the default order's page.
+	canonical := s.URL(strings.TrimPrefix(s.CollectionPath(c.Handle, catalog.SortManual, page), s.BasePath))
+	m := Meta{Title: title + " – " + s.Store.Name, Description: desc, Canonical: canonical, OGType: "website", Section: c.Handle}
+	if img := s.Image(c.Image); img != "" {
+		m.Image = s.abs(img)
+	}
+	m.JSONLD = []any{breadcrumbLD(s, v.Crumbs)}
+	v.Meta = m
+	return v
+}
+
+// pageWindow lists the page numbers a pager shows: first, last, and two
+// either side of the current one.
+func pageWindow(page, pages int) []int {
+	var out []int
+	for n := 1; n <= pages; n++ {
+		if n == 1 || n == pages || (n >= page-2 && n <= page+2) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// ImageView is an image with its dimensions as attribute strings.
+type ImageView struct {
+	Src, Alt, Width, Height string
+}
+
+// VariantOption is a variant in the picker.
+type VariantOption struct {
+	ID, Label           string
+	Available, Selected bool
+}
+
+// ProductView is a product page's content.
+type ProductView struct {
+	Meta                  Meta
+	Crumbs                []NavLink
+	Handle, Title, Vendor string
+	Price, CompareAt      string
+	Availability          string
+	Available, HasOptions bool
+	PickerLabel           string
+	Variants              []VariantOption
+	Images                []ImageView
+	DescriptionHTML       string
+	MoreFrom              []NavLink
+}
+
+// NewProductView builds a product page; cols are the collections that list
+// the product (breadcrumb and "more from" links).
+func NewProductView(s *Site, p *catalog.Product, cols []*catalog.Collection) ProductView {
+	v := ProductView{
+		Handle: p.Handle, Title: p.Title, Vendor: p.Vendor, DescriptionHTML: p.DescriptionHTML,
+		Available: p.Available(), HasOptions: len(p.Options) > 0,
+	}
+	def := p.DefaultVariant()
+	if def != nil {
+		v.Price = s.Money(def.Price)
+		if def.OnSale() {
+			v.CompareAt = s.Money(def.CompareAt)
+		}
+	}
+	switch {
+	case !v.Available:
+		v.Availability = "Sold out"
+	case def != nil && def.Tracked && def.Inventory <= 5:
+		v.Availability = "In stock – only " + strconv.Itoa(def.Inventory) + " left"
+	default:
+		v.Availability = "In stock"
+	}
+	names := make([]string, len(p.Options))
+	for i, o := range p.Options {
+		names[i] = o.Name
+	}
+	v.PickerLabel = "Choose " + strings.Join(names, " / ")
+	if len(names) == 0 {
+		v.PickerLabel = "Choose an option"
+	}
+	for _, vr := range p.Variants {
+		label := vr.Title + " – " + s.Money(vr.Price)
+		if !vr.Available {
+			label += " – Sold out"
+		}
+		v.Variants = append(v.Variants, VariantOption{
+			ID: vr.ID, Label: label, Available: vr.Available, Selected: def != nil && vr.ID == def.ID,
+		})
+	}
+	var abs []string
+	for _, img := range p.Images {
+		src := s.Image(img)
+		v.Images = append(v.Images, ImageView{Src: src, Alt: altText(img, p.Title), Width: dim(img.Width, 800), Height: dim(img.Height, 800)})
+		abs = append(abs, s.abs(src))
+	}
+
+	v.Crumbs = []NavLink{{Title: "Home", Path: s.Path("")}}
+	if len(cols) > 0 {
+		v.Crumbs = append(v.Crumbs, NavLink{Title: cols[0].Title, Path: s.CollectionPath(cols[0].Handle, catalog.SortManual, 1)})
+	}
+	v.Crumbs = append(v.Crumbs, NavLink{Title: p.Title, Path: s.ProductPath(p.Handle)})
+	for i, c := range cols {
+		if i == 3 {
+			break
+		}
+		v.MoreFrom = append(v.MoreFrom, NavLink{Title: c.Title, Path: s.CollectionPath(c.Handle, catalog.SortManual, 1), Handle: c.Handle})
+	}
+
+	desc := p.SEO.Description
+	if desc == "" {
+		desc = PlainText(p.DescriptionHTML, 160)
+	}
+	canonical := s.URL("products/" + p.Handle + "/")
+	m := Meta{Title: p.SEOTitle() + " – " + s.Store.Name, Description: desc, Canonical: canonical, OGType: "product"}
+	if len(abs) > 0 {
+		m.Image = abs[0]
+	}
+	if len(cols) > 0 {
+		m.Section = cols[0].Handle
+	}
+	m.JSONLD = []any{productLD(s, p, canonical, abs), breadcrumbLD(s, v.Crumbs)}
+	v.Meta = m
+	return v
+}
+
+func productLD(s *Site, p *catalog.Product, url string, images []string) map[string]any {
+	offers := make([]map[string]any, 0, len(p.Variants))
+	for _, vr := range p.Variants {
+		avail := "https://schema.org/InStock"
+		if !vr.Available {
+			avail = "https://schema.org/OutOfStock"
+		}
+		o := map[string]any{
+			"@type": "Offer", "price": vr.Price.Decimal(), "priceCurrency": vr.Price.Currency,
+			"availability": avail, "url": url, "itemCondition": "https://schema.org/NewCondition",
+		}
+		if vr.Title != "Default Title" {
+			o["name"] = vr.Title
+		}
+		if vr.SKU != "" {
+			o["sku"] = vr.SKU
+		}
+		offers = append(offers, o)
+	}
+	ld := map[string]any{
+		"@context": "https://schema.org", "@type": "Product", "name": p.Title, "url": url, "offers": offers,
+	}
+	if d := PlainText(p.DescriptionHTML, 5000); d != "" {
+		ld["description"] = d
+	}
+	if len(images) > 0 {
+		ld["image"] = images
+	}
+	if p.Vendor != "" {
+		ld["brand"] = map[string]any{"@type": "Brand", "name": p.Vendor}
+	}
+	if d := p.DefaultVariant(); d != nil && d.SKU != "" {
+		ld["sku"] = d.SKU
+	}
+	return ld
+}
+
+func breadcrumbLD(s *Site, crumbs []NavLink) map[string]any {
+	items := make([]map[string]any, len(crumbs))
+	for i, c := range crumbs {
+		items[i] = map[string]any{"@type": "ListItem", "position": i + 1, "name": c.Title, "item": s.AbsURL(c.Path)}
+	}
+	return map[string]any{"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": items}
+}
+
+// SimpleMeta is the head of a page with no structured data (search, cart,
+// 404).
+func SimpleMeta(s *Site, title, path string, noIndex bool) Meta {
+	m := Meta{Title: title + " – " + s.Store.Name, OGType: "website", NoIndex: noIndex}
+	if path != "" {
+		m.Canonical = s.URL(path)
+	}
+	return m
+}
+
+// Template helpers.
+
+func ogType(m Meta) string {
+	if m.OGType == "" {
+		return "website"
+	}
+	return m.OGType
+}
+
+func themeColor(s *Site) string {
+	if c := s.Store.Theme.Colors.Primary; c != "" {
+		return c
+	}
+	return DefaultTheme.Colors.Primary
+}
+
+func current(on bool) templ.Attributes {
+	if on {
+		return templ.Attributes{"aria-current": "page"}
+	}
+	return templ.Attributes{}
+}
+
+func priority(on bool) templ.Attributes {
+	if on {
+		return templ.Attributes{"fetchpriority": "high"}
+	}
+	return templ.Attributes{}
+}
+
+func loading(eager bool) string {
+	if eager {
+		return "eager"
+	}
+	return "lazy"
+}
+
+func decoding(eager bool) string {
+	if eager {
+		return "auto"
+	}
+	return "async"
+}
+
+func withQuery(path, key, val string) string {
+	if val == "" {
+		return path
+	}
+	return path + "?" + key + "=" + url.QueryEscape(val)
+}
+
+func countLabel(n int) string {
+	if n == 1 {
+		return "1 product"
+	}
+	return strconv.Itoa(n) + " products"
+}
