@@ -1,0 +1,130 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/urfave/cli/v2"
+	"github.com/wandstore/wandstore/generator"
+)
+
+func buildCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "build",
+		Usage: "render the stores to static files",
+		Description: "Loads and validates every store (or those named with --store), renders the pages whose\n" +
+			"inputs changed since the last build, and writes the files whose bytes changed.",
+		Flags: []cli.Flag{
+			contentFlag(), outFlag(), storeFlag(),
+			&cli.StringFlag{Name: "site-url", Value: generator.DefaultSiteURL, Usage: "origin for stores without a base_url (published under <site-url>s/<store>/)", EnvVars: []string{"WANDSTORE_SITE_URL"}},
+			&cli.BoolFlag{Name: "force", Usage: "render and write every file, ignoring the last build's manifest", EnvVars: []string{"WANDSTORE_FORCE"}},
+			&cli.IntFlag{Name: "workers", Usage: "pages rendered at once (default: one per CPU)", EnvVars: []string{"WANDSTORE_WORKERS"}},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors", EnvVars: []string{"WANDSTORE_QUIET"}},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return fmt.Errorf("build takes no arguments (got %q); see wandgen build --help", c.Args().First())
+			}
+			src, err := source(c.String("content"))
+			if err != nil {
+				return err
+			}
+			opts := generator.Options{
+				Source: src, Stores: c.StringSlice("store"), Out: c.String("out"),
+				SiteURL: c.String("site-url"), Force: c.Bool("force"), Workers: c.Int("workers"),
+			}
+			_, err = runBuild(c.Context, opts, c.App.Writer, c.App.ErrWriter, c.Bool("quiet"))
+			return err
+		},
+	}
+}
+
+// runBuild builds with a progress bar when stderr is a terminal and plain
+// log lines otherwise, then prints a summary to stdout.
+func runBuild(ctx context.Context, opts generator.Options, stdout, stderr io.Writer, quiet bool) (*generator.Summary, error) {
+	if !quiet {
+		if isTerminal(stderr) {
+			bar := &progressBar{w: stderr}
+			opts.Progress = bar.update
+			defer bar.finish()
+		} else {
+			opts.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		}
+	}
+	sum, err := generator.Build(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if !quiet {
+		printSummary(stdout, sum)
+	}
+	return sum, nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+func printSummary(w io.Writer, s *generator.Summary) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "store\tproducts\tfiles\trendered\twritten\tskipped\tdeleted\t")
+	for _, st := range s.Stores {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t\n", st.Handle, st.Products, st.Pages, st.Rendered, st.Written, st.Skipped, st.Deleted)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "%d files: %d rendered, %d written (%s), %d unchanged, %d skipped, %d deleted in %s\n",
+		s.Files, s.Rendered, s.Written, humanBytes(s.Bytes), s.Unchanged, s.Skipped, s.Deleted, s.Duration.Round(time.Millisecond))
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// progressBar redraws one terminal line, at most ten times a second.
+type progressBar struct {
+	w    io.Writer
+	mu   sync.Mutex
+	last time.Time
+	line int
+}
+
+func (p *progressBar) update(pr generator.Progress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if pr.Done < pr.Total && time.Since(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	const width = 30
+	filled := 0
+	if pr.Total > 0 {
+		filled = width * pr.Done / pr.Total
+	}
+	s := fmt.Sprintf("\r%-14s %-7s [%s%s] %d/%d", pr.Store, pr.Phase, strings.Repeat("=", filled), strings.Repeat(" ", width-filled), pr.Done, pr.Total)
+	pad := max(0, p.line-len(s))
+	p.line = len(s)
+	fmt.Fprint(p.w, s+strings.Repeat(" ", pad))
+}
+
+func (p *progressBar) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.line > 0 {
+		fmt.Fprint(p.w, "\r"+strings.Repeat(" ", p.line)+"\r")
+	}
+}

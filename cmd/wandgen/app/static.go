@@ -1,0 +1,125 @@
+package app
+
+import (
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// siteHandler serves the built folder the way a CDN or bucket would:
+// folder URLs answer with their index.html, fingerprinted assets are cached
+// forever, pages are revalidated, a store's unknown URLs get its 404 page.
+type siteHandler struct {
+	root string
+	log  *slog.Logger
+}
+
+func newSiteHandler(root string, log *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	// The islands server fills these paths (cart, recently viewed, ...).
+	// Until it runs in this process, answer "nothing to add": htmx keeps
+	// each island's static fallback.
+	mux.HandleFunc("/s/{store}/islands/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.Handle("/", &siteHandler{root: root, log: log})
+	return securityHeaders(mux)
+}
+
+// securityHeaders are the headers every response carries. The policy
+// allows no inline script: htmx, search and JSON-LD data blocks comply.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (h *siteHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	p := path.Clean("/" + r.URL.Path)
+	for _, seg := range strings.Split(p, "/") {
+		if strings.HasPrefix(seg, ".") { // manifests, temp files
+			h.notFound(w, r, p)
+			return
+		}
+	}
+	name := filepath.Join(h.root, filepath.FromSlash(p))
+	st, err := os.Stat(name)
+	switch {
+	case err == nil && st.IsDir():
+		if !strings.HasSuffix(r.URL.Path, "/") {
+			http.Redirect(w, r, p+"/", http.StatusMovedPermanently)
+			return
+		}
+		name = filepath.Join(name, "index.html")
+	case errors.Is(err, fs.ErrNotExist):
+		h.notFound(w, r, p)
+		return
+	case err != nil:
+		h.log.Error("stat", "path", p, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	if strings.Contains(p, "/assets/") {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "public, max-age=0, must-revalidate")
+	}
+	if !h.serveFile(w, r, name, http.StatusOK) {
+		h.notFound(w, r, p)
+	}
+}
+
+// serveFile answers with the file; false if it does not exist.
+func (h *siteHandler) serveFile(w http.ResponseWriter, r *http.Request, name string, status int) bool {
+	f, err := os.Open(name)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || st.IsDir() {
+		return false
+	}
+	if status == http.StatusOK {
+		http.ServeContent(w, r, name, st.ModTime(), f)
+		return true
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = f.WriteTo(w)
+	}
+	return true
+}
+
+// notFound answers with the store's 404 page when the path is inside a
+// store, else the site's.
+func (h *siteHandler) notFound(w http.ResponseWriter, r *http.Request, p string) {
+	w.Header().Set("Cache-Control", "no-cache")
+	parts := strings.SplitN(strings.TrimPrefix(p, "/"), "/", 3)
+	if len(parts) >= 2 && parts[0] == "s" && !strings.HasPrefix(parts[1], ".") {
+		if h.serveFile(w, r, filepath.Join(h.root, "s", parts[1], "404.html"), http.StatusNotFound) {
+			return
+		}
+	}
+	if h.serveFile(w, r, filepath.Join(h.root, "404.html"), http.StatusNotFound) {
+		return
+	}
+	http.Error(w, "404 page not found", http.StatusNotFound)
+}

@@ -1,0 +1,341 @@
+// Package generator turns stores' catalogs into static pages: it loads and
+// validates each store, plans which files its pages need and which of them
+// changed since the last build (by the hash of their inputs), renders the
+// changed ones on a worker pool and publishes the bytes that differ.
+package generator
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wandstore/wandstore/catalog"
+)
+
+// DefaultSiteURL is where stores without a base URL of their own are served
+// in development (`wandgen demo`).
+const DefaultSiteURL = "http://localhost:8080/"
+
+// MaxSitemapURLs is the sitemap protocol's limit of URLs per file.
+const MaxSitemapURLs = 50000
+
+// Options says what to build and where.
+type Options struct {
+	// Source reads the catalogs. Required.
+	Source catalog.Source
+	// Stores limits the build to these handles; empty builds every store.
+	Stores []string
+	// Out is the output folder, used when Publisher is nil.
+	Out string
+	// Publisher receives the files; nil means a DirPublisher on Out.
+	Publisher Publisher
+	// StateDir holds the manifests; default Out/.wandstore.
+	StateDir string
+	// SiteURL is the origin for stores without a base_url: such a store is
+	// published under <SiteURL>s/<handle>/. Default DefaultSiteURL.
+	SiteURL string
+	// Workers renders this many pages at once; default GOMAXPROCS.
+	Workers int
+	// SitemapShardSize is the most URLs a sitemap file holds; default and
+	// maximum MaxSitemapURLs.
+	SitemapShardSize int
+	// Force renders and writes every file, ignoring the manifest.
+	Force bool
+	// RenderVersion identifies the renderer's code: a change re-renders
+	// everything. Default: a hash of the running executable.
+	RenderVersion string
+	// Progress, if set, is called as files are planned and rendered.
+	Progress func(Progress)
+	// Log receives one line per phase and store; nil discards.
+	Log *slog.Logger
+}
+
+// Progress is a build's position, for progress bars.
+type Progress struct {
+	Store       string
+	Phase       string // "load", "validate", "plan", "render", "publish"
+	Done, Total int
+}
+
+// Summary counts what a build did.
+type Summary struct {
+	Stores    []StoreSummary
+	Files     int // files the build's pages consist of
+	Rendered  int // files rendered (inputs changed)
+	Skipped   int // files not rendered: inputs unchanged
+	Written   int // files published: bytes changed
+	Unchanged int // rendered, but the bytes were the same: not published
+	Deleted   int // files removed: no longer part of the store
+	Bytes     int64
+	Duration  time.Duration
+	Phases    map[string]time.Duration
+	// Changed lists the paths published (bytes changed) and Removed the
+	// paths deleted, sorted: what a CDN purge or cache invalidation needs.
+	Changed, Removed []string
+}
+
+// StoreSummary is one store's share of a Summary.
+type StoreSummary struct {
+	Handle, Name, Path string // Path: the store's base URL path, "/s/magic-wands/"
+	BaseURL            string
+	Products, Pages    int
+	Rendered, Written  int
+	Skipped, Deleted   int
+}
+
+// Build loads, validates, plans, renders and publishes. Nothing is written
+// unless every store loads and validates: bad content gives an error naming
+// the store, file and field, and the output is left as it was. The returned
+// error wraps the phase that failed ("validate: ...") and, for content
+// problems, a catalog.ValidationErrors.
+func Build(ctx context.Context, opts Options) (*Summary, error) {
+	start := time.Now()
+	b, err := newBuilder(opts)
+	if err != nil {
+		return nil, err
+	}
+	sum := &Summary{Phases: map[string]time.Duration{}}
+	phase := func(name string, f func() error) error {
+		t := time.Now()
+		err := f()
+		sum.Phases[name] += time.Since(t)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
+	}
+
+	var stores []*catalog.Store
+	if err := phase("load", func() error { stores, err = b.load(ctx); return err }); err != nil {
+		return nil, err
+	}
+	if err := phase("validate", func() error { return b.validate(stores) }); err != nil {
+		return nil, err
+	}
+	for _, st := range stores {
+		var p *storePlan
+		if err := phase("plan", func() error { p, err = b.plan(ctx, st); return err }); err != nil {
+			return nil, err
+		}
+		if err := phase("render", func() error { return b.execute(ctx, p, sum) }); err != nil {
+			return nil, err
+		}
+	}
+	if b.rootIndex(stores) {
+		var p *storePlan
+		if err := phase("plan", func() error { p, err = b.planRoot(stores); return err }); err != nil {
+			return nil, err
+		}
+		if err := phase("render", func() error { return b.execute(ctx, p, sum) }); err != nil {
+			return nil, err
+		}
+	}
+	sort.Strings(sum.Changed)
+	sort.Strings(sum.Removed)
+	sum.Duration = time.Since(start)
+	return sum, nil
+}
+
+type builder struct {
+	opts    Options
+	pub     Publisher
+	site    *url.URL
+	version string
+	log     *slog.Logger
+	all     bool // building every store the source has
+}
+
+func newBuilder(opts Options) (*builder, error) {
+	if opts.Source == nil {
+		return nil, errors.New("generator: no catalog source")
+	}
+	b := &builder{opts: opts, pub: opts.Publisher, log: opts.Log}
+	if b.log == nil {
+		b.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if b.pub == nil {
+		if opts.Out == "" {
+			return nil, errors.New("generator: no output folder or publisher")
+		}
+		dp, err := NewDirPublisher(opts.Out)
+		if err != nil {
+			return nil, err
+		}
+		b.pub = dp
+	}
+	if b.opts.StateDir == "" {
+		if opts.Out == "" {
+			return nil, errors.New("generator: a publisher without an output folder needs a state folder")
+		}
+		b.opts.StateDir = filepath.Join(opts.Out, ".wandstore")
+	}
+	if b.opts.Workers <= 0 {
+		b.opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if b.opts.SitemapShardSize <= 0 || b.opts.SitemapShardSize > MaxSitemapURLs {
+		b.opts.SitemapShardSize = MaxSitemapURLs
+	}
+	site := opts.SiteURL
+	if site == "" {
+		site = DefaultSiteURL
+	}
+	if !strings.HasSuffix(site, "/") {
+		site += "/"
+	}
+	u, err := url.Parse(site)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("generator: site URL %q must be an absolute http(s) URL", opts.SiteURL)
+	}
+	b.site = u
+	b.version = opts.RenderVersion
+	if b.version == "" {
+		b.version = executableHash()
+	}
+	return b, nil
+}
+
+var (
+	exeOnce sync.Once
+	exeHash string
+)
+
+// executableHash identifies the code that renders: any change to templates
+// or generator code changes the binary, and so re-renders every page.
+func executableHash() string {
+	exeOnce.Do(func() {
+		exeHash = "unknown"
+		name, err := os.Executable()
+		if err != nil {
+			return
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		h := sha256.New()
+		if _, err := io.Copy(h, f); err == nil {
+			exeHash = hex.EncodeToString(h.Sum(nil)[:16])
+		}
+	})
+	return exeHash
+}
+
+func (b *builder) progress(store, phase string, done, total int) {
+	if b.opts.Progress != nil {
+		b.opts.Progress(Progress{Store: store, Phase: phase, Done: done, Total: total})
+	}
+}
+
+func (b *builder) load(ctx context.Context) ([]*catalog.Store, error) {
+	handles := b.opts.Stores
+	avail, err := b.opts.Source.Stores(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(handles) == 0 {
+		handles = avail
+		b.all = true
+		if len(handles) == 0 {
+			return nil, errors.New("the source has no stores")
+		}
+	} else {
+		b.all = len(handles) == len(avail)
+		for _, h := range handles {
+			if !slices.Contains(avail, h) {
+				return nil, fmt.Errorf("no store %q (the source has: %s)", h, strings.Join(avail, ", "))
+			}
+			b.all = b.all && slices.Contains(avail, h)
+		}
+	}
+	var stores []*catalog.Store
+	var problems catalog.ValidationErrors
+	for i, h := range handles {
+		b.progress(h, "load", i, len(handles))
+		st, err := b.opts.Source.Load(ctx, h)
+		if ve, ok := catalog.AsValidationErrors(err); ok {
+			problems = append(problems, ve...) // keep going: report every store's problems at once
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		b.log.Info("loaded", "store", h, "products", len(st.Products), "collections", len(st.Collections))
+		stores = append(stores, st)
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	return stores, nil
+}
+
+func (b *builder) validate(stores []*catalog.Store) error {
+	var problems catalog.ValidationErrors
+	for _, st := range stores {
+		if ve, ok := catalog.AsValidationErrors(st.Validate()); ok {
+			problems = append(problems, ve...)
+		}
+	}
+	// Two stores must not publish into the same folder, or one inside the other.
+	paths := map[string]string{}
+	for _, st := range stores {
+		base, err := b.baseURL(st)
+		if err != nil {
+			problems = append(problems, &catalog.FieldError{Store: st.Handle, File: "store.yaml", Field: "base_url", Message: err.Error()})
+			continue
+		}
+		p := base.Path
+		for other, h := range paths {
+			if strings.HasPrefix(p, other) || strings.HasPrefix(other, p) {
+				problems = append(problems, &catalog.FieldError{Store: st.Handle, File: "store.yaml", Field: "base_url",
+					Message: fmt.Sprintf("publishes to %s, which overlaps store %q at %s: build them separately (--store) into different folders", p, h, other)})
+			}
+		}
+		paths[p] = st.Handle
+	}
+	if len(problems) > 0 {
+		return problems
+	}
+	return nil
+}
+
+// baseURL is where a store is published: its own base_url, or
+// <site>/s/<handle>/.
+func (b *builder) baseURL(st *catalog.Store) (*url.URL, error) {
+	if st.BaseURL != "" {
+		u, err := url.Parse(st.BaseURL)
+		if err != nil {
+			return nil, err
+		}
+		return u, nil
+	}
+	return b.site.JoinPath("s", st.Handle, "/"), nil
+}
+
+// rootIndex says whether to write the site's front door (a list of stores
+// and a robots.txt naming every store's sitemap): only when every store of
+// the source is built and all live under the site URL's /s/.
+func (b *builder) rootIndex(stores []*catalog.Store) bool {
+	if !b.all {
+		return false
+	}
+	for _, st := range stores {
+		if st.BaseURL != "" {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,354 @@
+package generator
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/components"
+)
+
+// job is one file to publish: its path, the hash of everything it is made
+// from, and how to make it.
+type job struct {
+	path   string
+	in     string
+	asset  bool // published before pages, so no page refers to a missing asset
+	render func(ctx context.Context, w io.Writer) error
+}
+
+// storePlan is everything one store (or the site's front door) consists of.
+type storePlan struct {
+	handle   string
+	summary  StoreSummary
+	jobs     []job
+	manifest *Manifest
+}
+
+// inputs hashes a page's inputs: a label, then values (strings, byte
+// slices, or anything JSON can encode), each length-prefixed so fields never
+// run into one another.
+type inputs struct{ h hash.Hash }
+
+func newInputs(parts ...any) *inputs {
+	in := &inputs{h: sha256.New()}
+	in.add(parts...)
+	return in
+}
+
+func (in *inputs) add(parts ...any) *inputs {
+	for _, p := range parts {
+		var b []byte
+		switch v := p.(type) {
+		case string:
+			b = []byte(v)
+		case []byte:
+			b = v
+		default:
+			var err error
+			if b, err = json.Marshal(v); err != nil {
+				panic(fmt.Sprintf("generator: hashing %T: %v", v, err)) // only our own plain structs reach here
+			}
+		}
+		fmt.Fprintf(in.h, "%d:", len(b))
+		in.h.Write(b)
+	}
+	return in
+}
+
+func (in *inputs) sum() string { return hex.EncodeToString(in.h.Sum(nil)[:16]) }
+
+func renderComponent(c templ.Component) func(ctx context.Context, w io.Writer) error {
+	return func(ctx context.Context, w io.Writer) error { return c.Render(ctx, w) }
+}
+
+func staticBytes(data []byte) func(ctx context.Context, w io.Writer) error {
+	return func(_ context.Context, w io.Writer) error { _, err := w.Write(data); return err }
+}
+
+// fingerprint names an asset by its content: "app.css" -> "app.1a2b3c4d5e.css".
+// The name changes whenever the bytes do, so it can be cached forever.
+func fingerprint(name string, data []byte) string {
+	ext := path.Ext(name)
+	stem := strings.TrimSuffix(path.Base(name), ext)
+	sum := sha256.Sum256(data)
+	return stem + "." + hex.EncodeToString(sum[:5]) + ext
+}
+
+// plan lists the files of one store and hashes each one's inputs.
+func (b *builder) plan(ctx context.Context, st *catalog.Store) (*storePlan, error) {
+	base, err := b.baseURL(st)
+	if err != nil {
+		return nil, err
+	}
+	man, err := loadManifest(b.opts.StateDir, st.Handle)
+	if err != nil {
+		return nil, err
+	}
+	root := cleanRel(base.Path) // "s/magic-wands/"
+	s := &components.Site{Store: st, BaseURL: base.String(), BasePath: base.Path, Images: map[string]string{}}
+	p := &storePlan{handle: st.Handle, manifest: man}
+	p.summary = StoreSummary{Handle: st.Handle, Name: st.Name, Path: base.Path, BaseURL: base.String()}
+	add := func(j job) { p.jobs = append(p.jobs, j) }
+
+	// Assets first: their fingerprinted names are inputs of every page.
+	addAsset := func(name string, data []byte) string {
+		rel := "assets/" + fingerprint(name, data)
+		add(job{path: root + rel, in: digest(data), asset: true, render: staticBytes(data)})
+		return s.Path(rel)
+	}
+	baseCSS, err := fs.ReadFile(components.Static, components.BaseCSSFile)
+	if err != nil {
+		return nil, err
+	}
+	css := append([]byte(components.ThemeCSS(st.Theme)), baseCSS...)
+	s.CSS = addAsset("app.css", css)
+	for _, f := range []struct {
+		file string
+		dst  *string
+	}{{components.HTMXFile, &s.HTMX}, {components.SearchJSFile, &s.SearchJS}} {
+		data, err := fs.ReadFile(components.Static, f.file)
+		if err != nil {
+			return nil, err
+		}
+		*f.dst = addAsset(path.Base(f.file), data)
+	}
+
+	products := st.PublishedProducts()
+	collections := b.collections(st)
+	images := map[string]bool{}
+	useImage := func(img catalog.Image) {
+		if img.Src != "" && !strings.Contains(img.Src, "://") {
+			images[img.Src] = true
+		}
+	}
+	useImage(st.Theme.Logo)
+	for _, pr := range products {
+		for _, img := range pr.Images {
+			useImage(img)
+		}
+	}
+	for _, c := range collections {
+		useImage(c.Image)
+	}
+	srcs := make([]string, 0, len(images))
+	for src := range images {
+		srcs = append(srcs, src)
+	}
+	sort.Strings(srcs)
+	for _, src := range srcs {
+		if st.Assets == nil {
+			return nil, fmt.Errorf("store %s: image %q: the source has no files", st.Handle, src)
+		}
+		data, err := fs.ReadFile(st.Assets, src)
+		if err != nil {
+			return nil, fmt.Errorf("store %s: image %q: %w", st.Handle, src, err)
+		}
+		s.Images[src] = addAsset(src, data)
+	}
+
+	s.Nav = nav(s, st, collections)
+	site := newInputs("site", b.version, storeInputs(st), s.BaseURL, s.CSS, s.HTMX, s.SearchJS, s.Image(st.Theme.Logo), s.Nav).sum()
+
+	// Cards are computed once per product; their hashes feed every listing.
+	cards := make(map[*catalog.Product]components.ProductCardView, len(products))
+	cardHash := make(map[*catalog.Product]string, len(products))
+	for _, pr := range products {
+		c := components.NewCard(s, pr)
+		cards[pr] = c
+		cardHash[pr] = newInputs(c).sum()
+	}
+	cardsOf := func(ps []*catalog.Product) ([]components.ProductCardView, []string) {
+		cv := make([]components.ProductCardView, len(ps))
+		hs := make([]string, len(ps))
+		for i, pr := range ps {
+			cv[i], hs[i] = cards[pr], cardHash[pr]
+		}
+		return cv, hs
+	}
+	page := func(rel string) string { return root + rel + "index.html" }
+
+	// Home.
+	var teasers []components.CollectionTeaser
+	for _, h := range st.Settings.FeaturedCollections {
+		if c := findCollection(collections, h); c != nil {
+			teasers = append(teasers, components.NewTeaser(s, c))
+		}
+	}
+	var featured []*catalog.Product
+	for _, h := range st.Settings.FeaturedProducts {
+		if pr := st.Product(h); pr != nil && pr.Published() {
+			featured = append(featured, pr)
+		}
+	}
+	if len(featured) == 0 { // a store that features nothing shows its first products
+		featured = products[:min(8, len(products))]
+	}
+	fc, fh := cardsOf(featured)
+	add(job{path: page(""), in: newInputs("home", site, teasers, fh).sum(),
+		render: renderComponent(components.HomePage(s, components.NewHomeView(s, teasers, fc)))})
+
+	// Products.
+	for _, pr := range products {
+		cols := st.CollectionsOf(pr)
+		refs := make([][2]string, len(cols))
+		for i, c := range cols {
+			refs[i] = [2]string{c.Handle, c.Title}
+		}
+		imgs := make([]string, len(pr.Images))
+		for i, img := range pr.Images {
+			imgs[i] = s.Image(img)
+		}
+		add(job{path: page("products/" + pr.Handle + "/"), in: newInputs("product", site, pr, refs, imgs).sum(),
+			render: func(ctx context.Context, w io.Writer) error {
+				return components.ProductPage(s, components.NewProductView(s, pr, cols)).Render(ctx, w)
+			}})
+	}
+
+	// Collections: every sort order, every page.
+	per := st.ProductsPerPage()
+	for _, c := range collections {
+		meta := newInputs(c.Handle, c.Title, c.DescriptionHTML, c.SEO, s.Image(c.Image)).sum()
+		for _, order := range catalog.SortOrders {
+			sorted := c.Sorted(order)
+			pages := max(1, (len(sorted)+per-1)/per)
+			for n := 1; n <= pages; n++ {
+				lo, hi := (n-1)*per, min(n*per, len(sorted))
+				cv, hs := cardsOf(sorted[lo:hi])
+				rel := strings.TrimPrefix(s.CollectionPath(c.Handle, order, n), s.BasePath)
+				v := components.NewCollectionView(s, c, order, n, pages, len(sorted), cv)
+				add(job{path: page(rel), in: newInputs("collection", site, meta, string(order), n, pages, len(sorted), hs).sum(),
+					render: renderComponent(components.CollectionPage(s, v))})
+			}
+		}
+	}
+
+	// Search, cart, 404.
+	index, err := searchIndex(s, products, cards)
+	if err != nil {
+		return nil, err
+	}
+	add(job{path: root + "search.json", in: digest(index), render: staticBytes(index)})
+	add(job{path: page("search/"), in: newInputs("search", site).sum(),
+		render: renderComponent(components.SearchPage(s, components.SimpleMeta(s, "Search", "search/", true), s.Path("search.json")))})
+	add(job{path: page("cart/"), in: newInputs("cart", site).sum(),
+		render: renderComponent(components.CartPage(s, components.SimpleMeta(s, "Your cart", "", true)))})
+	add(job{path: root + "404.html", in: newInputs("404", site).sum(),
+		render: renderComponent(components.NotFoundPage(s, components.SimpleMeta(s, "Page not found", "", true)))})
+
+	// Sitemaps and robots.txt.
+	for _, f := range sitemaps(s, root, products, collections, b.opts.SitemapShardSize) {
+		add(job{path: f.path, in: digest(f.data), render: staticBytes(f.data)})
+	}
+	robots := robotsTxt([]string{s.URL("sitemap.xml")}, s.BasePath)
+	add(job{path: root + "robots.txt", in: digest(robots), render: staticBytes(robots)})
+
+	p.summary.Products = len(products)
+	p.summary.Pages = len(p.jobs)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// storeInputs is the part of a store every page shows (header, footer,
+// head): its settings and theme, not its catalog.
+func storeInputs(st *catalog.Store) any {
+	return struct {
+		Handle, Name, BaseURL, Currency, Locale, Description string
+		Theme                                                catalog.Theme
+		Settings                                             catalog.Settings
+	}{st.Handle, st.Name, st.BaseURL, st.Currency, st.Locale, st.Description, st.Theme, st.Settings}
+}
+
+// collections are the store's collections plus the built-in "all" one.
+func (b *builder) collections(st *catalog.Store) []*catalog.Collection {
+	cols := append([]*catalog.Collection(nil), st.Collections...)
+	if st.Collection(components.AllHandle) == nil {
+		cols = append(cols, st.AllProducts(components.AllHandle, "All products"))
+	}
+	return cols
+}
+
+func findCollection(cols []*catalog.Collection, h string) *catalog.Collection {
+	for _, c := range cols {
+		if c.Handle == h {
+			return c
+		}
+	}
+	return nil
+}
+
+// nav is the header: featured collections (or the first ones), then all.
+func nav(s *components.Site, st *catalog.Store, cols []*catalog.Collection) []components.NavLink {
+	var out []components.NavLink
+	addC := func(c *catalog.Collection) {
+		if c == nil || len(out) >= 5 {
+			return
+		}
+		for _, l := range out {
+			if l.Handle == c.Handle {
+				return
+			}
+		}
+		out = append(out, components.NavLink{Title: c.Title, Path: s.CollectionPath(c.Handle, catalog.SortManual, 1), Handle: c.Handle})
+	}
+	for _, h := range st.Settings.FeaturedCollections {
+		addC(findCollection(cols, h))
+	}
+	for _, c := range cols {
+		if len(st.Settings.FeaturedCollections) > 0 {
+			break
+		}
+		if c.Handle != components.AllHandle {
+			addC(c)
+		}
+	}
+	if all := findCollection(cols, components.AllHandle); all != nil {
+		if len(out) == 5 {
+			out = out[:4]
+		}
+		addC(all)
+	}
+	return out
+}
+
+// searchIndex is the JSON the search page filters in the browser.
+func searchIndex(s *components.Site, products []*catalog.Product, cards map[*catalog.Product]components.ProductCardView) ([]byte, error) {
+	type entry struct {
+		Title    string   `json:"title"`
+		URL      string   `json:"url"`
+		Price    string   `json:"price"`
+		Vendor   string   `json:"vendor,omitempty"`
+		Type     string   `json:"type,omitempty"`
+		Tags     []string `json:"tags,omitempty"`
+		Image    string   `json:"image,omitempty"`
+		ImageAlt string   `json:"imageAlt,omitempty"`
+	}
+	entries := make([]entry, len(products))
+	for i, pr := range products {
+		c := cards[pr]
+		price := c.Price
+		if c.From {
+			price = "From " + price
+		}
+		entries[i] = entry{Title: pr.Title, URL: c.Path, Price: price, Vendor: pr.Vendor, Type: pr.Type, Tags: pr.Tags, Image: c.Image, ImageAlt: c.ImageAlt}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	if err := enc.Encode(entries); err != nil {
+		return nil, fmt.Errorf("search index: %w", err)
+	}
+	return buf.Bytes(), nil
+}

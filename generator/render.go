@@ -1,0 +1,214 @@
+package generator
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/components"
+)
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+type result struct {
+	path      string
+	entry     Entry
+	rendered  bool
+	written   bool
+	skipped   bool
+	unchanged bool
+}
+
+// execute renders what changed and publishes what differs: assets first,
+// then pages, then removes files the store no longer has, and finally saves
+// the manifest. A failure leaves the old manifest in place, so the next
+// build redoes this one's work.
+func (b *builder) execute(ctx context.Context, p *storePlan, sum *Summary) error {
+	var assets, pages []job
+	for _, j := range p.jobs {
+		if j.asset {
+			assets = append(assets, j)
+		} else {
+			pages = append(pages, j)
+		}
+	}
+	next := &Manifest{Version: manifestVersion, Store: p.handle, Files: make(map[string]Entry, len(p.jobs))}
+	var done atomic.Int64
+	total := len(p.jobs)
+	for _, batch := range [][]job{assets, pages} {
+		results, err := b.runPool(ctx, p, batch, func() {
+			b.progress(p.handle, "render", int(done.Add(1)), total)
+		})
+		if err != nil {
+			return err
+		}
+		for _, r := range results {
+			next.Files[r.path] = r.entry
+			switch {
+			case r.skipped:
+				sum.Skipped++
+				p.summary.Skipped++
+			case r.unchanged:
+				sum.Rendered++
+				sum.Unchanged++
+				p.summary.Rendered++
+			case r.written:
+				sum.Rendered++
+				sum.Written++
+				sum.Bytes += int64(r.entry.Size)
+				sum.Changed = append(sum.Changed, r.path)
+				p.summary.Rendered++
+				p.summary.Written++
+			}
+		}
+	}
+	sum.Files += len(p.jobs)
+
+	// Files the store no longer has (a deleted product, a shorter
+	// collection, an old fingerprinted asset).
+	for _, old := range p.manifest.Paths() {
+		if _, keep := next.Files[old]; keep {
+			continue
+		}
+		if err := b.pub.Delete(ctx, old); err != nil {
+			return err
+		}
+		sum.Deleted++
+		sum.Removed = append(sum.Removed, old)
+		p.summary.Deleted++
+	}
+	if len(next.Files) != len(p.manifest.Files) || !sameEntries(next, p.manifest) {
+		if err := next.save(b.opts.StateDir); err != nil {
+			return err
+		}
+	}
+	sum.Stores = append(sum.Stores, p.summary)
+	b.log.Info("published", "store", p.handle, "files", len(p.jobs), "rendered", p.summary.Rendered,
+		"written", p.summary.Written, "skipped", p.summary.Skipped, "deleted", p.summary.Deleted)
+	return nil
+}
+
+func sameEntries(a, b *Manifest) bool {
+	for k, v := range a.Files {
+		if b.Files[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// runPool renders jobs on b.opts.Workers goroutines. The first error cancels
+// the rest.
+func (b *builder) runPool(ctx context.Context, p *storePlan, jobs []job, tick func()) ([]result, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	work := make(chan int)
+	results := make([]result, len(jobs))
+	var wg sync.WaitGroup
+	for w := 0; w < min(b.opts.Workers, max(1, len(jobs))); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				r, err := b.do(ctx, p, jobs[i])
+				if err != nil {
+					cancel(err)
+					continue
+				}
+				results[i] = r
+				tick()
+			}
+		}()
+	}
+feed:
+	for i := range jobs {
+		select {
+		case work <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+func (b *builder) do(ctx context.Context, p *storePlan, j job) (result, error) {
+	old, had := p.manifest.Files[j.path]
+	if had && old.In == j.in && !b.opts.Force {
+		ok, err := b.pub.Exists(ctx, j.path)
+		if err != nil {
+			return result{}, fmt.Errorf("%s: %w", j.path, err)
+		}
+		if ok {
+			return result{path: j.path, entry: old, skipped: true}, nil
+		}
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := j.render(ctx, buf); err != nil {
+		return result{}, fmt.Errorf("%s: %w", j.path, err)
+	}
+	e := Entry{In: j.in, Out: digest(buf.Bytes()), Size: buf.Len()}
+	if had && old.Out == e.Out && !b.opts.Force {
+		if ok, err := b.pub.Exists(ctx, j.path); err == nil && ok {
+			return result{path: j.path, entry: e, rendered: true, unchanged: true}, nil
+		}
+	}
+	if err := b.pub.Put(ctx, j.path, buf.Bytes()); err != nil {
+		return result{}, err
+	}
+	return result{path: j.path, entry: e, rendered: true, written: true}, nil
+}
+
+// rootHandle names the manifest of the site's front door.
+const rootHandle = "_site"
+
+// planRoot is the site's front door when several stores share one origin:
+// a page listing them and a robots.txt naming every store's sitemap.
+func (b *builder) planRoot(stores []*catalog.Store) (*storePlan, error) {
+	man, err := loadManifest(b.opts.StateDir, rootHandle)
+	if err != nil {
+		return nil, err
+	}
+	root := cleanRel(b.site.Path)
+	p := &storePlan{handle: rootHandle, manifest: man, summary: StoreSummary{Handle: rootHandle, Name: "site index", Path: b.site.Path}}
+	css := []byte(components.ThemeCSS(catalog.Theme{}))
+	base, err := components.Static.ReadFile(components.BaseCSSFile)
+	if err != nil {
+		return nil, err
+	}
+	css = append(css, base...)
+	cssPath := "assets/" + fingerprint("app.css", css)
+	p.jobs = append(p.jobs, job{path: root + cssPath, in: digest(css), asset: true, render: staticBytes(css)})
+
+	var links []components.StoreLink
+	var maps, paths []string
+	for _, st := range stores {
+		u, err := b.baseURL(st)
+		if err != nil {
+			return nil, err
+		}
+		links = append(links, components.StoreLink{Name: st.Name, Path: u.Path, Description: st.Description})
+		maps = append(maps, u.JoinPath("sitemap.xml").String())
+		paths = append(paths, u.Path)
+	}
+	sort.Slice(links, func(i, j int) bool { return links[i].Name < links[j].Name })
+	index := components.StoresIndex(links, b.site.Path+cssPath)
+	p.jobs = append(p.jobs, job{path: root + "index.html", in: newInputs("stores", b.version, links, cssPath).sum(), render: renderComponent(index)})
+	robots := robotsTxt(maps, paths...)
+	p.jobs = append(p.jobs, job{path: root + "robots.txt", in: digest(robots), render: staticBytes(robots)})
+	if len(p.jobs) == 0 {
+		return nil, errors.New("no stores")
+	}
+	return p, nil
+}

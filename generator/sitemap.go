@@ -1,0 +1,109 @@
+package generator
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/components"
+)
+
+type sitemapFile struct {
+	path string
+	data []byte
+}
+
+type sitemapURL struct {
+	Loc     string `xml:"loc"`
+	LastMod string `xml:"lastmod,omitempty"`
+}
+
+// sitemaps writes sitemap.xml as an index of shards (sitemap-1.xml, ...),
+// each holding at most shard URLs: the home page, every collection's
+// default-order pages and every product. Re-sorted listings are left out:
+// their canonical is the default order.
+func sitemaps(s *components.Site, root string, products []*catalog.Product, cols []*catalog.Collection, shard int) []sitemapFile {
+	urls := []sitemapURL{{Loc: s.BaseURL}}
+	per := s.Store.ProductsPerPage()
+	for _, c := range cols {
+		pages := max(1, (len(c.Products())+per-1)/per)
+		for n := 1; n <= pages; n++ {
+			urls = append(urls, sitemapURL{Loc: s.AbsURL(s.CollectionPath(c.Handle, catalog.SortManual, n))})
+		}
+	}
+	for _, p := range products {
+		u := sitemapURL{Loc: s.URL("products/" + p.Handle + "/")}
+		if t := lastMod(p); !t.IsZero() {
+			u.LastMod = t.Format(time.DateOnly)
+		}
+		urls = append(urls, u)
+	}
+
+	var files []sitemapFile
+	var index []sitemapURL
+	for i, n := 0, 1; i < len(urls); i, n = i+shard, n+1 {
+		name := "sitemap-" + strconv.Itoa(n) + ".xml"
+		files = append(files, sitemapFile{path: root + name, data: urlset(urls[i:min(i+shard, len(urls))])})
+		index = append(index, sitemapURL{Loc: s.URL(name)})
+	}
+	files = append(files, sitemapFile{path: root + "sitemap.xml", data: sitemapIndex(index)})
+	return files
+}
+
+func lastMod(p *catalog.Product) time.Time {
+	if !p.UpdatedAt.IsZero() {
+		return p.UpdatedAt
+	}
+	return p.CreatedAt
+}
+
+func urlset(urls []sitemapURL) []byte {
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	b.WriteString(`<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">` + "\n")
+	for _, u := range urls {
+		writeEntry(&b, "url", u)
+	}
+	b.WriteString("</urlset>\n")
+	return b.Bytes()
+}
+
+func sitemapIndex(maps []sitemapURL) []byte {
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	b.WriteString(`<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">` + "\n")
+	for _, u := range maps {
+		writeEntry(&b, "sitemap", u)
+	}
+	b.WriteString("</sitemapindex>\n")
+	return b.Bytes()
+}
+
+func writeEntry(b *bytes.Buffer, tag string, u sitemapURL) {
+	fmt.Fprintf(b, "<%s><loc>", tag)
+	xml.EscapeText(b, []byte(u.Loc))
+	b.WriteString("</loc>")
+	if u.LastMod != "" {
+		fmt.Fprintf(b, "<lastmod>%s</lastmod>", u.LastMod)
+	}
+	fmt.Fprintf(b, "</%s>\n", tag)
+}
+
+// robotsTxt allows crawling (except the personal, uncacheable paths) and
+// names the sitemaps.
+func robotsTxt(sitemaps []string, basePaths ...string) []byte {
+	var b strings.Builder
+	b.WriteString("User-agent: *\n")
+	for _, p := range basePaths {
+		fmt.Fprintf(&b, "Disallow: %sislands/\nDisallow: %scart/\n", p, p)
+	}
+	b.WriteString("\n")
+	for _, sm := range sitemaps {
+		fmt.Fprintf(&b, "Sitemap: %s\n", sm)
+	}
+	return []byte(b.String())
+}
