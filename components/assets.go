@@ -53,8 +53,11 @@ func PlainText(untrusted string, max int) string {
 	s := html.UnescapeString(textPolicy.Sanitize(untrusted))
 	s = strings.Join(strings.Fields(s), " ")
 	if max > 0 && len([]rune(s)) > max {
-		r := []rune(s)[:max-1]
-		s = strings.TrimRight(string(r), " ,.;:") + "…"
+		cut := string([]rune(s)[:max-1])
+		if i := strings.LastIndexByte(cut, ' '); i > len(cut)/2 {
+			cut = cut[:i] // end on a whole word
+		}
+		s = strings.TrimRight(cut, " ,.;:") + "…"
 	}
 	return s
 }

@@ -201,7 +201,7 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store) (*storePlan, erro
 
 	// Products.
 	for _, pr := range products {
-		cols := st.CollectionsOf(pr)
+		cols := primaryFirst(st, st.CollectionsOf(pr))
 		refs := make([][2]string, len(cols))
 		for i, c := range cols {
 			refs[i] = [2]string{c.Handle, c.Title}
@@ -279,6 +279,24 @@ func (b *builder) collections(st *catalog.Store) []*catalog.Collection {
 		cols = append(cols, st.AllProducts(components.AllHandle, "All products"))
 	}
 	return cols
+}
+
+// primaryFirst orders a product's collections for its breadcrumb and "more
+// from" links: the merchant's featured collections first, in their order,
+// then the others in store order. Without this an "On sale" collection that
+// sorts first by name would become every sale product's home.
+func primaryFirst(st *catalog.Store, cols []*catalog.Collection) []*catalog.Collection {
+	rank := func(c *catalog.Collection) int {
+		for i, h := range st.Settings.FeaturedCollections {
+			if h == c.Handle {
+				return i
+			}
+		}
+		return len(st.Settings.FeaturedCollections)
+	}
+	out := append([]*catalog.Collection(nil), cols...)
+	sort.SliceStable(out, func(i, j int) bool { return rank(out[i]) < rank(out[j]) })
+	return out
 }
 
 func findCollection(cols []*catalog.Collection, h string) *catalog.Collection {

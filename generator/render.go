@@ -210,5 +210,6 @@ func (b *builder) planRoot(stores []*catalog.Store) (*storePlan, error) {
 	if len(p.jobs) == 0 {
 		return nil, errors.New("no stores")
 	}
+	p.summary.Pages = len(p.jobs)
 	return p, nil
 }
