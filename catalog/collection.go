@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,7 +62,7 @@ func (s *Store) Index() {
 		if _, dup := s.collections[c.Handle]; !dup {
 			s.collections[c.Handle] = c
 		}
-		c.products = c.products[:0]
+		c.products = nil // not [:0]: callers may hold the previous slice
 		if c.Rules != nil {
 			for _, p := range s.Products {
 				if p.Published() && c.Rules.Match(p) {
@@ -138,25 +139,47 @@ func (c *Collection) Sorted(order SortOrder) []*Product {
 }
 
 // SortProducts returns a sorted copy of ps. Ties keep their input order, so
-// pages are stable from one build to the next.
+// pages are stable from one build to the next. Sort keys are computed once
+// per product, not once per comparison.
 func SortProducts(ps []*Product, order SortOrder) []*Product {
-	out := slices.Clone(ps)
-	var cmp func(a, b *Product) int
+	type keyed struct {
+		p     *Product
+		n     int64
+		title string
+	}
+	ks := make([]keyed, len(ps))
+	for i, p := range ps {
+		ks[i].p = p
+		switch order {
+		case SortPriceAsc, SortPriceDesc:
+			ks[i].n = p.MinPrice().Amount
+		case SortTitleAsc, SortTitleDesc:
+			ks[i].title = strings.ToLower(p.Title)
+		case SortNewest:
+			ks[i].n = p.CreatedAt.UnixNano()
+			if p.CreatedAt.IsZero() {
+				ks[i].n = math.MinInt64 // undated products sort last
+			}
+		}
+	}
+	var cmp func(a, b keyed) int
 	switch order {
 	case SortPriceAsc:
-		cmp = func(a, b *Product) int { return compareInt(a.MinPrice().Amount, b.MinPrice().Amount) }
-	case SortPriceDesc:
-		cmp = func(a, b *Product) int { return compareInt(b.MinPrice().Amount, a.MinPrice().Amount) }
+		cmp = func(a, b keyed) int { return compareInt(a.n, b.n) }
+	case SortPriceDesc, SortNewest:
+		cmp = func(a, b keyed) int { return compareInt(b.n, a.n) }
 	case SortTitleAsc:
-		cmp = func(a, b *Product) int { return strings.Compare(strings.ToLower(a.Title), strings.ToLower(b.Title)) }
+		cmp = func(a, b keyed) int { return strings.Compare(a.title, b.title) }
 	case SortTitleDesc:
-		cmp = func(a, b *Product) int { return strings.Compare(strings.ToLower(b.Title), strings.ToLower(a.Title)) }
-	case SortNewest:
-		cmp = func(a, b *Product) int { return b.CreatedAt.Compare(a.CreatedAt) }
+		cmp = func(a, b keyed) int { return strings.Compare(b.title, a.title) }
 	default:
-		return out
+		return slices.Clone(ps)
 	}
-	slices.SortStableFunc(out, cmp)
+	slices.SortStableFunc(ks, cmp)
+	out := make([]*Product, len(ks))
+	for i, k := range ks {
+		out[i] = k.p
+	}
 	return out
 }
 

@@ -74,7 +74,7 @@ var (
 	emailRE = regexp.MustCompile(`^[^@\s<>"]+@[^@\s<>"]+\.[^@\s<>"]+$`)
 )
 
-const fontFamily = `(?:"[A-Za-z0-9 '\-]+"|'[A-Za-z0-9 "\-]+'|[A-Za-z0-9\-]+(?: [A-Za-z0-9\-]+)*)`
+const fontFamily = `(?:"[\p{L}\p{N} '\-]+"|'[\p{L}\p{N} "\-]+'|[\p{L}\p{N}\-]+(?: [\p{L}\p{N}\-]+)*)`
 
 // ValidHandle reports whether h is a valid store, product or collection
 // handle: lower-case letters and digits in dash-separated words.
@@ -113,8 +113,9 @@ func (s *Store) Validate() error {
 }
 
 type validator struct {
-	store string
-	errs  ValidationErrors
+	store  string
+	errs   ValidationErrors
+	exists map[string]bool // image files already looked up: products share images
 }
 
 func (v *validator) add(file, field, msg string) {
@@ -280,7 +281,16 @@ func (s *Store) validateImage(v *validator, file, field string, img Image) {
 	case !fs.ValidPath(src):
 		v.add(file, field+".src", fmt.Sprintf("%q is not a clean relative path", src))
 	case s.Assets != nil:
-		if st, err := fs.Stat(s.Assets, src); err != nil || st.IsDir() {
+		ok, seen := v.exists[src]
+		if !seen {
+			st, err := fs.Stat(s.Assets, src)
+			ok = err == nil && !st.IsDir()
+			if v.exists == nil {
+				v.exists = map[string]bool{}
+			}
+			v.exists[src] = ok
+		}
+		if !ok {
 			v.add(file, field+".src", fmt.Sprintf("file %q does not exist", src))
 		}
 	}

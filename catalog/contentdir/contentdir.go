@@ -12,12 +12,16 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wandstore/wandstore/catalog"
+	"gopkg.in/yaml.v3"
 )
 
 // Source reads stores from a file system whose top level holds one folder
@@ -66,12 +70,13 @@ func (s *Source) Load(ctx context.Context, handle string) (*catalog.Store, error
 	if err != nil {
 		return nil, fmt.Errorf("store %q: %w", handle, err)
 	}
-	l := loader{store: &catalog.Store{Handle: handle, Assets: root}, fsys: root}
+	l := loader{store: &catalog.Store{Handle: handle, Assets: root}, fsys: root, docs: map[string]doc{},
+		sizes: &sizeCache{m: map[string]imageDims{}}}
 	l.readStore(raw)
-	if err := l.readDir(ctx, "products", ".md", l.readProduct); err != nil {
+	if err := l.readDir(ctx, "products", ".md", (*loader).readProduct); err != nil {
 		return nil, err
 	}
-	if err := l.readDir(ctx, "collections", ".yaml", l.readCollection); err != nil {
+	if err := l.readDir(ctx, "collections", ".yaml", (*loader).readCollection); err != nil {
 		return nil, err
 	}
 	if len(l.errs) > 0 {
@@ -85,15 +90,49 @@ type loader struct {
 	store *catalog.Store
 	fsys  fs.FS
 	errs  catalog.ValidationErrors
+	// docs remembers where each decoded file's fields are, so problems
+	// found after decoding still name their line.
+	docs  map[string]doc
+	sizes *sizeCache
 }
 
+// doc is a decoded file's YAML; its fields' lines are worked out only when
+// a problem needs one, so a good file is parsed once.
+type doc struct {
+	data       []byte
+	fields     []field
+	parsed     bool
+	lineOffset int // lines of the file before the YAML
+}
+
+func (d *doc) fieldList() []field {
+	if !d.parsed {
+		d.parsed = true
+		var node yaml.Node
+		if yaml.Unmarshal(d.data, &node) == nil {
+			d.fields = fieldsOf(&node)
+		}
+	}
+	return d.fields
+}
+
+// fail records a problem. A line of 0 is looked up from the field, in the
+// file's YAML, when it is there.
 func (l *loader) fail(file string, line int, field, msg string) {
+	if d, ok := l.docs[file]; ok && line == 0 && field != "" {
+		if line = lineOf(d.fieldList(), field); line > 0 {
+			line += d.lineOffset
+		}
+		l.docs[file] = d
+	}
 	l.errs = append(l.errs, &catalog.FieldError{Store: l.store.Handle, File: file, Line: line, Field: field, Message: msg})
 }
 
 // readDir reads every file with the extension (".yaml" also takes ".yml")
-// in dir, in name order, so a build is the same on every machine.
-func (l *loader) readDir(ctx context.Context, dir, ext string, read func(file, handle string, data []byte)) error {
+// in dir. Files are parsed in parallel, each by a loader of its own, and the
+// results are merged in name order, so a build and its error messages are
+// the same on every machine.
+func (l *loader) readDir(ctx context.Context, dir, ext string, read func(l *loader, file, handle string, data []byte)) error {
 	entries, err := fs.ReadDir(l.fsys, dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -102,42 +141,76 @@ func (l *loader) readDir(ctx context.Context, dir, ext string, read func(file, h
 		return fmt.Errorf("store %q: %w", l.store.Handle, err)
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	var names []string
 	for _, e := range entries {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
 		name := e.Name()
-		if e.IsDir() || strings.HasPrefix(name, ".") {
-			continue
-		}
 		fext := path.Ext(name)
-		if fext != ext && !(ext == ".yaml" && fext == ".yml") {
+		if e.IsDir() || strings.HasPrefix(name, ".") || (fext != ext && !(ext == ".yaml" && fext == ".yml")) {
 			continue
 		}
-		file := path.Join(dir, name)
-		data, err := fs.ReadFile(l.fsys, file)
-		if err != nil {
-			return fmt.Errorf("store %q: %w", l.store.Handle, err)
+		names = append(names, name)
+	}
+	subs := make([]*loader, len(names))
+	errs := make([]error, len(names))
+	next := atomic.Int64{}
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(names)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(names) || ctx.Err() != nil {
+					return
+				}
+				file := path.Join(dir, names[i])
+				data, err := fs.ReadFile(l.fsys, file)
+				if err != nil {
+					errs[i] = fmt.Errorf("store %q: %w", l.store.Handle, err)
+					continue
+				}
+				sub := &loader{
+					store: &catalog.Store{Handle: l.store.Handle, Currency: l.store.Currency, Assets: l.store.Assets},
+					fsys:  l.fsys, docs: map[string]doc{}, sizes: l.sizes,
+				}
+				read(sub, file, strings.TrimSuffix(names[i], path.Ext(names[i])), data)
+				subs[i] = sub
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for i, sub := range subs {
+		if errs[i] != nil {
+			return errs[i]
 		}
-		read(file, strings.TrimSuffix(name, fext), data)
+		l.store.Products = append(l.store.Products, sub.store.Products...)
+		l.store.Collections = append(l.store.Collections, sub.store.Collections...)
+		l.errs = append(l.errs, sub.errs...)
 	}
 	return nil
 }
 
 // decode parses YAML strictly: unknown keys are errors, so a typo such as
-// "prise:" is reported instead of silently dropping the price.
+// "prise:" is reported instead of silently dropping the price. lineOffset is
+// how many lines of the file come before data (front matter's "---").
 func (l *loader) decode(file string, lineOffset int, data []byte, v any) bool {
-	if err := decodeStrict(data, v); err != nil {
-		for _, e := range yamlErrors(err) {
-			line := e.line
-			if line > 0 {
-				line += lineOffset
-			}
-			l.fail(file, line, e.field, e.msg)
-		}
-		return false
+	d := doc{data: data, lineOffset: lineOffset}
+	err := decodeStrict(data, v)
+	if err == nil {
+		l.docs[file] = d
+		return true
 	}
-	return true
+	for _, e := range yamlErrors(err, data, d.fieldList()) {
+		line := e.line
+		if line > 0 {
+			line += lineOffset
+		}
+		l.fail(file, line, e.field, e.msg)
+	}
+	return false
 }
 
 func (l *loader) money(file, field, val string) catalog.Money {
@@ -230,12 +303,26 @@ func (l *loader) readProduct(file, handle string, data []byte) {
 		p.Options = append(p.Options, catalog.Option{Name: o.Name, Values: o.Values})
 	}
 	vs := f.Variants
-	top := f.Price != "" || f.CompareAt != "" || f.SKU != "" || f.Inventory != nil || f.Available != nil
+	// topKey is the first one-variant shorthand key given, to name in errors.
+	var topKey string
+	switch {
+	case f.Price != "":
+		topKey = "price"
+	case f.CompareAt != "":
+		topKey = "compare_at"
+	case f.SKU != "":
+		topKey = "sku"
+	case f.Inventory != nil:
+		topKey = "inventory"
+	case f.Available != nil:
+		topKey = "available"
+	}
+	top := topKey != ""
 	switch {
 	case top && len(vs) > 0:
-		l.fail(file, 0, "price", "give prices either at the top level (one variant) or in variants, not both")
+		l.fail(file, 0, topKey, "give prices either at the top level (one variant) or in variants, not both")
 	case top && len(p.Options) > 0:
-		l.fail(file, 0, "price", "a product with options gives its prices in variants")
+		l.fail(file, 0, topKey, "a product with options gives its prices in variants")
 	case top:
 		vs = []variantFile{{SKU: f.SKU, Price: f.Price, CompareAt: f.CompareAt, Inventory: f.Inventory, Available: f.Available}}
 	}
