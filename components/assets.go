@@ -4,6 +4,7 @@ import (
 	"embed"
 	"html"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/a-h/templ"
 	"github.com/microcosm-cc/bluemonday"
@@ -50,9 +51,17 @@ func SanitizedHTML(untrusted string) templ.Component {
 // PlainText strips markup from HTML and folds white space, for meta
 // descriptions and JSON-LD. The result is text: render it escaped.
 func PlainText(untrusted string, max int) string {
+	if untrusted == "" {
+		return ""
+	}
 	s := html.UnescapeString(textPolicy.Sanitize(untrusted))
-	s = strings.Join(strings.Fields(s), " ")
-	if max > 0 && len([]rune(s)) > max {
+	return truncate(strings.Join(strings.Fields(s), " "), max)
+}
+
+// truncate shortens s to at most max runes (0: no limit), ending on a whole
+// word with an ellipsis.
+func truncate(s string, max int) string {
+	if max > 0 && utf8.RuneCountInString(s) > max {
 		cut := string([]rune(s)[:max-1])
 		if i := strings.LastIndexByte(cut, ' '); i > len(cut)/2 {
 			cut = cut[:i] // end on a whole word

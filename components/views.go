@@ -284,9 +284,10 @@ func NewProductView(s *Site, p *catalog.Product, cols []*catalog.Collection) Pro
 		v.MoreFrom = append(v.MoreFrom, NavLink{Title: c.Title, Path: s.CollectionPath(c.Handle, catalog.SortManual, 1), Handle: c.Handle})
 	}
 
+	plain := PlainText(p.DescriptionHTML, 5000) // once: the sanitizer is the costly part of a page
 	desc := p.SEO.Description
 	if desc == "" {
-		desc = PlainText(p.DescriptionHTML, 160)
+		desc = truncate(plain, 160)
 	}
 	canonical := s.URL("products/" + p.Handle + "/")
 	m := Meta{Title: p.SEOTitle() + " – " + s.Store.Name, Description: desc, Canonical: canonical, OGType: "product"}
@@ -296,54 +297,87 @@ func NewProductView(s *Site, p *catalog.Product, cols []*catalog.Collection) Pro
 	if len(cols) > 0 {
 		m.Section = cols[0].Handle
 	}
-	m.JSONLD = []any{productLD(s, p, canonical, abs), breadcrumbLD(s, v.Crumbs)}
+	m.JSONLD = []any{productLD(p, canonical, plain, abs), breadcrumbLD(s, v.Crumbs)}
 	v.Meta = m
 	return v
 }
 
-func productLD(s *Site, p *catalog.Product, url string, images []string) map[string]any {
-	offers := make([]map[string]any, 0, len(p.Variants))
+// Structured data types: structs, not maps, so encoding is cheap and the
+// key order is fixed.
+type ldBrand struct {
+	Type string `json:"@type"`
+	Name string `json:"name"`
+}
+
+type ldOffer struct {
+	Type          string `json:"@type"`
+	Name          string `json:"name,omitempty"`
+	SKU           string `json:"sku,omitempty"`
+	Price         string `json:"price"`
+	PriceCurrency string `json:"priceCurrency"`
+	Availability  string `json:"availability"`
+	ItemCondition string `json:"itemCondition"`
+	URL           string `json:"url"`
+}
+
+type ldProduct struct {
+	Context     string    `json:"@context"`
+	Type        string    `json:"@type"`
+	Name        string    `json:"name"`
+	URL         string    `json:"url"`
+	Description string    `json:"description,omitempty"`
+	Image       []string  `json:"image,omitempty"`
+	SKU         string    `json:"sku,omitempty"`
+	Brand       *ldBrand  `json:"brand,omitempty"`
+	Offers      []ldOffer `json:"offers"`
+}
+
+type ldListItem struct {
+	Type     string `json:"@type"`
+	Position int    `json:"position"`
+	Name     string `json:"name"`
+	Item     string `json:"item"`
+}
+
+type ldBreadcrumbs struct {
+	Context string       `json:"@context"`
+	Type    string       `json:"@type"`
+	Items   []ldListItem `json:"itemListElement"`
+}
+
+func productLD(p *catalog.Product, url, description string, images []string) ldProduct {
+	ld := ldProduct{
+		Context: "https://schema.org", Type: "Product", Name: p.Title, URL: url,
+		Description: description, Image: images, Offers: make([]ldOffer, 0, len(p.Variants)),
+	}
 	for _, vr := range p.Variants {
-		avail := "https://schema.org/InStock"
-		if !vr.Available {
-			avail = "https://schema.org/OutOfStock"
+		o := ldOffer{
+			Type: "Offer", SKU: vr.SKU, Price: vr.Price.Decimal(), PriceCurrency: vr.Price.Currency,
+			Availability: "https://schema.org/InStock", ItemCondition: "https://schema.org/NewCondition", URL: url,
 		}
-		o := map[string]any{
-			"@type": "Offer", "price": vr.Price.Decimal(), "priceCurrency": vr.Price.Currency,
-			"availability": avail, "url": url, "itemCondition": "https://schema.org/NewCondition",
+		if !vr.Available {
+			o.Availability = "https://schema.org/OutOfStock"
 		}
 		if vr.Title != "Default Title" {
-			o["name"] = vr.Title
+			o.Name = vr.Title
 		}
-		if vr.SKU != "" {
-			o["sku"] = vr.SKU
-		}
-		offers = append(offers, o)
-	}
-	ld := map[string]any{
-		"@context": "https://schema.org", "@type": "Product", "name": p.Title, "url": url, "offers": offers,
-	}
-	if d := PlainText(p.DescriptionHTML, 5000); d != "" {
-		ld["description"] = d
-	}
-	if len(images) > 0 {
-		ld["image"] = images
+		ld.Offers = append(ld.Offers, o)
 	}
 	if p.Vendor != "" {
-		ld["brand"] = map[string]any{"@type": "Brand", "name": p.Vendor}
+		ld.Brand = &ldBrand{Type: "Brand", Name: p.Vendor}
 	}
-	if d := p.DefaultVariant(); d != nil && d.SKU != "" {
-		ld["sku"] = d.SKU
+	if d := p.DefaultVariant(); d != nil {
+		ld.SKU = d.SKU
 	}
 	return ld
 }
 
-func breadcrumbLD(s *Site, crumbs []NavLink) map[string]any {
-	items := make([]map[string]any, len(crumbs))
+func breadcrumbLD(s *Site, crumbs []NavLink) ldBreadcrumbs {
+	items := make([]ldListItem, len(crumbs))
 	for i, c := range crumbs {
-		items[i] = map[string]any{"@type": "ListItem", "position": i + 1, "name": c.Title, "item": s.AbsURL(c.Path)}
+		items[i] = ldListItem{Type: "ListItem", Position: i + 1, Name: c.Title, Item: s.AbsURL(c.Path)}
 	}
-	return map[string]any{"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": items}
+	return ldBreadcrumbs{Context: "https://schema.org", Type: "BreadcrumbList", Items: items}
 }
 
 // SimpleMeta is the head of a page with no structured data (search, cart,
@@ -370,6 +404,15 @@ func themeColor(s *Site) string {
 		return c
 	}
 	return DefaultTheme.Colors.Primary
+}
+
+// favicon is the store's logo, or an empty icon: either way the browser
+// does not ask for /favicon.ico, which a store under /s/<handle>/ does not own.
+func favicon(s *Site) string {
+	if logo := s.Image(s.Store.Theme.Logo); logo != "" {
+		return logo
+	}
+	return "data:,"
 }
 
 func current(on bool) templ.Attributes {

@@ -13,6 +13,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/a-h/templ"
 	"github.com/wandstore/wandstore/catalog"
@@ -161,13 +163,34 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store) (*storePlan, erro
 	s.Nav = nav(s, st, collections)
 	site := newInputs("site", b.version, storeInputs(st), s.BaseURL, s.CSS, s.HTMX, s.SearchJS, s.Image(st.Theme.Logo), s.Nav).sum()
 
-	// Cards are computed once per product; their hashes feed every listing.
+	// Per product, in parallel: its card (and the card's hash, which feeds
+	// every listing) and its page's input hash.
+	type productPlan struct {
+		card             components.ProductCardView
+		cardHash, pageIn string
+		cols             []*catalog.Collection
+	}
+	plans := make([]productPlan, len(products))
+	parallel(len(products), b.opts.Workers, func(i int) {
+		pr := products[i]
+		pp := &plans[i]
+		pp.card = components.NewCard(s, pr)
+		pp.cardHash = newInputs(pp.card).sum()
+		pp.cols = primaryFirst(st, st.CollectionsOf(pr))
+		refs := make([][2]string, len(pp.cols))
+		for j, c := range pp.cols {
+			refs[j] = [2]string{c.Handle, c.Title}
+		}
+		imgs := make([]string, len(pr.Images))
+		for j, img := range pr.Images {
+			imgs[j] = s.Image(img)
+		}
+		pp.pageIn = newInputs("product", site, pr, refs, imgs).sum()
+	})
 	cards := make(map[*catalog.Product]components.ProductCardView, len(products))
 	cardHash := make(map[*catalog.Product]string, len(products))
-	for _, pr := range products {
-		c := components.NewCard(s, pr)
-		cards[pr] = c
-		cardHash[pr] = newInputs(c).sum()
+	for i, pr := range products {
+		cards[pr], cardHash[pr] = plans[i].card, plans[i].cardHash
 	}
 	cardsOf := func(ps []*catalog.Product) ([]components.ProductCardView, []string) {
 		cv := make([]components.ProductCardView, len(ps))
@@ -200,17 +223,9 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store) (*storePlan, erro
 		render: renderComponent(components.HomePage(s, components.NewHomeView(s, teasers, fc)))})
 
 	// Products.
-	for _, pr := range products {
-		cols := primaryFirst(st, st.CollectionsOf(pr))
-		refs := make([][2]string, len(cols))
-		for i, c := range cols {
-			refs[i] = [2]string{c.Handle, c.Title}
-		}
-		imgs := make([]string, len(pr.Images))
-		for i, img := range pr.Images {
-			imgs[i] = s.Image(img)
-		}
-		add(job{path: page("products/" + pr.Handle + "/"), in: newInputs("product", site, pr, refs, imgs).sum(),
+	for i, pr := range products {
+		cols := plans[i].cols
+		add(job{path: page("products/" + pr.Handle + "/"), in: plans[i].pageIn,
 			render: func(ctx context.Context, w io.Writer) error {
 				return components.ProductPage(s, components.NewProductView(s, pr, cols)).Render(ctx, w)
 			}})
@@ -260,6 +275,22 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store) (*storePlan, erro
 		return nil, err
 	}
 	return p, nil
+}
+
+// parallel calls f(0..n-1) on up to workers goroutines and waits.
+func parallel(n, workers int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(workers, n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // storeInputs is the part of a store every page shows (header, footer,

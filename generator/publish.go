@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 )
 
 // Publisher is where built files go: a local folder served by a static
@@ -28,6 +31,7 @@ type Publisher interface {
 // DirPublisher writes into a local folder.
 type DirPublisher struct {
 	root string
+	dirs sync.Map // folders known to exist: most pages sit in a folder of their own
 }
 
 var _ Publisher = (*DirPublisher)(nil)
@@ -61,31 +65,33 @@ func (d *DirPublisher) Put(ctx context.Context, p string, data []byte) error {
 		return err
 	}
 	dir := filepath.Dir(name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("publish %s: %w", p, err)
+	if _, ok := d.dirs.Load(dir); !ok {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("publish %s: %w", p, err)
+		}
+		d.dirs.Store(dir, true)
 	}
 	return writeAtomic(name, data)
 }
 
+// writeAtomic writes a temporary file beside name (created with its final
+// mode, so no chmod) and renames it over name. Not fsynced: a page lost to a
+// power cut is rebuilt, because the manifest is saved after the pages.
 func writeAtomic(name string, data []byte) error {
-	dir := filepath.Dir(name)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp-*")
+	tmp := filepath.Join(filepath.Dir(name), "."+filepath.Base(name)+".tmp-"+strconv.FormatUint(rand.Uint64(), 36))
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", name, err)
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", name, err)
+	if err == nil {
+		err = os.Rename(tmp, name)
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
+	if err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil
@@ -101,9 +107,11 @@ func (d *DirPublisher) Delete(ctx context.Context, p string) error {
 		return fmt.Errorf("delete %s: %w", p, err)
 	}
 	for dir := path.Dir(p); dir != "." && dir != "/"; dir = path.Dir(dir) {
-		if os.Remove(filepath.Join(d.root, filepath.FromSlash(dir))) != nil {
+		full := filepath.Join(d.root, filepath.FromSlash(dir))
+		if os.Remove(full) != nil {
 			break // not empty, or gone: stop climbing
 		}
+		d.dirs.Delete(full)
 	}
 	return nil
 }
