@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Lighthouse scores (performance, accessibility, best practices, SEO) for the
+# demo store's home, one collection and one product page, with Debian's
+# chromium. Reports go to e2e/artifacts/lighthouse-<page>.json; a table of the
+# scores is printed at the end. Not part of CI: scores are noisy on shared
+# machines, so this is a tool for looking, not a gate.
+#
+# Environment (all optional):
+#   LIGHTHOUSE_PORT            port for the demo (default: a free one)
+#   WANDSTORE_LIGHTHOUSE_DIR   npm prefix for lighthouse
+#                              (default ${XDG_CACHE_HOME:-$HOME/.cache}/wandstore/lighthouse)
+#   WANDSTORE_CHROMIUM         browser (default /usr/bin/chromium)
+set -euo pipefail
+
+log() { printf 'e2e/lighthouse: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+cache_home="${XDG_CACHE_HOME:-$HOME/.cache}"
+lh_dir="${WANDSTORE_LIGHTHOUSE_DIR:-$cache_home/wandstore/lighthouse}"
+browser="${WANDSTORE_CHROMIUM:-/usr/bin/chromium}"
+artifacts=e2e/artifacts
+store=magic-wands
+# name=path, in the order of the table.
+pages=(
+	"home=/s/$store/"
+	"collection=/s/$store/collections/wands/"
+	"product=/s/$store/products/elder-wand/"
+)
+chrome_flags="--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync --disable-dev-shm-usage"
+
+# The browser (and node), the same way the browser tests get them.
+bash e2e/setup.sh >/dev/null
+
+lh="$lh_dir/node_modules/.bin/lighthouse"
+lh_version() {
+	if [ -x "$lh" ]; then "$lh" --version 2>/dev/null || true; fi
+}
+case "$(lh_version)" in
+12.*) log "lighthouse $(lh_version): $lh_dir (present)" ;;
+*)
+	log "npm install lighthouse@12 into $lh_dir"
+	mkdir -p "$lh_dir"
+	npm install --prefix "$lh_dir" --no-audit --no-fund --loglevel=error lighthouse@12 >&2
+	case "$(lh_version)" in
+	12.*) log "lighthouse $(lh_version)" ;;
+	*) die "npm did not install lighthouse 12 (got '$(lh_version)')" ;;
+	esac
+	;;
+esac
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/wandstore-lighthouse.XXXXXX")
+demo_pid=
+cleanup() {
+	if [ -n "$demo_pid" ] && kill -0 "$demo_pid" 2>/dev/null; then
+		kill "$demo_pid" 2>/dev/null || true
+		wait "$demo_pid" 2>/dev/null || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+port="${LIGHTHOUSE_PORT:-$(node -e '
+	const s = require("net").createServer();
+	s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });')}"
+base="http://127.0.0.1:$port"
+
+# Build first, then start the binary itself: the background PID is then the
+# demo's own, not a `go run` parent that might not pass the signal on.
+log "building wandgen"
+go build -o "$tmp/wandgen" ./cmd/wandgen
+mkdir -p "$tmp/out"
+log "starting the demo on $base"
+"$tmp/wandgen" demo --addr "127.0.0.1:$port" --out "$tmp/out" >"$tmp/demo.log" 2>&1 &
+demo_pid=$!
+
+# Wait for the home page to answer 200, for up to 2 minutes.
+ready() {
+	node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' \
+		"$base${pages[0]#*=}"
+}
+for _ in $(seq 240); do
+	if ready; then break; fi
+	if ! kill -0 "$demo_pid" 2>/dev/null; then
+		cat "$tmp/demo.log" >&2
+		die "the demo exited before serving"
+	fi
+	sleep 0.5
+done
+ready || { cat "$tmp/demo.log" >&2; die "the demo did not answer on $base within 2 minutes"; }
+
+mkdir -p "$artifacts"
+for page in "${pages[@]}"; do
+	name=${page%%=*}
+	url="$base${page#*=}"
+	log "lighthouse $url"
+	CHROME_PATH="$browser" "$lh" "$url" \
+		--quiet \
+		--only-categories=performance,accessibility,best-practices,seo \
+		--chrome-flags="$chrome_flags" \
+		--output=json \
+		--output-path="$artifacts/lighthouse-$name.json"
+done
+
+# One row a page, one column a category, scores 0-100.
+reports=()
+for page in "${pages[@]}"; do
+	reports+=("${page%%=*}=$artifacts/lighthouse-${page%%=*}.json")
+done
+node - "${reports[@]}" <<'EOF'
+const fs = require("fs");
+const cats = ["performance", "accessibility", "best-practices", "seo"];
+const row = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(12) : c.padStart(15))).join("");
+console.log(row(["page", ...cats]));
+for (const arg of process.argv.slice(2)) {
+	const [name, file] = arg.split(/=(.*)/s);
+	const lhr = JSON.parse(fs.readFileSync(file, "utf8"));
+	const score = (c) => {
+		const s = lhr.categories[c] && lhr.categories[c].score;
+		return s == null ? "n/a" : String(Math.round(s * 100));
+	};
+	console.log(row([name, ...cats.map(score)]));
+}
+EOF
+log "reports: $artifacts/lighthouse-*.json"

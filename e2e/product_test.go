@@ -1,0 +1,113 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/playwright-community/playwright-go"
+
+	"github.com/wandstore/wandstore/catalog"
+)
+
+// productUnderTest is a product of the demo store with several variants,
+// some sold out.
+const productUnderTest = "elder-wand"
+
+func TestProductPage(t *testing.T) {
+	store := loadStore(t, demoStore)
+	p := store.Product(productUnderTest)
+	if p == nil {
+		t.Fatalf("demo content: store %s has no product %s", demoStore, productUnderTest)
+	}
+	first := firstAvailable(p)
+	if first == nil {
+		t.Fatalf("demo content: %s has no available variant, so the page has no price to check", p.Handle)
+	}
+
+	page := newPage(t)
+	open(t, page, productPath(demoStore, p.Handle))
+
+	check(t, expect.Page(page).ToHaveTitle(regexp.MustCompile(regexp.QuoteMeta(p.Title))),
+		fmt.Sprintf("document title should contain %q", p.Title))
+	check(t, expect.Locator(page.Locator("h1[data-testid=product-title]")).ToHaveText(p.Title),
+		"h1[data-testid=product-title]")
+
+	price := first.Price.Format(store.Locale)
+	check(t, expect.Locator(page.Locator("[data-testid=product-price]")).ToContainText(price),
+		fmt.Sprintf("[data-testid=product-price] should show %s, the price of %q", price, first.Title))
+
+	picker := page.Locator("[data-testid=variant-picker]")
+	check(t, expect.Locator(picker).ToBeVisible(), "[data-testid=variant-picker]")
+	tag, err := picker.Evaluate("el => el.tagName.toLowerCase()", nil)
+	check(t, err, "variant picker tag")
+	if tag != "select" {
+		t.Fatalf("[data-testid=variant-picker] is a <%v>, want a <select>", tag)
+	}
+	options := picker.Locator("option")
+	check(t, expect.Locator(options).ToHaveCount(len(p.Variants)),
+		fmt.Sprintf("variant picker should have one <option> for each of the %d variants", len(p.Variants)))
+	for i, v := range p.Variants {
+		o := options.Nth(i)
+		check(t, expect.Locator(o).ToContainText(v.Title), fmt.Sprintf("option %d", i))
+		if v.Available {
+			check(t, expect.Locator(o).ToBeEnabled(), fmt.Sprintf("option %q (available) should be enabled", v.Title))
+		} else {
+			check(t, expect.Locator(o).ToBeDisabled(), fmt.Sprintf("option %q (sold out) should be disabled", v.Title))
+		}
+	}
+
+	screenshot(t, page, "product.png")
+}
+
+// TestProductPageMobile checks the product page on a phone: laid out at the
+// device's width (a viewport meta tag) and nothing wider than the screen.
+func TestProductPageMobile(t *testing.T) {
+	const width, height = 390, 844
+	page := newPage(t, playwright.BrowserNewContextOptions{
+		Viewport:          &playwright.Size{Width: width, Height: height},
+		IsMobile:          playwright.Bool(true),
+		HasTouch:          playwright.Bool(true),
+		DeviceScaleFactor: playwright.Float(2),
+	})
+	open(t, page, productPath(demoStore, productUnderTest))
+	check(t, expect.Locator(page.Locator("h1[data-testid=product-title]")).ToBeVisible(), "product title")
+
+	got, err := page.Evaluate(`() => {
+		const root = document.documentElement;
+		const wide = [...document.querySelectorAll("body *")]
+			.filter((el) => el.getBoundingClientRect().right > root.clientWidth + 0.5)
+			.slice(0, 5)
+			.map((el) => el.tagName.toLowerCase() + (el.className ? "." + String(el.className).trim().split(/\s+/).join(".") : ""));
+		return JSON.stringify({scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, wide});
+	}`)
+	check(t, err, "measure the page")
+	var m struct {
+		ScrollWidth int      `json:"scrollWidth"`
+		ClientWidth int      `json:"clientWidth"`
+		Wide        []string `json:"wide"`
+	}
+	if err := json.Unmarshal([]byte(fmt.Sprint(got)), &m); err != nil {
+		t.Fatalf("measure the page: %v", err)
+	}
+	if m.ClientWidth != width {
+		t.Errorf("page is laid out %dpx wide on a %dpx phone; is <meta name=viewport content=\"width=device-width, initial-scale=1\"> missing?",
+			m.ClientWidth, width)
+	}
+	if m.ScrollWidth > m.ClientWidth {
+		t.Errorf("page scrolls sideways on a %dpx phone: scrollWidth %d > clientWidth %d; too wide: %v",
+			width, m.ScrollWidth, m.ClientWidth, m.Wide)
+	}
+
+	screenshot(t, page, "product-mobile.png")
+}
+
+func firstAvailable(p *catalog.Product) *catalog.Variant {
+	for i := range p.Variants {
+		if p.Variants[i].Available {
+			return &p.Variants[i]
+		}
+	}
+	return nil
+}

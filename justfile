@@ -1,0 +1,43 @@
+# WandStore developer recipes. Nothing here is required: CI runs `bash .ci/run`,
+# and README's commands work without just.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# List the recipes.
+default:
+    @{{ just_executable() }} --list --unsorted
+
+# Regenerate the templ components (*_templ.go; commit them).
+gen:
+    go tool templ generate
+
+# Run every test; the browser tests skip unless installed (see `just e2e`).
+test:
+    go test ./...
+
+# Install the browser and Playwright driver if needed, then run the browser tests.
+e2e:
+    out=$(bash e2e/setup.sh) && eval "$out" && WANDSTORE_E2E=1 go test -count=1 ./e2e/
+
+# What CI checks before testing: templ generate leaves no diff, gofmt, go vet.
+check:
+    bash .ci/run check
+
+# Benchmark the generator on a generated 10,000-product store, beside Hugo
+# (Debian's hugo, installed here if missing and we are root) building the same
+# product files. Output goes to tmpfs when there is one, for both tools, so the
+# figures compare generators rather than this machine's shared disk.
+bench:
+    if ! command -v hugo >/dev/null; then \
+        if [ "$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq --no-install-recommends hugo) || true; fi; \
+        command -v hugo >/dev/null || echo "hugo not installed: BenchmarkHugo10k will be skipped"; \
+    fi
+    WANDSTORE_BENCH_DIR=$([ -d /dev/shm ] && echo /dev/shm || true) go test -run '^$' -bench . -benchtime 3x -benchmem ./generator/
+
+# Build the demo stores and serve them (flags pass through: just demo --addr 127.0.0.1:8080).
+demo *flags:
+    go run ./cmd/wandgen demo {{ flags }}
+
+# Lighthouse scores for the demo's home, collection and product pages.
+lighthouse:
+    bash e2e/lighthouse.sh
