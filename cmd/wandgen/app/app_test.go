@@ -1,0 +1,233 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/tools/txtar"
+)
+
+const store = `
+-- shop/store.yaml --
+name: Shop
+currency: EUR
+locale: de-DE
+-- shop/products/mug.md --
+---
+title: Mug
+price: "1234.50"
+---
+A mug.
+`
+
+func contentDir(t *testing.T, archive string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range txtar.Parse([]byte(archive)).Files {
+		p := filepath.Join(dir, f.Name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var o, e bytes.Buffer
+	err = Run(context.Background(), append([]string{"wandgen"}, args...), &o, &e)
+	return o.String(), e.String(), err
+}
+
+func TestBuildCommand(t *testing.T) {
+	content, out := contentDir(t, store), t.TempDir()
+	stdout, stderr, err := run(t, "build", "--content", content, "--out", out, "--site-url", "https://example.test")
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stdout, "shop") || !strings.Contains(stdout, "rendered") {
+		t.Errorf("no summary:\n%s", stdout)
+	}
+	if !strings.Contains(stderr, `msg=published store=shop`) {
+		t.Errorf("a non-terminal gets plain log lines:\n%s", stderr)
+	}
+	page, err := os.ReadFile(filepath.Join(out, "s/shop/products/mug/index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(page, []byte("1.234,50\u00a0€")) || !bytes.Contains(page, []byte(`href="https://example.test/s/shop/products/mug/"`)) {
+		t.Error("product page lacks the German price or the site URL")
+	}
+	stdout, _, err = run(t, "build", "--content", content, "--out", out, "--site-url", "https://example.test")
+	if err != nil || !strings.Contains(stdout, " 0 rendered, 0 written") {
+		t.Errorf("second build should render nothing: %v\n%s", err, stdout)
+	}
+}
+
+func TestBuildFlagsFromEnvironment(t *testing.T) {
+	content, out := contentDir(t, store), t.TempDir()
+	t.Setenv("WANDSTORE_CONTENT", content)
+	t.Setenv("WANDSTORE_OUT", out)
+	t.Setenv("WANDSTORE_STORES", "shop")
+	if _, stderr, err := run(t, "build", "--quiet"); err != nil {
+		t.Fatalf("build: %v\n%s", err, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "s/shop/index.html")); err != nil {
+		t.Error("WANDSTORE_OUT not used:", err)
+	}
+}
+
+func TestBuildBadContentWritesNothing(t *testing.T) {
+	content, out := contentDir(t, store+`
+-- shop/products/bad.md --
+---
+title: Bad
+prise: "3.00"
+---
+`), t.TempDir()
+	_, stderr, err := run(t, "build", "--content", content, "--out", out)
+	if err == nil {
+		t.Fatal("bad content built")
+	}
+	for _, want := range []string{"nothing was written", "shop: products/bad.md:3: prise: invalid YAML: unknown field"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("output written: %v", entries)
+	}
+}
+
+func TestBuildUsageErrors(t *testing.T) {
+	content := contentDir(t, store)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"build", "--content", content, "--store", "nope", "--out", t.TempDir()}, `no store "nope"`},
+		{[]string{"build", "--content", filepath.Join(content, "missing")}, "content folder"},
+		{[]string{"build", "extra"}, "takes no arguments"},
+		{[]string{"build", "--content", content, "--site-url", "ftp://x", "--out", t.TempDir()}, "site URL"},
+	} {
+		_, stderr, err := run(t, tc.args...)
+		if err == nil || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: err=%v, stderr=%q, want %q", tc.args, err, stderr, tc.want)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	stdout, _, err := run(t, "version")
+	if err != nil || !strings.HasPrefix(stdout, "wandgen ") || !strings.Contains(stdout, "go1.") {
+		t.Errorf("version: %v %q", err, stdout)
+	}
+}
+
+// TestDemoServesLikeACDN starts the real demo (embedded content) on a free
+// port and checks how it answers.
+func TestDemoServesLikeACDN(t *testing.T) {
+	ctx := context.Background()
+	d, err := StartDemo(ctx, DemoOptions{Addr: "127.0.0.1:0", Out: t.TempDir(), Data: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := d.Close(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(method, path string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, d.URL+path, nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, string(body)
+	}
+
+	resp, body := get("GET", "/")
+	if resp.StatusCode != 200 || !strings.Contains(body, "Magic Wands Emporium") || !strings.Contains(body, "Kitsune Tea House") {
+		t.Errorf("front door: %d", resp.StatusCode)
+	}
+	resp, body = get("GET", "/s/magic-wands/products/elder-wand/")
+	if resp.StatusCode != 200 || !strings.Contains(body, `data-testid="product-title">Elder Wand<`) {
+		t.Fatalf("product page: %d", resp.StatusCode)
+	}
+	if !strings.Contains(body, `<link rel="canonical" href="`+d.URL+`/s/magic-wands/products/elder-wand/">`) {
+		t.Error("canonical URL does not point at the demo's own address")
+	}
+	if cc := resp.Header.Get("Cache-Control"); cc != "public, max-age=0, must-revalidate" {
+		t.Errorf("page Cache-Control = %q", cc)
+	}
+	for _, h := range []string{"Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy"} {
+		if resp.Header.Get(h) == "" {
+			t.Errorf("missing %s", h)
+		}
+	}
+	if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "script-src 'self'") {
+		t.Error("CSP allows more than same-origin scripts")
+	}
+
+	css := between(body, `<link rel="stylesheet" href="`, `"`)
+	resp, _ = get("GET", css)
+	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
+		t.Errorf("asset %s: %d %q %q", css, resp.StatusCode, resp.Header.Get("Cache-Control"), resp.Header.Get("Content-Type"))
+	}
+
+	resp, _ = get("GET", "/s/magic-wands/products/elder-wand")
+	if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != "/s/magic-wands/products/elder-wand/" {
+		t.Errorf("folder without slash: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, body = get("GET", "/s/magic-wands/products/no-such-wand/")
+	if resp.StatusCode != 404 || !strings.Contains(body, "Magic Wands Emporium") || !strings.Contains(body, "Page not found") {
+		t.Errorf("store 404: %d", resp.StatusCode)
+	}
+	resp, _ = get("GET", "/.wandstore/manifest-magic-wands.json")
+	if resp.StatusCode != 404 {
+		t.Errorf("manifest exposed: %d", resp.StatusCode)
+	}
+	// ServeMux redirects a dotted path to its clean form; following it must
+	// stay inside the served folder.
+	follow, err := http.Get(d.URL + "/s/magic-wands/../../etc/passwd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	follow.Body.Close()
+	if follow.StatusCode != 404 {
+		t.Errorf("path traversal: %d", follow.StatusCode)
+	}
+	resp, _ = get("POST", "/s/magic-wands/")
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST to a page: %d", resp.StatusCode)
+	}
+	resp, _ = get("GET", "/s/magic-wands/islands/cart/badge")
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("island without an islands server: %d", resp.StatusCode)
+	}
+}
+
+func between(s, start, end string) string {
+	_, after, ok := strings.Cut(s, start)
+	if !ok {
+		return ""
+	}
+	v, _, _ := strings.Cut(after, end)
+	return v
+}
