@@ -128,12 +128,20 @@ func TestGoldenProductPage(t *testing.T) {
 			t.Errorf("want one %s", sel)
 		}
 	}
-	// Islands: hx-get placeholders on the same origin.
-	for _, id := range []string{"cart-badge", "recently-viewed", "recommendations"} {
+	// Islands: placeholders on the same origin. Recording the view is a
+	// POST (a GET never changes state), with the product as JSON values.
+	for _, id := range []string{"cart-badge", "recommendations", "wishlist-button"} {
 		get, _ := d.Find("[data-testid=" + id + "]").Attr("hx-get")
 		if !strings.HasPrefix(get, "/s/wands/islands/") {
 			t.Errorf("%s hx-get = %q", id, get)
 		}
+	}
+	rv := d.Find("[data-testid=recently-viewed]")
+	if post, _ := rv.Attr("hx-post"); post != "/s/wands/islands/views" {
+		t.Errorf("recently-viewed hx-post = %q", post)
+	}
+	if vals, _ := rv.Attr("hx-vals"); vals != `{"product":"elder-wand"}` {
+		t.Errorf("recently-viewed hx-vals = %q", vals)
 	}
 	if d.Find("[data-testid=recommendations] a[href='/s/wands/collections/wands/']").Length() != 1 {
 		t.Error("recommendations fallback lacks the collection link")

@@ -1,6 +1,7 @@
 package components
 
 import (
+	"encoding/json"
 	"net/url"
 	"strconv"
 	"strings"
@@ -441,6 +442,13 @@ func decoding(eager bool) string {
 		return "auto"
 	}
 	return "async"
+}
+
+// jsonVals is an hx-vals attribute value: JSON, built by the encoder so a
+// value can never break out of its string.
+func jsonVals(key, val string) string {
+	b, _ := json.Marshal(map[string]string{key: val})
+	return string(b)
 }
 
 func withQuery(path, key, val string) string {

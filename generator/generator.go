@@ -85,6 +85,9 @@ type Summary struct {
 	// Changed lists the paths published (bytes changed) and Removed the
 	// paths deleted, sorted: what a CDN purge or cache invalidation needs.
 	Changed, Removed []string
+	// Catalogs are the validated stores the build loaded, for a server in
+	// the same process (so it need not load them again).
+	Catalogs []*catalog.Store
 }
 
 // StoreSummary is one store's share of a Summary.
@@ -143,6 +146,7 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 			return nil, err
 		}
 	}
+	sum.Catalogs = stores
 	sort.Strings(sum.Changed)
 	sort.Strings(sum.Removed)
 	sum.Duration = time.Since(start)

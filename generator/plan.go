@@ -10,6 +10,8 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"net/url"
+	"os"
 	"path"
 	"sort"
 	"strings"
@@ -99,68 +101,20 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store) (*storePlan, erro
 		return nil, err
 	}
 	root := cleanRel(base.Path) // "s/magic-wands/"
-	s := &components.Site{Store: st, BaseURL: base.String(), BasePath: base.Path, Images: map[string]string{}}
 	p := &storePlan{handle: st.Handle, manifest: man}
 	p.summary = StoreSummary{Handle: st.Handle, Name: st.Name, Path: base.Path, BaseURL: base.String()}
 	add := func(j job) { p.jobs = append(p.jobs, j) }
 
 	// Assets first: their fingerprinted names are inputs of every page.
-	addAsset := func(name string, data []byte) string {
-		rel := "assets/" + fingerprint(name, data)
-		add(job{path: root + rel, in: digest(data), asset: true, render: staticBytes(data)})
-		return s.Path(rel)
-	}
-	baseCSS, err := fs.ReadFile(components.Static, components.BaseCSSFile)
+	s, assets, err := storeSite(st, base)
 	if err != nil {
 		return nil, err
 	}
-	css := append([]byte(components.ThemeCSS(st.Theme)), baseCSS...)
-	s.CSS = addAsset("app.css", css)
-	for _, f := range []struct {
-		file string
-		dst  *string
-	}{{components.HTMXFile, &s.HTMX}, {components.SearchJSFile, &s.SearchJS}} {
-		data, err := fs.ReadFile(components.Static, f.file)
-		if err != nil {
-			return nil, err
-		}
-		*f.dst = addAsset(path.Base(f.file), data)
+	for _, a := range assets {
+		add(job{path: root + a.rel, in: digest(a.data), asset: true, render: staticBytes(a.data)})
 	}
-
 	products := st.PublishedProducts()
-	collections := b.collections(st)
-	images := map[string]bool{}
-	useImage := func(img catalog.Image) {
-		if img.Src != "" && !strings.Contains(img.Src, "://") {
-			images[img.Src] = true
-		}
-	}
-	useImage(st.Theme.Logo)
-	for _, pr := range products {
-		for _, img := range pr.Images {
-			useImage(img)
-		}
-	}
-	for _, c := range collections {
-		useImage(c.Image)
-	}
-	srcs := make([]string, 0, len(images))
-	for src := range images {
-		srcs = append(srcs, src)
-	}
-	sort.Strings(srcs)
-	for _, src := range srcs {
-		if st.Assets == nil {
-			return nil, fmt.Errorf("store %s: image %q: the source has no files", st.Handle, src)
-		}
-		data, err := fs.ReadFile(st.Assets, src)
-		if err != nil {
-			return nil, fmt.Errorf("store %s: image %q: %w", st.Handle, src, err)
-		}
-		s.Images[src] = addAsset(src, data)
-	}
-
-	s.Nav = nav(s, st, collections)
+	collections := allCollections(st)
 	site := newInputs("site", b.version, storeInputs(st), s.BaseURL, s.CSS, s.HTMX, s.SearchJS, s.Image(st.Theme.Logo), s.Nav).sum()
 
 	// Per product, in parallel: its card (and the card's hash, which feeds
@@ -257,8 +211,14 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store) (*storePlan, erro
 	add(job{path: root + "search.json", in: digest(index), render: staticBytes(index)})
 	add(job{path: page("search/"), in: newInputs("search", site).sum(),
 		render: renderComponent(components.SearchPage(s, components.SimpleMeta(s, "Search", "search/", true), s.Path("search.json")))})
-	add(job{path: page("cart/"), in: newInputs("cart", site).sum(),
-		render: renderComponent(components.CartPage(s, components.SimpleMeta(s, "Your cart", "", true)))})
+	for _, ip := range []struct{ rel, title, island, id, fallback string }{
+		{"cart/", "Your cart", "cart", "cart-drawer", "Open your cart"},
+		{"wishlist/", "Your wishlist", "wishlist", "wishlist", "Open your wishlist"},
+		{"account/", "Your preferences", "preferences", "preferences", "Open your preferences"},
+	} {
+		add(job{path: page(ip.rel), in: newInputs("island-page", site, ip).sum(),
+			render: renderComponent(components.IslandPage(s, components.SimpleMeta(s, ip.title, "", true), ip.title, ip.island, ip.id, ip.fallback))})
+	}
 	add(job{path: root + "404.html", in: newInputs("404", site).sum(),
 		render: renderComponent(components.NotFoundPage(s, components.SimpleMeta(s, "Page not found", "", true)))})
 
@@ -293,6 +253,112 @@ func parallel(n, workers int, f func(i int)) {
 	wg.Wait()
 }
 
+// asset is a file a store's pages refer to, under its fingerprinted name
+// ("assets/app.1a2b3c4d5e.css", relative to the store's base path).
+type asset struct {
+	rel  string
+	data []byte
+}
+
+// storeSite works out what every page of a store needs to know: where it
+// lives, its fingerprinted assets (returned, to be published) and its nav.
+func storeSite(st *catalog.Store, base *url.URL) (*components.Site, []asset, error) {
+	s := &components.Site{Store: st, BaseURL: base.String(), BasePath: base.Path, Images: map[string]string{}}
+	var assets []asset
+	addAsset := func(name string, data []byte) string {
+		rel := "assets/" + fingerprint(name, data)
+		assets = append(assets, asset{rel: rel, data: data})
+		return s.Path(rel)
+	}
+	baseCSS, err := fs.ReadFile(components.Static, components.BaseCSSFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	css := append([]byte(components.ThemeCSS(st.Theme)), baseCSS...)
+	s.CSS = addAsset("app.css", css)
+	for _, f := range []struct {
+		file string
+		dst  *string
+	}{{components.HTMXFile, &s.HTMX}, {components.SearchJSFile, &s.SearchJS}} {
+		data, err := fs.ReadFile(components.Static, f.file)
+		if err != nil {
+			return nil, nil, err
+		}
+		*f.dst = addAsset(path.Base(f.file), data)
+	}
+
+	collections := allCollections(st)
+	images := map[string]bool{}
+	useImage := func(img catalog.Image) {
+		if img.Src != "" && !strings.Contains(img.Src, "://") {
+			images[img.Src] = true
+		}
+	}
+	useImage(st.Theme.Logo)
+	for _, pr := range st.PublishedProducts() {
+		for _, img := range pr.Images {
+			useImage(img)
+		}
+	}
+	for _, c := range collections {
+		useImage(c.Image)
+	}
+	srcs := make([]string, 0, len(images))
+	for src := range images {
+		srcs = append(srcs, src)
+	}
+	sort.Strings(srcs)
+	for _, src := range srcs {
+		if st.Assets == nil {
+			return nil, nil, fmt.Errorf("store %s: image %q: the source has no files", st.Handle, src)
+		}
+		data, err := fs.ReadFile(st.Assets, src)
+		if err != nil {
+			return nil, nil, fmt.Errorf("store %s: image %q: %w", st.Handle, src, err)
+		}
+		s.Images[src] = addAsset(src, data)
+	}
+	s.Nav = nav(s, st, collections)
+	return s, assets, nil
+}
+
+// Site returns a store's Site exactly as a build with the given site URL
+// publishes it (same asset names), for servers that render pages of a
+// built store, such as the islands server's full-page answers. The store
+// must be validated.
+func Site(st *catalog.Store, siteURL string) (*components.Site, error) {
+	b, err := newBuilder(Options{Source: noSource{}, Out: os.TempDir(), SiteURL: siteURL, RenderVersion: "-"})
+	if err != nil {
+		return nil, err
+	}
+	base, err := b.baseURL(st)
+	if err != nil {
+		return nil, err
+	}
+	s, _, err := storeSite(st, base)
+	return s, err
+}
+
+type noSource struct{}
+
+func (noSource) Stores(context.Context) ([]string, error)             { return nil, nil }
+func (noSource) Load(context.Context, string) (*catalog.Store, error) { return nil, fs.ErrNotExist }
+
+// CatalogVersion is a digest of everything in a store that islands render
+// from: settings, theme, products and collections. It changes whenever any
+// of them does, so caches keyed by it never serve a fragment of an old
+// catalog.
+func CatalogVersion(st *catalog.Store) string {
+	in := newInputs("catalog", storeInputs(st))
+	for _, p := range st.Products {
+		in.add(p)
+	}
+	for _, c := range st.Collections {
+		in.add(c.Handle, c.Title, c.ProductHandles, c.Rules, string(c.Sort))
+	}
+	return in.sum()
+}
+
 // storeInputs is the part of a store every page shows (header, footer,
 // head): its settings and theme, not its catalog.
 func storeInputs(st *catalog.Store) any {
@@ -303,8 +369,8 @@ func storeInputs(st *catalog.Store) any {
 	}{st.Handle, st.Name, st.BaseURL, st.Currency, st.Locale, st.Description, st.Theme, st.Settings}
 }
 
-// collections are the store's collections plus the built-in "all" one.
-func (b *builder) collections(st *catalog.Store) []*catalog.Collection {
+// allCollections are the store's collections plus the built-in "all" one.
+func allCollections(st *catalog.Store) []*catalog.Collection {
 	cols := append([]*catalog.Collection(nil), st.Collections...)
 	if st.Collection(components.AllHandle) == nil {
 		cols = append(cols, st.AllProducts(components.AllHandle, "All products"))

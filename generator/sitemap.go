@@ -99,7 +99,7 @@ func robotsTxt(sitemaps []string, basePaths ...string) []byte {
 	var b strings.Builder
 	b.WriteString("User-agent: *\n")
 	for _, p := range basePaths {
-		fmt.Fprintf(&b, "Disallow: %sislands/\nDisallow: %scart/\n", p, p)
+		fmt.Fprintf(&b, "Disallow: %sislands/\nDisallow: %scart/\nDisallow: %swishlist/\nDisallow: %saccount/\n", p, p, p, p)
 	}
 	b.WriteString("\n")
 	for _, sm := range sitemaps {

@@ -32,6 +32,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Commands: []*cli.Command{
 			buildCommand(),
 			demoCommand(),
+			serveCommand(),
+			migrateCommand(),
 			versionCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // Run reports; main exits

@@ -14,7 +14,7 @@ import (
 	"golang.org/x/tools/txtar"
 )
 
-const store = `
+const shopArchive = `
 -- shop/store.yaml --
 name: Shop
 currency: EUR
@@ -50,7 +50,7 @@ func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
 }
 
 func TestBuildCommand(t *testing.T) {
-	content, out := contentDir(t, store), t.TempDir()
+	content, out := contentDir(t, shopArchive), t.TempDir()
 	stdout, stderr, err := run(t, "build", "--content", content, "--out", out, "--site-url", "https://example.test")
 	if err != nil {
 		t.Fatalf("build: %v\n%s", err, stderr)
@@ -75,7 +75,7 @@ func TestBuildCommand(t *testing.T) {
 }
 
 func TestBuildFlagsFromEnvironment(t *testing.T) {
-	content, out := contentDir(t, store), t.TempDir()
+	content, out := contentDir(t, shopArchive), t.TempDir()
 	t.Setenv("WANDSTORE_CONTENT", content)
 	t.Setenv("WANDSTORE_OUT", out)
 	t.Setenv("WANDSTORE_STORES", "shop")
@@ -88,7 +88,7 @@ func TestBuildFlagsFromEnvironment(t *testing.T) {
 }
 
 func TestBuildBadContentWritesNothing(t *testing.T) {
-	content, out := contentDir(t, store+`
+	content, out := contentDir(t, shopArchive+`
 -- shop/products/bad.md --
 ---
 title: Bad
@@ -110,7 +110,7 @@ prise: "3.00"
 }
 
 func TestBuildUsageErrors(t *testing.T) {
-	content := contentDir(t, store)
+	content := contentDir(t, shopArchive)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -138,7 +138,7 @@ func TestVersion(t *testing.T) {
 // port and checks how it answers.
 func TestDemoServesLikeACDN(t *testing.T) {
 	ctx := context.Background()
-	d, err := StartDemo(ctx, DemoOptions{Addr: "127.0.0.1:0", Out: t.TempDir(), Data: t.TempDir()})
+	d, err := StartDemo(ctx, DemoOptions{Addr: "127.0.0.1:0", Out: t.TempDir(), Data: t.TempDir(), OlricFreePorts: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,9 +217,22 @@ func TestDemoServesLikeACDN(t *testing.T) {
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("POST to a page: %d", resp.StatusCode)
 	}
-	resp, _ = get("GET", "/s/magic-wands/islands/cart/badge")
-	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Cache-Control") != "no-store" {
-		t.Errorf("island without an islands server: %d", resp.StatusCode)
+	// Islands: same origin, personal (never stored on the way), a signed
+	// HttpOnly cookie for a new shopper.
+	resp, body = get("GET", "/s/magic-wands/islands/cart/badge")
+	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "private, no-store" || !strings.Contains(body, `data-testid="cart-count">0<`) {
+		t.Errorf("cart badge island: %d %q\n%s", resp.StatusCode, resp.Header.Get("Cache-Control"), body)
+	}
+	if c := resp.Cookies(); len(c) != 1 || !c[0].HttpOnly || c[0].SameSite != http.SameSiteLaxMode {
+		t.Errorf("shopper cookie: %+v", c)
+	}
+	resp, body = get("GET", "/readyz")
+	if resp.StatusCode != 200 || !strings.Contains(body, `"cache":"ok"`) || !strings.Contains(body, `"database":"ok"`) {
+		t.Errorf("readyz: %d %s", resp.StatusCode, body)
+	}
+	resp, body = get("GET", "/metrics")
+	if resp.StatusCode != 200 || !strings.Contains(body, `wandstore_island_requests_total{code="200",route="cart/badge"} 1`) {
+		t.Errorf("metrics: %d", resp.StatusCode)
 	}
 }
 

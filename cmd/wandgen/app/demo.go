@@ -2,18 +2,13 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
-	"net/http"
-	"os"
-	"path/filepath"
-	"time"
 
 	"github.com/urfave/cli/v2"
 	"github.com/wandstore/wandstore/generator"
+	"github.com/wandstore/wandstore/islands"
 )
 
 // DemoOptions configures StartDemo.
@@ -21,32 +16,28 @@ type DemoOptions struct {
 	Addr    string    // listen address; default "localhost:8080"; tests use "127.0.0.1:0"
 	Content string    // content folder; "" means the embedded demo content
 	Out     string    // build output folder; default "public"
-	Data    string    // state folder; default ".wandstore"
+	Data    string    // state folder (database, session key); default ".wandstore"
 	Stores  []string  // empty means every store
 	Log     io.Writer // progress and log output; nil discards
-}
-
-// Demo is a running demo: the stores built and served on one origin.
-type Demo struct {
-	URL     string // "http://127.0.0.1:41234", no trailing slash
-	Summary *generator.Summary
-
-	srv  *http.Server
-	done chan error
+	// OlricFreePorts picks free ports for the embedded Olric member instead
+	// of olric.yaml's (tests run several demos at once).
+	OlricFreePorts bool
+	// NoCache runs without Olric.
+	NoCache bool
+	// Limits override the rate limits (tests).
+	Limits islands.Limits
 }
 
 // StartDemo listens, builds the stores for that address (so canonical links
-// point at it), and serves them in the background. It returns once the
-// server accepts connections.
+// point at it), and serves them with their islands in the background: every
+// default embedded (content, SQLite in Data, one Olric member). It returns
+// once the server accepts connections.
 func StartDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
 	if opts.Addr == "" {
 		opts.Addr = "localhost:8080"
 	}
 	if opts.Out == "" {
 		opts.Out = "public"
-	}
-	if opts.Data == "" {
-		opts.Data = ".wandstore"
 	}
 	logw := opts.Log
 	if logw == nil {
@@ -55,9 +46,6 @@ func StartDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
 	src, err := source(opts.Content)
 	if err != nil {
 		return nil, err
-	}
-	if err := os.MkdirAll(opts.Data, 0o700); err != nil {
-		return nil, fmt.Errorf("data folder: %w", err)
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
@@ -71,34 +59,16 @@ func StartDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
 		ln.Close()
 		return nil, err
 	}
-	out, err := filepath.Abs(opts.Out)
+	s, err := startOn(ctx, ln, ServeOptions{
+		Addr: opts.Addr, Public: opts.Out, Data: opts.Data, SiteURL: origin + "/", Log: opts.Log,
+		OlricFreePorts: opts.OlricFreePorts, NoCache: opts.NoCache, Limits: opts.Limits, built: sum.Catalogs,
+	})
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
-	log := slog.New(slog.NewTextHandler(logw, nil))
-	d := &Demo{URL: origin, Summary: sum, done: make(chan error, 1)}
-	d.srv = &http.Server{
-		Handler:           newSiteHandler(out, log),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    32 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	go func() { d.done <- d.srv.Serve(ln) }()
-	return d, nil
-}
-
-// Close stops accepting connections and waits for requests in flight (up
-// to ctx's deadline).
-func (d *Demo) Close(ctx context.Context) error {
-	err := d.srv.Shutdown(ctx)
-	if serr := <-d.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
-		err = serr
-	}
-	return err
+	s.Summary = sum
+	return s, nil
 }
 
 // originFor is the URL shoppers use: the host as given ("localhost"), or
@@ -115,34 +85,24 @@ func originFor(addr string, bound net.Addr) string {
 func demoCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "demo",
-		Usage: "build the demo stores and serve them on one port",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "addr", Value: "localhost:8080", Usage: "listen address", EnvVars: []string{"WANDSTORE_ADDR"}},
-			&cli.StringFlag{Name: "data", Value: ".wandstore", Usage: "folder for the server's state", EnvVars: []string{"WANDSTORE_DATA"}},
-			contentFlag(), outFlag(), storeFlag(),
-		},
+		Usage: "build the demo stores and serve them, with their islands, on one port",
+		Flags: serveFlags(),
 		Action: func(c *cli.Context) error {
+			so := serveOptions(c)
 			d, err := StartDemo(c.Context, DemoOptions{
-				Addr: c.String("addr"), Content: c.String("content"), Out: c.String("out"),
-				Data: c.String("data"), Stores: c.StringSlice("store"), Log: c.App.ErrWriter,
+				Addr: so.Addr, Content: so.Content, Out: so.Public, Data: so.Data, Stores: so.Stores,
+				Log: c.App.ErrWriter, NoCache: so.NoCache,
 			})
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(c.App.Writer, "\nWandStore demo: %s/\n", d.URL)
 			for _, st := range d.Summary.Stores {
-				fmt.Fprintf(c.App.Writer, "  %-22s %s\n", st.Name, st.BaseURL)
+				if st.BaseURL != "" {
+					fmt.Fprintf(c.App.Writer, "  %-22s %s\n", st.Name, st.BaseURL)
+				}
 			}
-			fmt.Fprintln(c.App.Writer, "Press Ctrl+C to stop.")
-			select {
-			case <-c.Context.Done():
-			case err := <-d.done:
-				return fmt.Errorf("server: %w", err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			fmt.Fprintln(c.App.Writer, "stopping")
-			return d.Close(ctx)
+			return runUntilDone(c, d)
 		},
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/wandstore/wandstore/islands"
 )
 
 // siteHandler serves the built folder the way a CDN or bucket would:
@@ -19,17 +21,23 @@ type siteHandler struct {
 	log  *slog.Logger
 }
 
-func newSiteHandler(root string, log *slog.Logger) http.Handler {
-	mux := http.NewServeMux()
-	// The islands server fills these paths (cart, recently viewed, ...).
-	// Until it runs in this process, answer "nothing to add": htmx keeps
-	// each island's static fallback.
-	mux.HandleFunc("/s/{store}/islands/", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(http.StatusNoContent)
-	})
-	mux.Handle("/", &siteHandler{root: root, log: log})
-	return securityHeaders(mux)
+// newSiteHandler routes island paths (every store's <base>islands/) and
+// /healthz, /readyz, /metrics to the islands server, everything else to the
+// built files.
+func newSiteHandler(root string, log *slog.Logger, isl *islands.Server) http.Handler {
+	static := &siteHandler{root: root, log: log}
+	islandsH, isIsland := isl.IslandsHandler()
+	ops := isl.Handler()
+	return securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case isIsland(r.URL.Path):
+			islandsH.ServeHTTP(w, r)
+		case r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics":
+			ops.ServeHTTP(w, r)
+		default:
+			static.ServeHTTP(w, r)
+		}
+	}))
 }
 
 // securityHeaders are the headers every response carries. The policy

@@ -1,0 +1,451 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/generator"
+	"github.com/wandstore/wandstore/islands"
+	"github.com/wandstore/wandstore/islands/cache"
+	"github.com/wandstore/wandstore/islands/store"
+)
+
+// ServeOptions configure the server: the built stores as static files and
+// their islands, on one origin.
+type ServeOptions struct {
+	Addr    string // listen address; default "localhost:8080"
+	Public  string // built output to serve; default "public"
+	Data    string // state folder (SQLite database, session key); default ".wandstore"
+	Content string // catalog source for the islands; "" means the embedded demo stores
+	Stores  []string
+	// SiteURL is the origin the stores were built for (as `build --site-url`);
+	// "" means this server's own address.
+	SiteURL string
+	// DB is the database DSN; default <Data>/wandstore.db (SQLite).
+	DB string
+	// OlricConfig is the Olric member config; default ./olric.yaml when it
+	// exists, else the built-in defaults (the same values).
+	OlricConfig string
+	// OlricFreePorts picks free ports for Olric instead of the config's (tests).
+	OlricFreePorts bool
+	// NoCache runs without Olric: every read goes to the database.
+	NoCache bool
+	// SessionSecret signs shopper cookies: comma-separated keys of at least
+	// 32 bytes, hex or base64; the first signs, all verify. "" means a key
+	// generated once and kept in <Data>/session.key.
+	SessionSecret  string
+	TrustedProxies []string
+	Limits         islands.Limits
+	Log            io.Writer // nil discards
+
+	// built, when set, are the stores a build in this process just loaded.
+	built []*catalog.Store
+}
+
+// Server is a running wandgen server.
+type Server struct {
+	URL     string // "http://127.0.0.1:41234", no trailing slash
+	Summary *generator.Summary
+	Islands *islands.Server
+
+	srv   *http.Server
+	done  chan error
+	cache *cache.Cache
+	db    *store.DB
+	log   *slog.Logger
+}
+
+// Demo is the demo: a build, then a Server.
+type Demo = Server
+
+// StartServe opens the database (migrating it) and the cache, loads the
+// catalogs, and serves in the background; it returns once listening.
+func StartServe(ctx context.Context, opts ServeOptions) (*Server, error) {
+	if opts.Addr == "" {
+		opts.Addr = "localhost:8080"
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	s, err := startOn(ctx, ln, opts)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server, err error) {
+	if opts.Public == "" {
+		opts.Public = "public"
+	}
+	if opts.Data == "" {
+		opts.Data = ".wandstore"
+	}
+	logw := opts.Log
+	if logw == nil {
+		logw = io.Discard
+	}
+	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	origin := originFor(opts.Addr, ln.Addr())
+	if opts.SiteURL == "" {
+		opts.SiteURL = origin + "/"
+	}
+	if err := os.MkdirAll(opts.Data, 0o700); err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	keys, err := sessionKeys(opts.SessionSecret, opts.Data)
+	if err != nil {
+		return nil, err
+	}
+	proxies, err := parsePrefixes(opts.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{URL: origin, done: make(chan error, 1), log: log}
+	defer func() {
+		if err != nil {
+			s.closeBackends(context.Background())
+		}
+	}()
+
+	cats, err := loadCatalogs(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	dsn := opts.DB
+	if dsn == "" {
+		dsn = filepath.Join(opts.Data, "wandstore.db")
+	}
+	if s.db, err = store.Open(ctx, dsn, store.Options{Log: log}); err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	if err := s.db.Migrate(ctx); err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	iopts := islands.Options{
+		Log: log, Store: s.db, Catalogs: cats, SessionKeys: keys, TrustedProxies: proxies, Limits: opts.Limits,
+	}
+	if !opts.NoCache {
+		cfg, err := olricConfig(opts, log)
+		if err != nil {
+			return nil, err
+		}
+		if s.cache, err = cache.Open(ctx, cfg); err != nil {
+			return nil, fmt.Errorf("olric: %w", err)
+		}
+		iopts.Cache = s.cache
+	}
+	if s.Islands, err = islands.New(iopts); err != nil {
+		return nil, err
+	}
+	public, err := filepath.Abs(opts.Public)
+	if err != nil {
+		return nil, err
+	}
+	s.srv = &http.Server{
+		Handler:           newSiteHandler(public, log, s.Islands),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go func() { s.done <- s.srv.Serve(ln) }()
+	log.Info("serving", "url", origin, "stores", len(cats.All()), "cache", !opts.NoCache)
+	return s, nil
+}
+
+// Close stops accepting connections, finishes the requests in flight (up to
+// ctx's deadline), then closes the cache member and the database.
+func (s *Server) Close(ctx context.Context) error {
+	err := s.srv.Shutdown(ctx)
+	if serr := <-s.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	if cerr := s.closeBackends(ctx); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (s *Server) closeBackends(ctx context.Context) error {
+	var errs []error
+	if s.cache != nil {
+		errs = append(errs, s.cache.Close(ctx))
+		s.cache = nil
+	}
+	if s.db != nil {
+		errs = append(errs, s.db.Close())
+		s.db = nil
+	}
+	return errors.Join(errs...)
+}
+
+// loadCatalogs loads and validates the stores the islands serve, with the
+// same asset names a build for opts.SiteURL published.
+func loadCatalogs(ctx context.Context, opts ServeOptions) (*islands.Catalogs, error) {
+	stores := opts.built
+	if stores == nil {
+		src, err := source(opts.Content)
+		if err != nil {
+			return nil, err
+		}
+		handles := opts.Stores
+		if len(handles) == 0 {
+			if handles, err = src.Stores(ctx); err != nil {
+				return nil, err
+			}
+		}
+		for _, h := range handles {
+			st, err := src.Load(ctx, h)
+			if err != nil {
+				return nil, fmt.Errorf("catalog: %w", err)
+			}
+			if err := st.Validate(); err != nil {
+				return nil, fmt.Errorf("catalog: %w", err)
+			}
+			stores = append(stores, st)
+		}
+	}
+	cats := islands.NewCatalogs()
+	for _, st := range stores {
+		site, err := generator.Site(st, opts.SiteURL)
+		if err != nil {
+			return nil, fmt.Errorf("catalog %s: %w", st.Handle, err)
+		}
+		cats.Set(&islands.Catalog{Store: st, Site: site, Version: generator.CatalogVersion(st)})
+	}
+	return cats, nil
+}
+
+func olricConfig(opts ServeOptions, log *slog.Logger) (cache.Config, error) {
+	cfg := cache.Config{File: opts.OlricConfig, Log: log}
+	if cfg.File == "" {
+		if _, err := os.Stat("olric.yaml"); err == nil {
+			cfg.File = "olric.yaml"
+		}
+	}
+	if opts.OlricFreePorts {
+		a, err := freePort()
+		if err != nil {
+			return cfg, err
+		}
+		b, err := freePort()
+		if err != nil {
+			return cfg, err
+		}
+		cfg.BindPort, cfg.MemberlistPort = a, b
+	}
+	return cfg, nil
+}
+
+// freePort asks the kernel for a free port on 127.0.0.1. (Olric needs a
+// concrete port; another process could take it before Olric binds, which
+// only tests risk, and they fail loudly.)
+func freePort() (int, error) {
+	for range 20 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		// memberlist also listens on UDP at the same port.
+		u, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		l.Close()
+		if err == nil {
+			u.Close()
+			return port, nil
+		}
+	}
+	return 0, errors.New("no free port for Olric")
+}
+
+// sessionKeys decodes the configured keys, or reads (creating it once) the
+// key file in the data folder. Keys are never logged.
+func sessionKeys(secret, data string) ([][]byte, error) {
+	if secret != "" {
+		var keys [][]byte
+		for _, part := range strings.Split(secret, ",") {
+			k, err := decodeKey(strings.TrimSpace(part))
+			if err != nil {
+				return nil, fmt.Errorf("session secret: %w", err)
+			}
+			keys = append(keys, k)
+		}
+		return keys, nil
+	}
+	file := filepath.Join(data, "session.key")
+	raw, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		k := make([]byte, 32)
+		if _, err := rand.Read(k); err != nil {
+			return nil, err
+		}
+		// O_EXCL: two processes starting at once must not both create one.
+		f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil {
+			_, err = f.WriteString(hex.EncodeToString(k) + "\n")
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return nil, fmt.Errorf("session key: %w", err)
+			}
+			return [][]byte{k}, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("session key: %w", err)
+		}
+		raw, err = os.ReadFile(file)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("session key: %w", err)
+	}
+	k, err := decodeKey(strings.TrimSpace(string(raw)))
+	if err != nil {
+		return nil, fmt.Errorf("session key %s: %w", file, err)
+	}
+	return [][]byte{k}, nil
+}
+
+func decodeKey(s string) ([]byte, error) {
+	if k, err := hex.DecodeString(s); err == nil && len(k) >= 32 {
+		return k, nil
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if k, err := enc.DecodeString(s); err == nil && len(k) >= 32 {
+			return k, nil
+		}
+	}
+	return nil, errors.New("must be at least 32 bytes, hex or base64 encoded")
+}
+
+func parsePrefixes(ss []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range ss {
+		for _, part := range strings.Split(s, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			if !strings.Contains(part, "/") {
+				a, err := netip.ParseAddr(part)
+				if err != nil {
+					return nil, fmt.Errorf("trusted proxy %q: %w", part, err)
+				}
+				part += "/" + strconv.Itoa(a.BitLen())
+			}
+			p, err := netip.ParsePrefix(part)
+			if err != nil {
+				return nil, fmt.Errorf("trusted proxy %q: %w", part, err)
+			}
+			out = append(out, p.Masked())
+		}
+	}
+	return out, nil
+}
+
+// Flags shared by serve and demo.
+func serveFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "addr", Value: "localhost:8080", Usage: "listen address", EnvVars: []string{"WANDSTORE_ADDR"}},
+		&cli.StringFlag{Name: "data", Value: ".wandstore", Usage: "folder for the server's state (SQLite database, session key)", EnvVars: []string{"WANDSTORE_DATA"}},
+		&cli.StringFlag{Name: "db", Usage: "database DSN (default: SQLite at <data>/wandstore.db)", EnvVars: []string{"WANDSTORE_DB"}},
+		&cli.StringFlag{Name: "olric-config", Usage: "Olric member config (default: ./olric.yaml if present, else built-in defaults)", EnvVars: []string{"WANDSTORE_OLRIC_CONFIG"}},
+		&cli.BoolFlag{Name: "no-cache", Usage: "run without Olric (every read goes to the database)", EnvVars: []string{"WANDSTORE_NO_CACHE"}},
+		&cli.StringFlag{Name: "session-secret", Usage: "cookie signing keys, comma-separated, hex or base64, >= 32 bytes each; the first signs (default: generated into <data>/session.key)", EnvVars: []string{"WANDSTORE_SESSION_SECRET"}},
+		&cli.StringSliceFlag{Name: "trusted-proxy", Usage: "address or CIDR of a proxy whose X-Forwarded-For is believed (repeatable)", EnvVars: []string{"WANDSTORE_TRUSTED_PROXIES"}},
+		contentFlag(), outFlag(), storeFlag(),
+	}
+}
+
+func serveOptions(c *cli.Context) ServeOptions {
+	return ServeOptions{
+		Addr: c.String("addr"), Data: c.String("data"), DB: c.String("db"), OlricConfig: c.String("olric-config"),
+		NoCache: c.Bool("no-cache"), SessionSecret: c.String("session-secret"), TrustedProxies: c.StringSlice("trusted-proxy"),
+		Content: c.String("content"), Public: c.String("out"), Stores: c.StringSlice("store"), Log: c.App.ErrWriter,
+	}
+}
+
+func serveCommand() *cli.Command {
+	flags := append(serveFlags(), &cli.StringFlag{Name: "site-url", Usage: "the origin the stores were built for (default: this server's address)", EnvVars: []string{"WANDSTORE_SITE_URL"}})
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "serve built stores (--out) and their islands on one port",
+		Flags: flags,
+		Action: func(c *cli.Context) error {
+			opts := serveOptions(c)
+			opts.SiteURL = c.String("site-url")
+			s, err := StartServe(c.Context, opts)
+			if err != nil {
+				return err
+			}
+			return runUntilDone(c, s)
+		},
+	}
+}
+
+func migrateCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "migrate",
+		Usage: "create or update the database schema",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "data", Value: ".wandstore", Usage: "state folder", EnvVars: []string{"WANDSTORE_DATA"}},
+			&cli.StringFlag{Name: "db", Usage: "database DSN (default: SQLite at <data>/wandstore.db)", EnvVars: []string{"WANDSTORE_DB"}},
+		},
+		Action: func(c *cli.Context) error {
+			dsn := c.String("db")
+			if dsn == "" {
+				if err := os.MkdirAll(c.String("data"), 0o700); err != nil {
+					return err
+				}
+				dsn = filepath.Join(c.String("data"), "wandstore.db")
+			}
+			db, err := store.Open(c.Context, dsn, store.Options{})
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if err := db.Migrate(c.Context); err != nil {
+				return err
+			}
+			fmt.Fprintln(c.App.Writer, "database schema is up to date:", dsn)
+			return nil
+		},
+	}
+}
+
+// runUntilDone waits for Ctrl+C (or SIGTERM) and shuts down gracefully.
+func runUntilDone(c *cli.Context, s *Server) error {
+	fmt.Fprintf(c.App.Writer, "Serving %s/ (Ctrl+C to stop)\n", s.URL)
+	select {
+	case <-c.Context.Done():
+	case err := <-s.done:
+		s.done <- err // for Close
+		return fmt.Errorf("server: %w", err)
+	}
+	fmt.Fprintln(c.App.Writer, "stopping")
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return s.Close(ctx)
+}

@@ -1,0 +1,271 @@
+// Package cache is the islands server's hot, shared, lossy layer: an
+// embedded Olric member holding rendered fragments, hot copies of shopper
+// state and rate-limit counters, shared with the other islands servers
+// that join it. It implements shopper.Cache.
+//
+// Nothing here is the only copy of anything: Olric is AP, last write wins,
+// and a member that dies takes its unreplicated keys with it. Callers
+// treat every error as a miss and fall back to the durable store.
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/olric-data/olric"
+
+	"github.com/wandstore/wandstore/islands/shopper"
+)
+
+// routingRefresh is how often the routed client used by Count re-reads
+// the routing table; until it does, after a member joins or leaves, Count
+// may fall back to the member-local increment (see incr).
+const routingRefresh = 5 * time.Second
+
+// startedGrace is how long Open waits for Olric's Started callback once
+// the member answers (see Open).
+const startedGrace = time.Second
+
+// DMap names.
+const (
+	fragmentsMap = "fragments"
+	stateMap     = "state"
+	ratelimitMap = "ratelimit"
+)
+
+// Cache is a running embedded Olric member and the DMaps the islands
+// server uses. Its methods are safe for concurrent use.
+// ErrClosed is returned by every method of a closed Cache.
+var ErrClosed = errors.New("cache: closed")
+
+type Cache struct {
+	// closed is set by Close: from then on every call fails with ErrClosed.
+	// (Olric's embedded client keeps answering from the member's memory
+	// after Shutdown: without this, a closed member would serve a private,
+	// stale copy instead of failing over to the database.)
+	closed atomic.Bool
+
+	db     *olric.Olric
+	client *olric.EmbeddedClient
+	name   string // this member's bindAddr:bindPort
+	done   chan error
+
+	fragments, state, ratelimit olric.DMap
+
+	// cluster sends each command to the key's partition owner; Count
+	// increments through its routed ratelimit DMap (see incr).
+	cluster    *olric.ClusterClient
+	routed     olric.DMap
+	routesFor  atomic.Uint64 // memberSet signature cluster last refreshed for
+	refreshing atomic.Bool
+	bgMu       sync.Mutex     // orders bg.Add before Close's bg.Wait
+	bg         sync.WaitGroup // refreshRoutes
+	bgCtx      context.Context
+	stopBg     context.CancelFunc
+
+	// Lifetimes and clock; fields so tests can shorten and move them.
+	fragmentTTL time.Duration
+	stateTTL    time.Duration
+	now         func() time.Time
+}
+
+var _ shopper.Cache = (*Cache)(nil)
+
+// Open starts an embedded Olric member as cfg says, waits until it is
+// ready (or cfg.StartTimeout, or ctx, runs out), and opens the DMaps. The
+// member listens until Close. Errors: a bad config or file, a port in use,
+// a member that does not become ready in time.
+func Open(ctx context.Context, cfg Config) (*Cache, error) {
+	oc, err := cfg.olricConfig()
+	if err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	ready := make(chan struct{})
+	oc.Started = func() { close(ready) }
+
+	db, err := olric.New(oc)
+	if err != nil {
+		return nil, fmt.Errorf("cache: new olric member: %w", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- db.Start() }()
+	name := net.JoinHostPort(oc.BindAddr, strconv.Itoa(oc.BindPort))
+
+	// Olric's Started callback waits on start checkpoints it counts for
+	// the whole process: after one member in the process failed to start,
+	// no later member's callback ever fires. So also poll: a PING to this
+	// member is answered only once it has joined and its routing table is
+	// bootstrapped. Started is still preferred (see startedGrace).
+	operable := make(chan struct{})
+	pollCtx, stopPoll := context.WithCancel(ctx)
+	var poll sync.WaitGroup
+	poll.Add(1)
+	go func() {
+		defer poll.Done()
+		client := db.NewEmbeddedClient()
+		for {
+			if _, err := client.Ping(pollCtx, name, ""); err == nil {
+				close(operable)
+				return
+			}
+			select {
+			case <-pollCtx.Done():
+				return
+			case <-time.After(25 * time.Millisecond):
+			}
+		}
+	}()
+	defer stopPoll()
+
+	timeout := cfg.StartTimeout
+	if timeout <= 0 {
+		timeout = defaultStartTimeout
+	}
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	// On failure the poller is left to finish its last PING on its own
+	// (go-redis bounds it by the client readTimeout, not by ctx).
+	fail := func(err error) (*Cache, error) {
+		stopPoll()
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = db.Shutdown(sctx)
+		return nil, fmt.Errorf("cache: start olric member on %s: %w", name, err)
+	}
+	select {
+	case <-ready:
+	case <-operable:
+		// Normally Started follows within its 10 ms poll. Waiting for it
+		// also ends Olric's polling goroutine, which reads the checkpoint
+		// counters unsynchronised: a later olric.New in this process
+		// (tests, or a restart) would race with it.
+		select {
+		case <-ready:
+		case <-time.After(startedGrace):
+		}
+	case err := <-done:
+		if err == nil {
+			err = errors.New("stopped before it was ready")
+		}
+		// Start has returned, so done is empty now: Close must not wait on it.
+		done <- err
+		return fail(err)
+	case <-timer.C:
+		return fail(fmt.Errorf("not ready after %s", timeout))
+	case <-ctx.Done():
+		return fail(ctx.Err())
+	}
+	stopPoll()
+	poll.Wait() // ends at once: the member answers now
+
+	c := &Cache{
+		db:          db,
+		client:      db.NewEmbeddedClient(),
+		name:        name,
+		done:        done,
+		fragmentTTL: shopper.FragmentTTL,
+		stateTTL:    shopper.StateTTL,
+		now:         time.Now,
+	}
+	for _, m := range []struct {
+		name string
+		dst  *olric.DMap
+	}{{fragmentsMap, &c.fragments}, {stateMap, &c.state}, {ratelimitMap, &c.ratelimit}} {
+		dm, err := c.client.NewDMap(m.name)
+		if err != nil {
+			return fail(fmt.Errorf("dmap %s: %w", m.name, err))
+		}
+		*m.dst = dm
+	}
+	// Made here rather than on first use, to keep Count free of lazy
+	// set-up; it costs an idle connection pool and a routing-table fetch
+	// every routingRefresh.
+	cc := *oc.Client
+	c.cluster, err = olric.NewClusterClient([]string{c.name},
+		olric.WithConfig(&cc),
+		olric.WithLogger(oc.Logger),
+		olric.WithRoutingTableFetchInterval(routingRefresh))
+	if err != nil {
+		return fail(fmt.Errorf("cluster client: %w", err))
+	}
+	if c.routed, err = c.cluster.NewDMap(ratelimitMap); err != nil {
+		_ = c.cluster.Close(ctx)
+		return fail(fmt.Errorf("cluster client dmap %s: %w", ratelimitMap, err))
+	}
+	_, sig := c.memberSet()
+	c.routesFor.Store(sig)
+	c.bgCtx, c.stopBg = context.WithCancel(context.Background())
+	return c, nil
+}
+
+// Close leaves the cluster gracefully (peers take over this member's
+// partitions from their replicas) and stops the member. It waits for ctx;
+// calling it again does nothing.
+func (c *Cache) Close(ctx context.Context) error {
+	c.closed.Store(true)
+	c.bgMu.Lock()
+	c.stopBg()
+	c.bgMu.Unlock()
+	c.bg.Wait()
+	// The routed client's error is only about its own connections; the
+	// member's shutdown is what matters. (A second Close returns nil.)
+	_ = c.cluster.Close(ctx)
+	if err := c.db.Shutdown(ctx); err != nil {
+		return fmt.Errorf("cache: shutdown: %w", err)
+	}
+	select {
+	case err := <-c.done:
+		c.done <- nil // a second Close returns at once
+		if err != nil {
+			return fmt.Errorf("cache: member stopped: %w", err)
+		}
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("cache: shutdown: %w", ctx.Err())
+	}
+}
+
+// Name is this member's address in the cluster (bindAddr:bindPort).
+func (c *Cache) Name() string { return c.name }
+
+// Members is the number of members this member currently sees in the
+// cluster, itself included (for /readyz detail). It reads local state.
+func (c *Cache) Members() int {
+	ms, err := c.client.Members(context.Background())
+	if err != nil {
+		return 0
+	}
+	return len(ms)
+}
+
+// Ping writes and reads back a short-lived key owned by whichever member
+// its partition maps to: a real round trip through the cluster's routing.
+// An error means the cache cannot serve now.
+func (c *Cache) Ping(ctx context.Context) error {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	key := "ping|" + c.name
+	want := c.now().UnixNano()
+	if err := c.ratelimit.Put(ctx, key, want, olric.PX(10*time.Second)); err != nil {
+		return fmt.Errorf("cache: ping put: %w", err)
+	}
+	r, err := c.ratelimit.Get(ctx, key)
+	if err != nil {
+		return fmt.Errorf("cache: ping get: %w", err)
+	}
+	got, err := r.Int64()
+	if err != nil {
+		return fmt.Errorf("cache: ping decode: %w", err)
+	}
+	if got != want {
+		return fmt.Errorf("cache: ping read %d, wrote %d", got, want)
+	}
+	return nil
+}

@@ -1,0 +1,249 @@
+package cache
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/olric-data/olric/config"
+)
+
+// Config says how to start the embedded Olric member. Fields left at their
+// zero value come from File (or, when File is "", from built-in defaults
+// that equal the repository's olric.yaml); set fields override it.
+type Config struct {
+	// File is the path of an Olric member config (olric.yaml, in Olric's
+	// own format, read by config.Load). "" uses the built-in defaults.
+	File string
+	// BindAddr is the address Olric and memberlist bind to and advertise
+	// (both share it). Default 127.0.0.1: a member reachable from other
+	// machines is an explicit choice.
+	BindAddr string
+	// BindPort is Olric's TCP port for member-to-member and client
+	// requests (default 3320). Olric has no ephemeral ports: 0 means
+	// "from the file", not "any".
+	BindPort int
+	// MemberlistPort is the gossip port, TCP and UDP (default 3322).
+	MemberlistPort int
+	// Peers are memberlist addresses (host:memberlistPort) of other
+	// members to join. This member's own address, written as
+	// BindAddr:MemberlistPort, is dropped from the list, so every member of
+	// a cluster can be given the same list.
+	Peers []string
+	// ReplicaCount is how many members hold each key (1 = no replicas).
+	// Clusters set 2 or more so a member leaving loses nothing.
+	ReplicaCount int
+	// LogLevel is the lowest level of Olric's and memberlist's own lines
+	// that reaches Log: DEBUG, INFO, WARN or ERROR (default WARN).
+	LogLevel string
+	// Log receives Olric's and memberlist's lines at their own level,
+	// with component=olric. nil means slog.Default().
+	Log *slog.Logger
+	// StartTimeout bounds how long Open waits for the member to be ready
+	// (joined or formed a cluster, routing table bootstrapped). Default
+	// 30 s: a member whose peers are all down retries the join for
+	// maxJoinAttempts x joinRetryInterval (10 s with olric.yaml) before it
+	// forms a cluster of its own.
+	StartTimeout time.Duration
+}
+
+// Defaults shared by the built-in config and olric.yaml; config_test.go
+// checks that the file loads to the same values.
+const (
+	defaultBindAddr       = "127.0.0.1"
+	defaultBindPort       = 3320
+	defaultMemberlistPort = 3322
+	defaultLogLevel       = config.LogLevelWarn
+	defaultStartTimeout   = 30 * time.Second
+	// defaultTableSize is the kvstore table size in bytes, which is also
+	// the largest entry (key + value + ~20 bytes) Olric accepts.
+	defaultTableSize = 256 << 10
+)
+
+// builtinConfig is olric.yaml written in Go, for Config.File == "".
+func builtinConfig() (*config.Config, error) {
+	mc, err := config.NewMemberlistConfig("local")
+	if err != nil {
+		return nil, err
+	}
+	mc.BindAddr = defaultBindAddr
+	mc.BindPort = defaultMemberlistPort
+	mc.AdvertisePort = defaultMemberlistPort
+	mc.EnableCompression = false
+
+	return &config.Config{
+		BindAddr:                 defaultBindAddr,
+		BindPort:                 defaultBindPort,
+		LogLevel:                 defaultLogLevel,
+		LogVerbosity:             3,
+		PartitionCount:           271,
+		LoadFactor:               1.25,
+		ReplicaCount:             1,
+		ReadQuorum:               1,
+		WriteQuorum:              1,
+		ReadRepair:               false,
+		ReplicationMode:          config.SyncReplicationMode,
+		MemberCountQuorum:        1,
+		KeepAlivePeriod:          300 * time.Second,
+		BootstrapTimeout:         10 * time.Second,
+		RoutingTablePushInterval: time.Minute,
+		TriggerBalancerInterval:  15 * time.Second,
+		LeaveTimeout:             5 * time.Second,
+		JoinRetryInterval:        time.Second,
+		MaxJoinAttempts:          10,
+		Peers:                    []string{},
+		MemberlistConfig:         mc,
+		Client: &config.Client{
+			Authentication: &config.Authentication{},
+			DialTimeout:    time.Second,
+			ReadTimeout:    time.Second,
+			WriteTimeout:   time.Second,
+			MaxRetries:     1,
+		},
+		DMaps: &config.DMaps{
+			Engine: &config.Engine{
+				Name:   config.DefaultStorageEngine,
+				Config: map[string]interface{}{"tableSize": defaultTableSize},
+			},
+			CheckEmptyFragmentsInterval: time.Minute,
+			TriggerCompactionInterval:   10 * time.Minute,
+		},
+		Authentication: &config.Authentication{},
+	}, nil
+}
+
+// olricConfig builds the member config: the file or the built-in
+// defaults, then the explicit fields of c, then logging.
+func (c Config) olricConfig() (*config.Config, error) {
+	var (
+		oc  *config.Config
+		err error
+	)
+	if c.File == "" {
+		oc, err = builtinConfig()
+	} else {
+		oc, err = config.Load(c.File)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("olric config %q: %w", c.File, err)
+	}
+
+	if c.BindAddr != "" {
+		oc.BindAddr = c.BindAddr
+		oc.MemberlistConfig.BindAddr = c.BindAddr
+	}
+	if c.BindPort != 0 {
+		oc.BindPort = c.BindPort
+	}
+	if c.MemberlistPort != 0 {
+		// config.Load sets AdvertisePort to the bind port unless the file
+		// names one; keep them together unless they were set apart.
+		if oc.MemberlistConfig.AdvertisePort == oc.MemberlistConfig.BindPort {
+			oc.MemberlistConfig.AdvertisePort = c.MemberlistPort
+		}
+		oc.MemberlistConfig.BindPort = c.MemberlistPort
+	}
+	if len(c.Peers) > 0 {
+		oc.Peers = append([]string(nil), c.Peers...)
+	}
+	// Olric refuses a peer list that names the member itself; drop it so
+	// one list serves the whole cluster.
+	self := net.JoinHostPort(oc.MemberlistConfig.BindAddr, strconv.Itoa(oc.MemberlistConfig.BindPort))
+	peers := oc.Peers[:0:0]
+	for _, p := range oc.Peers {
+		if p != self {
+			peers = append(peers, p)
+		}
+	}
+	oc.Peers = peers
+	if c.ReplicaCount != 0 {
+		oc.ReplicaCount = c.ReplicaCount
+	}
+	if c.LogLevel != "" {
+		oc.LogLevel = strings.ToUpper(c.LogLevel)
+	}
+	if oc.LogLevel == "" {
+		oc.LogLevel = defaultLogLevel
+	}
+
+	// Count relies on the ratelimit DMap's default TTL (see countTTL). A
+	// custom DMap entry replaces every DMap-wide setting, so carry those
+	// over rather than drop them.
+	if oc.DMaps == nil {
+		oc.DMaps = &config.DMaps{}
+	}
+	if oc.DMaps.Custom == nil {
+		oc.DMaps.Custom = map[string]config.DMap{}
+	}
+	rl, ok := oc.DMaps.Custom[ratelimitMap]
+	if !ok {
+		g := oc.DMaps
+		rl = config.DMap{MaxIdleDuration: g.MaxIdleDuration, MaxKeys: g.MaxKeys, MaxInuse: g.MaxInuse,
+			LRUSamples: g.LRUSamples, EvictionPolicy: g.EvictionPolicy}
+	}
+	rl.TTLDuration = countTTL
+	oc.DMaps.Custom[ratelimitMap] = rl
+
+	// Olric writes through a *log.Logger (memberlist through the same
+	// one); hand its lines to slog. Olric filters them by LogLevel too, but
+	// ranks INFO above ERROR, so INFO lines pass at WARN: filter here.
+	lg := c.Log
+	if lg == nil {
+		lg = slog.Default()
+	}
+	w := &slogWriter{log: lg.With("component", "olric"), min: slogLevel(oc.LogLevel)}
+	oc.LogOutput = w
+	oc.Logger = log.New(w, "", 0)
+	return oc, nil
+}
+
+// slogWriter turns Olric's and memberlist's "[LEVEL] text" lines into
+// slog records at that level, dropping those below min. A line without a
+// level counts as INFO.
+type slogWriter struct {
+	log *slog.Logger
+	min slog.Level
+}
+
+// slogLevel maps Olric's level names (and memberlist's ERR) to slog's.
+func slogLevel(name string) slog.Level {
+	switch name {
+	case "DEBUG", "TRACE":
+		return slog.LevelDebug
+	case "WARN":
+		return slog.LevelWarn
+	case "ERR", "ERROR":
+		return slog.LevelError
+	default:
+		return slog.LevelInfo
+	}
+}
+
+func (w *slogWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	line := string(bytes.TrimRight(p, "\r\n"))
+	level := slog.LevelInfo
+	if i := strings.IndexByte(line, '['); i >= 0 {
+		if j := strings.IndexByte(line[i:], ']'); j > 0 {
+			switch tag := line[i+1 : i+j]; tag {
+			case "DEBUG", "TRACE", "INFO", "WARN", "ERR", "ERROR":
+				level = slogLevel(tag)
+				line = strings.TrimSpace(line[:i] + line[i+j+1:])
+			}
+		}
+	}
+	if level < w.min {
+		return n, nil
+	}
+	w.log.Log(context.Background(), level, line)
+	return n, nil
+}
+
+var _ io.Writer = (*slogWriter)(nil)

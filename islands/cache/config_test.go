@@ -1,0 +1,229 @@
+package cache
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/olric-data/olric/config"
+)
+
+const repoConfig = "../../olric.yaml"
+
+// The file loads with Olric's own loader, and says what the built-in
+// defaults say.
+func TestOlricYAMLMatchesBuiltin(t *testing.T) {
+	file, err := config.Load(repoConfig)
+	if err != nil {
+		t.Fatalf("config.Load(%s): %v", repoConfig, err)
+	}
+	builtin, err := builtinConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := builtin.Sanitize(); err != nil {
+		t.Fatal(err)
+	}
+	if err := builtin.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := project(file), project(builtin); !reflect.DeepEqual(a, b) {
+		t.Errorf("olric.yaml and builtinConfig differ:\nfile:    %+v\nbuiltin: %+v", a, b)
+	}
+	if file.BindAddr != "127.0.0.1" || file.MemberlistConfig.BindAddr != "127.0.0.1" {
+		t.Errorf("olric.yaml binds %s / %s, want loopback", file.BindAddr, file.MemberlistConfig.BindAddr)
+	}
+	if file.LogLevel != "WARN" {
+		t.Errorf("olric.yaml log level %s, want WARN", file.LogLevel)
+	}
+}
+
+// projection is what olric.yaml sets, in comparable form.
+type projection struct {
+	BindAddr                                string
+	BindPort                                int
+	PartitionCount                          uint64
+	LoadFactor                              float64
+	ReplicaCount, ReadQuorum, WriteQuorum   int
+	ReadRepair                              bool
+	ReplicationMode                         int
+	MemberCountQuorum                       int32
+	KeepAlive, Bootstrap, RTPush, Balancer  time.Duration
+	Leave, JoinRetry                        time.Duration
+	IdleClose                               time.Duration
+	MaxJoinAttempts                         int
+	ClusterEvents                           bool
+	Peers                                   []string
+	LogLevel                                string
+	LogVerbosity                            int32
+	Dial, Read, Write                       time.Duration
+	MaxRetries                              int
+	MinBackoff, MaxBackoff, PoolTimeout     time.Duration
+	PoolSize, MinIdle                       int
+	MLAddr                                  string
+	MLPort, MLAdvertisePort                 int
+	MLCompression                           bool
+	MLProbeInterval, MLProbeTimeout, MLPush time.Duration
+	MLGossip                                time.Duration
+	Engine                                  string
+	TableSize                               any
+	EmptyFragments, Compaction              time.Duration
+	TTL, MaxIdle                            time.Duration
+	MaxKeys, MaxInuse                       int
+	Eviction                                config.EvictionPolicy
+	Custom                                  int
+	Password                                string
+}
+
+func project(c *config.Config) projection {
+	ml := c.MemberlistConfig
+	return projection{
+		c.BindAddr, c.BindPort, c.PartitionCount, c.LoadFactor,
+		c.ReplicaCount, c.ReadQuorum, c.WriteQuorum, c.ReadRepair, c.ReplicationMode, c.MemberCountQuorum,
+		c.KeepAlivePeriod, c.BootstrapTimeout, c.RoutingTablePushInterval, c.TriggerBalancerInterval,
+		c.LeaveTimeout, c.JoinRetryInterval, c.IdleClose, c.MaxJoinAttempts, c.EnableClusterEventsChannel,
+		append([]string{}, c.Peers...), c.LogLevel, c.LogVerbosity,
+		c.Client.DialTimeout, c.Client.ReadTimeout, c.Client.WriteTimeout, c.Client.MaxRetries,
+		c.Client.MinRetryBackoff, c.Client.MaxRetryBackoff, c.Client.PoolTimeout, c.Client.PoolSize, c.Client.MinIdleConns,
+		ml.BindAddr, ml.BindPort, ml.AdvertisePort, ml.EnableCompression,
+		ml.ProbeInterval, ml.ProbeTimeout, ml.PushPullInterval, ml.GossipInterval,
+		c.DMaps.Engine.Name, c.DMaps.Engine.Config["tableSize"],
+		c.DMaps.CheckEmptyFragmentsInterval, c.DMaps.TriggerCompactionInterval,
+		c.DMaps.TTLDuration, c.DMaps.MaxIdleDuration, c.DMaps.MaxKeys, c.DMaps.MaxInuse, c.DMaps.EvictionPolicy,
+		len(c.DMaps.Custom), c.Authentication.Password,
+	}
+}
+
+// Explicit Config fields win over the file; the member's own address is
+// dropped from Peers; Olric's logger is replaced.
+func TestConfigOverrides(t *testing.T) {
+	cfg := Config{
+		File:           repoConfig,
+		BindAddr:       "127.0.0.2",
+		BindPort:       4000,
+		MemberlistPort: 4002,
+		Peers:          []string{"127.0.0.2:4002", "127.0.0.3:4002"},
+		ReplicaCount:   2,
+		LogLevel:       "debug",
+	}
+	oc, err := cfg.olricConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ml := oc.MemberlistConfig
+	got := []any{oc.BindAddr, oc.BindPort, ml.BindAddr, ml.BindPort, ml.AdvertisePort, oc.Peers, oc.ReplicaCount, oc.LogLevel}
+	want := []any{"127.0.0.2", 4000, "127.0.0.2", 4002, 4002, []string{"127.0.0.3:4002"}, 2, "DEBUG"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %v\nwant %v", got, want)
+	}
+	if oc.LogOutput == os.Stderr || oc.LogOutput == os.Stdout {
+		t.Error("Olric still logs to a standard stream")
+	}
+
+	// Zero fields keep the file's values.
+	oc, err = Config{File: repoConfig}.olricConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if oc.BindPort != defaultBindPort || oc.MemberlistConfig.BindPort != defaultMemberlistPort ||
+		oc.ReplicaCount != 1 || oc.LogLevel != "WARN" || len(oc.Peers) != 0 {
+		t.Errorf("file values lost: port %d ml %d rc %d level %s peers %v",
+			oc.BindPort, oc.MemberlistConfig.BindPort, oc.ReplicaCount, oc.LogLevel, oc.Peers)
+	}
+
+	if _, err := (Config{File: filepath.Join(t.TempDir(), "none.yaml")}).olricConfig(); err == nil {
+		t.Error("a missing file loaded")
+	}
+}
+
+// recorder keeps slog records for assertions.
+type recorder struct {
+	mu   sync.Mutex
+	recs []slog.Record
+}
+
+func (r *recorder) Enabled(context.Context, slog.Level) bool { return true }
+func (r *recorder) Handle(_ context.Context, rec slog.Record) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.recs = append(r.recs, rec)
+	return nil
+}
+func (r *recorder) WithAttrs([]slog.Attr) slog.Handler { return r }
+func (r *recorder) WithGroup(string) slog.Handler      { return r }
+func (r *recorder) below(l slog.Level) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, rec := range r.recs {
+		if rec.Level < l {
+			out = append(out, rec.Level.String()+" "+rec.Message)
+		}
+	}
+	return out
+}
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.recs)
+}
+
+// At the default level nothing of Olric's or memberlist's reaches the
+// logger below WARN (Olric's own filter lets INFO through), and nothing
+// reaches stdout or stderr; at DEBUG the lines do arrive, through slog.
+func TestLogging(t *testing.T) {
+	// Capture the process's stdout and stderr while a member runs.
+	outR, outW, _ := os.Pipe()
+	errR, errW, _ := os.Pipe()
+	stdout, stderr := os.Stdout, os.Stderr
+	os.Stdout, os.Stderr = outW, errW
+	restore := func() {
+		os.Stdout, os.Stderr = stdout, stderr
+		outW.Close()
+		errW.Close()
+	}
+	captured := make(chan string, 2)
+	for _, r := range []*os.File{outR, errR} {
+		go func() { b, _ := io.ReadAll(r); captured <- string(b) }()
+	}
+
+	quiet := &recorder{}
+	cfg := memberConfig(t)
+	cfg.Log = slog.New(quiet)
+	c, err := Open(context.Background(), cfg)
+	if err != nil {
+		restore()
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	_ = c.PutFragment(ctx, "k", []byte("v"))
+	_, _, _ = c.Fragment(ctx, "k")
+	_, _ = c.Count(ctx, "n", time.Minute)
+	closeErr := c.Close(ctx)
+	restore()
+	if closeErr != nil {
+		t.Fatal(closeErr)
+	}
+	if out := <-captured + <-captured; out != "" {
+		t.Errorf("Olric wrote to stdout/stderr:\n%s", out)
+	}
+	if lines := quiet.below(slog.LevelWarn); len(lines) > 0 {
+		t.Errorf("below WARN at level WARN:\n%s", strings.Join(lines, "\n"))
+	}
+
+	loud := &recorder{}
+	cfg = memberConfig(t)
+	cfg.Log = slog.New(loud)
+	cfg.LogLevel = "DEBUG"
+	open(t, cfg)
+	if len(loud.below(slog.LevelWarn)) == 0 {
+		t.Errorf("no records below WARN at level DEBUG (%d records)", loud.count())
+	}
+}

@@ -1,0 +1,494 @@
+package islands
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/a-h/templ"
+	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/components"
+	"github.com/wandstore/wandstore/islands/shopper"
+)
+
+// Reads: fragments (cached per shopper and state version) and full pages
+// (for shoppers without JavaScript, after a plain form post).
+
+func (s *Server) cartBadge(q *request) {
+	s.serveFragment(q, "", func(st *shopper.State) (templ.Component, error) {
+		return components.CartBadgeLive(q.cat.Site, st.CartQuantity(), st.Prefs.Name), nil
+	})
+}
+
+func (s *Server) cartDrawer(q *request) {
+	s.serveFragment(q, "", func(st *shopper.State) (templ.Component, error) {
+		v, _ := cartView(q.cat, st)
+		return components.CartDrawer(q.cat.Site, v), nil
+	})
+}
+
+func (s *Server) recentlyViewed(q *request) {
+	current := s.productParam(q, q.r.URL.Query().Get("product"))
+	s.serveFragment(q, current, func(st *shopper.State) (templ.Component, error) {
+		return s.recentList(q, st, current), nil
+	})
+}
+
+func (s *Server) recentList(q *request, st *shopper.State, exclude string) templ.Component {
+	handles := make([]string, 0, len(st.Viewed))
+	for _, v := range st.Viewed {
+		handles = append(handles, v.Product)
+	}
+	list := cards(q.cat, handles, st.Prefs, exclude)
+	if len(list) > listSize {
+		list = list[:listSize]
+	}
+	return components.ProductList(q.cat.Site, "recently-viewed", "Recently viewed", list)
+}
+
+func (s *Server) recommendations(q *request) {
+	current := s.productParam(q, q.r.URL.Query().Get("product"))
+	s.serveFragment(q, current, func(st *shopper.State) (templ.Component, error) {
+		pop := s.popularity(q.r.Context(), q.cat.Store.Handle)
+		picks := q.cat.Recs.For(current, st, pop, listSize)
+		title := "Recommended for you"
+		if current != "" {
+			title = "You may also like"
+		}
+		return components.ProductList(q.cat.Site, "recommendations", title, cardsOf(q.cat, picks, shopper.Preferences{})), nil
+	})
+}
+
+func (s *Server) wishlistButton(q *request) {
+	product := s.productParam(q, q.r.URL.Query().Get("product"))
+	if product == "" {
+		http.Error(q.w, "unknown product", http.StatusBadRequest)
+		return
+	}
+	s.serveFragment(q, product, func(st *shopper.State) (templ.Component, error) {
+		return components.WishlistButton(q.cat.Site, product, st.Wished(product)), nil
+	})
+}
+
+func (s *Server) wishlist(q *request) {
+	s.serveFragment(q, "", func(st *shopper.State) (templ.Component, error) {
+		return s.wishlistList(q, st), nil
+	})
+}
+
+func (s *Server) wishlistList(q *request, st *shopper.State) templ.Component {
+	handles := make([]string, len(st.Wishes))
+	for i, w := range st.Wishes {
+		handles[i] = w.Product
+	}
+	return components.WishlistList(q.cat.Site, cards(q.cat, handles, st.Prefs, ""))
+}
+
+func (s *Server) preferences(q *request) {
+	s.serveFragment(q, "", func(st *shopper.State) (templ.Component, error) {
+		return components.PreferencesForm(q.cat.Site, preferencesView(st)), nil
+	})
+}
+
+func (s *Server) cartPage(q *request) {
+	s.page(q, "Your cart", func(st *shopper.State) templ.Component {
+		v, _ := cartView(q.cat, st)
+		return components.CartDrawer(q.cat.Site, v)
+	})
+}
+
+func (s *Server) wishlistPage(q *request) {
+	s.page(q, "Your wishlist", func(st *shopper.State) templ.Component { return s.wishlistList(q, st) })
+}
+
+func (s *Server) preferencesPage(q *request) {
+	s.page(q, "Your preferences", func(st *shopper.State) templ.Component {
+		return components.PreferencesForm(q.cat.Site, preferencesView(st))
+	})
+}
+
+func (s *Server) orderPage(q *request) {
+	number := strings.TrimPrefix(q.route, "orders/")
+	number = strings.TrimPrefix(q.r.URL.Path, q.cat.Site.IslandPath("orders/"))
+	if q.fresh || len(number) > 32 || strings.ContainsAny(number, "/?#") {
+		http.NotFound(q.w, q.r)
+		return
+	}
+	o, err := s.store.Order(q.r.Context(), q.cat.Store.Handle, q.id, number)
+	if err != nil {
+		s.internalError(q, err)
+		return
+	}
+	if o == nil { // unknown, or another shopper's: the same answer
+		http.NotFound(q.w, q.r)
+		return
+	}
+	s.render(q, http.StatusOK, s.fullPage(q, "Order "+o.Number, components.OrderConfirmation(q.cat.Site, orderView(q.cat, o))))
+}
+
+// page renders a full page around a fragment, from fresh state.
+func (s *Server) page(q *request, title string, body func(*shopper.State) templ.Component) {
+	st, err := s.state(q)
+	if err != nil {
+		s.internalError(q, err)
+		return
+	}
+	s.render(q, http.StatusOK, s.fullPage(q, title, body(st)))
+}
+
+func (s *Server) fullPage(q *request, title string, body templ.Component) templ.Component {
+	m := components.SimpleMeta(q.cat.Site, title, "", true)
+	return components.FragmentPage(q.cat.Site, m, title, body)
+}
+
+// productParam validates a product handle from a request: a published
+// product of the store, or "".
+func (s *Server) productParam(q *request, h string) string {
+	if !catalog.ValidHandle(h) {
+		return ""
+	}
+	if p := q.cat.Store.Product(h); p != nil && p.Published() {
+		return h
+	}
+	return ""
+}
+
+// Writes: validated against the catalog, committed to the durable store,
+// then the hot copy is refreshed; the answer is the changed fragment with an
+// HX-Trigger event so dependent islands refresh. Without htmx the browser
+// is sent (303) to the matching full page. Bad input answers with a clear
+// message in the fragment and changes nothing.
+
+// formError answers bad input: inside the fragment for htmx, as a full page
+// otherwise.
+func (s *Server) formError(q *request, fragment templ.Component, title, msg string) {
+	if q.htmx {
+		// htmx does not swap 4xx answers by default: the message is the
+		// content, so it goes with 200.
+		s.render(q, http.StatusOK, fragment)
+		return
+	}
+	body := components.BuyStatus(msg, true)
+	s.render(q, http.StatusUnprocessableEntity, s.fullPage(q, title, body))
+}
+
+// done answers a successful write. header/event, when set, announce the
+// change to other islands: HX-Trigger fires before the swap (for answers
+// that replace something other than the listeners), HX-Trigger-After-Settle
+// after it (so the island being replaced does not refetch itself).
+func (s *Server) done(q *request, header, event string, fragment templ.Component, page string) {
+	if !q.htmx {
+		http.Redirect(q.w, q.r, q.cat.Site.IslandPath(page), http.StatusSeeOther)
+		return
+	}
+	if header != "" {
+		q.w.Header().Set(header, event)
+	}
+	s.render(q, http.StatusOK, fragment)
+}
+
+func (s *Server) form(q *request) bool {
+	if err := q.r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			http.Error(q.w, "request too large", http.StatusRequestEntityTooLarge)
+		} else {
+			http.Error(q.w, "bad form", http.StatusBadRequest)
+		}
+		return false
+	}
+	return true
+}
+
+// quantity parses a quantity field within lo..shopper.MaxQuantity.
+func quantity(v string, lo int) (int, bool) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < lo || n > shopper.MaxQuantity {
+		return 0, false
+	}
+	return n, true
+}
+
+func (s *Server) recordView(q *request) {
+	if !s.form(q) {
+		return
+	}
+	product := s.productParam(q, q.r.PostForm.Get("product"))
+	if product == "" {
+		http.Error(q.w, "unknown product", http.StatusBadRequest)
+		return
+	}
+	st, err := s.store.RecordView(q.r.Context(), q.cat.Store.Handle, q.id, product, s.now())
+	if err != nil {
+		s.internalError(q, err)
+		return
+	}
+	s.putState(q.r.Context(), st)
+	if !q.htmx {
+		http.Redirect(q.w, q.r, q.cat.Site.ProductPath(product), http.StatusSeeOther)
+		return
+	}
+	s.render(q, http.StatusOK, s.recentList(q, st, product))
+}
+
+func (s *Server) cartAdd(q *request) {
+	if !s.form(q) {
+		return
+	}
+	f := q.r.PostForm
+	fail := func(msg string) { s.formError(q, components.BuyStatus(msg, true), "Could not add to cart", msg) }
+	p := q.cat.Store.Product(s.productParam(q, f.Get("product")))
+	if p == nil {
+		fail("Sorry, this product is no longer available.")
+		return
+	}
+	vid := f.Get("variant")
+	if vid == "" && len(p.Variants) == 1 {
+		vid = p.Variants[0].ID
+	}
+	v := p.Variant(vid)
+	if v == nil {
+		fail("Please choose an option.")
+		return
+	}
+	qty, ok := quantity(f.Get("quantity"), 1)
+	if !ok {
+		fail(fmt.Sprintf("Please enter a quantity from 1 to %d.", shopper.MaxQuantity))
+		return
+	}
+	label := p.Title
+	if v.Title != "Default Title" {
+		label += " (" + v.Title + ")"
+	}
+	if !v.Available {
+		fail("Sorry, " + label + " is sold out.")
+		return
+	}
+	if v.Tracked {
+		st, err := s.state(q)
+		if err != nil {
+			s.internalError(q, err)
+			return
+		}
+		have := 0
+		for _, l := range st.Cart {
+			if l.Product == p.Handle && l.Variant == v.ID {
+				have = l.Quantity
+			}
+		}
+		if have+qty > v.Inventory {
+			if left := v.Inventory - have; left > 0 {
+				fail(fmt.Sprintf("Only %d more of %s in stock.", left, label))
+			} else {
+				fail(fmt.Sprintf("Your cart already holds all %d of %s we have.", v.Inventory, label))
+			}
+			return
+		}
+	}
+	st, err := s.store.AddToCart(q.r.Context(), q.cat.Store.Handle, q.id, p.Handle, v.ID, qty)
+	switch {
+	case errors.Is(err, shopper.ErrCartFull):
+		fail(fmt.Sprintf("Your cart is full (%d different items). Check out or remove something first.", shopper.MaxCartLines))
+		return
+	case errors.Is(err, shopper.ErrQuantity):
+		fail(fmt.Sprintf("Please enter a quantity from 1 to %d.", shopper.MaxQuantity))
+		return
+	case err != nil:
+		s.internalError(q, err)
+		return
+	}
+	s.putState(q.r.Context(), st)
+	s.done(q, "HX-Trigger", "cart-changed", components.BuyStatus(fmt.Sprintf("Added %d × %s to your cart.", qty, label), false), "cart/page")
+}
+
+func (s *Server) cartSet(q *request) {
+	if !s.form(q) {
+		return
+	}
+	f := q.r.PostForm
+	st, err := s.state(q)
+	if err != nil {
+		s.internalError(q, err)
+		return
+	}
+	fail := func(msg string) {
+		v, _ := cartView(q.cat, st)
+		v.Error = msg
+		s.formError(q, components.CartDrawer(q.cat.Site, v), "Could not update your cart", msg)
+	}
+	product, variant := f.Get("product"), f.Get("variant")
+	if !catalog.ValidHandle(product) || len(variant) == 0 || len(variant) > 255 {
+		fail("That item is not in your cart.")
+		return
+	}
+	qty, ok := quantity(f.Get("quantity"), 0)
+	if !ok {
+		fail(fmt.Sprintf("Please enter a quantity from 0 to %d.", shopper.MaxQuantity))
+		return
+	}
+	if qty > 0 {
+		p := q.cat.Store.Product(product)
+		var v *catalog.Variant
+		if p != nil && p.Published() {
+			v = p.Variant(variant)
+		}
+		switch {
+		case v == nil || !v.Available:
+			fail("That item is no longer available; you can only remove it.")
+			return
+		case v.Tracked && qty > v.Inventory:
+			fail(fmt.Sprintf("Only %d of %s in stock.", v.Inventory, p.Title))
+			return
+		}
+	}
+	st2, err := s.store.SetQuantity(q.r.Context(), q.cat.Store.Handle, q.id, product, variant, qty)
+	switch {
+	case errors.Is(err, shopper.ErrNotInCart):
+		fail("That item is no longer in your cart.")
+		return
+	case errors.Is(err, shopper.ErrQuantity):
+		fail(fmt.Sprintf("Please enter a quantity from 0 to %d.", shopper.MaxQuantity))
+		return
+	case err != nil:
+		s.internalError(q, err)
+		return
+	}
+	s.putState(q.r.Context(), st2)
+	v, _ := cartView(q.cat, st2)
+	if qty == 0 {
+		v.Message = "Removed from your cart."
+	} else {
+		v.Message = "Cart updated."
+	}
+	// The drawer is the answer; the badge rides along out of band.
+	badge := components.CartBadgeOOB(q.cat.Site, st2.CartQuantity(), st2.Prefs.Name)
+	s.done(q, "", "", templ.Join(components.CartDrawer(q.cat.Site, v), badge), "cart/page")
+}
+
+func (s *Server) wishlistToggle(q *request) {
+	if !s.form(q) {
+		return
+	}
+	product := s.productParam(q, q.r.PostForm.Get("product"))
+	if product == "" {
+		http.Error(q.w, "unknown product", http.StatusBadRequest)
+		return
+	}
+	st, on, err := s.store.ToggleWishlist(q.r.Context(), q.cat.Store.Handle, q.id, product)
+	if errors.Is(err, shopper.ErrWishlistFull) {
+		msg := fmt.Sprintf("Your wishlist is full (%d products).", shopper.MaxWishlist)
+		s.formError(q, components.BuyStatus(msg, true), "Wishlist full", msg)
+		return
+	}
+	if err != nil {
+		s.internalError(q, err)
+		return
+	}
+	s.putState(q.r.Context(), st)
+	s.done(q, "HX-Trigger", "wishlist-changed", components.WishlistButton(q.cat.Site, product, on), "wishlist/page")
+}
+
+// cleanName keeps a greeting name printable and short.
+func cleanName(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > shopper.MaxGreetingName {
+		return "", false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return "", false
+		}
+	}
+	return s, true
+}
+
+func (s *Server) savePreferences(q *request) {
+	if !s.form(q) {
+		return
+	}
+	st, err := s.state(q)
+	if err != nil {
+		s.internalError(q, err)
+		return
+	}
+	fail := func(msg string) {
+		v := preferencesView(st)
+		v.Error = msg
+		s.formError(q, components.PreferencesForm(q.cat.Site, v), "Could not save your preferences", msg)
+	}
+	name, ok := cleanName(q.r.PostForm.Get("name"))
+	if !ok {
+		fail(fmt.Sprintf("Please use a name of at most %d letters.", shopper.MaxGreetingName))
+		return
+	}
+	sort := catalog.SortOrder(q.r.PostForm.Get("sort"))
+	if sort != "" && !sort.Valid() {
+		fail("Please choose one of the sort orders.")
+		return
+	}
+	st, err = s.store.SetPreferences(q.r.Context(), q.cat.Store.Handle, q.id, shopper.Preferences{Name: name, Sort: sort})
+	if err != nil {
+		s.internalError(q, err)
+		return
+	}
+	s.putState(q.r.Context(), st)
+	v := preferencesView(st)
+	v.Saved = true
+	s.done(q, "HX-Trigger-After-Settle", "prefs-changed", components.PreferencesForm(q.cat.Site, v), "preferences/page")
+}
+
+// checkout turns the cart into an order at today's prices, in one
+// transaction with emptying the cart. It reads the durable state, not the
+// hot copy: an order is made from what was committed.
+func (s *Server) checkout(q *request) {
+	if !s.form(q) {
+		return
+	}
+	ctx := q.r.Context()
+	st, err := s.store.Load(ctx, q.cat.Store.Handle, q.id)
+	if err != nil {
+		s.internalError(q, err)
+		return
+	}
+	v, ok := cartView(q.cat, st)
+	fail := func(msg string) {
+		v.Error = msg
+		s.formError(q, components.CartDrawer(q.cat.Site, v), "Could not check out", msg)
+	}
+	if len(st.Cart) == 0 {
+		fail("Your cart is empty.")
+		return
+	}
+	if !ok {
+		fail("Some items in your cart changed: please review them before checking out.")
+		return
+	}
+	lines := make([]shopper.OrderLine, 0, len(st.Cart))
+	sub := catalog.Money{Currency: q.cat.Store.Currency}
+	for _, l := range st.Cart {
+		p := q.cat.Store.Product(l.Product)
+		vr := p.Variant(l.Variant)
+		ol := shopper.OrderLine{Product: p.Handle, Variant: vr.ID, Title: p.Title, SKU: vr.SKU, Quantity: l.Quantity, UnitPrice: vr.Price}
+		if vr.Title != "Default Title" {
+			ol.VariantTitle = vr.Title
+		}
+		lines = append(lines, ol)
+		sub.Amount += vr.Price.Amount * int64(l.Quantity)
+	}
+	o, st2, err := s.store.PlaceOrder(ctx, q.cat.Store.Handle, q.id, lines, sub)
+	if errors.Is(err, shopper.ErrEmptyCart) {
+		fail("Your cart is empty.")
+		return
+	}
+	if err != nil {
+		s.internalError(q, err)
+		return
+	}
+	s.putState(ctx, st2)
+	s.log.Info("order placed", "store", q.cat.Store.Handle, "order", o.Number, "lines", len(o.Lines), "subtotal", o.Subtotal.String())
+	s.done(q, "HX-Trigger-After-Settle", "cart-changed", components.OrderConfirmation(q.cat.Site, orderView(q.cat, o)), "orders/"+o.Number)
+}

@@ -1,0 +1,283 @@
+package islands
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/catalog/contentdir"
+	"github.com/wandstore/wandstore/content"
+	"github.com/wandstore/wandstore/generator"
+	"github.com/wandstore/wandstore/islands/cache"
+	"github.com/wandstore/wandstore/islands/shopper"
+	"github.com/wandstore/wandstore/islands/store"
+)
+
+// env is a real islands server: a SQLite file, an embedded Olric member
+// and HTTP on 127.0.0.1, serving the embedded magic-wands demo store.
+type env struct {
+	t     *testing.T
+	dir   string
+	db    *store.DB
+	cache *cache.Cache
+	srv   *Server
+	ts    *httptest.Server
+	cat   *Catalog
+	base  string // "/s/magic-wands/islands/"
+	keys  [][]byte
+}
+
+type goquerySel = goquery.Selection
+
+func newTestServer(t *testing.T, srv *Server) *httptest.Server {
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+var (
+	wandsOnce sync.Once
+	wands     *catalog.Store
+	wandsErr  error
+)
+
+func demoStore(t testing.TB) *catalog.Store {
+	wandsOnce.Do(func() {
+		wands, wandsErr = contentdir.New(content.FS).Load(context.Background(), "magic-wands")
+		if wandsErr == nil {
+			wandsErr = wands.Validate()
+		}
+	})
+	if wandsErr != nil {
+		t.Fatal(wandsErr)
+	}
+	return wands
+}
+
+func newEnv(t *testing.T, mod ...func(*Options)) *env {
+	t.Helper()
+	e := &env{t: t, dir: t.TempDir()}
+	e.openDB()
+	e.cache = openCache(t)
+	st := demoStore(t)
+	site, err := generator.Site(st, "http://127.0.0.1/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.cat = &Catalog{Store: st, Site: site, Version: generator.CatalogVersion(st)}
+	e.base = site.IslandPath("")
+	e.keys = [][]byte{bytes.Repeat([]byte("k"), 32)}
+	opts := Options{Store: e.db, Cache: e.cache, Catalogs: NewCatalogs(e.cat), SessionKeys: e.keys}
+	for _, m := range mod {
+		m(&opts)
+	}
+	e.srv, err = New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ts = newTestServer(t, e.srv)
+	return e
+}
+
+func (e *env) openDB() {
+	e.t.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(e.dir, "wandstore.db"), store.Options{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := db.Migrate(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+	e.db = db
+	e.t.Cleanup(func() { db.Close() })
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	for range 20 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		u, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		l.Close()
+		if err == nil {
+			u.Close()
+			return port
+		}
+	}
+	t.Fatal("no free port")
+	return 0
+}
+
+func openCache(t testing.TB) *cache.Cache {
+	t.Helper()
+	c, err := cache.Open(context.Background(), cache.Config{
+		BindAddr: "127.0.0.1", BindPort: freePort(t), MemberlistPort: freePort(t), LogLevel: "ERROR",
+		Log:          slog.New(slog.DiscardHandler), // shutdown chatter from Olric
+		StartTimeout: 20 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c.Close(ctx)
+	})
+	return c
+}
+
+// client is one shopper's browser: its own cookie jar.
+type client struct {
+	e   *env
+	jar *cookiejar.Jar
+	hc  *http.Client
+}
+
+func (e *env) shopper() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{e: e, jar: jar, hc: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (a answer) doc(t *testing.T) *goquery.Document {
+	t.Helper()
+	d, err := goquery.NewDocumentFromReader(strings.NewReader(a.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func (c *client) do(method, path string, form url.Values, htmx bool, hdr ...string) answer {
+	c.e.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, c.e.ts.URL+path, body)
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if htmx {
+		req.Header.Set("HX-Request", "true")
+	}
+	req.Header.Set("Sec-Fetch-Site", "same-origin") // what a browser sends for our own pages
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return answer{status: resp.StatusCode, header: resp.Header, body: string(b)}
+}
+
+func (c *client) get(island string) answer { return c.do("GET", c.e.base+island, nil, true) }
+
+func (c *client) post(island string, kv ...string) answer {
+	form := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		form.Add(kv[i], kv[i+1])
+	}
+	return c.do("POST", c.e.base+island, form, true)
+}
+
+func (c *client) id() shopper.ID {
+	u, _ := url.Parse(c.e.ts.URL)
+	for _, ck := range c.jar.Cookies(u) {
+		if ck.Name == "wandstore_sid" {
+			id, _, err := c.e.srv.codec.Decode(ck.Value)
+			if err != nil {
+				c.e.t.Fatalf("our own cookie does not decode: %v", err)
+			}
+			return id
+		}
+	}
+	return ""
+}
+
+func (c *client) state() *shopper.State {
+	c.e.t.Helper()
+	st, err := c.e.db.Load(context.Background(), c.e.cat.Store.Handle, c.id())
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	return st
+}
+
+func (c *client) cartCount() int {
+	c.e.t.Helper()
+	a := c.get("cart/badge")
+	n, err := strconv.Atoi(a.doc(c.e.t).Find("[data-testid=cart-count]").Text())
+	if err != nil {
+		c.e.t.Fatalf("badge: %v\n%s", err, a.body)
+	}
+	return n
+}
+
+// variant finds a variant of the demo store matching pred.
+func (e *env) variant(pred func(p *catalog.Product, v *catalog.Variant) bool) (*catalog.Product, *catalog.Variant) {
+	e.t.Helper()
+	for _, p := range e.cat.Store.PublishedProducts() {
+		for i := range p.Variants {
+			if pred(p, &p.Variants[i]) {
+				return p, &p.Variants[i]
+			}
+		}
+	}
+	e.t.Fatal("no such variant in the demo store")
+	return nil, nil
+}
+
+func untracked(p *catalog.Product, v *catalog.Variant) bool { return v.Available && !v.Tracked }
+func soldOut(p *catalog.Product, v *catalog.Variant) bool   { return !v.Available }
+
+func (e *env) metric(name string) string {
+	e.t.Helper()
+	resp, err := http.Get(e.ts.URL + "/metrics")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, name+" ") {
+			return strings.TrimPrefix(line, name+" ")
+		}
+	}
+	return ""
+}
+
+func must(t *testing.T, ok bool, format string, args ...any) {
+	t.Helper()
+	if !ok {
+		t.Fatalf(format, args...)
+	}
+}

@@ -1,0 +1,486 @@
+package islands
+
+import (
+	"context"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/islands/session"
+	"github.com/wandstore/wandstore/islands/shopper"
+)
+
+func TestNewShopperGetsASignedCookieAndPrivateAnswers(t *testing.T) {
+	e := newEnv(t)
+	c := e.shopper()
+	a := c.get("cart/badge")
+	must(t, a.status == 200, "badge: %d %s", a.status, a.body)
+	if cc := a.header.Get("Cache-Control"); cc != "private, no-store" {
+		t.Errorf("Cache-Control = %q", cc)
+	}
+	cookies := (&http.Response{Header: a.header}).Cookies()
+	must(t, len(cookies) == 1, "cookies: %v", cookies)
+	ck := cookies[0]
+	if ck.Name != session.CookieName || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Secure {
+		t.Errorf("cookie = %+v", ck)
+	}
+	if a.header.Get("Content-Security-Policy") == "" || a.header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Error("security headers missing")
+	}
+	// The same shopper keeps the cookie; no new one is issued.
+	if b := c.get("cart/badge"); len((&http.Response{Header: b.header}).Cookies()) != 0 {
+		t.Error("a valid cookie was replaced")
+	}
+}
+
+func TestSecureCookieBehindTrustedHTTPSProxy(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} })
+	a := e.shopper().do("GET", e.base+"cart/badge", nil, true, "X-Forwarded-Proto", "https")
+	if c := (&http.Response{Header: a.header}).Cookies(); len(c) != 1 || !c[0].Secure {
+		t.Errorf("cookie over https must be Secure: %+v", c)
+	}
+}
+
+func TestBadCookiesStartANewSessionAndAreNeverLookedUp(t *testing.T) {
+	e := newEnv(t)
+	victim := e.shopper()
+	p, v := e.variant(untracked)
+	must(t, victim.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "1").status == 200, "add")
+	good := victim.jar.Cookies(mustURL(e.ts.URL))[0].Value
+	id := string(victim.id())
+
+	other := strings.Repeat("a", 32)
+	for name, value := range map[string]string{
+		"tampered id":  strings.Replace(good, id, other, 1),
+		"tampered mac": good[:len(good)-3] + "AAA",
+		"garbage":      "not-a-cookie",
+		"no mac":       "v1." + id + ".1",
+		"overlong":     strings.Repeat("x", 4000),
+	} {
+		c := e.shopper()
+		c.jar.SetCookies(mustURL(e.ts.URL), []*http.Cookie{{Name: session.CookieName, Value: value, Path: "/"}})
+		a := c.get("cart/badge")
+		if a.status != 200 {
+			t.Errorf("%s: status %d (a bad cookie must not be an error)", name, a.status)
+			continue
+		}
+		if got := a.doc(t).Find("[data-testid=cart-count]").Text(); got != "0" {
+			t.Errorf("%s: sees a cart of %s: the bad cookie's id was used", name, got)
+		}
+		fresh := (&http.Response{Header: a.header}).Cookies()
+		if len(fresh) != 1 || fresh[0].Value == value {
+			t.Errorf("%s: no new session issued", name)
+		}
+		if c.id() == victim.id() || string(c.id()) == other {
+			t.Errorf("%s: new session reuses a forged id", name)
+		}
+	}
+	if n := e.metric(`wandstore_session_rejected_total{reason="signature"}`); n != "2" {
+		t.Errorf("signature rejections = %q, want 2", n)
+	}
+}
+
+func TestAddToCartUpdatesBadgeAndDrawer(t *testing.T) {
+	e := newEnv(t)
+	c := e.shopper()
+	p, v := e.variant(untracked)
+	a := c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "2")
+	must(t, a.status == 200, "add: %d %s", a.status, a.body)
+	if a.header.Get("HX-Trigger") != "cart-changed" {
+		t.Errorf("HX-Trigger = %q", a.header.Get("HX-Trigger"))
+	}
+	if msg := a.doc(t).Find("[data-testid=buy-status-message]").Text(); !strings.Contains(msg, "Added 2 × "+p.Title) {
+		t.Errorf("message = %q", msg)
+	}
+	must(t, c.cartCount() == 2, "badge count")
+	c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "3")
+	must(t, c.cartCount() == 5, "lines merge")
+
+	d := c.get("cart").doc(t)
+	lines := d.Find("[data-testid=cart-line]")
+	must(t, lines.Length() == 1, "lines = %d", lines.Length())
+	want := catalog.Money{Amount: v.Price.Amount * 5, Currency: v.Price.Currency}.Format(e.cat.Store.Locale)
+	if got := d.Find("[data-testid=cart-subtotal]").Text(); !strings.Contains(got, want) {
+		t.Errorf("subtotal = %q, want %s", got, want)
+	}
+	// Durable: the database has it.
+	st := c.state()
+	must(t, len(st.Cart) == 1 && st.Cart[0].Quantity == 5, "stored cart: %+v", st.Cart)
+}
+
+func TestBadCartInputChangesNothing(t *testing.T) {
+	e := newEnv(t)
+	c := e.shopper()
+	p, v := e.variant(untracked)
+	sp, sv := e.variant(soldOut)
+	tp, tv := e.variant(func(p *catalog.Product, v *catalog.Variant) bool { return v.Available && v.Tracked && v.Inventory < 90 })
+	must(t, c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "1").status == 200, "seed")
+	for name, tc := range map[string]struct {
+		form []string
+		msg  string
+	}{
+		"zero":          {[]string{"product", p.Handle, "variant", v.ID, "quantity", "0"}, "quantity from 1 to 99"},
+		"negative":      {[]string{"product", p.Handle, "variant", v.ID, "quantity", "-4"}, "quantity from 1 to 99"},
+		"too many":      {[]string{"product", p.Handle, "variant", v.ID, "quantity", "100"}, "quantity from 1 to 99"},
+		"not a number":  {[]string{"product", p.Handle, "variant", v.ID, "quantity", "lots"}, "quantity from 1 to 99"},
+		"fraction":      {[]string{"product", p.Handle, "variant", v.ID, "quantity", "1.5"}, "quantity from 1 to 99"},
+		"sold out":      {[]string{"product", sp.Handle, "variant", sv.ID, "quantity", "1"}, "sold out"},
+		"no product":    {[]string{"product", "no-such-wand", "variant", "x", "quantity", "1"}, "no longer available"},
+		"bad handle":    {[]string{"product", "../etc", "variant", "x", "quantity", "1"}, "no longer available"},
+		"wrong variant": {[]string{"product", p.Handle, "variant", "nope", "quantity", "1"}, "choose an option"},
+		"over stock":    {[]string{"product", tp.Handle, "variant", tv.ID, "quantity", strconv.Itoa(tv.Inventory + 1)}, "in stock"},
+	} {
+		a := c.post("cart/add", tc.form...)
+		msg := a.doc(t).Find("[data-testid=buy-status-message]").Text()
+		if a.status != 200 || !strings.Contains(msg, tc.msg) || a.header.Get("HX-Trigger") != "" {
+			t.Errorf("%s: %d %q (HX-Trigger %q), want a message containing %q", name, a.status, msg, a.header.Get("HX-Trigger"), tc.msg)
+		}
+	}
+	st := c.state()
+	must(t, len(st.Cart) == 1 && st.Cart[0].Quantity == 1, "cart changed by bad input: %+v", st.Cart)
+
+	// Without htmx the same mistake is a full page with the message, 422.
+	a := c.do("POST", e.base+"cart/add", url.Values{"product": {p.Handle}, "variant": {v.ID}, "quantity": {"0"}}, false)
+	if a.status != http.StatusUnprocessableEntity || !strings.Contains(a.body, "quantity from 1 to 99") || !strings.Contains(a.body, "<html") {
+		t.Errorf("plain post error: %d", a.status)
+	}
+}
+
+func TestHugeBodyIsRefused(t *testing.T) {
+	e := newEnv(t)
+	c := e.shopper()
+	a := c.do("POST", e.base+"cart/add", url.Values{"product": {strings.Repeat("a", 64<<10)}}, true)
+	if a.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("status %d", a.status)
+	}
+}
+
+func TestPlainFormPostsWorkWithoutJavaScript(t *testing.T) {
+	e := newEnv(t)
+	c := e.shopper()
+	p, v := e.variant(untracked)
+	a := c.do("POST", e.base+"cart/add", url.Values{"product": {p.Handle}, "variant": {v.ID}, "quantity": {"1"}}, false)
+	if a.status != http.StatusSeeOther || a.header.Get("Location") != e.base+"cart/page" {
+		t.Fatalf("plain add: %d %s", a.status, a.header.Get("Location"))
+	}
+	page := c.do("GET", e.base+"cart/page", nil, false)
+	d := page.doc(t)
+	if page.status != 200 || d.Find("html main [data-testid=cart-line]").Length() != 1 || d.Find("link[rel=stylesheet]").Length() != 1 {
+		t.Errorf("cart page: %d", page.status)
+	}
+	a = c.do("POST", e.base+"cart/set", url.Values{"product": {p.Handle}, "variant": {v.ID}, "quantity": {"0"}}, false)
+	if a.status != http.StatusSeeOther || len(c.state().Cart) != 0 {
+		t.Errorf("plain remove: %d", a.status)
+	}
+}
+
+func TestChangeQuantityAndRemove(t *testing.T) {
+	e := newEnv(t)
+	c := e.shopper()
+	p, v := e.variant(untracked)
+	c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "1")
+	a := c.post("cart/set", "product", p.Handle, "variant", v.ID, "quantity", "4")
+	must(t, a.status == 200 && a.header.Get("HX-Trigger") == "", "set: %d", a.status)
+	if oob := a.doc(t).Find("[data-testid=cart-badge][hx-swap-oob]"); oob.Find("[data-testid=cart-count]").Text() != "4" {
+		t.Error("the drawer answer does not update the badge out of band")
+	}
+	must(t, c.cartCount() == 4, "count after set")
+	a = c.post("cart/set", "product", p.Handle, "variant", v.ID, "quantity", "100")
+	if !strings.Contains(a.body, "quantity from 0 to 99") || c.cartCount() != 4 {
+		t.Error("bad quantity accepted")
+	}
+	a = c.post("cart/set", "product", p.Handle, "variant", "other", "quantity", "1")
+	if !strings.Contains(a.body, "no longer available") && !strings.Contains(a.body, "not in your cart") {
+		t.Errorf("unknown line: %s", a.body)
+	}
+	c.post("cart/set", "product", p.Handle, "variant", v.ID, "quantity", "0")
+	must(t, c.cartCount() == 0, "removed")
+}
+
+func TestRecentlyViewedExcludesCurrentProduct(t *testing.T) {
+	e := newEnv(t)
+	c := e.shopper()
+	ps := e.cat.Store.PublishedProducts()[:3]
+	for _, p := range ps {
+		must(t, c.post("views", "product", p.Handle).status == 200, "view")
+	}
+	d := c.get("recently-viewed?product=" + ps[2].Handle).doc(t)
+	var titles []string
+	d.Find("[data-testid=product-card] h3").Each(func(_ int, s *goquerySel) { titles = append(titles, s.Text()) })
+	want := []string{ps[1].Title, ps[0].Title} // newest first, current left out
+	if strings.Join(titles, "|") != strings.Join(want, "|") {
+		t.Errorf("recently viewed = %v, want %v", titles, want)
+	}
+	if a := c.post("views", "product", "no-such"); a.status != 400 {
+		t.Errorf("view of an unknown product: %d", a.status)
+	}
+}
+
+func TestRecommendationsNeverIncludeCartItems(t *testing.T) {
+	e := newEnv(t)
+	c := e.shopper()
+	p, v := e.variant(untracked)
+	c.post("views", "product", p.Handle)
+	before := c.get("recommendations?product=" + p.Handle).doc(t)
+	var first string
+	before.Find("[data-testid=product-card] h3 a").Each(func(i int, s *goquerySel) {
+		if i == 0 {
+			first, _ = s.Attr("href")
+		}
+	})
+	must(t, first != "", "no recommendations for %s", p.Handle)
+	// Cart the first recommendation: it must disappear from the next answer.
+	handle := strings.TrimSuffix(strings.TrimPrefix(first, e.cat.Site.Path("products/")), "/")
+	rp := e.cat.Store.Product(handle)
+	rv := rp.DefaultVariant()
+	must(t, c.post("cart/add", "product", rp.Handle, "variant", rv.ID, "quantity", "1").status == 200, "cart it")
+	after := c.get("recommendations?product=" + p.Handle).body
+	if strings.Contains(after, `href="`+first+`"`) {
+		t.Errorf("carted product %s still recommended", handle)
+	}
+	if strings.Contains(after, `href="`+e.cat.Site.ProductPath(p.Handle)+`"`) {
+		t.Error("the product itself is recommended")
+	}
+	_ = v
+}
+
+func TestWishlistAndPreferences(t *testing.T) {
+	e := newEnv(t)
+	c := e.shopper()
+	p := e.cat.Store.PublishedProducts()[0]
+	a := c.post("wishlist/toggle", "product", p.Handle)
+	must(t, a.status == 200 && a.header.Get("HX-Trigger") == "wishlist-changed", "toggle: %d", a.status)
+	if pressed, _ := a.doc(t).Find("button").Attr("aria-pressed"); pressed != "true" {
+		t.Errorf("aria-pressed = %q", pressed)
+	}
+	if !strings.Contains(c.get("wishlist").body, e.cat.Site.ProductPath(p.Handle)) {
+		t.Error("wishlist lacks the product")
+	}
+	c.post("wishlist/toggle", "product", p.Handle)
+	if strings.Contains(c.get("wishlist").body, e.cat.Site.ProductPath(p.Handle)) {
+		t.Error("second toggle did not remove")
+	}
+
+	a = c.post("preferences", "name", "Hermione <script>", "sort", "price-desc")
+	must(t, a.status == 200 && a.header.Get("HX-Trigger-After-Settle") == "prefs-changed", "prefs: %d %s", a.status, a.body)
+	badge := c.get("cart/badge")
+	if g := badge.doc(t).Find("[data-testid=greeting]").Text(); !strings.Contains(g, "Hermione <script>") || strings.Contains(badge.body, "<script>") {
+		t.Errorf("greeting = %q (escaped: %v)", g, !strings.Contains(badge.body, "<script>"))
+	}
+	for _, bad := range [][]string{{"name", strings.Repeat("x", 41)}, {"name", "a\x00b"}, {"sort", "cheapest"}} {
+		a = c.post("preferences", bad...)
+		if !strings.Contains(a.doc(t).Find("[data-testid=preferences]").Text(), "Please") {
+			t.Errorf("bad preference %v accepted", bad)
+		}
+	}
+	must(t, c.state().Prefs.Name == "Hermione <script>" && c.state().Prefs.Sort == catalog.SortPriceDesc, "stored prefs: %+v", c.state().Prefs)
+
+	// The sort preference orders the shopper's lists.
+	ps := e.cat.Store.PublishedProducts()[:4]
+	for _, p := range ps {
+		c.post("views", "product", p.Handle)
+	}
+	var prices []int64
+	c.get("recently-viewed").doc(t).Find("[data-testid=product-card] h3 a").Each(func(_ int, s *goquerySel) {
+		href, _ := s.Attr("href")
+		h := strings.TrimSuffix(strings.TrimPrefix(href, e.cat.Site.Path("products/")), "/")
+		prices = append(prices, e.cat.Store.Product(h).MinPrice().Amount)
+	})
+	for i := 1; i < len(prices); i++ {
+		if prices[i] > prices[i-1] {
+			t.Errorf("recently viewed not sorted by price, high to low: %v", prices)
+		}
+	}
+}
+
+func TestCheckoutPlacesOrderAndEmptiesCart(t *testing.T) {
+	e := newEnv(t)
+	c := e.shopper()
+	p, v := e.variant(untracked)
+	c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "3")
+	a := c.post("checkout")
+	must(t, a.status == 200 && a.header.Get("HX-Trigger-After-Settle") == "cart-changed", "checkout: %d %s", a.status, a.body)
+	number := a.doc(t).Find("[data-testid=order-number]").Text()
+	must(t, strings.HasPrefix(strings.TrimSpace(number), "WS-") || strings.Contains(number, "WS-"), "order number %q", number)
+	must(t, c.cartCount() == 0, "cart not emptied")
+	num := strings.TrimSpace(number[strings.Index(number, "WS-"):])
+	page := c.do("GET", e.base+"orders/"+num, nil, false)
+	if page.status != 200 || !strings.Contains(page.doc(t).Find("[data-testid=order-confirmation]").Text(), p.Title) {
+		t.Errorf("order page: %d", page.status)
+	}
+	if other := e.shopper().do("GET", e.base+"orders/"+num, nil, false); other.status != 404 {
+		t.Errorf("another shopper sees the order: %d", other.status)
+	}
+	if again := c.post("checkout"); !strings.Contains(again.body, "Your cart is empty") {
+		t.Error("empty checkout not refused")
+	}
+}
+
+func TestTwoShoppersNeverShareACart(t *testing.T) {
+	e := newEnv(t)
+	a, b := e.shopper(), e.shopper()
+	p, v := e.variant(untracked)
+	a.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "2")
+	must(t, a.cartCount() == 2, "a")
+	must(t, b.cartCount() == 0, "b sees a's cart")
+	if strings.Contains(b.get("cart").body, p.Title) {
+		t.Error("b's drawer shows a's line")
+	}
+}
+
+func TestCrossOriginPostIsRefused(t *testing.T) {
+	e := newEnv(t)
+	c := e.shopper()
+	p, v := e.variant(untracked)
+	for _, hdr := range [][]string{
+		{"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"},
+		{"Sec-Fetch-Site", "", "Origin", "https://evil.example"},
+	} {
+		a := c.do("POST", e.base+"cart/add", url.Values{"product": {p.Handle}, "variant": {v.ID}, "quantity": {"1"}}, true, hdr...)
+		if a.status != http.StatusForbidden {
+			t.Errorf("%v: status %d", hdr, a.status)
+		}
+	}
+	if c.id() != "" && len(c.state().Cart) != 0 {
+		t.Error("a cross-origin post changed the cart")
+	}
+}
+
+func TestRateLimitsAnswer429WithRetryAfter(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.Limits = Limits{PerIP: 1000, PerShopper: 5, Window: time.Minute} })
+	c := e.shopper()
+	c.get("cart/badge") // the first request makes the shopper
+	var last answer
+	for range 10 {
+		last = c.get("cart/badge")
+	}
+	if last.status != http.StatusTooManyRequests {
+		t.Fatalf("status %d after 11 requests with a limit of 5", last.status)
+	}
+	if ra, err := strconv.Atoi(last.header.Get("Retry-After")); err != nil || ra < 1 || ra > 60 {
+		t.Errorf("Retry-After = %q", last.header.Get("Retry-After"))
+	}
+	if e.shopper().get("cart/badge").status != 200 {
+		t.Error("another shopper is limited too")
+	}
+	ip := newEnv(t, func(o *Options) { o.Limits = Limits{PerIP: 3, PerShopper: 1000, Window: time.Minute} })
+	var s int
+	for range 5 {
+		s = ip.shopper().get("cart/badge").status // new shoppers, one address
+	}
+	if s != http.StatusTooManyRequests {
+		t.Errorf("per-IP limit not applied: %d", s)
+	}
+}
+
+func TestClientIPFromTrustedProxyOnly(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")} })
+	r := &http.Request{RemoteAddr: "10.1.2.3:5000", Header: http.Header{"X-Forwarded-For": {"6.6.6.6, 203.0.113.7, 10.9.9.9"}}}
+	if got := e.srv.clientIP(r); got.String() != "203.0.113.7" {
+		t.Errorf("behind a trusted proxy: %s", got)
+	}
+	r.RemoteAddr = "198.51.100.1:5000" // not a proxy: its header is a lie
+	if got := e.srv.clientIP(r); got.String() != "198.51.100.1" {
+		t.Errorf("untrusted peer: %s", got)
+	}
+}
+
+func TestFragmentCacheHitsAndWritesRetireThem(t *testing.T) {
+	e := newEnv(t)
+	c := e.shopper()
+	p, v := e.variant(untracked)
+	c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "1")
+	c.get("cart/badge")
+	hitsBefore := e.metric(`wandstore_fragment_cache_total{result="hit"}`)
+	must(t, c.cartCount() == 1, "count")
+	if hits := e.metric(`wandstore_fragment_cache_total{result="hit"}`); hits == hitsBefore || hits == "" {
+		t.Errorf("second badge request was not a cache hit (%s -> %s)", hitsBefore, hits)
+	}
+	// A write bumps the state version: the cached badge is not served.
+	c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "1")
+	must(t, c.cartCount() == 2, "stale cached badge served after a write")
+}
+
+func TestCacheOutageFallsBackToTheDatabase(t *testing.T) {
+	e := newEnv(t)
+	c := e.shopper()
+	p, v := e.variant(untracked)
+	c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "2")
+	// Stop the Olric member: every cache call now fails.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	must(t, e.cache.Close(ctx) == nil, "close cache")
+	must(t, c.cartCount() == 2, "read after the cache died")
+	a := c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "1")
+	must(t, a.status == 200, "write after the cache died: %d", a.status)
+	must(t, c.cartCount() == 3, "count after a write without cache")
+	for range 3 {
+		must(t, c.get("recommendations").status == 200, "recommendations without cache")
+	}
+	if errs := e.metric(`wandstore_cache_errors_total{op="state_get"}`); errs == "" || errs == "0" {
+		t.Error("cache errors not counted")
+	}
+	ready, err := http.Get(e.ts.URL + "/readyz")
+	must(t, err == nil, "readyz: %v", err)
+	ready.Body.Close()
+	if ready.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("readyz with a dead cache: %d", ready.StatusCode)
+	}
+}
+
+func TestRestartKeepsTheCart(t *testing.T) {
+	e := newEnv(t)
+	c := e.shopper()
+	p, v := e.variant(untracked)
+	c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "2")
+	// A new server on the same data folder (and a cold cache).
+	e.ts.Close()
+	must(t, e.db.Close() == nil, "close db")
+	e.openDB()
+	e.cache = openCache(t)
+	srv, err := New(Options{Store: e.db, Cache: e.cache, Catalogs: NewCatalogs(e.cat), SessionKeys: e.keys})
+	must(t, err == nil, "new: %v", err)
+	e.srv = srv
+	e.ts = newTestServer(t, srv)
+	must(t, c.cartCount() == 2, "cart lost across a restart")
+}
+
+func TestHealthEndpoints(t *testing.T) {
+	e := newEnv(t)
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": `"database":"ok"`, "/metrics": "wandstore_island_request_seconds"} {
+		resp, err := http.Get(e.ts.URL + path)
+		must(t, err == nil, "%s: %v", path, err)
+		b := make([]byte, 1<<20)
+		n, _ := resp.Body.Read(b)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("%s: %d", path, resp.StatusCode)
+		}
+		if path != "/metrics" && !strings.Contains(string(b[:n]), want) {
+			t.Errorf("%s: %s", path, b[:n])
+		}
+	}
+}
+
+func TestUnknownIslandAndMethod(t *testing.T) {
+	e := newEnv(t)
+	c := e.shopper()
+	if a := c.get("nope"); a.status != 404 {
+		t.Errorf("unknown island: %d", a.status)
+	}
+	if a := c.do("GET", e.base+"cart/add", nil, true); a.status != 405 {
+		t.Errorf("GET of a POST island: %d", a.status)
+	}
+	if a := c.do("GET", "/s/unknown-store/islands/cart", nil, true); a.status != 404 {
+		t.Errorf("unknown store: %d", a.status)
+	}
+}
+
+var _ = shopper.MaxQuantity
+
+func mustURL(s string) *url.URL { u, _ := url.Parse(s); return u }

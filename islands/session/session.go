@@ -1,0 +1,124 @@
+// Package session signs and checks the shopper cookie: a random 128-bit
+// shopper id and the time it was issued, with an HMAC-SHA256 over both.
+// Nothing about a cookie is trusted until its MAC checks out, so a tampered,
+// expired or malformed cookie yields an error and the caller starts a new
+// session; the bad id is never looked up.
+package session
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wandstore/wandstore/islands/shopper"
+)
+
+// CookieName is the shopper cookie's name.
+const CookieName = "wandstore_sid"
+
+// MinKeyLen is the shortest signing key accepted (256 bits).
+const MinKeyLen = 32
+
+// Errors from Decode. Callers treat them all alike (new session); they are
+// distinct for logs and metrics.
+var (
+	ErrMalformed = errors.New("session: malformed cookie")
+	ErrSignature = errors.New("session: bad signature")
+	ErrExpired   = errors.New("session: expired")
+)
+
+// Codec encodes and verifies cookies.
+type Codec struct {
+	keys   [][]byte
+	maxAge time.Duration
+	now    func() time.Time
+}
+
+// NewCodec returns a codec that signs with keys[0] and accepts any of keys
+// (so a key can be rotated without logging every shopper out). Each key
+// must be at least MinKeyLen bytes; maxAge bounds a cookie's life.
+func NewCodec(keys [][]byte, maxAge time.Duration, now func() time.Time) (*Codec, error) {
+	if len(keys) == 0 {
+		return nil, errors.New("session: no signing key")
+	}
+	for _, k := range keys {
+		if len(k) < MinKeyLen {
+			return nil, errors.New("session: signing key shorter than 32 bytes")
+		}
+	}
+	if maxAge <= 0 {
+		return nil, errors.New("session: max age must be positive")
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Codec{keys: keys, maxAge: maxAge, now: now}, nil
+}
+
+// MaxAge is how long a cookie is valid.
+func (c *Codec) MaxAge() time.Duration { return c.maxAge }
+
+const version = "v1"
+
+// Encode returns the cookie value for id, issued now:
+// "v1.<id>.<unix seconds, base 36>.<base64url MAC>".
+func (c *Codec) Encode(id shopper.ID) string {
+	payload := version + "." + string(id) + "." + strconv.FormatInt(c.now().Unix(), 36)
+	return payload + "." + base64.RawURLEncoding.EncodeToString(mac(c.keys[0], payload))
+}
+
+// Decode verifies a cookie value and returns the shopper id and when the
+// cookie was issued. The MAC is checked (in constant time) before anything
+// in the value is used.
+func (c *Codec) Decode(value string) (shopper.ID, time.Time, error) {
+	if len(value) > 128 {
+		return "", time.Time{}, ErrMalformed
+	}
+	i := strings.LastIndexByte(value, '.')
+	if i < 0 {
+		return "", time.Time{}, ErrMalformed
+	}
+	payload, sig := value[:i], value[i+1:]
+	got, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil || len(got) != sha256.Size {
+		return "", time.Time{}, ErrMalformed
+	}
+	ok := false
+	for _, k := range c.keys {
+		// Check every key, so timing does not tell which one matched.
+		if hmac.Equal(got, mac(k, payload)) {
+			ok = true
+		}
+	}
+	if !ok {
+		return "", time.Time{}, ErrSignature
+	}
+	parts := strings.Split(payload, ".")
+	if len(parts) != 3 || parts[0] != version {
+		return "", time.Time{}, ErrMalformed
+	}
+	id, err := shopper.ParseID(parts[1])
+	if err != nil {
+		return "", time.Time{}, ErrMalformed
+	}
+	secs, err := strconv.ParseInt(parts[2], 36, 64)
+	if err != nil {
+		return "", time.Time{}, ErrMalformed
+	}
+	issued := time.Unix(secs, 0)
+	now := c.now()
+	if issued.After(now.Add(time.Minute)) || now.Sub(issued) > c.maxAge {
+		return "", time.Time{}, ErrExpired
+	}
+	return id, issued, nil
+}
+
+func mac(key []byte, payload string) []byte {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte(payload))
+	return h.Sum(nil)
+}

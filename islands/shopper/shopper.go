@@ -1,0 +1,224 @@
+// Package shopper is the islands server's vocabulary: a shopper's id, the
+// state kept for them per store (preferences, cart, browsing history,
+// wishlist), orders, and the interfaces of the durable store and the hot
+// cache that hold that state. Implementations live in islands/store (Bun)
+// and islands/cache (Olric); handlers in islands depend only on this.
+package shopper
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"time"
+
+	"github.com/wandstore/wandstore/catalog"
+)
+
+// ID is a shopper's 128-bit random id, written as 32 lower-case hex digits.
+type ID string
+
+// ErrInvalidID reports an id that is not 32 lower-case hex digits.
+var ErrInvalidID = errors.New("shopper: invalid id")
+
+// NewID returns a fresh random id.
+func NewID() ID {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms (Go 1.24+)
+	return ID(hex.EncodeToString(b[:]))
+}
+
+// ParseID validates s as an id. Every id from outside (a cookie, a URL)
+// passes through here before any lookup.
+func ParseID(s string) (ID, error) {
+	if len(s) != 32 {
+		return "", ErrInvalidID
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return "", ErrInvalidID
+		}
+	}
+	return ID(s), nil
+}
+
+// Limits on what one shopper can hold, enforced by handlers and stores.
+const (
+	MaxQuantity     = 99  // of one cart line
+	MaxCartLines    = 50  // distinct variants in a cart
+	MaxViewed       = 20  // browsing history kept
+	MaxWishlist     = 100 // wishlist entries
+	MaxGreetingName = 40  // runes
+)
+
+// Preferences change what the shopper's islands show.
+type Preferences struct {
+	// Name is how the shopper likes to be greeted; empty for none.
+	Name string
+	// Sort orders the shopper's product lists (recommendations, recently
+	// viewed, wishlist); empty or catalog.SortManual keeps their own order.
+	Sort catalog.SortOrder
+}
+
+// CartLine is a quantity of one variant.
+type CartLine struct {
+	Product  string // product handle
+	Variant  string // variant id
+	Quantity int
+	AddedAt  time.Time
+}
+
+// View is a product page the shopper opened.
+type View struct {
+	Product string
+	At      time.Time
+}
+
+// WishItem is a product the shopper saved.
+type WishItem struct {
+	Product string
+	AddedAt time.Time
+}
+
+// State is everything kept for one shopper in one store.
+type State struct {
+	Store   string
+	Shopper ID
+	Prefs   Preferences
+	Cart    []CartLine // in the order added
+	Viewed  []View     // newest first, at most MaxViewed, one entry a product
+	Wishes  []WishItem // newest first
+	// Version increases with every write to this shopper's state in this
+	// store. Fragment cache keys include it, so a write makes every cached
+	// fragment of the shopper unreachable at once.
+	Version int64
+}
+
+// CartQuantity is the number of items in the cart.
+func (s *State) CartQuantity() int {
+	n := 0
+	for _, l := range s.Cart {
+		n += l.Quantity
+	}
+	return n
+}
+
+// InCart reports whether any variant of the product is in the cart.
+func (s *State) InCart(product string) bool {
+	for _, l := range s.Cart {
+		if l.Product == product {
+			return true
+		}
+	}
+	return false
+}
+
+// Wished reports whether the product is on the wishlist.
+func (s *State) Wished(product string) bool {
+	for _, w := range s.Wishes {
+		if w.Product == product {
+			return true
+		}
+	}
+	return false
+}
+
+// Order is a checked-out cart.
+type Order struct {
+	ID        int64
+	Number    string // shown to the shopper, e.g. "WS-1042"
+	Store     string
+	Shopper   ID
+	Lines     []OrderLine
+	Subtotal  catalog.Money
+	CreatedAt time.Time
+}
+
+// OrderLine is a cart line frozen at checkout, with the price paid.
+type OrderLine struct {
+	Product, Variant    string
+	Title, VariantTitle string
+	SKU                 string
+	Quantity            int
+	UnitPrice           catalog.Money
+}
+
+// Errors stores return.
+var (
+	// ErrCartFull: the cart already has MaxCartLines lines.
+	ErrCartFull = errors.New("shopper: cart is full")
+	// ErrNotInCart: the line to change is not in the cart.
+	ErrNotInCart = errors.New("shopper: not in cart")
+	// ErrEmptyCart: checkout of an empty cart.
+	ErrEmptyCart = errors.New("shopper: cart is empty")
+	// ErrQuantity: a quantity outside 1..MaxQuantity (0 only where it removes).
+	ErrQuantity = errors.New("shopper: quantity out of range")
+	// ErrWishlistFull: the wishlist already has MaxWishlist entries.
+	ErrWishlistFull = errors.New("shopper: wishlist is full")
+)
+
+// Store is the durable home of shopper state (SQLite or PostgreSQL through
+// Bun). Every write commits before it returns and returns the new state, so
+// the caller can refresh its hot copy without reading again. Ids are
+// already validated by the caller.
+type Store interface {
+	// Load returns the shopper's state in a store. A shopper never seen
+	// has an empty State (Version 0), not an error.
+	Load(ctx context.Context, store string, id ID) (*State, error)
+	// AddToCart adds qty (1..MaxQuantity) of a variant, merging with an
+	// existing line; the line's total is capped at MaxQuantity. Returns
+	// ErrQuantity or ErrCartFull.
+	AddToCart(ctx context.Context, store string, id ID, product, variant string, qty int) (*State, error)
+	// SetQuantity sets a line's quantity; 0 removes the line. Returns
+	// ErrNotInCart or ErrQuantity.
+	SetQuantity(ctx context.Context, store string, id ID, product, variant string, qty int) (*State, error)
+	// RecordView puts the product first in the browsing history, keeping
+	// MaxViewed entries.
+	RecordView(ctx context.Context, store string, id ID, product string, at time.Time) (*State, error)
+	// ToggleWishlist adds the product to the wishlist, or removes it if it
+	// is there; on reports which. Returns ErrWishlistFull.
+	ToggleWishlist(ctx context.Context, store string, id ID, product string) (st *State, on bool, err error)
+	// SetPreferences replaces the shopper's preferences.
+	SetPreferences(ctx context.Context, store string, id ID, p Preferences) (*State, error)
+	// PlaceOrder records an order with the given lines and empties the
+	// cart, in one transaction. Returns ErrEmptyCart when lines is empty.
+	PlaceOrder(ctx context.Context, store string, id ID, lines []OrderLine, subtotal catalog.Money) (*Order, *State, error)
+	// Order returns one of the shopper's orders by number (nil, nil when
+	// there is none: another shopper's order is "none").
+	Order(ctx context.Context, store string, id ID, number string) (*Order, error)
+	// Popularity counts, per product, how many distinct shoppers viewed or
+	// carted it in the store, for recommendations.
+	Popularity(ctx context.Context, store string) (map[string]int, error)
+	// Ping checks the database is reachable.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Cache is the hot, shared, lossy layer (Olric): rendered fragments, hot
+// copies of state, and rate-limit counters. Any error means "treat as a
+// miss" to callers: the durable store is the truth.
+type Cache interface {
+	// Fragment returns a cached fragment; ok is false on a miss.
+	Fragment(ctx context.Context, key string) (html []byte, ok bool, err error)
+	// PutFragment caches a fragment for FragmentTTL.
+	PutFragment(ctx context.Context, key string, html []byte) error
+	// State returns the hot copy of a shopper's state; ok is false on a miss.
+	State(ctx context.Context, store string, id ID) (st *State, ok bool, err error)
+	// PutState replaces the hot copy (kept for StateTTL).
+	PutState(ctx context.Context, st *State) error
+	// DropState removes the hot copy (after a write whose PutState failed).
+	DropState(ctx context.Context, store string, id ID) error
+	// Count adds one to the counter of key in the current window of the
+	// given length and returns the count so far in that window, counted
+	// across every member of the cluster.
+	Count(ctx context.Context, key string, window time.Duration) (int64, error)
+	// Ping checks the cache answers.
+	Ping(ctx context.Context) error
+}
+
+// Cache lifetimes.
+const (
+	FragmentTTL = 60 * time.Second
+	StateTTL    = 10 * time.Minute
+)

@@ -1,0 +1,71 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/uptrace/bun"
+
+	"github.com/wandstore/wandstore/islands/shopper"
+)
+
+// AddToCart adds qty (1..shopper.MaxQuantity) of a variant, merging with an
+// existing line (whose place in the cart is kept); the line's total is
+// capped at shopper.MaxQuantity. Returns shopper.ErrQuantity, or
+// shopper.ErrCartFull when the variant is new and the cart already has
+// shopper.MaxCartLines lines.
+func (d *DB) AddToCart(ctx context.Context, store string, id shopper.ID, product, variant string, qty int) (*shopper.State, error) {
+	if qty < 1 || qty > shopper.MaxQuantity {
+		return nil, shopper.ErrQuantity
+	}
+	return d.write(ctx, "add to cart", store, id, nil, func(ctx context.Context, tx bun.Tx, seq int64) error {
+		line := &cartLineRow{Store: store, Shopper: string(id), Product: product, Variant: variant,
+			Quantity: qty, Seq: seq, AddedAt: d.clock()}
+		// LEAST would do on PostgreSQL, MIN on SQLite; CASE is both.
+		_, err := tx.NewInsert().Model(line).
+			On("CONFLICT (store, shopper, product, variant) DO UPDATE").
+			Set("quantity = CASE WHEN c.quantity + EXCLUDED.quantity > ? THEN ? ELSE c.quantity + EXCLUDED.quantity END",
+				shopper.MaxQuantity, shopper.MaxQuantity).
+			Exec(ctx)
+		return err
+	}, func(_ context.Context, _ bun.Tx, st *shopper.State) error {
+		// Only a new line can take the cart past the limit.
+		if len(st.Cart) > shopper.MaxCartLines {
+			return shopper.ErrCartFull
+		}
+		return nil
+	})
+}
+
+// SetQuantity sets a line's quantity (0..shopper.MaxQuantity); 0 removes
+// the line. Returns shopper.ErrQuantity, or shopper.ErrNotInCart when the
+// cart has no such line.
+func (d *DB) SetQuantity(ctx context.Context, store string, id shopper.ID, product, variant string, qty int) (*shopper.State, error) {
+	if qty < 0 || qty > shopper.MaxQuantity {
+		return nil, shopper.ErrQuantity
+	}
+	return d.write(ctx, "set quantity", store, id, nil, func(ctx context.Context, tx bun.Tx, _ int64) error {
+		const where = "store = ? AND shopper = ? AND product = ? AND variant = ?"
+		var res sql.Result
+		var err error
+		if qty == 0 {
+			res, err = tx.NewDelete().Model((*cartLineRow)(nil)).
+				Where(where, store, string(id), product, variant).Exec(ctx)
+		} else {
+			res, err = tx.NewUpdate().Model((*cartLineRow)(nil)).
+				Set("quantity = ?", qty).
+				Where(where, store, string(id), product, variant).Exec(ctx)
+		}
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return shopper.ErrNotInCart
+		}
+		return nil
+	}, nil)
+}

@@ -1,0 +1,141 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/uptrace/bun"
+
+	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/islands/shopper"
+)
+
+// Load returns the shopper's state in a store, read by one statement (one
+// snapshot). A shopper never seen has an empty State with Version 0, not
+// an error.
+func (d *DB) Load(ctx context.Context, store string, id shopper.ID) (*shopper.State, error) {
+	st, err := readState(ctx, d.r, store, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: load: %w", err)
+	}
+	return st, nil
+}
+
+// write runs one write transaction: bump the shopper's version (creating
+// the row), apply the change (seq is the new version: apply stamps the
+// rows it writes with it), read the new state back, and let check veto it
+// (limits are checked on the state after the change: one statement fewer
+// than counting before, and the veto rolls everything back). prefs, when
+// not nil, replaces the shopper's preferences in the bump itself. Errors
+// from apply and check that are sentinels are returned as they are.
+func (d *DB) write(ctx context.Context, op, store string, id shopper.ID, prefs *shopper.Preferences,
+	apply func(ctx context.Context, tx bun.Tx, seq int64) error,
+	check func(ctx context.Context, tx bun.Tx, st *shopper.State) error) (*shopper.State, error) {
+	var st *shopper.State
+	err := d.w.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		seq, err := d.bump(ctx, tx, store, id, prefs)
+		if err != nil {
+			return err
+		}
+		if apply != nil {
+			if err := apply(ctx, tx, seq); err != nil {
+				return err
+			}
+		}
+		if st, err = readState(ctx, tx, store, id); err != nil {
+			return err
+		}
+		if check != nil {
+			return check(ctx, tx, st)
+		}
+		return nil
+	})
+	if err != nil {
+		if isSentinel(err) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("store: %s: %w", op, err)
+	}
+	return st, nil
+}
+
+func isSentinel(err error) bool {
+	for _, s := range []error{shopper.ErrCartFull, shopper.ErrNotInCart, shopper.ErrEmptyCart,
+		shopper.ErrQuantity, shopper.ErrWishlistFull, ErrPreferences} {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// bump creates the shopper row at version 1 or adds one to its version,
+// returning the new version. On PostgreSQL the upsert also locks the row,
+// serializing one shopper's writers so the checks on the state after a
+// change (cart full, wishlist full) see every other committed change.
+func (d *DB) bump(ctx context.Context, tx bun.Tx, store string, id shopper.ID, prefs *shopper.Preferences) (int64, error) {
+	now := d.clock()
+	row := &shopperRow{Store: store, ID: string(id), Version: 1, CreatedAt: now, UpdatedAt: now}
+	q := tx.NewInsert().Model(row).
+		On("CONFLICT (store, id) DO UPDATE").
+		Set("version = s.version + 1").
+		Set("updated_at = EXCLUDED.updated_at")
+	if prefs != nil {
+		row.Name, row.Sort = prefs.Name, string(prefs.Sort)
+		q = q.Set("name = EXCLUDED.name").Set("sort = EXCLUDED.sort")
+	}
+	if _, err := q.Returning("version").Exec(ctx); err != nil {
+		return 0, err
+	}
+	return row.Version, nil
+}
+
+// readState reads a shopper's row and three lists in one statement.
+func readState(ctx context.Context, db bun.IDB, store string, id shopper.ID) (*shopper.State, error) {
+	sh := db.NewSelect().TableExpr("shoppers").
+		ColumnExpr("'s' AS kind, name AS a, sort AS b, 0 AS n, version AS seq, updated_at AS at").
+		Where("store = ? AND id = ?", store, string(id))
+	cart := db.NewSelect().TableExpr("cart_lines").
+		ColumnExpr("'c', product, variant, quantity, seq, added_at").
+		Where("store = ? AND shopper = ?", store, string(id))
+	views := db.NewSelect().TableExpr("views").
+		ColumnExpr("'v', product, '', 0, seq, at").
+		Where("store = ? AND shopper = ?", store, string(id))
+	wishes := db.NewSelect().TableExpr("wishlist").
+		ColumnExpr("'w', product, '', 0, seq, added_at").
+		Where("store = ? AND shopper = ?", store, string(id))
+	var rows []stateRow
+	if err := sh.UnionAll(cart).UnionAll(views).UnionAll(wishes).Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	// Sorted here rather than by an ORDER BY on the union, which Bun
+	// renders differently per dialect.
+	slices.SortFunc(rows, func(a, b stateRow) int {
+		if c := cmp.Compare(a.Kind, b.Kind); c != 0 {
+			return c
+		}
+		if a.Kind == "c" {
+			return cmp.Compare(a.Seq, b.Seq) // added order
+		}
+		return cmp.Compare(b.Seq, a.Seq) // newest first
+	})
+	st := &shopper.State{Store: store, Shopper: id}
+	for _, r := range rows {
+		at := normTime(r.At)
+		switch r.Kind {
+		case "s":
+			st.Prefs = shopper.Preferences{Name: r.A, Sort: catalog.SortOrder(r.B)}
+			st.Version = r.Seq
+		case "c":
+			st.Cart = append(st.Cart, shopper.CartLine{Product: r.A, Variant: r.B, Quantity: r.N, AddedAt: at})
+		case "v":
+			st.Viewed = append(st.Viewed, shopper.View{Product: r.A, At: at})
+		case "w":
+			st.Wishes = append(st.Wishes, shopper.WishItem{Product: r.A, AddedAt: at})
+		}
+	}
+	return st, nil
+}

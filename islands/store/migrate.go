@@ -1,0 +1,196 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/migrate"
+)
+
+// Migrations are Go functions compiled into the binary (nothing to ship
+// beside it). They build their DDL with Bun's query builder from the
+// frozen m1* structs below, not from the live models, so the dialect picks
+// the column types (INTEGER PRIMARY KEY AUTOINCREMENT on SQLite, BIGSERIAL
+// on PostgreSQL, TIMESTAMPTZ there) and a later change to a model never
+// rewrites history. Each runs in one transaction (DDL is transactional in
+// both SQLite and PostgreSQL) and uses IF NOT EXISTS, so a crash between
+// its commit and its bookkeeping row makes the rerun a no-op.
+func migrations() *migrate.Migrations {
+	ms := migrate.NewMigrations()
+	ms.Add(migrate.Migration{
+		Name:    "20260301000001",
+		Comment: "shoppers_carts_views_wishlist_orders",
+		Up: func(ctx context.Context, m *migrate.Migrator, _ *migrate.Migration) error {
+			return m.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return up1(ctx, tx) })
+		},
+	})
+	return ms
+}
+
+// MigrationInfo is one migration and whether this database has it.
+type MigrationInfo struct {
+	Name, Comment string
+	Applied       bool
+	AppliedAt     time.Time // zero when not applied
+}
+
+func (d *DB) migrator() *migrate.Migrator {
+	return migrate.NewMigrator(d.w, migrations(), migrate.WithMarkAppliedOnSuccess(true))
+}
+
+// Migrate brings the schema up to date, applying every migration not yet
+// applied, in order. It is safe to call on every start. It is not
+// guarded against a second process migrating the same PostgreSQL database
+// at the same moment: run it from one place (the deploy step or the first
+// member) there.
+func (d *DB) Migrate(ctx context.Context) error {
+	m := d.migrator()
+	if err := m.Init(ctx); err != nil {
+		return fmt.Errorf("store: migrate: init: %w", err)
+	}
+	group, err := m.Migrate(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	if group.IsZero() {
+		d.log.Debug("store: schema up to date")
+		return nil
+	}
+	for _, mg := range group.Migrations {
+		d.log.Info("store: migrated", "migration", mg.Name, "comment", mg.Comment)
+	}
+	return nil
+}
+
+// MigrationStatus lists every migration this binary knows, oldest first,
+// with whether the database has it. It creates the (empty) bookkeeping
+// tables if they are missing.
+func (d *DB) MigrationStatus(ctx context.Context) ([]MigrationInfo, error) {
+	m := d.migrator()
+	if err := m.Init(ctx); err != nil {
+		return nil, fmt.Errorf("store: migration status: %w", err)
+	}
+	ms, err := m.MigrationsWithStatus(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: migration status: %w", err)
+	}
+	out := make([]MigrationInfo, len(ms))
+	for i, mg := range ms {
+		out[i] = MigrationInfo{Name: mg.Name, Comment: mg.Comment, Applied: mg.IsApplied()}
+		if mg.IsApplied() {
+			out[i].AppliedAt = mg.MigratedAt
+		}
+	}
+	return out, nil
+}
+
+// The schema of migration 1, frozen.
+
+type m1Shopper struct {
+	bun.BaseModel `bun:"table:shoppers"`
+
+	Store     string    `bun:"store,pk,notnull"`
+	ID        string    `bun:"id,pk,notnull"`
+	Name      string    `bun:"name,notnull"`
+	Sort      string    `bun:"sort,notnull"`
+	Version   int64     `bun:"version,notnull"`
+	CreatedAt time.Time `bun:"created_at,notnull"`
+	UpdatedAt time.Time `bun:"updated_at,notnull"`
+}
+
+// seq columns order a shopper's lists: the shopper's version at the write
+// that put the row there (versions only grow), so "added order" and "newest
+// first" need no tie-break on equal timestamps and no SQLite rowid.
+
+type m1CartLine struct {
+	bun.BaseModel `bun:"table:cart_lines"`
+
+	Store    string    `bun:"store,pk,notnull"`
+	Shopper  string    `bun:"shopper,pk,notnull"`
+	Product  string    `bun:"product,pk,notnull"`
+	Variant  string    `bun:"variant,pk,notnull"`
+	Quantity int       `bun:"quantity,notnull"`
+	Seq      int64     `bun:"seq,notnull"`
+	AddedAt  time.Time `bun:"added_at,notnull"`
+}
+
+type m1View struct {
+	bun.BaseModel `bun:"table:views"`
+
+	Store   string    `bun:"store,pk,notnull"`
+	Shopper string    `bun:"shopper,pk,notnull"`
+	Product string    `bun:"product,pk,notnull"`
+	Seq     int64     `bun:"seq,notnull"`
+	At      time.Time `bun:"at,notnull"`
+}
+
+type m1Wish struct {
+	bun.BaseModel `bun:"table:wishlist"`
+
+	Store   string    `bun:"store,pk,notnull"`
+	Shopper string    `bun:"shopper,pk,notnull"`
+	Product string    `bun:"product,pk,notnull"`
+	Seq     int64     `bun:"seq,notnull"`
+	AddedAt time.Time `bun:"added_at,notnull"`
+}
+
+type m1Order struct {
+	bun.BaseModel `bun:"table:orders"`
+
+	ID int64 `bun:"id,pk,autoincrement"`
+	// Number is derived from ID, so it is written by an UPDATE right after
+	// the INSERT, in the same transaction: nullable for that instant.
+	Number         string    `bun:"number,unique,nullzero"`
+	Store          string    `bun:"store,notnull"`
+	Shopper        string    `bun:"shopper,notnull"`
+	SubtotalAmount int64     `bun:"subtotal_amount,notnull"`
+	Currency       string    `bun:"currency,notnull"`
+	CreatedAt      time.Time `bun:"created_at,notnull"`
+}
+
+type m1OrderLine struct {
+	bun.BaseModel `bun:"table:order_lines"`
+
+	OrderID      int64  `bun:"order_id,pk,notnull"`
+	Line         int    `bun:"line,pk,notnull"` // position in the order, from 0
+	Product      string `bun:"product,notnull"`
+	Variant      string `bun:"variant,notnull"`
+	Title        string `bun:"title,notnull"`
+	VariantTitle string `bun:"variant_title,notnull"`
+	SKU          string `bun:"sku,notnull"`
+	Quantity     int    `bun:"quantity,notnull"`
+	UnitAmount   int64  `bun:"unit_amount,notnull"`
+	Currency     string `bun:"currency,notnull"`
+}
+
+// up1 creates the first schema. Every per-shopper query filters on a
+// primary-key prefix (store, shopper); Popularity scans one store's
+// views and cart lines by the same prefix; Order finds an order by its
+// unique number and its lines by the (order_id, line) key. No other
+// index is needed yet.
+func up1(ctx context.Context, db bun.IDB) error {
+	const fkShopper = "(store, shopper) REFERENCES shoppers (store, id) ON DELETE CASCADE"
+	tables := []*bun.CreateTableQuery{
+		db.NewCreateTable().Model((*m1Shopper)(nil)).
+			ColumnExpr("CHECK (version >= 1)"),
+		db.NewCreateTable().Model((*m1CartLine)(nil)).
+			ColumnExpr("CHECK (quantity BETWEEN 1 AND 99)").
+			ForeignKey(fkShopper),
+		db.NewCreateTable().Model((*m1View)(nil)).
+			ForeignKey(fkShopper),
+		db.NewCreateTable().Model((*m1Wish)(nil)).
+			ForeignKey(fkShopper),
+		db.NewCreateTable().Model((*m1Order)(nil)),
+		db.NewCreateTable().Model((*m1OrderLine)(nil)).
+			ColumnExpr("CHECK (quantity >= 1)").
+			ForeignKey("(order_id) REFERENCES orders (id) ON DELETE CASCADE"),
+	}
+	for _, q := range tables {
+		if _, err := q.IfNotExists().Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}

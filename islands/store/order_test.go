@@ -1,0 +1,118 @@
+package store
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/islands/shopper"
+)
+
+func eur(n int64) catalog.Money { return catalog.Money{Amount: n, Currency: "EUR"} }
+
+func TestPlaceOrder(t *testing.T) {
+	d, clk, _ := openTest(t)
+	ctx := t.Context()
+	id := shopper.NewID()
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 2))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "sock", "sock-m", 1))
+	must[*shopper.State](t)(d.RecordView(ctx, testStore, id, "hat", time.Time{}))
+	clk.Advance(time.Hour)
+	lines := []shopper.OrderLine{
+		{Product: "hat", Variant: "hat-s", Title: "Wool hat", VariantTitle: "Small", SKU: "HAT-S", Quantity: 2, UnitPrice: eur(1500)},
+		{Product: "sock", Variant: "sock-m", Title: "Sock", VariantTitle: "M", SKU: "SOCK-M", Quantity: 1, UnitPrice: eur(500)},
+	}
+	ord, st, err := d.PlaceOrder(ctx, testStore, id, lines, eur(3500))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ord.Number != "WS-1001" || ord.ID != 1 || ord.Store != testStore || ord.Shopper != id ||
+		ord.Subtotal != eur(3500) || !ord.CreatedAt.Equal(t0.Add(time.Hour)) || !reflect.DeepEqual(ord.Lines, lines) {
+		t.Fatalf("order %+v", ord)
+	}
+	// Cart emptied, the rest kept, version bumped, all in the same commit.
+	if len(st.Cart) != 0 || len(st.Viewed) != 1 || st.Version != 4 {
+		t.Fatalf("state after order %+v", st)
+	}
+	got := must[*shopper.Order](t)(d.Order(ctx, testStore, id, "WS-1001"))
+	if !reflect.DeepEqual(got, ord) {
+		t.Fatalf("Order = %+v\nwant    %+v", got, ord)
+	}
+
+	// Numbers are unique and follow the ids, across shoppers.
+	other := shopper.NewID()
+	ord2, _, err := d.PlaceOrder(ctx, testStore, other, lines[:1], eur(3000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ord2.Number != "WS-1002" {
+		t.Fatalf("second number %q", ord2.Number)
+	}
+	// Only the shopper's own order, in its own store.
+	for _, c := range []struct {
+		store  string
+		id     shopper.ID
+		number string
+	}{
+		{testStore, other, "WS-1001"},
+		{testStore, id, "WS-1002"},
+		{"other", id, "WS-1001"},
+		{testStore, id, "WS-9999"},
+		{testStore, id, ""},
+	} {
+		if o, err := d.Order(ctx, c.store, c.id, c.number); o != nil || err != nil {
+			t.Errorf("Order(%s, %s, %q) = %+v, %v; want nil, nil", c.store, c.id, c.number, o, err)
+		}
+	}
+}
+
+func TestPlaceOrderErrors(t *testing.T) {
+	d, _, _ := openTest(t)
+	ctx := t.Context()
+	id := shopper.NewID()
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 2))
+	if _, _, err := d.PlaceOrder(ctx, testStore, id, nil, eur(0)); !errors.Is(err, shopper.ErrEmptyCart) {
+		t.Fatalf("no lines: %v", err)
+	}
+	bad := []shopper.OrderLine{{Product: "hat", Variant: "hat-s", Quantity: 0, UnitPrice: eur(1)}}
+	if _, _, err := d.PlaceOrder(ctx, testStore, id, bad, eur(0)); !errors.Is(err, shopper.ErrQuantity) {
+		t.Fatalf("zero quantity: %v", err)
+	}
+	st := must[*shopper.State](t)(d.Load(ctx, testStore, id))
+	if len(st.Cart) != 1 || st.Version != 1 {
+		t.Fatalf("failed orders changed state: %+v", st)
+	}
+	var n int
+	if err := d.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM orders").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("orders %d, %v", n, err)
+	}
+}
+
+func TestPopularity(t *testing.T) {
+	d, _, _ := openTest(t)
+	ctx := t.Context()
+	if pop := must[map[string]int](t)(d.Popularity(ctx, testStore)); len(pop) != 0 {
+		t.Fatalf("empty store: %v", pop)
+	}
+	a, b, c := shopper.NewID(), shopper.NewID(), shopper.NewID()
+	// a views and carts hat (two variants): one shopper.
+	must[*shopper.State](t)(d.RecordView(ctx, testStore, a, "hat", time.Time{}))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, a, "hat", "hat-s", 1))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, a, "hat", "hat-l", 1))
+	must[*shopper.State](t)(d.RecordView(ctx, testStore, b, "hat", time.Time{}))
+	must[*shopper.State](t)(d.RecordView(ctx, testStore, b, "hat", time.Time{}))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, c, "sock", "sock-m", 3))
+	must[*shopper.State](t)(d.RecordView(ctx, testStore, c, "scarf", time.Time{}))
+	// Another store does not count; a wish is not a view.
+	must[*shopper.State](t)(d.RecordView(ctx, "other", c, "hat", time.Time{}))
+	if _, _, err := d.ToggleWishlist(ctx, testStore, c, "belt"); err != nil {
+		t.Fatal(err)
+	}
+	pop := must[map[string]int](t)(d.Popularity(ctx, testStore))
+	want := map[string]int{"hat": 2, "sock": 1, "scarf": 1}
+	if !reflect.DeepEqual(pop, want) {
+		t.Fatalf("popularity %v, want %v", pop, want)
+	}
+}

@@ -1,0 +1,146 @@
+package islands
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/components"
+	"github.com/wandstore/wandstore/islands/shopper"
+)
+
+// listSize is how many products a recently-viewed or recommendations island
+// shows.
+const listSize = 8
+
+// cartView prices the cart from the current catalog. A line whose product
+// or variant is gone, sold out or short of stock is shown with its problem
+// and left out of the subtotal; checkout refuses until it is fixed.
+func cartView(c *Catalog, st *shopper.State) (components.CartView, bool) {
+	s := c.Site
+	v := components.CartView{Count: st.CartQuantity()}
+	sub := catalog.Money{Currency: c.Store.Currency}
+	ok := true
+	for _, l := range st.Cart {
+		lv := components.CartLineView{Product: l.Product, Variant: l.Variant, Quantity: l.Quantity, Title: l.Product}
+		p := c.Store.Product(l.Product)
+		var vr *catalog.Variant
+		if p != nil && p.Published() {
+			vr = p.Variant(l.Variant)
+		}
+		if vr == nil {
+			lv.Problem = "No longer available: please remove it."
+			ok = false
+			v.Lines = append(v.Lines, lv)
+			continue
+		}
+		lv.Title, lv.Path = p.Title, s.ProductPath(p.Handle)
+		if vr.Title != "Default Title" {
+			lv.VariantTitle = vr.Title
+		}
+		img := p.MainImage()
+		if vr.Image >= 0 && vr.Image < len(p.Images) {
+			img = p.Images[vr.Image]
+		}
+		if src := s.Image(img); src != "" {
+			lv.Image, lv.ImageAlt = src, img.Alt
+			if lv.ImageAlt == "" {
+				lv.ImageAlt = p.Title
+			}
+		}
+		lv.UnitPrice = s.Money(vr.Price)
+		lineTotal := catalog.Money{Amount: vr.Price.Amount * int64(l.Quantity), Currency: vr.Price.Currency}
+		lv.LineTotal = s.Money(lineTotal)
+		switch {
+		case !vr.Available:
+			lv.Problem = "Sold out: please remove it."
+			ok = false
+		case vr.Tracked && l.Quantity > vr.Inventory:
+			lv.Problem = "Only " + strconv.Itoa(vr.Inventory) + " left: please lower the quantity."
+			ok = false
+		default:
+			sub.Amount += lineTotal.Amount
+		}
+		v.Lines = append(v.Lines, lv)
+	}
+	v.Subtotal = s.Money(sub)
+	return v, ok
+}
+
+// cards turns product handles into cards, skipping what is no longer
+// published, and applies the shopper's sort preference.
+func cards(c *Catalog, handles []string, prefs shopper.Preferences, exclude string) []components.ProductCardView {
+	var ps []*catalog.Product
+	for _, h := range handles {
+		if h == exclude {
+			continue
+		}
+		if p := c.Store.Product(h); p != nil && p.Published() {
+			ps = append(ps, p)
+		}
+	}
+	return cardsOf(c, ps, prefs)
+}
+
+func cardsOf(c *Catalog, ps []*catalog.Product, prefs shopper.Preferences) []components.ProductCardView {
+	if prefs.Sort != "" && prefs.Sort != catalog.SortManual {
+		ps = catalog.SortProducts(ps, prefs.Sort)
+	}
+	out := make([]components.ProductCardView, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, components.NewCard(c.Site, p))
+	}
+	return out
+}
+
+func preferencesView(st *shopper.State) components.PreferencesView {
+	v := components.PreferencesView{Name: st.Prefs.Name, Sort: string(st.Prefs.Sort)}
+	for _, o := range catalog.SortOrders {
+		label := o.Label()
+		if o == catalog.SortManual {
+			label = "Each list's own order"
+		}
+		v.Sorts = append(v.Sorts, components.NavLink{Handle: string(o), Title: label})
+	}
+	return v
+}
+
+func orderView(c *Catalog, o *shopper.Order) components.OrderView {
+	v := components.OrderView{Number: o.Number, Date: o.CreatedAt.Format("2 January 2006"), Subtotal: c.Site.Money(o.Subtotal)}
+	for _, l := range o.Lines {
+		total := catalog.Money{Amount: l.UnitPrice.Amount * int64(l.Quantity), Currency: l.UnitPrice.Currency}
+		v.Lines = append(v.Lines, components.OrderLineView{
+			Title: l.Title, VariantTitle: l.VariantTitle, Quantity: strconv.Itoa(l.Quantity),
+			UnitPrice: c.Site.Money(l.UnitPrice), LineTotal: c.Site.Money(total),
+		})
+	}
+	return v
+}
+
+// popularity is a store's view-and-cart counts, refreshed at most every
+// popularityTTL: recommendations need a rough order, not an exact one.
+type popularity struct {
+	counts map[string]int
+	at     time.Time
+}
+
+const popularityTTL = 30 * time.Second
+
+func (s *Server) popularity(ctx context.Context, store string) map[string]int {
+	s.popMu.Lock()
+	p, ok := s.pop[store]
+	s.popMu.Unlock()
+	if ok && s.now().Sub(p.at) < popularityTTL {
+		return p.counts
+	}
+	counts, err := s.store.Popularity(ctx, store)
+	if err != nil {
+		s.log.Warn("popularity", "store", store, "err", err)
+		return p.counts // stale or nil: recommendations still work without it
+	}
+	s.popMu.Lock()
+	s.pop[store] = popularity{counts: counts, at: s.now()}
+	s.popMu.Unlock()
+	return counts
+}
