@@ -244,3 +244,43 @@ func between(s, start, end string) string {
 	v, _, _ := strings.Cut(after, end)
 	return v
 }
+
+func TestSessionKeys(t *testing.T) {
+	data := t.TempDir()
+	k1, err := sessionKeys("", data)
+	if err != nil || len(k1) != 1 || len(k1[0]) != 32 {
+		t.Fatalf("generated key: %v %v", k1, err)
+	}
+	st, err := os.Stat(filepath.Join(data, "session.key"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v %v", st, err)
+	}
+	k2, err := sessionKeys("", data)
+	if err != nil || !bytes.Equal(k1[0], k2[0]) {
+		t.Error("a second start does not reuse the key (every shopper would be logged out)")
+	}
+	hexKey := strings.Repeat("ab", 32)
+	keys, err := sessionKeys(hexKey+", "+strings.Repeat("A", 44), data)
+	if err != nil || len(keys) != 2 || keys[0][0] != 0xab {
+		t.Errorf("explicit keys: %v", err)
+	}
+	for _, bad := range []string{"short", strings.Repeat("ab", 8), hexKey + ",nope"} {
+		if _, err := sessionKeys(bad, data); err == nil || strings.Contains(err.Error(), bad) {
+			t.Errorf("bad secret %q: %v (and a secret must never be echoed)", bad, err)
+		}
+	}
+	os.WriteFile(filepath.Join(data, "session.key"), []byte("garbage"), 0o600)
+	if _, err := sessionKeys("", data); err == nil {
+		t.Error("a corrupt key file must not be silently replaced")
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	ps, err := parsePrefixes([]string{"10.0.0.0/8, 192.168.1.7", "::1"})
+	if err != nil || len(ps) != 3 || ps[1].String() != "192.168.1.7/32" || ps[2].String() != "::1/128" {
+		t.Errorf("prefixes: %v %v", ps, err)
+	}
+	if _, err := parsePrefixes([]string{"10.0.0.300"}); err == nil {
+		t.Error("bad address accepted")
+	}
+}
