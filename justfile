@@ -27,12 +27,15 @@ check:
 # (Debian's hugo, installed here if missing and we are root) building the same
 # product files. Output goes to tmpfs when there is one, for both tools, so the
 # figures compare generators rather than this machine's shared disk.
+# Then the islands server over HTTP on 127.0.0.1 (warm and cold fragments
+# beside a bare handler, add to cart), printed as a table.
 bench:
     if ! command -v hugo >/dev/null; then \
         if [ "$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq --no-install-recommends hugo) || true; fi; \
         command -v hugo >/dev/null || echo "hugo not installed: BenchmarkHugo10k will be skipped"; \
     fi
     WANDSTORE_BENCH_DIR=$([ -d /dev/shm ] && echo /dev/shm || true) go test -run '^$' -bench . -benchtime 3x -benchmem ./generator/
+    go test -run '^$' -bench . ./islands/
 
 # Build the demo stores and serve them (flags pass through: just demo --addr 127.0.0.1:8080).
 demo *flags:

@@ -89,6 +89,7 @@ func newEnv(t *testing.T, mod ...func(*Options)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(e.srv.Close)
 	e.ts = newTestServer(t, e.srv)
 	return e
 }

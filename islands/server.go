@@ -67,8 +67,11 @@ type Server struct {
 	registry *prometheus.Registry
 	now      func() time.Time
 
+	routes routes
+
 	popMu sync.Mutex
-	pop   map[string]popularity // per store, refreshed every popularityTTL
+	pop   map[string]*popularity // per store, refreshed in the background
+	bg    sync.WaitGroup         // background refreshes, for Close
 }
 
 // New checks the options and returns a Server.
@@ -99,8 +102,9 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		log: opts.Log, store: opts.Store, cache: opts.Cache, cats: opts.Catalogs, codec: codec,
 		trusted: opts.TrustedProxies, cacheTO: opts.CacheTimeout, registry: reg, now: opts.Now,
-		pop: map[string]popularity{},
+		pop: map[string]*popularity{},
 	}
+	s.buildRoutes()
 	s.metrics = newMetrics(reg)
 	s.limiter = newLimiter(opts.Limits.withDefaults(), opts.Cache, s.metrics, opts.Now, opts.CacheTimeout)
 	return s, nil
@@ -170,46 +174,55 @@ func (s *Server) serveIsland(w http.ResponseWriter, r *http.Request) {
 	h(q)
 }
 
+// routes maps island paths to handlers, per method; built once in New.
+type routes struct {
+	get, post map[string]func(*request)
+}
+
+func (s *Server) buildRoutes() {
+	s.routes = routes{
+		get: map[string]func(*request){
+			"cart/badge":       s.cartBadge,
+			"cart":             s.cartDrawer,
+			"cart/page":        s.cartPage,
+			"recently-viewed":  s.recentlyViewed,
+			"recommendations":  s.recommendations,
+			"wishlist/button":  s.wishlistButton,
+			"wishlist":         s.wishlist,
+			"wishlist/page":    s.wishlistPage,
+			"preferences":      s.preferences,
+			"preferences/page": s.preferencesPage,
+		},
+		post: map[string]func(*request){
+			"views":           s.recordView,
+			"cart/add":        s.cartAdd,
+			"cart/set":        s.cartSet,
+			"wishlist/toggle": s.wishlistToggle,
+			"preferences":     s.savePreferences,
+			"checkout":        s.checkout,
+		},
+	}
+}
+
 // route maps a method and island path to a handler and its metrics name.
 func (s *Server) route(method, rest string) (func(*request), string) {
-	type key struct{ m, p string }
-	get := map[string]func(*request){
-		"cart/badge":       s.cartBadge,
-		"cart":             s.cartDrawer,
-		"cart/page":        s.cartPage,
-		"recently-viewed":  s.recentlyViewed,
-		"recommendations":  s.recommendations,
-		"wishlist/button":  s.wishlistButton,
-		"wishlist":         s.wishlist,
-		"wishlist/page":    s.wishlistPage,
-		"preferences":      s.preferences,
-		"preferences/page": s.preferencesPage,
-	}
-	post := map[string]func(*request){
-		"views":           s.recordView,
-		"cart/add":        s.cartAdd,
-		"cart/set":        s.cartSet,
-		"wishlist/toggle": s.wishlistToggle,
-		"preferences":     s.savePreferences,
-		"checkout":        s.checkout,
-	}
 	if strings.HasPrefix(rest, "orders/") && (method == http.MethodGet || method == http.MethodHead) {
 		return s.orderPage, "orders"
 	}
 	switch method {
 	case http.MethodGet, http.MethodHead:
-		if h, ok := get[rest]; ok {
+		if h, ok := s.routes.get[rest]; ok {
 			return h, rest
 		}
 	case http.MethodPost:
-		if h, ok := post[rest]; ok {
+		if h, ok := s.routes.post[rest]; ok {
 			return h, rest
 		}
 	}
-	if _, ok := get[rest]; ok {
+	if _, ok := s.routes.get[rest]; ok {
 		return nil, "method"
 	}
-	if _, ok := post[rest]; ok {
+	if _, ok := s.routes.post[rest]; ok {
 		return nil, "method"
 	}
 	return nil, "unknown"
@@ -361,34 +374,44 @@ func (s *Server) cacheError(op string, err error) {
 // shopper and their state's version (so any write of theirs retires every
 // cached fragment of theirs at once), the catalog version, the fragment and
 // its parameters.
-func fragmentKey(c *Catalog, st *shopper.State, name, params string) string {
-	return fmt.Sprintf("%s|%s|%d|%s|%s|%s", c.Store.Handle, st.Shopper, st.Version, c.Version, name, params)
+func fragmentKey(c *Catalog, id shopper.ID, version int64, name, params string) string {
+	return fmt.Sprintf("%s|%s|%d|%s|%s|%s", c.Store.Handle, id, version, c.Version, name, params)
 }
 
 // serveFragment answers a GET fragment: from the cache when it holds it,
-// else rendered (and cached for the next minute).
+// else rendered (and cached for the next minute). A hit needs two small
+// cache reads (the state's version, then the fragment); the state itself
+// is read and decoded only to render.
 func (s *Server) serveFragment(q *request, params string, render func(st *shopper.State) (templ.Component, error)) {
+	ctx := q.r.Context()
+	useCache := s.cache != nil && !q.fresh
+	var key string
+	if useCache {
+		cctx, cancel := context.WithTimeout(ctx, s.cacheTO)
+		ver, ok, err := s.cache.StateVersion(cctx, q.cat.Store.Handle, q.id)
+		cancel()
+		if err != nil {
+			s.cacheError("state_version", err)
+		}
+		if ok {
+			key = fragmentKey(q.cat, q.id, ver, q.route, params)
+			if html, hit := s.cachedFragment(ctx, key); hit {
+				writeHTML(q.w, http.StatusOK, html)
+				return
+			}
+		}
+	}
 	st, err := s.state(q)
 	if err != nil {
 		s.internalError(q, err)
 		return
 	}
-	key := fragmentKey(q.cat, st, q.route, params)
-	ctx := q.r.Context()
-	if s.cache != nil && !q.fresh {
-		cctx, cancel := context.WithTimeout(ctx, s.cacheTO)
-		html, ok, err := s.cache.Fragment(cctx, key)
-		cancel()
-		switch {
-		case err != nil:
-			s.metrics.fragments.WithLabelValues("error").Inc()
-			s.cacheError("fragment_get", err)
-		case ok:
-			s.metrics.fragments.WithLabelValues("hit").Inc()
+	if k := fragmentKey(q.cat, q.id, st.Version, q.route, params); useCache && k != key {
+		// The hot copy was missing (now refilled) or changed meanwhile.
+		key = k
+		if html, hit := s.cachedFragment(ctx, key); hit {
 			writeHTML(q.w, http.StatusOK, html)
 			return
-		default:
-			s.metrics.fragments.WithLabelValues("miss").Inc()
 		}
 	}
 	c, err := render(st)
@@ -401,7 +424,7 @@ func (s *Server) serveFragment(q *request, params string, render func(st *shoppe
 		s.internalError(q, err)
 		return
 	}
-	if s.cache != nil && !q.fresh {
+	if useCache {
 		cctx, cancel := context.WithTimeout(ctx, s.cacheTO)
 		if err := s.cache.PutFragment(cctx, key, html); err != nil {
 			s.cacheError("fragment_put", err)
@@ -409,6 +432,23 @@ func (s *Server) serveFragment(q *request, params string, render func(st *shoppe
 		cancel()
 	}
 	writeHTML(q.w, http.StatusOK, html)
+}
+
+func (s *Server) cachedFragment(ctx context.Context, key string) ([]byte, bool) {
+	cctx, cancel := context.WithTimeout(ctx, s.cacheTO)
+	defer cancel()
+	html, ok, err := s.cache.Fragment(cctx, key)
+	switch {
+	case err != nil:
+		s.metrics.fragments.WithLabelValues("error").Inc()
+		s.cacheError("fragment_get", err)
+		return nil, false
+	case ok:
+		s.metrics.fragments.WithLabelValues("hit").Inc()
+		return html, true
+	}
+	s.metrics.fragments.WithLabelValues("miss").Inc()
+	return nil, false
 }
 
 func renderBytes(ctx context.Context, c templ.Component) ([]byte, error) {

@@ -118,29 +118,50 @@ func orderView(c *Catalog, o *shopper.Order) components.OrderView {
 	return v
 }
 
-// popularity is a store's view-and-cart counts, refreshed at most every
-// popularityTTL: recommendations need a rough order, not an exact one.
+// popularity is a store's view-and-cart counts. Recommendations need a
+// rough order, not an exact one, and the query scans the store's history:
+// so it never runs on a request's path. A request takes what is there
+// (nothing, at first) and, when it is older than popularityTTL, starts one
+// refresh in the background.
 type popularity struct {
-	counts map[string]int
-	at     time.Time
+	counts     map[string]int
+	at         time.Time
+	refreshing bool
 }
 
 const popularityTTL = 30 * time.Second
 
-func (s *Server) popularity(ctx context.Context, store string) map[string]int {
+func (s *Server) popularity(_ context.Context, store string) map[string]int {
 	s.popMu.Lock()
-	p, ok := s.pop[store]
-	s.popMu.Unlock()
-	if ok && s.now().Sub(p.at) < popularityTTL {
-		return p.counts
+	defer s.popMu.Unlock()
+	p := s.pop[store]
+	if p == nil {
+		p = &popularity{}
+		s.pop[store] = p
 	}
+	if !p.refreshing && (p.at.IsZero() || s.now().Sub(p.at) >= popularityTTL) {
+		p.refreshing = true
+		s.bg.Add(1)
+		go s.refreshPopularity(store, p)
+	}
+	return p.counts
+}
+
+func (s *Server) refreshPopularity(store string, p *popularity) {
+	defer s.bg.Done()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	counts, err := s.store.Popularity(ctx, store)
+	s.popMu.Lock()
+	defer s.popMu.Unlock()
+	p.refreshing, p.at = false, s.now() // on error too: retry after the TTL, not on every request
 	if err != nil {
 		s.log.Warn("popularity", "store", store, "err", err)
-		return p.counts // stale or nil: recommendations still work without it
+		return
 	}
-	s.popMu.Lock()
-	s.pop[store] = popularity{counts: counts, at: s.now()}
-	s.popMu.Unlock()
-	return counts
+	p.counts = counts
 }
+
+// Close waits for background work (popularity refreshes) to finish. Call
+// it before closing the store.
+func (s *Server) Close() { s.bg.Wait() }

@@ -60,9 +60,13 @@ type Cache struct {
 
 	// cluster sends each command to the key's partition owner; Count
 	// increments through its routed ratelimit DMap (see incr).
-	cluster    *olric.ClusterClient
-	routed     olric.DMap
-	routesFor  atomic.Uint64 // memberSet signature cluster last refreshed for
+	cluster   *olric.ClusterClient
+	routed    olric.DMap
+	routesFor atomic.Uint64 // memberSet signature cluster last refreshed for
+	// memberSet's cached answer (see membersTTL).
+	membersN   atomic.Int64
+	membersSig atomic.Uint64
+	membersAt  atomic.Int64
 	refreshing atomic.Bool
 	bgMu       sync.Mutex     // orders bg.Add before Close's bg.Wait
 	bg         sync.WaitGroup // refreshRoutes
@@ -72,6 +76,7 @@ type Cache struct {
 	// Lifetimes and clock; fields so tests can shorten and move them.
 	fragmentTTL time.Duration
 	stateTTL    time.Duration
+	membersTTL  time.Duration // how long memberSet's answer is reused
 	now         func() time.Time
 }
 
@@ -171,6 +176,7 @@ func Open(ctx context.Context, cfg Config) (*Cache, error) {
 		done:        done,
 		fragmentTTL: shopper.FragmentTTL,
 		stateTTL:    shopper.StateTTL,
+		membersTTL:  defaultMembersTTL,
 		now:         time.Now,
 	}
 	for _, m := range []struct {

@@ -205,6 +205,9 @@ type Cache interface {
 	PutFragment(ctx context.Context, key string, html []byte) error
 	// State returns the hot copy of a shopper's state; ok is false on a miss.
 	State(ctx context.Context, store string, id ID) (st *State, ok bool, err error)
+	// StateVersion returns the Version of the hot copy without decoding the
+	// rest; ok is false on a miss. A fragment lookup needs only this.
+	StateVersion(ctx context.Context, store string, id ID) (version int64, ok bool, err error)
 	// PutState replaces the hot copy (kept for StateTTL).
 	PutState(ctx context.Context, st *State) error
 	// DropState removes the hot copy (after a write whose PutState failed).

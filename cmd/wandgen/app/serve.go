@@ -189,6 +189,9 @@ func (s *Server) Close(ctx context.Context) error {
 }
 
 func (s *Server) closeBackends(ctx context.Context) error {
+	if s.Islands != nil {
+		s.Islands.Close() // background refreshes use the database
+	}
 	var errs []error
 	if s.cache != nil {
 		errs = append(errs, s.cache.Close(ctx))
