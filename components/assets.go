@@ -26,9 +26,11 @@ const (
 )
 
 // HTMXConfig keeps htmx to same-origin requests and off eval and inline
-// scripts (DESIGN.md, security stance); indicator styles are off because
-// htmx would inject them as an inline <style>, which the CSP forbids.
-const HTMXConfig = `{"selfRequestsOnly":true,"allowEval":false,"allowScriptTags":false,"includeIndicatorStyles":false,"historyCacheSize":0}`
+// scripts (DESIGN.md, security stance). Indicator styles are off because
+// htmx would inject them as an inline <style>, and "style" is left out of
+// the attributes it settles (copies across a swap), because inline styles
+// are what the CSP forbids.
+const HTMXConfig = `{"selfRequestsOnly":true,"allowEval":false,"allowScriptTags":false,"includeIndicatorStyles":false,"historyCacheSize":0,"attributesToSettle":["class","width","height"]}`
 
 // descriptionPolicy is the allow-list for merchant HTML (product and
 // collection descriptions): formatting, lists, tables, links and images,

@@ -112,8 +112,7 @@ func (s *Server) preferencesPage(q *request) {
 }
 
 func (s *Server) orderPage(q *request) {
-	number := strings.TrimPrefix(q.route, "orders/")
-	number = strings.TrimPrefix(q.r.URL.Path, q.cat.Site.IslandPath("orders/"))
+	number := strings.TrimPrefix(q.r.URL.Path, q.cat.Site.IslandPath("orders/"))
 	if q.fresh || len(number) > 32 || strings.ContainsAny(number, "/?#") {
 		http.NotFound(q.w, q.r)
 		return

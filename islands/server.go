@@ -238,8 +238,12 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request, route string) 
 }
 
 // identify reads the shopper cookie. A missing, tampered, expired or
-// malformed cookie starts a new session: a fresh random id, and the bad
-// value is never looked up. A cookie past half its life is renewed.
+// malformed cookie makes a new shopper, and the bad value is never looked
+// up. Only a POST (a write) issues the new shopper's cookie: a first page
+// view sends several island requests at once, and if each GET handed out an
+// id the browser would keep one of them while the others' writes (the view
+// being recorded) went to shoppers nobody holds. A cookie-less GET is simply
+// an empty shopper. A valid cookie past half its life is renewed (same id).
 func (s *Server) identify(q *request) {
 	if c, err := q.r.Cookie(session.CookieName); err == nil {
 		id, issued, err := s.codec.Decode(c.Value)
@@ -253,7 +257,9 @@ func (s *Server) identify(q *request) {
 		s.metrics.badCookies.WithLabelValues(cookieErr(err)).Inc()
 	}
 	q.id, q.fresh = shopper.NewID(), true
-	s.setCookie(q)
+	if q.r.Method == http.MethodPost {
+		s.setCookie(q)
+	}
 }
 
 func cookieErr(err error) string {

@@ -23,6 +23,12 @@ func TestNewShopperGetsASignedCookieAndPrivateAnswers(t *testing.T) {
 	if cc := a.header.Get("Cache-Control"); cc != "private, no-store" {
 		t.Errorf("Cache-Control = %q", cc)
 	}
+	// A GET never issues a cookie: a first page's islands run at once and
+	// must not become several shoppers. The first write issues it.
+	if n := len((&http.Response{Header: a.header}).Cookies()); n != 0 {
+		t.Errorf("a cookie-less GET issued %d cookies", n)
+	}
+	a = c.post("views", "product", e.cat.Store.PublishedProducts()[0].Handle)
 	cookies := (&http.Response{Header: a.header}).Cookies()
 	must(t, len(cookies) == 1, "cookies: %v", cookies)
 	ck := cookies[0]
@@ -40,7 +46,7 @@ func TestNewShopperGetsASignedCookieAndPrivateAnswers(t *testing.T) {
 
 func TestSecureCookieBehindTrustedHTTPSProxy(t *testing.T) {
 	e := newEnv(t, func(o *Options) { o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} })
-	a := e.shopper().do("GET", e.base+"cart/badge", nil, true, "X-Forwarded-Proto", "https")
+	a := e.shopper().do("POST", e.base+"views", url.Values{"product": {e.cat.Store.PublishedProducts()[0].Handle}}, true, "X-Forwarded-Proto", "https")
 	if c := (&http.Response{Header: a.header}).Cookies(); len(c) != 1 || !c[0].Secure {
 		t.Errorf("cookie over https must be Secure: %+v", c)
 	}
@@ -72,16 +78,21 @@ func TestBadCookiesStartANewSessionAndAreNeverLookedUp(t *testing.T) {
 		if got := a.doc(t).Find("[data-testid=cart-count]").Text(); got != "0" {
 			t.Errorf("%s: sees a cart of %s: the bad cookie's id was used", name, got)
 		}
-		fresh := (&http.Response{Header: a.header}).Cookies()
-		if len(fresh) != 1 || fresh[0].Value == value {
-			t.Errorf("%s: no new session issued", name)
+		// The first write replaces the bad cookie with a new session.
+		w := c.post("views", "product", p.Handle)
+		fresh := (&http.Response{Header: w.header}).Cookies()
+		if w.status != 200 || len(fresh) != 1 || fresh[0].Value == value {
+			t.Errorf("%s: no new session issued on the first write", name)
 		}
 		if c.id() == victim.id() || string(c.id()) == other {
 			t.Errorf("%s: new session reuses a forged id", name)
 		}
+		if len(victim.state().Viewed) != 0 {
+			t.Errorf("%s: the write went to the forged id's shopper", name)
+		}
 	}
-	if n := e.metric(`wandstore_session_rejected_total{reason="signature"}`); n != "2" {
-		t.Errorf("signature rejections = %q, want 2", n)
+	if n := e.metric(`wandstore_session_rejected_total{reason="signature"}`); n != "4" {
+		t.Errorf("signature rejections = %q, want 4 (two cookies, two requests each)", n)
 	}
 }
 
@@ -354,13 +365,13 @@ func TestCrossOriginPostIsRefused(t *testing.T) {
 func TestRateLimitsAnswer429WithRetryAfter(t *testing.T) {
 	e := newEnv(t, func(o *Options) { o.Limits = Limits{PerIP: 1000, PerShopper: 5, Window: time.Minute} })
 	c := e.shopper()
-	c.get("cart/badge") // the first request makes the shopper
+	c.post("views", "product", e.cat.Store.PublishedProducts()[0].Handle) // the first write makes the shopper
 	var last answer
-	for range 10 {
+	for range 9 {
 		last = c.get("cart/badge")
 	}
 	if last.status != http.StatusTooManyRequests {
-		t.Fatalf("status %d after 11 requests with a limit of 5", last.status)
+		t.Fatalf("status %d after 10 requests with a limit of 5", last.status)
 	}
 	if ra, err := strconv.Atoi(last.header.Get("Retry-After")); err != nil || ra < 1 || ra > 60 {
 		t.Errorf("Retry-After = %q", last.header.Get("Retry-After"))
