@@ -30,6 +30,12 @@ const (
 // counters whose value lives on a replica, resetting them. Incr reads
 // every copy (owner, previous owners, replicas) and keeps the TTL.
 func (c *Cache) Count(ctx context.Context, key string, window time.Duration) (int64, error) {
+	return c.Add(ctx, key, 1, window)
+}
+
+// Add is Count by delta (>= 1): a caller that batches its increments
+// sends them in one call.
+func (c *Cache) Add(ctx context.Context, key string, delta int64, window time.Duration) (int64, error) {
 	if c.closed.Load() {
 		return 0, ErrClosed
 	}
@@ -39,14 +45,17 @@ func (c *Cache) Count(ctx context.Context, key string, window time.Duration) (in
 	}
 	now := c.now().Unix()
 	k := key + "|" + strconv.FormatInt(now-now%w, 10)
-	n, err := c.incr(ctx, k)
+	if delta < 1 || delta > 1<<30 {
+		return 0, fmt.Errorf("cache: count %q: delta %d out of range", key, delta)
+	}
+	n, err := c.incr(ctx, k, int(delta))
 	if err != nil {
 		return 0, fmt.Errorf("cache: count %q: %w", k, err)
 	}
 	return int64(n), nil
 }
 
-// incr adds one to the counter k.
+// incr adds delta to the counter k.
 //
 // Olric's Incr is a read-modify-write under a lock held by the member
 // that runs it. The embedded client runs it on this member, so increments
@@ -60,16 +69,16 @@ func (c *Cache) Count(ctx context.Context, key string, window time.Duration) (in
 // then increments may go to a former owner, which counts correctly but
 // without the lock guarantee. If a routed call fails (a member just
 // left), the embedded call still counts, on the same terms.
-func (c *Cache) incr(ctx context.Context, k string) (int, error) {
+func (c *Cache) incr(ctx context.Context, k string, delta int) (int, error) {
 	if n, sig := c.memberSet(); n > 1 {
 		if sig != c.routesFor.Load() {
 			c.refreshRoutes(sig)
 		}
-		if n, err := c.routed.Incr(ctx, k, 1); err == nil {
+		if n, err := c.routed.Incr(ctx, k, delta); err == nil {
 			return n, nil
 		}
 	}
-	return c.ratelimit.Incr(ctx, k, 1)
+	return c.ratelimit.Incr(ctx, k, delta)
 }
 
 // memberSet returns how many members this member sees and a signature of

@@ -212,10 +212,10 @@ type Cache interface {
 	PutState(ctx context.Context, st *State) error
 	// DropState removes the hot copy (after a write whose PutState failed).
 	DropState(ctx context.Context, store string, id ID) error
-	// Count adds one to the counter of key in the current window of the
+	// Add adds delta to the counter of key in the current window of the
 	// given length and returns the count so far in that window, counted
 	// across every member of the cluster.
-	Count(ctx context.Context, key string, window time.Duration) (int64, error)
+	Add(ctx context.Context, key string, delta int64, window time.Duration) (int64, error)
 	// Ping checks the cache answers.
 	Ping(ctx context.Context) error
 }
