@@ -45,6 +45,8 @@ const (
 var ErrClosed = errors.New("cache: closed")
 
 type Cache struct {
+	logw *slogWriter // Olric's log lines; told when the member is closing
+
 	// closed is set by Close: from then on every call fails with ErrClosed.
 	// (Olric's embedded client keeps answering from the member's memory
 	// after Shutdown: without this, a closed member would serve a private,
@@ -169,7 +171,9 @@ func Open(ctx context.Context, cfg Config) (*Cache, error) {
 	stopPoll()
 	poll.Wait() // ends at once: the member answers now
 
+	logw, _ := oc.LogOutput.(*slogWriter)
 	c := &Cache{
+		logw:        logw,
 		db:          db,
 		client:      db.NewEmbeddedClient(),
 		name:        name,
@@ -215,6 +219,9 @@ func Open(ctx context.Context, cfg Config) (*Cache, error) {
 // calling it again does nothing.
 func (c *Cache) Close(ctx context.Context) error {
 	c.closed.Store(true)
+	if c.logw != nil {
+		c.logw.closing.Store(true)
+	}
 	c.bgMu.Lock()
 	c.stopBg()
 	c.bgMu.Unlock()

@@ -10,6 +10,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/olric-data/olric/config"
@@ -210,7 +211,16 @@ func (c Config) olricConfig() (*config.Config, error) {
 type slogWriter struct {
 	log *slog.Logger
 	min slog.Level
+	// closing is set when the member shuts down: its background work then
+	// fails with "context canceled" and the like, which Olric logs as
+	// errors. Those are the shutdown itself, not a problem, so they are
+	// demoted to DEBUG (an operator at 3 a.m. should not read them as one).
+	closing atomic.Bool
 }
+
+// shutdownNoise are the messages a closing member's own cancellation
+// produces.
+var shutdownNoise = []string{"context canceled", "use of closed network connection", "server closed", "client is closed"}
 
 // slogLevel maps Olric's level names (and memberlist's ERR) to slog's.
 func slogLevel(name string) slog.Level {
@@ -236,6 +246,14 @@ func (w *slogWriter) Write(p []byte) (int, error) {
 			case "DEBUG", "TRACE", "INFO", "WARN", "ERR", "ERROR":
 				level = slogLevel(tag)
 				line = strings.TrimSpace(line[:i] + line[i+j+1:])
+			}
+		}
+	}
+	if w.closing.Load() && level > slog.LevelDebug {
+		for _, s := range shutdownNoise {
+			if strings.Contains(line, s) {
+				level = slog.LevelDebug
+				break
 			}
 		}
 	}
