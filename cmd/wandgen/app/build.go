@@ -21,14 +21,15 @@ func buildCommand() *cli.Command {
 		Name:  "build",
 		Usage: "render the stores to static files",
 		Description: "Loads and validates every store (or those named with --store), renders the pages whose\n" +
-			"inputs changed since the last build, and writes the files whose bytes changed.",
-		Flags: []cli.Flag{
+			"inputs changed since the last build, and writes the files whose bytes changed: into --out,\n" +
+			"or with --publish s3://bucket/prefix into a bucket (assets first, then pages, then deletions).",
+		Flags: append([]cli.Flag{
 			contentFlag(), outFlag(), storeFlag(),
 			&cli.StringFlag{Name: "site-url", Value: generator.DefaultSiteURL, Usage: "origin for stores without a base_url (published under <site-url>s/<store>/)", EnvVars: []string{"WANDSTORE_SITE_URL"}},
 			&cli.BoolFlag{Name: "force", Usage: "render and write every file, ignoring the last build's manifest", EnvVars: []string{"WANDSTORE_FORCE"}},
-			&cli.IntFlag{Name: "workers", Usage: "pages rendered at once (default: one per CPU)", EnvVars: []string{"WANDSTORE_WORKERS"}},
+			&cli.IntFlag{Name: "workers", Usage: "pages rendered at once (default: one per CPU; 8 with --publish)", EnvVars: []string{"WANDSTORE_WORKERS"}},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors", EnvVars: []string{"WANDSTORE_QUIET"}},
-		},
+		}, publishFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return fmt.Errorf("build takes no arguments (got %q); see wandgen build --help", c.Args().First())
@@ -41,7 +42,14 @@ func buildCommand() *cli.Command {
 				Source: src, Stores: c.StringSlice("store"), Out: c.String("out"),
 				SiteURL: c.String("site-url"), Force: c.Bool("force"), Workers: c.Int("workers"),
 			}
+			bucket, err := setupPublish(c, &opts)
+			if err != nil {
+				return err
+			}
 			_, err = runBuild(c.Context, opts, c.App.Writer, c.App.ErrWriter, c.Bool("quiet"))
+			if err == nil && bucket != nil && !c.Bool("quiet") {
+				bucket.printStats(c.App.Writer)
+			}
 			return err
 		},
 	}

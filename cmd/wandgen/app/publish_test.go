@@ -1,0 +1,188 @@
+package app
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+)
+
+// fakeBucket is an S3 server on 127.0.0.1 that counts object PUTs.
+type fakeBucket struct {
+	srv  *httptest.Server
+	mu   sync.Mutex
+	puts []string
+}
+
+func newFakeBucket(t *testing.T) *fakeBucket {
+	t.Helper()
+	f := &fakeBucket{}
+	s3 := gofakes3.New(s3mem.New(), gofakes3.WithAutoBucket(true), gofakes3.WithLogger(gofakes3.DiscardLog())).Server()
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			f.mu.Lock()
+			f.puts = append(f.puts, r.URL.Path)
+			f.mu.Unlock()
+		}
+		s3.ServeHTTP(w, r)
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeBucket) takePuts() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p := f.puts
+	f.puts = nil
+	return p
+}
+
+func (f *fakeBucket) get(t *testing.T, bucket, key string) (string, string) {
+	t.Helper()
+	c, err := minio.New(strings.TrimPrefix(f.srv.URL, "http://"), &minio.Options{Creds: credentials.NewStaticV4("k", "s", ""), BucketLookup: minio.BucketLookupPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, err := c.GetObject(context.Background(), bucket, key, minio.GetObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer obj.Close()
+	data, err := io.ReadAll(obj)
+	if err != nil {
+		t.Fatalf("get %s: %v", key, err)
+	}
+	info, _ := obj.Stat()
+	return string(data), info.ContentType
+}
+
+func TestBuildPublishToBucket(t *testing.T) {
+	f := newFakeBucket(t)
+	content, state := contentDir(t, shopArchive), t.TempDir()
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIATESTKEY")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "very-secret-value")
+	args := []string{"build", "--content", content, "--publish", "s3://shop-bucket/live/", "--s3-endpoint", f.srv.URL,
+		"--state-dir", state, "--site-url", "https://example.test"}
+	stdout, stderr, err := run(t, args...)
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, stderr)
+	}
+	first := f.takePuts()
+	if len(first) < 5 {
+		t.Fatalf("uploaded %d objects", len(first))
+	}
+	for _, p := range first {
+		if !strings.HasPrefix(p, "/shop-bucket/live/") {
+			t.Errorf("PUT outside the prefix: %s", p)
+		}
+	}
+	if !strings.Contains(stdout, "s3://shop-bucket/live") || !strings.Contains(stdout, " uploaded") {
+		t.Errorf("no bucket summary:\n%s", stdout)
+	}
+	page, ctype := f.get(t, "shop-bucket", "live/s/shop/products/mug/index.html")
+	if !strings.Contains(page, "1.234,50\u00a0€") || ctype != "text/html; charset=utf-8" {
+		t.Errorf("product page: %q, %.60q", ctype, page)
+	}
+	for _, out := range []string{stdout, stderr} {
+		if strings.Contains(out, "very-secret-value") || strings.Contains(out, "AKIATESTKEY") {
+			t.Error("output shows a credential")
+		}
+	}
+	if _, err := os.Stat(filepath.Join(state, "manifest-shop.json")); err != nil {
+		t.Errorf("manifest not in --state-dir: %v", err)
+	}
+	if _, err := os.Stat("public"); err == nil {
+		t.Error("--publish wrote to the local --out folder")
+	}
+
+	// Again: nothing uploaded.
+	stdout, stderr, err = run(t, args...)
+	if err != nil {
+		t.Fatalf("second build: %v\n%s", err, stderr)
+	}
+	if got := f.takePuts(); len(got) != 0 {
+		t.Errorf("second build uploaded %v", got)
+	}
+	if !strings.Contains(stdout, ": 0 uploaded") {
+		t.Errorf("second build's summary:\n%s", stdout)
+	}
+
+	// --force uploads everything again (to rewrite headers after a policy
+	// change), even bytes the bucket holds.
+	if _, stderr, err = run(t, append(args, "--force", "--quiet")...); err != nil {
+		t.Fatalf("forced build: %v\n%s", err, stderr)
+	}
+	if got := f.takePuts(); len(got) != len(first) {
+		t.Errorf("forced build uploaded %d objects, want %d", len(got), len(first))
+	}
+}
+
+func TestBuildPublishDefaultStateDir(t *testing.T) {
+	f := newFakeBucket(t)
+	content := contentDir(t, shopArchive)
+	wd := t.TempDir()
+	t.Chdir(wd)
+	t.Setenv("WANDSTORE_S3_ACCESS_KEY", "k")
+	t.Setenv("WANDSTORE_S3_SECRET_KEY", "s")
+	t.Setenv("WANDSTORE_PUBLISH", "s3://bkt/site/v1")
+	t.Setenv("WANDSTORE_S3_ENDPOINT", f.srv.URL)
+	if _, stderr, err := run(t, "build", "--content", content, "--quiet"); err != nil {
+		t.Fatalf("build: %v\n%s", err, stderr)
+	}
+	host := strings.ReplaceAll(strings.TrimPrefix(f.srv.URL, "http://"), ":", "_")
+	if _, err := os.Stat(filepath.Join(wd, ".wandstore", "publish", host, "bkt", "site", "v1", "manifest-shop.json")); err != nil {
+		t.Errorf("manifest not in the default state folder: %v", err)
+	}
+	if len(f.takePuts()) == 0 {
+		t.Error("nothing uploaded")
+	}
+	if _, err := os.Stat(filepath.Join(wd, "public")); err == nil {
+		t.Error("--publish wrote to the local --out folder")
+	}
+}
+
+func TestBuildPublishUsageErrors(t *testing.T) {
+	content := contentDir(t, shopArchive)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("WANDSTORE_S3_ACCESS_KEY", "")
+	t.Setenv("WANDSTORE_S3_SECRET_KEY", "")
+	f := newFakeBucket(t)
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{nil, []string{"--publish", "s3://b/p", "--s3-endpoint", f.srv.URL}, "needs keys"},
+		{map[string]string{"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"}, []string{"--publish", "s3://b/p"}, "needs --s3-endpoint"},
+		{nil, []string{"--publish", "https://b/p", "--s3-endpoint", f.srv.URL}, "want s3://bucket/prefix"},
+		{nil, []string{"--publish", "s3://key:hunter2@b/p", "--s3-endpoint", f.srv.URL}, "credentials do not belong in the URL"},
+		{map[string]string{"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"}, []string{"--publish", "s3://b/p", "--s3-endpoint", "ftp://x"}, "--s3-endpoint"},
+		{map[string]string{"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"}, []string{"--publish", "s3://b/../x", "--s3-endpoint", f.srv.URL}, "invalid path"},
+	} {
+		for k, v := range tc.env {
+			t.Setenv(k, v)
+		}
+		_, stderr, err := run(t, append([]string{"build", "--content", content, "--state-dir", t.TempDir()}, tc.args...)...)
+		if err == nil || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: err=%v, stderr=%q, want %q", tc.args, err, stderr, tc.want)
+		}
+		if strings.Contains(stderr, "hunter2") {
+			t.Error("stderr shows the password from the URL")
+		}
+		for k := range tc.env {
+			t.Setenv(k, "")
+		}
+	}
+}
