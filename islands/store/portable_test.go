@@ -46,8 +46,8 @@ var sqliteOnly = regexp.MustCompile(`(?i)\b(INSERT\s+OR|REPLACE\s+INTO|AUTOINCRE
 func TestQueriesArePortable(t *testing.T) {
 	d, clk, _ := openTest(t)
 	rec := &recorder{}
-	d.w.AddQueryHook(rec)
-	d.r.AddQueryHook(rec)
+	d.w = d.w.WithQueryHook(rec)
+	d.r = d.r.WithQueryHook(rec)
 	ctx := t.Context()
 	id := shopper.NewID()
 	must[*shopper.State](t)(d.Load(ctx, testStore, id))

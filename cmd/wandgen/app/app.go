@@ -8,12 +8,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/catalog/contentdir"
+	"github.com/wandstore/wandstore/catalog/shopifycsv"
+	"github.com/wandstore/wandstore/catalog/shopifyjson"
 	"github.com/wandstore/wandstore/content"
 )
 
@@ -33,6 +36,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			buildCommand(),
 			demoCommand(),
 			serveCommand(),
+			importCommand(),
 			migrateCommand(),
 			versionCommand(),
 		},
@@ -106,8 +110,10 @@ func version() string {
 }
 
 // source opens the content folder, or the embedded demo content when dir
-// is empty.
-func source(dir string) (catalog.Source, error) {
+// is empty. A Shopify product CSV or products.json file is a source too: it
+// holds one store, whose handle is the one --store names (or the file's
+// name); import it (wandgen import) to give it a name, currency and theme.
+func source(dir string, stores []string) (catalog.Source, error) {
 	if dir == "" {
 		return contentdir.New(content.FS), nil
 	}
@@ -115,16 +121,33 @@ func source(dir string) (catalog.Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("content folder: %w", err)
 	}
-	if !st.IsDir() {
-		return nil, fmt.Errorf("content folder %s: not a folder", dir)
+	if st.IsDir() {
+		return contentdir.New(os.DirFS(dir)), nil
 	}
-	return contentdir.New(os.DirFS(dir)), nil
+	handle := strings.TrimSuffix(filepath.Base(dir), filepath.Ext(dir))
+	switch len(stores) {
+	case 0:
+	case 1:
+		handle = stores[0]
+	default:
+		return nil, fmt.Errorf("%s holds one store: name at most one --store", dir)
+	}
+	if !catalog.ValidHandle(handle) {
+		return nil, fmt.Errorf("%s: %q is not a store handle: name one with --store", dir, handle)
+	}
+	switch strings.ToLower(filepath.Ext(dir)) {
+	case ".csv":
+		return shopifycsv.NewSource(dir, shopifycsv.Options{Store: handle}), nil
+	case ".json":
+		return shopifyjson.NewSource(dir, shopifyjson.Options{Store: handle}), nil
+	}
+	return nil, fmt.Errorf("content %s: not a folder, a Shopify product CSV (.csv) or products.json (.json)", dir)
 }
 
 // Shared flags.
 
 func contentFlag() cli.Flag {
-	return &cli.StringFlag{Name: "content", Usage: "content folder (one sub-folder per store); default: the embedded demo stores", EnvVars: []string{"WANDSTORE_CONTENT"}}
+	return &cli.StringFlag{Name: "content", Usage: "content folder (one sub-folder per store), or a Shopify product CSV / products.json file; default: the embedded demo stores", EnvVars: []string{"WANDSTORE_CONTENT"}}
 }
 
 func outFlag() cli.Flag {

@@ -293,3 +293,41 @@ func TestTrustedProxies(t *testing.T) {
 		t.Error("bad address accepted")
 	}
 }
+
+// A Shopify export builds directly, as one store. As a build source it is
+// strict: a messy export is refused with its rows named (wandgen import is
+// the lenient path); a clean one builds.
+func TestBuildFromShopifyFiles(t *testing.T) {
+	for _, f := range []string{"../../../catalog/shopifycsv/testdata/messy.csv", "../../../catalog/shopifyjson/testdata/products.json"} {
+		out := t.TempDir()
+		_, stderr, err := run(t, "build", "--content", f, "--store", "imported", "--out", out)
+		if err == nil || !strings.Contains(stderr, "nothing was written") || !strings.Contains(stderr, "imported: ") {
+			t.Errorf("%s: a messy export must be refused with its problems: %v\n%s", f, err, stderr)
+		}
+		if entries, _ := os.ReadDir(out); len(entries) != 0 {
+			t.Errorf("%s: output written", f)
+		}
+	}
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "shop.csv")
+	os.WriteFile(csv, []byte("Handle,Title,Body (HTML),Vendor,Published,Option1 Name,Option1 Value,Variant SKU,Variant Price,Variant Inventory Qty,Image Src,Image Alt Text,Status\r\n"+
+		"mug,Mug,<p>A <b>mug</b></p>,Acme,TRUE,Size,Small,M-S,12.50,4,https://cdn.example/mug.png,A white mug,active\r\n"+
+		"mug,,,,,,Large,M-L,14.00,0,,,\r\n"), 0o644)
+	out := t.TempDir()
+	stdout, stderr, err := run(t, "build", "--content", csv, "--out", out)
+	if err != nil {
+		t.Fatalf("clean CSV: %v\n%s", err, stderr)
+	}
+	page, err := os.ReadFile(filepath.Join(out, "s/shop/products/mug/index.html"))
+	if err != nil || !strings.Contains(stdout, "shop") {
+		t.Fatalf("clean CSV built no product page: %v", err)
+	}
+	for _, want := range []string{"$12.50", "Large – $14.00 – Sold out", `src="https://cdn.example/mug.png"`, `alt="A white mug"`} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("product page lacks %q", want)
+		}
+	}
+	if _, stderr, err := run(t, "build", "--content", "app.go"); err == nil || !strings.Contains(stderr, "not a folder, a Shopify product CSV") {
+		t.Errorf("a .go file as content: %v %s", err, stderr)
+	}
+}

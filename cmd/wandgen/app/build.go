@@ -34,7 +34,7 @@ func buildCommand() *cli.Command {
 			if c.NArg() > 0 {
 				return fmt.Errorf("build takes no arguments (got %q); see wandgen build --help", c.Args().First())
 			}
-			src, err := source(c.String("content"))
+			src, err := source(c.String("content"), c.StringSlice("store"))
 			if err != nil {
 				return err
 			}

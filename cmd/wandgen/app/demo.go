@@ -43,7 +43,7 @@ func StartDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
 	if logw == nil {
 		logw = io.Discard
 	}
-	src, err := source(opts.Content)
+	src, err := source(opts.Content, opts.Stores)
 	if err != nil {
 		return nil, err
 	}

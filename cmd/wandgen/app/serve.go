@@ -209,7 +209,7 @@ func (s *Server) closeBackends(ctx context.Context) error {
 func loadCatalogs(ctx context.Context, opts ServeOptions) (*islands.Catalogs, error) {
 	stores := opts.built
 	if stores == nil {
-		src, err := source(opts.Content)
+		src, err := source(opts.Content, opts.Stores)
 		if err != nil {
 			return nil, err
 		}
@@ -304,22 +304,23 @@ func sessionKeys(secret, data string) ([][]byte, error) {
 		if _, err := rand.Read(k); err != nil {
 			return nil, err
 		}
-		// O_EXCL: two processes starting at once must not both create one.
-		f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err == nil {
-			_, err = f.WriteString(hex.EncodeToString(k) + "\n")
-			if cerr := f.Close(); err == nil {
-				err = cerr
+		// O_EXCL: of two processes starting at once, one creates the key
+		// and the other reads it.
+		f, cerr := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if cerr == nil {
+			_, werr := f.WriteString(hex.EncodeToString(k) + "\n")
+			if err := f.Close(); werr == nil {
+				werr = err
 			}
-			if err != nil {
-				return nil, fmt.Errorf("session key: %w", err)
+			if werr != nil {
+				return nil, fmt.Errorf("session key: %w", werr)
 			}
 			return [][]byte{k}, nil
 		}
-		if !errors.Is(err, fs.ErrExist) {
-			return nil, fmt.Errorf("session key: %w", err)
+		if !errors.Is(cerr, fs.ErrExist) {
+			return nil, fmt.Errorf("session key: %w", cerr)
 		}
-		raw, err = os.ReadFile(file)
+		raw, err = os.ReadFile(file) // the other process's key
 	}
 	if err != nil {
 		return nil, fmt.Errorf("session key: %w", err)
