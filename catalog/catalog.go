@@ -160,7 +160,8 @@ type Condition struct {
 }
 
 // Source reads catalogs. Implementations: contentdir (a folder of plain
-// files); Shopify sources come later.
+// files), shopifycsv and shopifyjson (Shopify's exports), shopify (the
+// Storefront API).
 type Source interface {
 	// Stores lists the handles of the stores the source holds.
 	Stores(ctx context.Context) ([]string, error)
