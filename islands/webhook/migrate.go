@@ -1,0 +1,91 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/migrate"
+)
+
+// Migrations follow islands/store's rules: Go functions building DDL with
+// Bun's query builder from frozen structs, one transaction each, IF NOT
+// EXISTS. Their bookkeeping has tables of its own (webhook_migrations), so
+// this package and islands/store can share a database without either
+// seeing the other's migrations as unknown.
+func migrations() *migrate.Migrations {
+	ms := migrate.NewMigrations()
+	ms.Add(migrate.Migration{
+		Name:    "20261125000001",
+		Comment: "webhook_deliveries_versions",
+		Up: func(ctx context.Context, m *migrate.Migrator, _ *migrate.Migration) error {
+			return m.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return up1(ctx, tx) })
+		},
+	})
+	return ms
+}
+
+func migrateUp(ctx context.Context, db *bun.DB, log *slog.Logger) error {
+	m := migrate.NewMigrator(db, migrations(), migrate.WithMarkAppliedOnSuccess(true),
+		migrate.WithTableName("webhook_migrations"), migrate.WithLocksTableName("webhook_migration_locks"))
+	if err := m.Init(ctx); err != nil {
+		return fmt.Errorf("webhook: migrate: init: %w", err)
+	}
+	group, err := m.Migrate(ctx)
+	if err != nil {
+		return fmt.Errorf("webhook: migrate: %w", err)
+	}
+	for _, mg := range group.Migrations {
+		log.Info("webhook: migrated", "migration", mg.Name, "comment", mg.Comment)
+	}
+	return nil
+}
+
+// The schema of migration 1, frozen.
+
+type m1Delivery struct {
+	bun.BaseModel `bun:"table:webhook_deliveries"`
+
+	ID            int64     `bun:"id,pk,autoincrement"`
+	WebhookID     string    `bun:"webhook_id,notnull,unique"`
+	EventID       string    `bun:"event_id,nullzero,unique"` // NULLs do not collide: unique when present
+	Topic         string    `bun:"topic,notnull"`
+	Shop          string    `bun:"shop,notnull"`
+	APIVersion    string    `bun:"api_version,notnull"`
+	TriggeredAt   time.Time `bun:"triggered_at,nullzero"`
+	Body          []byte    `bun:"body,notnull"`
+	ReceivedAt    time.Time `bun:"received_at,notnull"`
+	Status        string    `bun:"status,notnull"`
+	Attempts      int       `bun:"attempts,notnull"`
+	LastError     string    `bun:"last_error,notnull"`
+	NextAttemptAt time.Time `bun:"next_attempt_at,notnull"`
+	DoneAt        time.Time `bun:"done_at,nullzero"`
+}
+
+type m1Version struct {
+	bun.BaseModel `bun:"table:webhook_versions"`
+
+	Shop       string    `bun:"shop,pk,notnull"`
+	Kind       string    `bun:"kind,pk,notnull"`
+	ResourceID string    `bun:"resource_id,pk,notnull"`
+	UpdatedAt  time.Time `bun:"updated_at,notnull"`
+	Deleted    bool      `bun:"deleted,notnull"`
+}
+
+// up1: the worker looks for each shop's oldest queued delivery
+// (status, shop, id); Prune scans by received_at, rarely, and may scan.
+func up1(ctx context.Context, db bun.IDB) error {
+	if _, err := db.NewCreateTable().Model((*m1Delivery)(nil)).
+		ColumnExpr("CHECK (status IN ('queued', 'done', 'failed'))").
+		IfNotExists().Exec(ctx); err != nil {
+		return err
+	}
+	if _, err := db.NewCreateIndex().Model((*m1Delivery)(nil)).Index("webhook_deliveries_queue").
+		Column("status", "shop", "id").IfNotExists().Exec(ctx); err != nil {
+		return err
+	}
+	_, err := db.NewCreateTable().Model((*m1Version)(nil)).IfNotExists().Exec(ctx)
+	return err
+}

@@ -1,0 +1,220 @@
+package webhook
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Path is where Shopify is told to deliver.
+const Path = "/webhooks/shopify"
+
+// DefaultMaxBody bounds a delivery's body. Shopify's catalog payloads are
+// a few to a few hundred KiB (a product with many variants and images).
+const DefaultMaxBody = 1 << 20
+
+// maxHeader bounds each recorded header value.
+const maxHeader = 255
+
+// The headers Shopify sends with a delivery.
+const (
+	HeaderHmac        = "X-Shopify-Hmac-Sha256"
+	HeaderTopic       = "X-Shopify-Topic"
+	HeaderShopDomain  = "X-Shopify-Shop-Domain"
+	HeaderWebhookID   = "X-Shopify-Webhook-Id"
+	HeaderEventID     = "X-Shopify-Event-Id"
+	HeaderTriggeredAt = "X-Shopify-Triggered-At"
+	HeaderAPIVersion  = "X-Shopify-API-Version"
+)
+
+// ReceiverOptions configure NewReceiver.
+type ReceiverOptions struct {
+	// Secrets are the app's client secrets (from the environment, never
+	// logged): a delivery signed with any of them is accepted. During a
+	// rotation pass the current and the previous one; afterwards only the
+	// current. At least one, none empty.
+	Secrets [][]byte
+	// MaxBody bounds the body; larger gets 413. Default DefaultMaxBody.
+	MaxBody int64
+	// Shop, when set, says whether a shop domain is one of ours; a
+	// delivery for another shop is answered 200 and dropped (it is
+	// correctly signed: it is some shop that installed the app).
+	Shop func(domain string) bool
+	// Log receives dropped deliveries and storage errors. Default: the
+	// queue's.
+	Log *slog.Logger
+}
+
+// Receiver is the http.Handler for POST /webhooks/shopify (it answers
+// whatever path it is mounted on). It verifies the signature, records the
+// delivery in the queue in one statement, wakes the worker and answers
+// 200: it never waits for the delivery to be processed.
+//
+// Answers: 405 for a method other than POST; 413 for a body over MaxBody;
+// 401 for a missing or wrong signature; 400 for a signed delivery without
+// its topic, shop or webhook id headers, or whose body is not JSON; 200
+// for a recorded delivery, a duplicate (same webhook id, or same event
+// id) and a topic or shop that is not ours; 500 if the database failed
+// (Shopify retries). Nothing is recorded except on the first 200.
+type Receiver struct {
+	q       *Queue
+	secrets [][]byte
+	maxBody int64
+	shop    func(string) bool
+	log     *slog.Logger
+}
+
+var _ http.Handler = (*Receiver)(nil)
+
+// NewReceiver returns a Receiver recording into q. It returns an error if
+// there is no secret or one is empty.
+func NewReceiver(q *Queue, opts ReceiverOptions) (*Receiver, error) {
+	if q == nil {
+		return nil, errors.New("webhook: receiver: nil queue")
+	}
+	if len(opts.Secrets) == 0 {
+		return nil, errors.New("webhook: receiver: no secret")
+	}
+	secrets := make([][]byte, len(opts.Secrets))
+	for i, s := range opts.Secrets {
+		if len(s) == 0 {
+			return nil, errors.New("webhook: receiver: empty secret")
+		}
+		secrets[i] = append([]byte(nil), s...)
+	}
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = DefaultMaxBody
+	}
+	if opts.Log == nil {
+		opts.Log = q.log
+	}
+	return &Receiver{q: q, secrets: secrets, maxBody: opts.MaxBody, shop: opts.Shop, log: opts.Log}, nil
+}
+
+func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if r.ContentLength > rc.maxBody {
+		http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, rc.maxBody))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	if !rc.verify(r.Header.Get(HeaderHmac), body) {
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+
+	h := r.Header
+	d := Delivery{
+		WebhookID:  h.Get(HeaderWebhookID),
+		EventID:    h.Get(HeaderEventID),
+		Topic:      h.Get(HeaderTopic),
+		Shop:       h.Get(HeaderShopDomain),
+		APIVersion: h.Get(HeaderAPIVersion),
+		Body:       body,
+	}
+	if d.WebhookID == "" || d.Topic == "" || d.Shop == "" ||
+		len(d.WebhookID) > maxHeader || len(d.EventID) > maxHeader || len(d.Topic) > maxHeader ||
+		len(d.Shop) > maxHeader || len(d.APIVersion) > maxHeader {
+		http.Error(w, "missing or oversized Shopify headers", http.StatusBadRequest)
+		return
+	}
+	if t, err := time.Parse(time.RFC3339Nano, h.Get(HeaderTriggeredAt)); err == nil {
+		d.TriggeredAt = normTime(t)
+	}
+	if !Supported(d.Topic) {
+		rc.log.Info("webhook: topic ignored", "topic", d.Topic, "shop", d.Shop, "webhook_id", d.WebhookID)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if rc.shop != nil && !rc.shop(d.Shop) {
+		rc.log.Info("webhook: shop ignored", "topic", d.Topic, "shop", d.Shop, "webhook_id", d.WebhookID)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if !json.Valid(body) {
+		http.Error(w, "body is not JSON", http.StatusBadRequest)
+		return
+	}
+	added, err := rc.q.enqueue(r.Context(), &d)
+	if err != nil {
+		rc.log.Error("webhook: record failed", "topic", d.Topic, "shop", d.Shop, "webhook_id", d.WebhookID, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	if added {
+		rc.q.Notify()
+	} else {
+		rc.log.Debug("webhook: duplicate", "topic", d.Topic, "shop", d.Shop, "webhook_id", d.WebhookID, "event_id", d.EventID)
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// verify reports whether sig is the base64 HMAC-SHA256 of body under one
+// of the secrets. The MACs are compared in constant time; every secret is
+// tried, so the time says nothing about which matched.
+func (rc *Receiver) verify(sig string, body []byte) bool {
+	got, err := base64.StdEncoding.DecodeString(sig)
+	if err != nil || len(got) != sha256.Size {
+		return false
+	}
+	ok := false
+	for _, s := range rc.secrets {
+		m := hmac.New(sha256.New, s)
+		m.Write(body)
+		if hmac.Equal(m.Sum(nil), got) {
+			ok = true
+		}
+	}
+	return ok
+}
+
+// Sign returns the X-Shopify-Hmac-Sha256 value for body under secret, as
+// Shopify computes it (for tests and tools that send deliveries).
+func Sign(secret, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write(body)
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// enqueue records d as queued, due now, unless a delivery with its
+// webhook id or event id is already recorded; it reports whether d was
+// added. One INSERT: atomic, and committed when it returns.
+func (q *Queue) enqueue(ctx context.Context, d *Delivery) (bool, error) {
+	now := q.clock()
+	d.ReceivedAt, d.NextAttemptAt = now, now
+	d.Status, d.Attempts, d.LastError = StatusQueued, 0, ""
+	// No conflict target: either unique key (webhook_id, event_id) makes
+	// it a duplicate. Returning("NULL") stops Bun asking for the id back,
+	// which a skipped row would not have.
+	res, err := q.db.NewInsert().Model(d).ExcludeColumn("id").On("CONFLICT DO NOTHING").
+		Returning("NULL").Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("webhook: record: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("webhook: record: %w", err)
+	}
+	return n == 1, nil
+}

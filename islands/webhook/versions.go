@@ -1,0 +1,225 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Kind is the kind of resource a change is about.
+type Kind string
+
+const (
+	KindProduct    Kind = "product"
+	KindCollection Kind = "collection"
+	// KindInventoryLevel is one inventory item at one location.
+	KindInventoryLevel Kind = "inventory_level"
+)
+
+// Change is what a delivery says changed, as Versions orders it.
+type Change struct {
+	Shop string
+	Kind Kind
+	// ID is the product's or collection's numeric id in decimal; for an
+	// inventory level "<inventory_item_id>:<location_id>".
+	ID string
+	// UpdatedAt is the payload's updated_at. A delete payload has none
+	// ({"id": 123}): it is the delivery's X-Shopify-Triggered-At, else
+	// when it was received.
+	UpdatedAt time.Time
+	Deleted   bool
+	// Handle is the product's or collection's handle when the payload has
+	// it (not on deletes).
+	Handle string
+	// Available is an inventory level's available quantity; nil when not
+	// tracked (null) or not an inventory level.
+	Available *int64
+}
+
+// payload is the part of Shopify's REST webhook payloads that orders a
+// change: products/* and collections/* carry {"id", "handle",
+// "updated_at", ...}, */delete only {"id"}, inventory_levels/update
+// {"inventory_item_id", "location_id", "available", "updated_at"}.
+type payload struct {
+	ID              json.Number `json:"id"`
+	Handle          string      `json:"handle"`
+	UpdatedAt       string      `json:"updated_at"`
+	InventoryItemID json.Number `json:"inventory_item_id"`
+	LocationID      json.Number `json:"location_id"`
+	Available       *int64      `json:"available"`
+}
+
+// Change parses the delivery's payload. The error wraps ErrPermanent
+// (retrying will not make it parse): a topic this package does not
+// record, a body that is not a JSON object, a missing or non-numeric id,
+// or a missing or malformed updated_at on a create or update.
+func (d Delivery) Change() (Change, error) {
+	c := Change{Shop: d.Shop}
+	var deleteTopic bool
+	switch d.Topic {
+	case TopicProductsCreate, TopicProductsUpdate:
+		c.Kind = KindProduct
+	case TopicProductsDelete:
+		c.Kind, deleteTopic = KindProduct, true
+	case TopicCollectionsCreate, TopicCollectionsUpdate:
+		c.Kind = KindCollection
+	case TopicCollectionsDelete:
+		c.Kind, deleteTopic = KindCollection, true
+	case TopicInventoryLevelsUpdate:
+		c.Kind = KindInventoryLevel
+	default:
+		return Change{}, fmt.Errorf("webhook: change: topic %q: %w", d.Topic, ErrPermanent)
+	}
+	var p payload
+	if err := json.Unmarshal(d.Body, &p); err != nil {
+		return Change{}, fmt.Errorf("webhook: change: %s: %v: %w", d.Topic, err, ErrPermanent)
+	}
+	if c.Kind == KindInventoryLevel {
+		item, err1 := resourceID(p.InventoryItemID)
+		loc, err2 := resourceID(p.LocationID)
+		if err1 != nil || err2 != nil {
+			return Change{}, fmt.Errorf("webhook: change: %s: bad inventory_item_id or location_id: %w", d.Topic, ErrPermanent)
+		}
+		c.ID, c.Available = item+":"+loc, p.Available
+	} else {
+		id, err := resourceID(p.ID)
+		if err != nil {
+			return Change{}, fmt.Errorf("webhook: change: %s: bad id: %w", d.Topic, ErrPermanent)
+		}
+		c.ID, c.Handle = id, p.Handle
+	}
+	if deleteTopic {
+		c.Deleted = true
+		c.UpdatedAt = d.TriggeredAt
+		if c.UpdatedAt.IsZero() {
+			c.UpdatedAt = d.ReceivedAt
+		}
+		c.UpdatedAt = normTime(c.UpdatedAt)
+		return c, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, p.UpdatedAt)
+	if err != nil {
+		return Change{}, fmt.Errorf("webhook: change: %s: updated_at %q: %w", d.Topic, p.UpdatedAt, ErrPermanent)
+	}
+	c.UpdatedAt = normTime(t)
+	return c, nil
+}
+
+// resourceID accepts a positive integer id (Shopify's REST ids, which
+// fit in int64).
+func resourceID(n json.Number) (string, error) {
+	v, err := strconv.ParseInt(string(n), 10, 64)
+	if err != nil || v <= 0 {
+		return "", fmt.Errorf("bad id %q", n)
+	}
+	return strconv.FormatInt(v, 10), nil
+}
+
+// Versions remembers, per shop and resource, the newest updated_at
+// applied and whether the resource is deleted, so a late or repeated
+// delivery is not applied over a newer one.
+type Versions struct {
+	db *bun.DB
+}
+
+type version struct {
+	bun.BaseModel `bun:"table:webhook_versions,alias:v"`
+
+	Shop       string    `bun:"shop,pk"`
+	Kind       Kind      `bun:"kind,pk"`
+	ResourceID string    `bun:"resource_id,pk"`
+	UpdatedAt  time.Time `bun:"updated_at,notnull"`
+	Deleted    bool      `bun:"deleted,notnull"`
+}
+
+// ShouldApply reports whether c is newer than what was applied for its
+// resource: a create or update only if its UpdatedAt is after the last
+// applied one (equal is a repeat), which for a deleted resource is the
+// delete's time, so a late update never undoes a delete; a delete only
+// if the resource is not already deleted. A resource never seen applies.
+//
+// Shopify's updated_at has one-second precision: two real edits in the
+// same second look like a repeat, and the second is refused. A handler
+// that cares re-reads the resource from the source when ShouldApply
+// refuses an update whose UpdatedAt equals the applied one (see
+// Versions.Applied).
+func (v *Versions) ShouldApply(ctx context.Context, c Change) (bool, error) {
+	cur, ok, err := v.Applied(ctx, c.Shop, c.Kind, c.ID)
+	if err != nil || !ok {
+		return !ok && err == nil, err
+	}
+	if c.Deleted {
+		return !cur.Deleted, nil
+	}
+	return normTime(c.UpdatedAt).After(cur.UpdatedAt), nil
+}
+
+// Applied returns what was last applied for a resource: its UpdatedAt
+// and Deleted (the other fields are the arguments); ok is false if
+// nothing was.
+func (v *Versions) Applied(ctx context.Context, shop string, kind Kind, id string) (c Change, ok bool, err error) {
+	var rows []version
+	err = v.db.NewSelect().Model(&rows).
+		Where("v.shop = ?", shop).Where("v.kind = ?", kind).Where("v.resource_id = ?", id).Limit(1).Scan(ctx)
+	if err != nil {
+		return Change{}, false, fmt.Errorf("webhook: versions: %w", err)
+	}
+	if len(rows) == 0 {
+		return Change{}, false, nil
+	}
+	r := rows[0]
+	return Change{Shop: shop, Kind: kind, ID: id, UpdatedAt: r.UpdatedAt.UTC(), Deleted: r.Deleted}, true, nil
+}
+
+// MarkApplied records c as applied, unless what is recorded is already as
+// new (by ShouldApply's rule); it reports whether it recorded. It is one
+// conditional upsert, so concurrent callers cannot move a version back.
+func (v *Versions) MarkApplied(ctx context.Context, c Change) (bool, error) {
+	row := &version{Shop: c.Shop, Kind: c.Kind, ResourceID: c.ID, UpdatedAt: normTime(c.UpdatedAt), Deleted: c.Deleted}
+	q := v.db.NewInsert().Model(row).On("CONFLICT (shop, kind, resource_id) DO UPDATE").Returning("NULL")
+	if c.Deleted {
+		q = q.Set("deleted = EXCLUDED.deleted").
+			Set("updated_at = CASE WHEN v.updated_at < EXCLUDED.updated_at THEN EXCLUDED.updated_at ELSE v.updated_at END").
+			Where("v.deleted = ?", false)
+	} else {
+		q = q.Set("deleted = EXCLUDED.deleted").Set("updated_at = EXCLUDED.updated_at").
+			Where("v.updated_at < EXCLUDED.updated_at")
+	}
+	res, err := q.Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("webhook: mark applied: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("webhook: mark applied: %w", err)
+	}
+	return n > 0, nil
+}
+
+// Apply runs fn if ShouldApply(c), then MarkApplied(c), and reports
+// whether fn ran and succeeded. fn's error is returned as is (wrapped),
+// and then nothing is marked, so the retry applies again.
+//
+// The check and the mark are not one transaction: fn (rendering and
+// publishing pages) may take long, and holding a write transaction that
+// long would block the receiver's inserts. The queue's worker hands a
+// shop's deliveries out one at a time, so nothing else applies a change
+// of that shop in between; should two appliers race anyway, MarkApplied
+// still never moves a version back.
+func (v *Versions) Apply(ctx context.Context, c Change, fn func(ctx context.Context) error) (bool, error) {
+	ok, err := v.ShouldApply(ctx, c)
+	if err != nil || !ok {
+		return false, err
+	}
+	if err := fn(ctx); err != nil {
+		return false, fmt.Errorf("webhook: apply %s %s: %w", c.Kind, c.ID, err)
+	}
+	if _, err := v.MarkApplied(ctx, c); err != nil {
+		return false, err
+	}
+	return true, nil
+}
