@@ -1,6 +1,10 @@
 package catalog
 
-import "strings"
+import (
+	"regexp"
+	"strconv"
+	"strings"
+)
 
 // Published reports whether shoppers may see the product.
 func (p *Product) Published() bool { return p.Status == "" || p.Status == StatusActive }
@@ -99,4 +103,34 @@ func VariantTitle(values []string) string {
 		return "Default Title"
 	}
 	return strings.Join(values, " / ")
+}
+
+var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
+
+// Slug turns text into handle form: lower-case letters and digits in
+// dash-separated words ("Elder / 11 in" -> "elder-11-in"); "" when nothing
+// is left.
+func Slug(s string) string {
+	return strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(s), "-"), "-")
+}
+
+// NewVariantID gives a variant an id that survives reordering the variants
+// list: its SKU, else its option values as a slug, else "default"; an id
+// already in taken gets a numeric suffix. Every source uses it, so a store
+// imported from one source and read back from its content folder keeps its
+// variant ids (and shoppers' carts).
+func NewVariantID(sku string, options []string, taken map[string]bool) string {
+	id := sku
+	if id == "" {
+		id = Slug(strings.Join(options, "-"))
+	}
+	if id == "" {
+		id = "default"
+	}
+	base := id
+	for n := 2; taken[id]; n++ {
+		id = base + "-" + strconv.Itoa(n)
+	}
+	taken[id] = true
+	return id
 }

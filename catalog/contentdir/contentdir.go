@@ -14,7 +14,6 @@ import (
 	"regexp"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -354,30 +353,10 @@ func (l *loader) readProduct(file, handle string, data []byte) {
 		if vf.Image != nil {
 			v.Image = *vf.Image
 		}
-		v.ID = variantID(vf, ids)
+		v.ID = catalog.NewVariantID(vf.SKU, vf.Options, ids)
 		p.Variants = append(p.Variants, v)
 	}
 	l.store.Products = append(l.store.Products, p)
-}
-
-var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
-
-// variantID gives a variant an id that survives reordering the variants
-// list: its SKU, else its option values as a slug.
-func variantID(v variantFile, taken map[string]bool) string {
-	id := v.SKU
-	if id == "" {
-		id = strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(strings.Join(v.Options, "-")), "-"), "-")
-	}
-	if id == "" {
-		id = "default"
-	}
-	base := id
-	for n := 2; taken[id]; n++ {
-		id = base + "-" + strconv.Itoa(n)
-	}
-	taken[id] = true
-	return id
 }
 
 func (l *loader) date(file, field, val string) time.Time {

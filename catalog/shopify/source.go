@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/wandstore/wandstore/catalog/internal/shopifyimport"
 	"io/fs"
 	"slices"
 	"strconv"
@@ -433,15 +434,13 @@ func (m *mapper) variant(file, field string, p *catalog.Product, gv *gqlVariant,
 			v.CompareAt = ca
 		}
 	}
-	v.Available = gv.AvailableForSale
+	// A null quantity is untracked; available with nothing in stock sells
+	// on when out of stock, which the catalog says as untracked too.
+	qty := 0
 	if q := gv.QuantityAvailable; q != nil {
-		qty := max(*q, 0)
-		// Available with nothing in stock: it sells on when out of stock,
-		// which the catalog says as untracked.
-		if !(qty == 0 && gv.AvailableForSale) {
-			v.Tracked, v.Inventory = true, qty
-		}
+		qty = *q
 	}
+	shopifyimport.SetStock(&v, gv.QuantityAvailable != nil, qty, &gv.AvailableForSale)
 	if gv.Image != nil {
 		if img := image(gv.Image); img.Src != "" {
 			v.Image = imageIndex(p.Images, img.Src)
@@ -546,13 +545,7 @@ func image(g *gqlImage) catalog.Image {
 	if g == nil {
 		return catalog.Image{}
 	}
-	src := strings.TrimSpace(g.URL)
-	switch {
-	case strings.HasPrefix(src, "//"):
-		src = "https:" + src
-	case strings.HasPrefix(src, "http://"):
-		src = "https://" + src[len("http://"):]
-	}
+	src := shopifyimport.ImageURL(strings.TrimSpace(g.URL))
 	return catalog.Image{Src: src, Alt: g.AltText, Width: max(g.Width, 0), Height: max(g.Height, 0)}
 }
 

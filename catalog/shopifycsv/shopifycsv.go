@@ -35,14 +35,11 @@ package shopifycsv
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/wandstore/wandstore/catalog/internal/shopifyimport"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -51,40 +48,6 @@ import (
 
 	"github.com/wandstore/wandstore/catalog"
 )
-
-// Options describe the store the products go into.
-type Options struct {
-	Store    string // the store's handle; required
-	Name     string // default: the handle
-	Currency string // ISO 4217; default USD
-	Locale   string // default en-US
-	// File names the CSV in problems ("products_export.csv"); default
-	// "products.csv".
-	File string
-}
-
-func (o Options) withDefaults() (Options, error) {
-	if o.Name == "" {
-		o.Name = o.Store
-	}
-	o.Currency = strings.ToUpper(strings.TrimSpace(o.Currency))
-	if o.Currency == "" {
-		o.Currency = "USD"
-	}
-	if o.Locale == "" {
-		o.Locale = "en-US"
-	}
-	if o.File == "" {
-		o.File = "products.csv"
-	}
-	if !catalog.ValidHandle(o.Store) {
-		return o, fmt.Errorf("store handle %q must be lower-case letters, digits and dashes", o.Store)
-	}
-	if !catalog.ValidCurrency(o.Currency) {
-		return o, fmt.Errorf("currency %q: %w", o.Currency, catalog.ErrCurrency)
-	}
-	return o, nil
-}
 
 // ErrNotProductCSV reports a file without the columns a product CSV has
 // (a Handle or a Title column).
@@ -95,7 +58,7 @@ var ErrNotProductCSV = errors.New("not a Shopify product CSV: no Handle or Title
 // line. The error is for what stops the whole import: bad Options, a read
 // failure, or ErrNotProductCSV.
 func Read(r io.Reader, opts Options) (*catalog.Store, catalog.ValidationErrors, error) {
-	opts, err := opts.withDefaults()
+	opts, err := opts.WithDefaults("products.csv")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -295,19 +258,13 @@ func (im *importer) get(rec []string, col int) string {
 	return strings.TrimSpace(rec[i])
 }
 
-var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
-
-func slug(s string) string {
-	return strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(s), "-"), "-")
-}
-
 func (im *importer) row(line int, rec []string) {
 	handle := strings.ToLower(im.get(rec, colHandle))
 	title := im.get(rec, colTitle)
 	if handle == "" {
 		switch {
 		case title != "":
-			handle = slug(title)
+			handle = catalog.Slug(title)
 		case im.cur != nil && im.cols[colHandle] < 0:
 			handle = im.cur.p.Handle
 		default:
@@ -317,7 +274,7 @@ func (im *importer) row(line int, rec []string) {
 	}
 	given := ""
 	if !catalog.ValidHandle(handle) {
-		if s := slug(handle); catalog.ValidHandle(s) {
+		if s := catalog.Slug(handle); catalog.ValidHandle(s) {
 			given, handle = handle, s
 		} else {
 			im.problem(line, colHandle, fmt.Sprintf("%q cannot be made a handle (lower-case letters, digits and dashes); row skipped", handle))
@@ -352,23 +309,11 @@ func (im *importer) row(line int, rec []string) {
 	}
 	if src := im.get(rec, colImageSrc); src != "" {
 		pos, _ := strconv.Atoi(im.get(rec, colImagePos))
-		d.addImage(catalog.Image{Src: imageURL(src), Alt: im.get(rec, colImageAlt)}, pos)
+		d.addImage(catalog.Image{Src: shopifyimport.ImageURL(src), Alt: im.get(rec, colImageAlt)}, pos)
 	}
 	if im.isVariantRow(rec) {
 		im.variant(d, line, rec)
 	}
-}
-
-// imageURL makes an image address one the catalog takes: Shopify's CDN
-// answers on https, so protocol-relative and http addresses become https.
-func imageURL(src string) string {
-	switch {
-	case strings.HasPrefix(src, "//"):
-		return "https:" + src
-	case len(src) > 7 && strings.EqualFold(src[:7], "http://"):
-		return "https://" + src[7:]
-	}
-	return src
 }
 
 func (d *draft) addImage(img catalog.Image, pos int) {
@@ -494,7 +439,7 @@ func (im *importer) variant(d *draft, line int, rec []string) {
 		qty = n
 	}
 	sellsOut := strings.EqualFold(im.get(rec, colPolicy), "continue") || strings.EqualFold(im.get(rec, colContinue), "true")
-	setStock(&v, tracked && !sellsOut, qty, nil)
+	shopifyimport.SetStock(&v, tracked && !sellsOut, qty, nil)
 	for _, o := range d.variants {
 		if slices.Equal(o.v.Options, v.Options) {
 			msg := fmt.Sprintf("same option values as the variant on line %d; variant skipped", o.line)
@@ -513,64 +458,7 @@ func (im *importer) variant(d *draft, line int, rec []string) {
 			im.skus[v.SKU] = line
 		}
 	}
-	d.variants = append(d.variants, draftVariant{v: v, line: line, imageSrc: imageURL(im.get(rec, colVariantImage))})
-}
-
-// setStock sets a variant's stock the way the content format can say it:
-// tracked with its count (available while above zero), or not tracked
-// (always available). Negative counts (oversold) are zero. available, when
-// known, can mark the variant sold out; a source saying a tracked variant
-// with no stock is available (it sells when out of stock) makes it
-// untracked.
-func setStock(v *catalog.Variant, tracked bool, qty int, available *bool) {
-	v.Available, v.Tracked, v.Inventory = true, false, 0
-	if tracked {
-		qty = max(qty, 0)
-		if qty == 0 && available != nil && *available {
-			tracked = false
-		} else {
-			v.Tracked, v.Inventory, v.Available = true, qty, qty > 0
-		}
-	}
-	if available != nil && !*available {
-		v.Available = false
-	}
-}
-
-var thousandsRE = regexp.MustCompile(`^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$`)
-
-// ParsePrice reads a price as Shopify writes it into currency's minor
-// units: "19.99", "1,200.00" (grouping commas are accepted only in groups
-// of three), "1200.00" in JPY (decimals beyond the currency's are accepted
-// when they are zeros, as Shopify writes ".00" for every currency).
-// Anything else gives an error naming the value.
-func ParsePrice(s, currency string) (catalog.Money, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return catalog.Money{}, errors.New("no price")
-	}
-	orig := s
-	if thousandsRE.MatchString(s) {
-		s = strings.ReplaceAll(s, ",", "")
-	}
-	if whole, frac, ok := strings.Cut(s, "."); ok {
-		d := catalog.CurrencyDigits(currency)
-		if len(frac) > d && strings.Trim(frac[d:], "0") == "" {
-			frac = frac[:d]
-			s = whole
-			if frac != "" {
-				s += "." + frac
-			}
-		}
-	}
-	m, err := catalog.ParseMoney(s, currency)
-	if err != nil {
-		return catalog.Money{}, fmt.Errorf("price in %s: %w", currency, err)
-	}
-	if m.Amount < 0 {
-		return catalog.Money{}, fmt.Errorf("%q must not be negative", orig)
-	}
-	return m, nil
+	d.variants = append(d.variants, draftVariant{v: v, line: line, imageSrc: shopifyimport.ImageURL(im.get(rec, colVariantImage))})
 }
 
 func (im *importer) finish() (*catalog.Store, catalog.ValidationErrors, error) {
@@ -585,7 +473,7 @@ func (im *importer) finish() (*catalog.Store, catalog.ValidationErrors, error) {
 		s.Products = append(s.Products, d.p)
 		lines = append(lines, d.line)
 	}
-	im.problems = append(im.problems, prune(s, im.opts.File, lines)...)
+	im.problems = append(im.problems, shopifyimport.Prune(s, im.opts.File, lines)...)
 	sort.SliceStable(im.problems, func(i, j int) bool { return im.problems[i].Line < im.problems[j].Line })
 	s.Index()
 	return s, im.problems, nil
@@ -626,7 +514,7 @@ func (d *draft) finish() {
 			}
 		}
 		v.Title = catalog.VariantTitle(v.Options)
-		v.ID = variantID(v.SKU, v.Options, ids)
+		v.ID = catalog.NewVariantID(v.SKU, v.Options, ids)
 		p.Variants = append(p.Variants, v)
 	}
 }
@@ -640,105 +528,29 @@ func allDefault(vs []draftVariant) bool {
 	return true
 }
 
-// variantID derives a variant's id as contentdir does (the SKU, else the
-// option values as a slug), so an imported store and its content folder
-// agree.
-func variantID(sku string, options []string, taken map[string]bool) string {
-	id := sku
-	if id == "" {
-		id = slug(strings.Join(options, "-"))
-	}
-	if id == "" {
-		id = "default"
-	}
-	base := id
-	for n := 2; taken[id]; n++ {
-		id = base + "-" + strconv.Itoa(n)
-	}
-	taken[id] = true
-	return id
-}
+// Options describe the one store the CSV becomes: Store (the handle;
+// required), Name (default: the handle), Currency (default USD), Locale
+// (default en-US), File (names the file in problems; default
+// "products.csv").
+type Options = shopifyimport.Options
 
-// prune drops the products Validate finds fault with, so the store
-// returned always validates, and reports each problem on the product's
-// first line.
-func prune(s *catalog.Store, file string, lines []int) catalog.ValidationErrors {
-	for i, p := range s.Products {
-		p.File = strconv.Itoa(i)
-	}
-	err := s.Validate()
-	for _, p := range s.Products {
-		p.File = file
-	}
-	ve, _ := catalog.AsValidationErrors(err)
-	bad := map[int]bool{}
-	var out catalog.ValidationErrors
-	for _, e := range ve {
-		i, convErr := strconv.Atoi(e.File)
-		if convErr != nil || i < 0 || i >= len(s.Products) {
-			continue // store-level problems are ruled out by Options
-		}
-		bad[i] = true
-		msg := e.Message + "; product skipped"
-		if e.Field != "" {
-			msg = e.Field + ": " + msg
-		}
-		out = append(out, &catalog.FieldError{Store: s.Handle, File: file, Line: lines[i],
-			Field: "product " + strconv.Quote(s.Products[i].Handle), Message: msg})
-	}
-	if len(bad) > 0 {
-		kept := s.Products[:0]
-		for i, p := range s.Products {
-			if !bad[i] {
-				kept = append(kept, p)
-			}
-		}
-		clear(s.Products[len(kept):])
-		s.Products = kept
-	}
-	return out
-}
-
-// Source reads one store from a product CSV file, read again at each Load.
-// It is strict, as a build's source should be: a file with any problem
-// gives a catalog.ValidationErrors naming each line. `wandgen import` is the
+// Source reads one store from a CSV file, read again at each Load. It
+// is strict, as a build's source should be: a file with any problem gives a
+// catalog.ValidationErrors naming each line. `wandgen import` is the
 // lenient way: it imports the good rows and lists the rest.
-type Source struct {
-	path string
-	opts Options
-}
+type Source = shopifyimport.FileSource
 
-var _ catalog.Source = (*Source)(nil)
-
-// NewSource returns a Source for the CSV at path; opts.File defaults to the
-// file's base name.
+// NewSource returns a Source for the file at path; opts.File defaults to
+// the file's base name.
 func NewSource(path string, opts Options) *Source {
-	if opts.File == "" {
-		opts.File = filepath.Base(path)
-	}
-	return &Source{path: path, opts: opts}
+	return shopifyimport.NewFileSource(path, opts, Read)
 }
 
-// Stores lists the one store the file holds.
-func (s *Source) Stores(ctx context.Context) ([]string, error) { return []string{s.opts.Store}, nil }
-
-// Load reads the store. Another handle gives an error wrapping
-// fs.ErrNotExist; a file with problems gives a catalog.ValidationErrors.
-func (s *Source) Load(ctx context.Context, handle string) (*catalog.Store, error) {
-	if handle != s.opts.Store {
-		return nil, fmt.Errorf("store %q: %w", handle, fs.ErrNotExist)
-	}
-	f, err := os.Open(s.path)
-	if err != nil {
-		return nil, fmt.Errorf("store %q: %w", handle, err)
-	}
-	defer f.Close()
-	st, problems, err := Read(f, s.opts)
-	if err != nil {
-		return nil, fmt.Errorf("store %q: %w", handle, err)
-	}
-	if len(problems) > 0 {
-		return nil, problems
-	}
-	return st, nil
+// ParsePrice reads a price as Shopify writes it into currency's minor
+// units: "19.99", "1,200.00" (grouping commas are accepted only in groups
+// of three), "1200.00" in JPY (decimals beyond the currency's are accepted
+// when they are zeros, as Shopify writes ".00" for every currency).
+// Anything else gives an error naming the value.
+func ParsePrice(s, currency string) (catalog.Money, error) {
+	return shopifyimport.ParsePrice(s, currency, true)
 }

@@ -29,15 +29,11 @@ package shopifyjson
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/wandstore/wandstore/catalog/internal/shopifyimport"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -46,39 +42,6 @@ import (
 
 	"github.com/wandstore/wandstore/catalog"
 )
-
-// Options describe the store the products go into.
-type Options struct {
-	Store    string // the store's handle; required
-	Name     string // default: the handle
-	Currency string // ISO 4217; default USD
-	Locale   string // default en-US
-	// File names the JSON in problems; default "products.json".
-	File string
-}
-
-func (o Options) withDefaults() (Options, error) {
-	if o.Name == "" {
-		o.Name = o.Store
-	}
-	o.Currency = strings.ToUpper(strings.TrimSpace(o.Currency))
-	if o.Currency == "" {
-		o.Currency = "USD"
-	}
-	if o.Locale == "" {
-		o.Locale = "en-US"
-	}
-	if o.File == "" {
-		o.File = "products.json"
-	}
-	if !catalog.ValidHandle(o.Store) {
-		return o, fmt.Errorf("store handle %q must be lower-case letters, digits and dashes", o.Store)
-	}
-	if !catalog.ValidCurrency(o.Currency) {
-		return o, fmt.Errorf("currency %q: %w", o.Currency, catalog.ErrCurrency)
-	}
-	return o, nil
-}
 
 // ErrNotProducts reports JSON that holds no products: neither
 // {"products": [...]}, {"product": {...}} nor a list.
@@ -242,7 +205,7 @@ func abbrev(b []byte) string {
 // changed. The error is for what stops the whole import: bad Options, a
 // read failure, JSON that is not well formed, or ErrNotProducts.
 func Read(r io.Reader, opts Options) (*catalog.Store, catalog.ValidationErrors, error) {
-	opts, err := opts.withDefaults()
+	opts, err := opts.WithDefaults("products.json")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -371,21 +334,15 @@ func (im *importer) problem(line int, field, msg string) {
 	im.problems = append(im.problems, &catalog.FieldError{Store: im.opts.Store, File: im.opts.File, Line: line, Field: field, Message: msg})
 }
 
-var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
-
-func slug(s string) string {
-	return strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(s), "-"), "-")
-}
-
 func (im *importer) product(line int, field string, pj *productJSON) {
 	title := strings.TrimSpace(string(pj.Title))
 	handle := strings.ToLower(strings.TrimSpace(string(pj.Handle)))
 	if handle == "" {
-		handle = slug(title)
+		handle = catalog.Slug(title)
 	}
 	given := ""
 	if !catalog.ValidHandle(handle) {
-		given, handle = handle, slug(handle)
+		given, handle = handle, catalog.Slug(handle)
 	}
 	switch {
 	case title == "":
@@ -437,7 +394,7 @@ func (im *importer) product(line int, field string, pj *productJSON) {
 	imageByID := map[string]int{}
 	imageOfVariant := map[string]int{}
 	for _, ij := range imgs {
-		src := imageURL(strings.TrimSpace(string(ij.Src)))
+		src := shopifyimport.ImageURL(strings.TrimSpace(string(ij.Src)))
 		if src == "" {
 			continue
 		}
@@ -499,7 +456,7 @@ func (im *importer) product(line int, field string, pj *productJSON) {
 			}
 		}
 		v.Title = catalog.VariantTitle(v.Options)
-		v.ID = variantID(v.SKU, v.Options, ids)
+		v.ID = catalog.NewVariantID(v.SKU, v.Options, ids)
 		p.Variants = append(p.Variants, v)
 		kept = append(kept, v.Options)
 	}
@@ -518,24 +475,12 @@ func (im *importer) product(line int, field string, pj *productJSON) {
 // imageIndex finds a variant's featured image among the product's by its
 // URL, adding it when the product's images leave it out.
 func imageIndex(p *catalog.Product, src string) int {
-	src = imageURL(strings.TrimSpace(src))
+	src = shopifyimport.ImageURL(strings.TrimSpace(src))
 	if i := slices.IndexFunc(p.Images, func(img catalog.Image) bool { return img.Src == src }); i >= 0 {
 		return i
 	}
 	p.Images = append(p.Images, catalog.Image{Src: src})
 	return len(p.Images) - 1
-}
-
-// imageURL makes an image address one the catalog takes: Shopify's CDN
-// answers on https, so protocol-relative and http addresses become https.
-func imageURL(src string) string {
-	switch {
-	case strings.HasPrefix(src, "//"):
-		return "https:" + src
-	case len(src) > 7 && strings.EqualFold(src[:7], "http://"):
-		return "https://" + src[7:]
-	}
-	return src
 }
 
 func allDefault(vs []variantJSON) bool {
@@ -573,12 +518,12 @@ func (im *importer) variant(line int, field string, p *catalog.Product, vj varia
 	}
 	cur := im.opts.Currency
 	var err error
-	if v.Price, err = parsePrice(string(vj.Price), cur); err != nil {
+	if v.Price, err = shopifyimport.ParsePrice(string(vj.Price), cur, false); err != nil {
 		im.problem(line, field+".price", err.Error()+"; variant skipped")
 		return v, false
 	}
 	if s := strings.TrimSpace(string(vj.CompareAtPrice)); s != "" {
-		ca, err := parsePrice(s, cur)
+		ca, err := shopifyimport.ParsePrice(s, cur, false)
 		if err != nil {
 			im.problem(line, field+".compare_at_price", err.Error()+"; variant skipped")
 			return v, false
@@ -596,7 +541,7 @@ func (im *importer) variant(line int, field string, p *catalog.Product, vj varia
 	if vj.InventoryQuantity != nil {
 		qty = int(*vj.InventoryQuantity)
 	}
-	setStock(&v, tracked, qty, vj.Available)
+	shopifyimport.SetStock(&v, tracked, qty, vj.Available)
 	if v.SKU != "" {
 		if prev, dup := im.skus[v.SKU]; dup {
 			im.problem(line, field+".sku", fmt.Sprintf("%q is also the SKU of %s; imported without a SKU", v.SKU, prev))
@@ -606,53 +551,6 @@ func (im *importer) variant(line int, field string, p *catalog.Product, vj varia
 		}
 	}
 	return v, true
-}
-
-// setStock sets a variant's stock the way the content format can say it;
-// see shopifycsv for the same rules: tracked with a count (available while
-// above zero) or untracked (available), negative counts are zero, an
-// explicit available=false marks it sold out, and available=true with no
-// stock means it sells when out of stock, so untracked.
-func setStock(v *catalog.Variant, tracked bool, qty int, available *bool) {
-	v.Available, v.Tracked, v.Inventory = true, false, 0
-	if tracked {
-		qty = max(qty, 0)
-		if qty == 0 && available != nil && *available {
-			tracked = false
-		} else {
-			v.Tracked, v.Inventory, v.Available = true, qty, qty > 0
-		}
-	}
-	if available != nil && !*available {
-		v.Available = false
-	}
-}
-
-// parsePrice reads a price as Shopify writes it: "19.99", 19.99, "1200.00"
-// in JPY (decimals beyond the currency's are accepted when zeros).
-func parsePrice(s, currency string) (catalog.Money, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return catalog.Money{}, errors.New("no price")
-	}
-	orig := s
-	if whole, frac, ok := strings.Cut(s, "."); ok {
-		d := catalog.CurrencyDigits(currency)
-		if len(frac) > d && strings.Trim(frac[d:], "0") == "" {
-			s = whole
-			if d > 0 {
-				s += "." + frac[:d]
-			}
-		}
-	}
-	m, err := catalog.ParseMoney(s, currency)
-	if err != nil {
-		return catalog.Money{}, fmt.Errorf("price in %s: %w", currency, err)
-	}
-	if m.Amount < 0 {
-		return catalog.Money{}, fmt.Errorf("%q must not be negative", orig)
-	}
-	return m, nil
 }
 
 func (im *importer) date(line int, field, s string) time.Time {
@@ -668,114 +566,29 @@ func (im *importer) date(line int, field, s string) time.Time {
 	return t.UTC()
 }
 
-// variantID derives a variant's id as contentdir does (the SKU, else the
-// option values as a slug), so an imported store and its content folder
-// agree.
-func variantID(sku string, options []string, taken map[string]bool) string {
-	id := sku
-	if id == "" {
-		id = slug(strings.Join(options, "-"))
-	}
-	if id == "" {
-		id = "default"
-	}
-	base := id
-	for n := 2; taken[id]; n++ {
-		id = base + "-" + strconv.Itoa(n)
-	}
-	taken[id] = true
-	return id
-}
-
 func (im *importer) finish() *catalog.Store {
 	s := &catalog.Store{Handle: im.opts.Store, Name: im.opts.Name, Currency: im.opts.Currency, Locale: im.opts.Locale,
 		Products: im.products}
-	im.problems = append(im.problems, prune(s, im.opts.File, im.lines)...)
+	im.problems = append(im.problems, shopifyimport.Prune(s, im.opts.File, im.lines)...)
 	sort.SliceStable(im.problems, func(i, j int) bool { return im.problems[i].Line < im.problems[j].Line })
 	s.Index()
 	return s
 }
 
-// prune drops the products Validate finds fault with, so the store
-// returned always validates, and reports each problem on the product's
-// line.
-func prune(s *catalog.Store, file string, lines []int) catalog.ValidationErrors {
-	for i, p := range s.Products {
-		p.File = strconv.Itoa(i)
-	}
-	err := s.Validate()
-	for _, p := range s.Products {
-		p.File = file
-	}
-	ve, _ := catalog.AsValidationErrors(err)
-	bad := map[int]bool{}
-	var out catalog.ValidationErrors
-	for _, e := range ve {
-		i, convErr := strconv.Atoi(e.File)
-		if convErr != nil || i < 0 || i >= len(s.Products) {
-			continue // store-level problems are ruled out by Options
-		}
-		bad[i] = true
-		msg := e.Message + "; product skipped"
-		if e.Field != "" {
-			msg = e.Field + ": " + msg
-		}
-		out = append(out, &catalog.FieldError{Store: s.Handle, File: file, Line: lines[i],
-			Field: "product " + strconv.Quote(s.Products[i].Handle), Message: msg})
-	}
-	if len(bad) > 0 {
-		kept := s.Products[:0]
-		for i, p := range s.Products {
-			if !bad[i] {
-				kept = append(kept, p)
-			}
-		}
-		clear(s.Products[len(kept):])
-		s.Products = kept
-	}
-	return out
-}
+// Options describe the one store the JSON becomes: Store (the handle;
+// required), Name (default: the handle), Currency (default USD), Locale
+// (default en-US), File (names the file in problems; default
+// "products.json").
+type Options = shopifyimport.Options
 
-// Source reads one store from a products JSON file, read again at each
-// Load. It is strict, as a build's source should be: a file with any
-// problem gives a catalog.ValidationErrors. `wandgen import` is the lenient
-// way: it imports what it can and lists the rest.
-type Source struct {
-	path string
-	opts Options
-}
+// Source reads one store from a JSON file, read again at each Load. It
+// is strict, as a build's source should be: a file with any problem gives a
+// catalog.ValidationErrors naming each line. `wandgen import` is the
+// lenient way: it imports the good rows and lists the rest.
+type Source = shopifyimport.FileSource
 
-var _ catalog.Source = (*Source)(nil)
-
-// NewSource returns a Source for the JSON at path; opts.File defaults to
+// NewSource returns a Source for the file at path; opts.File defaults to
 // the file's base name.
 func NewSource(path string, opts Options) *Source {
-	if opts.File == "" {
-		opts.File = filepath.Base(path)
-	}
-	return &Source{path: path, opts: opts}
-}
-
-// Stores lists the one store the file holds.
-func (s *Source) Stores(ctx context.Context) ([]string, error) { return []string{s.opts.Store}, nil }
-
-// Load reads the store. Another handle gives an error wrapping
-// fs.ErrNotExist; a file with problems gives a catalog.ValidationErrors.
-func (s *Source) Load(ctx context.Context, handle string) (*catalog.Store, error) {
-	if handle != s.opts.Store {
-		return nil, fmt.Errorf("store %q: %w", handle, fs.ErrNotExist)
-	}
-	f, err := os.Open(s.path)
-	if err != nil {
-		return nil, fmt.Errorf("store %q: %w", handle, err)
-	}
-	defer f.Close()
-	st, problems, err := Read(f, s.opts)
-	if err != nil {
-		return nil, fmt.Errorf("store %q: %w", handle, err)
-	}
-	if len(problems) > 0 {
-		return nil, problems
-	}
-	return st, nil
+	return shopifyimport.NewFileSource(path, opts, Read)
 }
