@@ -122,6 +122,13 @@ func (d *DB) Ping(ctx context.Context) error {
 
 // Close closes the pools. Committed writes are already safe; Close only
 // releases connections (and lets SQLite checkpoint the WAL).
+// Writer is the database's write pool (for SQLite its one write
+// connection, whose transactions BEGIN IMMEDIATE), for companions that keep
+// their own tables in the same database, such as islands/webhook: writing
+// through it keeps one writer per process. Close closes it.
+func (d *DB) Writer() *bun.DB { return d.w }
+
+// Close closes the database.
 func (d *DB) Close() error {
 	var errs []error
 	if d.r != d.w {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/wandstore/wandstore/islands/store"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -24,15 +25,16 @@ var (
 	webhookSeq atomic.Int64
 )
 
-// openDB opens a SQLite file with OpenSQLite, closed at cleanup.
+// openDB opens the islands database at path and returns its writer, as
+// the server shares it; closed at cleanup.
 func openDB(t testing.TB, path string) *bun.DB {
 	t.Helper()
-	db, err := OpenSQLite(t.Context(), path)
+	sdb, err := store.Open(t.Context(), path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = db.Close() })
-	return db
+	t.Cleanup(func() { _ = sdb.Close() })
+	return sdb.Writer()
 }
 
 // openTest opens a queue on a fresh file and returns the file too, for

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/wandstore/wandstore/islands/store"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -202,12 +203,12 @@ func TestRestartWithQueuedDeliveries(t *testing.T) {
 	func() {
 		// First life: deliveries are received; the worker takes one and
 		// the process stops while it is being handled.
-		db, err := OpenSQLite(t.Context(), path)
+		sdb, err := store.Open(t.Context(), path, store.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer db.Close()
-		q, err := Open(t.Context(), db, Options{Backoff: func(int) time.Duration { return 0 }})
+		defer sdb.Close()
+		q, err := Open(t.Context(), sdb.Writer(), Options{Backoff: func(int) time.Duration { return 0 }})
 		if err != nil {
 			t.Fatal(err)
 		}

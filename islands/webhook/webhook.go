@@ -129,7 +129,8 @@ type Queue struct {
 
 // Open migrates this package's tables in db and returns the queue. db is
 // the caller's, and stays open after the queue is done with (the caller
-// closes it); for SQLite, OpenSQLite opens one with the project's pragmas.
+// closes it): the islands database's writer, store.DB.Writer, so the
+// process keeps one writer.
 func Open(ctx context.Context, db *bun.DB, opts Options) (*Queue, error) {
 	if db == nil {
 		return nil, errors.New("webhook: open: nil database")
