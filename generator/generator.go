@@ -192,16 +192,9 @@ func newBuilder(opts Options) (*builder, error) {
 	if b.opts.SitemapShardSize <= 0 || b.opts.SitemapShardSize > MaxSitemapURLs {
 		b.opts.SitemapShardSize = MaxSitemapURLs
 	}
-	site := opts.SiteURL
-	if site == "" {
-		site = DefaultSiteURL
-	}
-	if !strings.HasSuffix(site, "/") {
-		site += "/"
-	}
-	u, err := url.Parse(site)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("generator: site URL %q must be an absolute http(s) URL", opts.SiteURL)
+	u, err := parseSiteURL(opts.SiteURL)
+	if err != nil {
+		return nil, err
 	}
 	b.site = u
 	b.version = opts.RenderVersion
@@ -318,15 +311,30 @@ func (b *builder) validate(stores []*catalog.Store) error {
 
 // baseURL is where a store is published: its own base_url, or
 // <site>/s/<handle>/.
-func (b *builder) baseURL(st *catalog.Store) (*url.URL, error) {
+func (b *builder) baseURL(st *catalog.Store) (*url.URL, error) { return storeBase(b.site, st) }
+
+func storeBase(site *url.URL, st *catalog.Store) (*url.URL, error) {
 	if st.BaseURL != "" {
-		u, err := url.Parse(st.BaseURL)
-		if err != nil {
-			return nil, err
-		}
-		return u, nil
+		return url.Parse(st.BaseURL)
 	}
-	return b.site.JoinPath("s", st.Handle, "/"), nil
+	return site.JoinPath("s", st.Handle, "/"), nil
+}
+
+// parseSiteURL checks a site URL ("" means DefaultSiteURL) and gives it a
+// trailing slash.
+func parseSiteURL(site string) (*url.URL, error) {
+	orig := site
+	if site == "" {
+		site = DefaultSiteURL
+	}
+	if !strings.HasSuffix(site, "/") {
+		site += "/"
+	}
+	u, err := url.Parse(site)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("generator: site URL %q must be an absolute http(s) URL", orig)
+	}
+	return u, nil
 }
 
 // rootIndex says whether to write the site's front door (a list of stores

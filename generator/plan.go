@@ -11,7 +11,6 @@ import (
 	"io"
 	"io/fs"
 	"net/url"
-	"os"
 	"path"
 	"sort"
 	"strings"
@@ -327,22 +326,17 @@ func storeSite(st *catalog.Store, base *url.URL) (*components.Site, []asset, err
 // built store, such as the islands server's full-page answers. The store
 // must be validated.
 func Site(st *catalog.Store, siteURL string) (*components.Site, error) {
-	b, err := newBuilder(Options{Source: noSource{}, Out: os.TempDir(), SiteURL: siteURL, RenderVersion: "-"})
+	site, err := parseSiteURL(siteURL)
 	if err != nil {
 		return nil, err
 	}
-	base, err := b.baseURL(st)
+	base, err := storeBase(site, st)
 	if err != nil {
 		return nil, err
 	}
 	s, _, err := storeSite(st, base)
 	return s, err
 }
-
-type noSource struct{}
-
-func (noSource) Stores(context.Context) ([]string, error)             { return nil, nil }
-func (noSource) Load(context.Context, string) (*catalog.Store, error) { return nil, fs.ErrNotExist }
 
 // CatalogVersion is a digest of everything in a store that islands render
 // from: settings, theme, products and collections. It changes whenever any
