@@ -6,44 +6,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"sync"
 	"testing"
 	"time"
 )
 
-// portsMu keeps this package's tests from handing out the same port twice.
-var (
-	portsMu   sync.Mutex
-	portsUsed = map[int]bool{}
-)
-
-// freePort returns a port on 127.0.0.1 that is free for both TCP and UDP
-// right now (memberlist binds both on its port).
+// freePort is FreePort for tests.
 func freePort(t testing.TB) int {
 	t.Helper()
-	portsMu.Lock()
-	defer portsMu.Unlock()
-	for range 50 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatalf("free port: %v", err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
-		l.Close()
-		if err != nil {
-			continue
-		}
-		u.Close()
-		if portsUsed[port] {
-			continue
-		}
-		portsUsed[port] = true
-		return port
+	port, err := FreePort()
+	if err != nil {
+		t.Fatalf("free port: %v", err)
 	}
-	t.Fatal("free port: none found")
-	return 0
+	return port
 }
 
 // member is a test member's config: free ports on 127.0.0.1, quiet logs.

@@ -249,38 +249,17 @@ func olricConfig(opts ServeOptions, log *slog.Logger) (cache.Config, error) {
 		}
 	}
 	if opts.OlricFreePorts {
-		a, err := freePort()
+		a, err := cache.FreePort()
 		if err != nil {
 			return cfg, err
 		}
-		b, err := freePort()
+		b, err := cache.FreePort()
 		if err != nil {
 			return cfg, err
 		}
 		cfg.BindPort, cfg.MemberlistPort = a, b
 	}
 	return cfg, nil
-}
-
-// freePort asks the kernel for a free port on 127.0.0.1. (Olric needs a
-// concrete port; another process could take it before Olric binds, which
-// only tests risk, and they fail loudly.)
-func freePort() (int, error) {
-	for range 20 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return 0, err
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		// memberlist also listens on UDP at the same port.
-		u, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		l.Close()
-		if err == nil {
-			u.Close()
-			return port, nil
-		}
-	}
-	return 0, errors.New("no free port for Olric")
 }
 
 // sessionKeys decodes the configured keys, or reads (creating it once) the
