@@ -62,7 +62,7 @@ func PreferenceSorts() []NavLink {
 	for _, o := range catalog.SortOrders {
 		label := o.Label()
 		if o == catalog.SortManual {
-			label = "Most relevant first"
+			label = "Each list's own order"
 		}
 		out = append(out, NavLink{Handle: string(o), Title: label})
 	}

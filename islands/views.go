@@ -95,15 +95,7 @@ func cardsOf(c *Catalog, ps []*catalog.Product, prefs shopper.Preferences) []com
 }
 
 func preferencesView(st *shopper.State) components.PreferencesView {
-	v := components.PreferencesView{Name: st.Prefs.Name, Sort: string(st.Prefs.Sort)}
-	for _, o := range catalog.SortOrders {
-		label := o.Label()
-		if o == catalog.SortManual {
-			label = "Each list's own order"
-		}
-		v.Sorts = append(v.Sorts, components.NavLink{Handle: string(o), Title: label})
-	}
-	return v
+	return components.PreferencesView{Name: st.Prefs.Name, Sort: string(st.Prefs.Sort), Sorts: components.PreferenceSorts()}
 }
 
 func orderView(c *Catalog, o *shopper.Order) components.OrderView {
