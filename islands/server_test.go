@@ -492,5 +492,4 @@ func TestUnknownIslandAndMethod(t *testing.T) {
 	}
 }
 
-
 func mustURL(s string) *url.URL { u, _ := url.Parse(s); return u }
