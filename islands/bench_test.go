@@ -329,7 +329,7 @@ func (ib *islandsBench) bareServer(b *testing.B, frags map[string][]byte) *httpt
 			http.NotFound(w, r)
 			return
 		}
-		securityHeaders(w.Header())
+		SecurityHeaders(w.Header())
 		writeHTML(w, http.StatusOK, html)
 	}))
 	b.Cleanup(ts.Close)

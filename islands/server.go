@@ -122,14 +122,22 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", s.metricsHandler())
 	mux.HandleFunc("/", s.serveIsland)
-	return http.NewCrossOriginProtection().Handler(mux)
+	protected := http.NewCrossOriginProtection().Handler(mux)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		SecurityHeaders(w.Header())
+		protected.ServeHTTP(w, r)
+	})
 }
 
-// IslandsHandler answers only island paths and reports whether a path is
-// one, so a front server can route everything else to static files.
-func (s *Server) IslandsHandler() (http.Handler, func(path string) bool) {
-	h := http.NewCrossOriginProtection().Handler(http.HandlerFunc(s.serveIsland))
-	return h, func(p string) bool { _, _, ok := s.cats.match(p); return ok }
+// Serves reports whether Handler answers path (an island of a store, or
+// /healthz, /readyz, /metrics), so a front server can send everything else
+// to static files.
+func (s *Server) Serves(path string) bool {
+	if path == "/healthz" || path == "/readyz" || path == "/metrics" {
+		return true
+	}
+	_, _, ok := s.cats.match(path)
+	return ok
 }
 
 // request is one island request, resolved: the store, the shopper, whether
@@ -158,7 +166,6 @@ func (s *Server) serveIsland(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		s.metrics.observe(route, rw.status, s.now().Sub(start))
 	}()
-	securityHeaders(rw.Header())
 	if h == nil {
 		s.notFound(rw, r, route)
 		return
@@ -491,8 +498,10 @@ func (s *Server) internalError(q *request, err error) {
 	http.Error(q.w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 }
 
-// securityHeaders: no inline scripts, no framing, no sniffing.
-func securityHeaders(h http.Header) {
+// SecurityHeaders sets the headers every WandStore response carries (the
+// islands' and, in the demo server, the static files'): no inline scripts,
+// no framing, no sniffing.
+func SecurityHeaders(h http.Header) {
 	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")

@@ -21,35 +21,19 @@ type siteHandler struct {
 	log  *slog.Logger
 }
 
-// newSiteHandler routes island paths (every store's <base>islands/) and
-// /healthz, /readyz, /metrics to the islands server, everything else to the
-// built files.
+// newSiteHandler sends island paths (every store's <base>islands/) and
+// /healthz, /readyz, /metrics to the islands server, which sets its own
+// headers, and everything else to the built files.
 func newSiteHandler(root string, log *slog.Logger, isl *islands.Server) http.Handler {
 	static := &siteHandler{root: root, log: log}
-	islandsH, isIsland := isl.IslandsHandler()
-	ops := isl.Handler()
-	return securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case isIsland(r.URL.Path):
-			islandsH.ServeHTTP(w, r)
-		case r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics":
-			ops.ServeHTTP(w, r)
-		default:
-			static.ServeHTTP(w, r)
-		}
-	}))
-}
-
-// securityHeaders are the headers every response carries. The policy
-// allows no inline script: htmx, search and JSON-LD data blocks comply.
-func securityHeaders(next http.Handler) http.Handler {
+	dynamic := isl.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-		h.Set("X-Frame-Options", "DENY")
-		next.ServeHTTP(w, r)
+		if isl.Serves(r.URL.Path) {
+			dynamic.ServeHTTP(w, r)
+			return
+		}
+		islands.SecurityHeaders(w.Header())
+		static.ServeHTTP(w, r)
 	})
 }
 
