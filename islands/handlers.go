@@ -53,7 +53,7 @@ func (s *Server) recentList(q *request, st *shopper.State, exclude string) templ
 func (s *Server) recommendations(q *request) {
 	current := s.productParam(q, q.r.URL.Query().Get("product"))
 	s.serveFragment(q, current, func(st *shopper.State) (templ.Component, error) {
-		pop := s.popularity(q.r.Context(), q.cat.Store.Handle)
+		pop := s.popularity(q.cat.Store.Handle)
 		picks := q.cat.Recs.For(current, st, pop, listSize)
 		title := "Recommended for you"
 		if current != "" {

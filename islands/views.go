@@ -123,7 +123,7 @@ type popularity struct {
 
 const popularityTTL = 30 * time.Second
 
-func (s *Server) popularity(_ context.Context, store string) map[string]int {
+func (s *Server) popularity(store string) map[string]int {
 	s.popMu.Lock()
 	defer s.popMu.Unlock()
 	p := s.pop[store]

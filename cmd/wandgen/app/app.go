@@ -144,6 +144,13 @@ func source(dir string, stores []string) (catalog.Source, error) {
 	return nil, fmt.Errorf("content %s: not a folder, a Shopify product CSV (.csv) or products.json (.json)", dir)
 }
 
+// Defaults shared by the commands and the Start functions.
+const (
+	defaultAddr = "localhost:8080"
+	defaultOut  = "public"
+	defaultData = ".wandstore"
+)
+
 // Shared flags.
 
 func contentFlag() cli.Flag {
@@ -151,7 +158,7 @@ func contentFlag() cli.Flag {
 }
 
 func outFlag() cli.Flag {
-	return &cli.StringFlag{Name: "out", Value: "public", Usage: "output folder", EnvVars: []string{"WANDSTORE_OUT"}}
+	return &cli.StringFlag{Name: "out", Value: defaultOut, Usage: "output folder", EnvVars: []string{"WANDSTORE_OUT"}}
 }
 
 func storeFlag() cli.Flag {

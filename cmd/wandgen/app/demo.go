@@ -34,10 +34,10 @@ type DemoOptions struct {
 // once the server accepts connections.
 func StartDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
 	if opts.Addr == "" {
-		opts.Addr = "localhost:8080"
+		opts.Addr = defaultAddr
 	}
 	if opts.Out == "" {
-		opts.Out = "public"
+		opts.Out = defaultOut
 	}
 	logw := opts.Log
 	if logw == nil {

@@ -118,7 +118,7 @@ func publishConfig(target, endpoint, region string, getenv func(string) string) 
 // same name do not share one.
 func defaultStateDir(cfg s3publish.Config) string {
 	host := strings.NewReplacer(":", "_").Replace(cfg.Endpoint)
-	parts := []string{".wandstore", "publish", host, cfg.Bucket}
+	parts := []string{defaultData, "publish", host, cfg.Bucket}
 	if p := strings.Trim(cfg.Prefix, "/"); p != "" {
 		parts = append(parts, filepath.FromSlash(p))
 	}

@@ -79,7 +79,7 @@ type Demo = Server
 // catalogs, and serves in the background; it returns once listening.
 func StartServe(ctx context.Context, opts ServeOptions) (*Server, error) {
 	if opts.Addr == "" {
-		opts.Addr = "localhost:8080"
+		opts.Addr = defaultAddr
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
@@ -95,10 +95,10 @@ func StartServe(ctx context.Context, opts ServeOptions) (*Server, error) {
 
 func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server, err error) {
 	if opts.Public == "" {
-		opts.Public = "public"
+		opts.Public = defaultOut
 	}
 	if opts.Data == "" {
-		opts.Data = ".wandstore"
+		opts.Data = defaultData
 	}
 	logw := opts.Log
 	if logw == nil {
@@ -351,8 +351,8 @@ func parsePrefixes(ss []string) ([]netip.Prefix, error) {
 // Flags shared by serve and demo.
 func serveFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "addr", Value: "localhost:8080", Usage: "listen address", EnvVars: []string{"WANDSTORE_ADDR"}},
-		&cli.StringFlag{Name: "data", Value: ".wandstore", Usage: "folder for the server's state (SQLite database, session key)", EnvVars: []string{"WANDSTORE_DATA"}},
+		&cli.StringFlag{Name: "addr", Value: defaultAddr, Usage: "listen address", EnvVars: []string{"WANDSTORE_ADDR"}},
+		&cli.StringFlag{Name: "data", Value: defaultData, Usage: "folder for the server's state (SQLite database, session key)", EnvVars: []string{"WANDSTORE_DATA"}},
 		&cli.StringFlag{Name: "db", Usage: "database DSN (default: SQLite at <data>/wandstore.db)", EnvVars: []string{"WANDSTORE_DB"}},
 		&cli.StringFlag{Name: "olric-config", Usage: "Olric member config (default: ./olric.yaml if present, else built-in defaults)", EnvVars: []string{"WANDSTORE_OLRIC_CONFIG"}},
 		&cli.BoolFlag{Name: "no-cache", Usage: "run without Olric (every read goes to the database)", EnvVars: []string{"WANDSTORE_NO_CACHE"}},
@@ -393,7 +393,7 @@ func migrateCommand() *cli.Command {
 		Name:  "migrate",
 		Usage: "create or update the database schema",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "data", Value: ".wandstore", Usage: "state folder", EnvVars: []string{"WANDSTORE_DATA"}},
+			&cli.StringFlag{Name: "data", Value: defaultData, Usage: "state folder", EnvVars: []string{"WANDSTORE_DATA"}},
 			&cli.StringFlag{Name: "db", Usage: "database DSN (default: SQLite at <data>/wandstore.db)", EnvVars: []string{"WANDSTORE_DB"}},
 		},
 		Action: func(c *cli.Context) error {
