@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -484,4 +485,26 @@ func mapsEqual(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// A server that did not build computes the same Site (asset names) as the
+// build that published the store.
+func TestSiteMatchesTheBuild(t *testing.T) {
+	s := newSite(t, shop)
+	sum := s.build()
+	built := sum.Sites["tea"]
+	if built == nil || len(sum.Catalogs) != 1 {
+		t.Fatalf("summary lacks the store's Site: %+v", sum.Sites)
+	}
+	got, err := Site(sum.Catalogs[0], "https://shop.test/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.CSS != built.CSS || got.HTMX != built.HTMX || got.SearchJS != built.SearchJS ||
+		got.BaseURL != built.BaseURL || !maps.Equal(got.Images, built.Images) || len(got.Nav) != len(built.Nav) {
+		t.Errorf("Site() = %+v\nbuild published %+v", got, built)
+	}
+	if !s.exists(strings.TrimPrefix(got.CSS, "/")) {
+		t.Errorf("Site's stylesheet %s was not published", got.CSS)
+	}
 }

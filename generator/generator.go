@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/components"
 )
 
 // DefaultSiteURL is where stores without a base URL of their own are served
@@ -88,6 +89,9 @@ type Summary struct {
 	// Catalogs are the validated stores the build loaded, for a server in
 	// the same process (so it need not load them again).
 	Catalogs []*catalog.Store
+	// Sites are the built stores' Sites (paths and fingerprinted assets as
+	// published), by handle, for the same server.
+	Sites map[string]*components.Site
 }
 
 // StoreSummary is one store's share of a Summary.
@@ -110,7 +114,7 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	sum := &Summary{Phases: map[string]time.Duration{}}
+	sum := &Summary{Phases: map[string]time.Duration{}, Sites: map[string]*components.Site{}}
 	phase := func(name string, f func() error) error {
 		t := time.Now()
 		err := f()
@@ -133,6 +137,7 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 		if err := phase("plan", func() error { p, err = b.plan(ctx, st); return err }); err != nil {
 			return nil, err
 		}
+		sum.Sites[st.Handle] = p.site
 		if err := phase("render", func() error { return b.execute(ctx, p, sum) }); err != nil {
 			return nil, err
 		}

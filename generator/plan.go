@@ -34,6 +34,7 @@ type job struct {
 // storePlan is everything one store (or the site's front door) consists of.
 type storePlan struct {
 	handle   string
+	site     *components.Site
 	summary  StoreSummary
 	jobs     []job
 	manifest *Manifest
@@ -109,6 +110,7 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store) (*storePlan, erro
 	if err != nil {
 		return nil, err
 	}
+	p.site = s
 	for _, a := range assets {
 		add(job{path: root + a.rel, in: digest(a.data), asset: true, render: staticBytes(a.data)})
 	}

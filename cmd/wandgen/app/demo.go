@@ -61,7 +61,7 @@ func StartDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
 	}
 	s, err := startOn(ctx, ln, ServeOptions{
 		Addr: opts.Addr, Public: opts.Out, Data: opts.Data, SiteURL: origin + "/", Log: opts.Log,
-		OlricFreePorts: opts.OlricFreePorts, NoCache: opts.NoCache, Limits: opts.Limits, built: sum.Catalogs,
+		OlricFreePorts: opts.OlricFreePorts, NoCache: opts.NoCache, Limits: opts.Limits, built: sum,
 	})
 	if err != nil {
 		ln.Close()

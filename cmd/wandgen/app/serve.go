@@ -21,6 +21,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/components"
 	"github.com/wandstore/wandstore/generator"
 	"github.com/wandstore/wandstore/islands"
 	"github.com/wandstore/wandstore/islands/cache"
@@ -55,8 +56,9 @@ type ServeOptions struct {
 	Limits         islands.Limits
 	Log            io.Writer // nil discards
 
-	// built, when set, are the stores a build in this process just loaded.
-	built []*catalog.Store
+	// built, when set, is a build this process just made of the stores:
+	// its catalogs and Sites are used instead of loading them again.
+	built *generator.Summary
 }
 
 // Server is a running wandgen server.
@@ -207,8 +209,11 @@ func (s *Server) closeBackends(ctx context.Context) error {
 // loadCatalogs loads and validates the stores the islands serve, with the
 // same asset names a build for opts.SiteURL published.
 func loadCatalogs(ctx context.Context, opts ServeOptions) (*islands.Catalogs, error) {
-	stores := opts.built
-	if stores == nil {
+	var stores []*catalog.Store
+	sites := map[string]*components.Site{}
+	if opts.built != nil {
+		stores, sites = opts.built.Catalogs, opts.built.Sites
+	} else {
 		src, err := source(opts.Content, opts.Stores)
 		if err != nil {
 			return nil, err
@@ -232,9 +237,12 @@ func loadCatalogs(ctx context.Context, opts ServeOptions) (*islands.Catalogs, er
 	}
 	cats := islands.NewCatalogs()
 	for _, st := range stores {
-		site, err := generator.Site(st, opts.SiteURL)
-		if err != nil {
-			return nil, fmt.Errorf("catalog %s: %w", st.Handle, err)
+		site := sites[st.Handle]
+		if site == nil {
+			var err error
+			if site, err = generator.Site(st, opts.SiteURL); err != nil {
+				return nil, fmt.Errorf("catalog %s: %w", st.Handle, err)
+			}
 		}
 		cats.Set(&islands.Catalog{Store: st, Site: site, Version: generator.CatalogVersion(st)})
 	}
