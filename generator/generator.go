@@ -255,13 +255,12 @@ func (b *builder) load(ctx context.Context) ([]*catalog.Store, error) {
 			return nil, errors.New("the source has no stores")
 		}
 	} else {
-		b.all = len(handles) == len(avail)
 		for _, h := range handles {
 			if !slices.Contains(avail, h) {
 				return nil, fmt.Errorf("no store %q (the source has: %s)", h, strings.Join(avail, ", "))
 			}
-			b.all = b.all && slices.Contains(avail, h)
 		}
+		b.all = !slices.ContainsFunc(avail, func(h string) bool { return !slices.Contains(handles, h) })
 	}
 	var stores []*catalog.Store
 	var problems catalog.ValidationErrors

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -82,7 +83,7 @@ func (b *builder) execute(ctx context.Context, p *storePlan, sum *Summary) error
 		sum.Removed = append(sum.Removed, old)
 		p.summary.Deleted++
 	}
-	if len(next.Files) != len(p.manifest.Files) || !sameEntries(next, p.manifest) {
+	if !maps.Equal(next.Files, p.manifest.Files) {
 		if err := next.save(b.opts.StateDir); err != nil {
 			return err
 		}
@@ -91,15 +92,6 @@ func (b *builder) execute(ctx context.Context, p *storePlan, sum *Summary) error
 	b.log.Info("published", "store", p.handle, "files", len(p.jobs), "rendered", p.summary.Rendered,
 		"written", p.summary.Written, "skipped", p.summary.Skipped, "deleted", p.summary.Deleted)
 	return nil
-}
-
-func sameEntries(a, b *Manifest) bool {
-	for k, v := range a.Files {
-		if b.Files[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // runPool renders jobs on b.opts.Workers goroutines. The first error cancels
