@@ -54,24 +54,22 @@ func (s *Source) Stores(ctx context.Context) ([]string, error) {
 }
 
 // Load reads one store. A store folder that does not exist gives an error
-// wrapping fs.ErrNotExist; files that cannot be parsed give a
+// wrapping fs.ErrNotExist; a store whose store.yaml names another source
+// (see SourceSpec) gives its store.yaml's problems, or else an error
+// wrapping ErrOtherSource, without reading products/ or collections/; files that cannot be parsed give a
 // catalog.ValidationErrors naming each file, line and field. Every file is
 // read before returning, so a merchant sees all problems at once.
 func (s *Source) Load(ctx context.Context, handle string) (*catalog.Store, error) {
-	if !fs.ValidPath(handle) || strings.Contains(handle, "/") || handle == "." {
-		return nil, fmt.Errorf("store %q: %w", handle, fs.ErrNotExist)
-	}
-	root, err := fs.Sub(s.fsys, handle)
+	l, err := s.readStoreFile(handle)
 	if err != nil {
-		return nil, fmt.Errorf("store %q: %w", handle, err)
+		return nil, err
 	}
-	raw, err := fs.ReadFile(root, "store.yaml")
-	if err != nil {
-		return nil, fmt.Errorf("store %q: %w", handle, err)
+	if l.spec.Kind != KindContent {
+		if len(l.errs) > 0 {
+			return nil, l.errs
+		}
+		return nil, fmt.Errorf("store %q: source.kind is %s: %w", handle, l.spec.Kind, ErrOtherSource)
 	}
-	l := loader{store: &catalog.Store{Handle: handle, Assets: root}, fsys: root, docs: map[string]doc{},
-		sizes: &sizeCache{m: map[string]imageDims{}}}
-	l.readStore(raw)
 	if err := l.readDir(ctx, "products", ".md", (*loader).readProduct); err != nil {
 		return nil, err
 	}
@@ -93,6 +91,7 @@ type loader struct {
 	// found after decoding still name their line.
 	docs  map[string]doc
 	sizes *sizeCache
+	spec  SourceSpec // store.yaml's source block
 }
 
 // doc is a decoded file's YAML; its fields' lines are worked out only when
@@ -227,10 +226,12 @@ func (l *loader) money(file, field, val string) catalog.Money {
 	return m
 }
 
-func (l *loader) readStore(raw []byte) {
+// readStore reads store.yaml into the loader's store and spec; false when
+// it cannot be decoded.
+func (l *loader) readStore(raw []byte) bool {
 	var f storeFile
 	if !l.decode("store.yaml", 0, raw, &f) {
-		return
+		return false
 	}
 	s := l.store
 	s.Name, s.Currency, s.Locale, s.Description = f.Name, strings.ToUpper(f.Currency), f.Locale, f.Description
@@ -250,6 +251,8 @@ func (l *loader) readStore(raw []byte) {
 		Announcement:        f.Settings.Announcement,
 		ContactEmail:        f.Settings.ContactEmail,
 	}
+	l.readSource(f.Source, s.Currency)
+	return true
 }
 
 var frontMatterEnd = regexp.MustCompile(`(?m)^---[ \t]*\r?$`)

@@ -55,6 +55,19 @@ type storeFile struct {
 		Announcement        string   `yaml:"announcement"`
 		ContactEmail        string   `yaml:"contact_email"`
 	} `yaml:"settings"`
+	Source *sourceFile `yaml:"source"`
+}
+
+// sourceFile is store.yaml's source block: where the store's catalog
+// comes from (see SourceSpec).
+type sourceFile struct {
+	Kind       string `yaml:"kind"`
+	Shop       string `yaml:"shop"`
+	APIVersion string `yaml:"api_version"`
+	TokenEnv   string `yaml:"token_env"`
+	Endpoint   string `yaml:"endpoint"`
+	File       string `yaml:"file"`
+	Lenient    *bool  `yaml:"lenient"`
 }
 
 type imageFile struct {
