@@ -142,45 +142,72 @@ func (c *Collection) Sorted(order SortOrder) []*Product {
 // pages are stable from one build to the next. Sort keys are computed once
 // per product, not once per comparison.
 func SortProducts(ps []*Product, order SortOrder) []*Product {
+	if !order.Sorts() {
+		return slices.Clone(ps)
+	}
 	type keyed struct {
-		p     *Product
-		n     int64
-		title string
+		p *Product
+		k SortKey
 	}
 	ks := make([]keyed, len(ps))
 	for i, p := range ps {
-		ks[i].p = p
-		switch order {
-		case SortPriceAsc, SortPriceDesc:
-			ks[i].n = p.MinPrice().Amount
-		case SortTitleAsc, SortTitleDesc:
-			ks[i].title = strings.ToLower(p.Title)
-		case SortNewest:
-			ks[i].n = p.CreatedAt.UnixNano()
-			if p.CreatedAt.IsZero() {
-				ks[i].n = math.MinInt64 // undated products sort last
-			}
-		}
+		ks[i] = keyed{p, order.Key(p)}
 	}
-	var cmp func(a, b keyed) int
-	switch order {
-	case SortPriceAsc:
-		cmp = func(a, b keyed) int { return compareInt(a.n, b.n) }
-	case SortPriceDesc, SortNewest:
-		cmp = func(a, b keyed) int { return compareInt(b.n, a.n) }
-	case SortTitleAsc:
-		cmp = func(a, b keyed) int { return strings.Compare(a.title, b.title) }
-	case SortTitleDesc:
-		cmp = func(a, b keyed) int { return strings.Compare(b.title, a.title) }
-	default:
-		return slices.Clone(ps)
-	}
-	slices.SortStableFunc(ks, cmp)
+	slices.SortStableFunc(ks, func(a, b keyed) int { return order.Compare(a.k, b.k) })
 	out := make([]*Product, len(ks))
 	for i, k := range ks {
 		out[i] = k.p
 	}
 	return out
+}
+
+// SortKey is what a sort order compares of a product.
+type SortKey struct {
+	n     int64
+	title string
+}
+
+// Sorts reports whether the order re-orders products (SortManual and
+// unknown orders keep the input order).
+func (s SortOrder) Sorts() bool {
+	switch s {
+	case SortPriceAsc, SortPriceDesc, SortTitleAsc, SortTitleDesc, SortNewest:
+		return true
+	}
+	return false
+}
+
+// Key is what the order sorts p by.
+func (s SortOrder) Key(p *Product) SortKey {
+	switch s {
+	case SortPriceAsc, SortPriceDesc:
+		return SortKey{n: p.MinPrice().Amount}
+	case SortTitleAsc, SortTitleDesc:
+		return SortKey{title: strings.ToLower(p.Title)}
+	case SortNewest:
+		if p.CreatedAt.IsZero() {
+			return SortKey{n: math.MinInt64} // undated products sort last
+		}
+		return SortKey{n: p.CreatedAt.UnixNano()}
+	}
+	return SortKey{}
+}
+
+// Compare orders two keys of the order: negative when a comes first. Equal
+// keys (and every key of an order that does not sort) compare 0: the
+// products keep their collection order.
+func (s SortOrder) Compare(a, b SortKey) int {
+	switch s {
+	case SortPriceAsc:
+		return compareInt(a.n, b.n)
+	case SortPriceDesc, SortNewest:
+		return compareInt(b.n, a.n)
+	case SortTitleAsc:
+		return strings.Compare(a.title, b.title)
+	case SortTitleDesc:
+		return strings.Compare(b.title, a.title)
+	}
+	return 0
 }
 
 func compareInt(a, b int64) int {
