@@ -134,11 +134,11 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 	}
 	for _, st := range stores {
 		var p *storePlan
-		if err := phase("plan", func() error { p, err = b.plan(ctx, st); return err }); err != nil {
+		if err := phase("plan", func() error { p, err = b.plan(ctx, st, nil); return err }); err != nil {
 			return nil, err
 		}
 		sum.Sites[st.Handle] = p.site
-		if err := phase("render", func() error { return b.execute(ctx, p, sum) }); err != nil {
+		if err := phase("render", func() error { return b.executeAndSave(ctx, p, sum) }); err != nil {
 			return nil, err
 		}
 	}
@@ -147,7 +147,7 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 		if err := phase("plan", func() error { p, err = b.planRoot(stores); return err }); err != nil {
 			return nil, err
 		}
-		if err := phase("render", func() error { return b.execute(ctx, p, sum) }); err != nil {
+		if err := phase("render", func() error { return b.executeAndSave(ctx, p, sum) }); err != nil {
 			return nil, err
 		}
 	}
@@ -156,6 +156,15 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 	sort.Strings(sum.Removed)
 	sum.Duration = time.Since(start)
 	return sum, nil
+}
+
+// executeAndSave publishes a plan and saves its manifest.
+func (b *builder) executeAndSave(ctx context.Context, p *storePlan, sum *Summary) error {
+	next, err := b.execute(ctx, p, sum, false)
+	if err != nil {
+		return err
+	}
+	return b.saveIfChanged(p, next)
 }
 
 type builder struct {

@@ -1,7 +1,6 @@
 package generator
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,6 +12,7 @@ import (
 	"net/url"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -90,8 +90,10 @@ func fingerprint(name string, data []byte) string {
 	return stem + "." + hex.EncodeToString(sum[:5]) + ext
 }
 
-// plan lists the files of one store and hashes each one's inputs.
-func (b *builder) plan(ctx context.Context, st *catalog.Store) (*storePlan, error) {
+// plan lists the files of one store and hashes each one's inputs. pc, when
+// not nil, carries per-product and per-listing work from the store's
+// previous plan (see planCache) and is updated for the next one.
+func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*storePlan, error) {
 	base, err := b.baseURL(st)
 	if err != nil {
 		return nil, err
@@ -106,7 +108,11 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store) (*storePlan, erro
 	add := func(j job) { p.jobs = append(p.jobs, j) }
 
 	// Assets first: their fingerprinted names are inputs of every page.
-	s, assets, err := storeSite(st, base)
+	var images map[string]asset
+	if pc != nil {
+		images = pc.images
+	}
+	s, assets, err := storeSite(st, base, images)
 	if err != nil {
 		return nil, err
 	}
@@ -117,18 +123,21 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store) (*storePlan, erro
 	products := st.PublishedProducts()
 	collections := allCollections(st)
 	site := newInputs("site", b.version, storeInputs(st), s.BaseURL, s.CSS, s.HTMX, s.SearchJS, s.Image(st.Theme.Logo), s.Nav).sum()
+	pc.begin(newInputs(site, collectionDefs(collections)).sum())
 
 	// Per product, in parallel: its card (and the card's hash, which feeds
-	// every listing) and its page's input hash.
-	type productPlan struct {
-		card             components.ProductCardView
-		cardHash, pageIn string
-		cols             []*catalog.Collection
-	}
-	plans := make([]productPlan, len(products))
+	// every listing), its page's input hash, its search index entry and
+	// its sitemap entry; from the previous plan when the product is the
+	// same.
+	plans := make([]*productPlan, len(products))
 	parallel(len(products), b.opts.Workers, func(i int) {
 		pr := products[i]
-		pp := &plans[i]
+		if pp := pc.product(pr); pp != nil {
+			plans[i] = pp
+			return
+		}
+		pp := &productPlan{}
+		plans[i] = pp
 		pp.card = components.NewCard(s, pr)
 		pp.cardHash = newInputs(pp.card).sum()
 		pp.cols = primaryFirst(st, st.CollectionsOf(pr))
@@ -141,17 +150,22 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store) (*storePlan, erro
 			imgs[j] = s.Image(img)
 		}
 		pp.pageIn = newInputs("product", site, pr, refs, imgs).sum()
+		pp.search = searchEntry(pr, pp.card)
+		pp.sitemap = sitemapEntry(s, pr)
 	})
-	cards := make(map[*catalog.Product]components.ProductCardView, len(products))
-	cardHash := make(map[*catalog.Product]string, len(products))
 	for i, pr := range products {
-		cards[pr], cardHash[pr] = plans[i].card, plans[i].cardHash
+		pc.keepProduct(pr, plans[i])
+	}
+	byProduct := make(map[*catalog.Product]*productPlan, len(products))
+	for i, pr := range products {
+		byProduct[pr] = plans[i]
 	}
 	cardsOf := func(ps []*catalog.Product) ([]components.ProductCardView, []string) {
 		cv := make([]components.ProductCardView, len(ps))
 		hs := make([]string, len(ps))
 		for i, pr := range ps {
-			cv[i], hs[i] = cards[pr], cardHash[pr]
+			pp := byProduct[pr]
+			cv[i], hs[i] = pp.card, pp.cardHash
 		}
 		return cv, hs
 	}
@@ -189,26 +203,36 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store) (*storePlan, erro
 	// Collections: every sort order, every page.
 	per := st.ProductsPerPage()
 	for _, c := range collections {
+		// A page's inputs: the collection, where it is in the listing, and
+		// its cards; pc.listing hashes them only when a member changed.
 		meta := newInputs(c.Handle, c.Title, c.DescriptionHTML, c.SEO, s.Image(c.Image)).sum()
 		for _, order := range catalog.SortOrders {
-			sorted := c.Sorted(order)
+			sorted := pc.sorted(c, order)
 			pages := max(1, (len(sorted)+per-1)/per)
 			for n := 1; n <= pages; n++ {
 				lo, hi := (n-1)*per, min(n*per, len(sorted))
-				cv, hs := cardsOf(sorted[lo:hi])
+				members := sorted[lo:hi]
 				rel := strings.TrimPrefix(s.CollectionPath(c.Handle, order, n), s.BasePath)
-				v := components.NewCollectionView(s, c, order, n, pages, len(sorted), cv)
-				add(job{path: page(rel), in: newInputs("collection", site, meta, string(order), n, pages, len(sorted), hs).sum(),
-					render: renderComponent(components.CollectionPage(s, v))})
+				extra := site + meta + string(order) + "/" + strconv.Itoa(n) + "/" + strconv.Itoa(pages) + "/" + strconv.Itoa(len(sorted))
+				in := pc.listing(page(rel), members, extra, func() string {
+					_, hs := cardsOf(members)
+					return newInputs("collection", site, meta, string(order), n, pages, len(sorted), hs).sum()
+				})
+				add(job{path: page(rel), in: in, render: func(ctx context.Context, w io.Writer) error {
+					cv, _ := cardsOf(members)
+					v := components.NewCollectionView(s, c, order, n, pages, len(sorted), cv)
+					return components.CollectionPage(s, v).Render(ctx, w)
+				}})
 			}
 		}
 	}
 
 	// Search, cart, 404.
-	index, err := searchIndex(s, products, cards)
-	if err != nil {
-		return nil, err
+	entries := make([][]byte, len(products))
+	for i := range products {
+		entries[i] = plans[i].search
 	}
+	index := searchIndex(entries)
 	add(job{path: root + "search.json", in: digest(index), render: staticBytes(index)})
 	add(job{path: page("search/"), in: newInputs("search", site).sum(),
 		render: renderComponent(components.SearchPage(s, components.SimpleMeta(s, "Search", "search/", true), s.Path("search.json")))})
@@ -224,7 +248,11 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store) (*storePlan, erro
 		render: renderComponent(components.NotFoundPage(s, components.SimpleMeta(s, "Page not found", "", true)))})
 
 	// Sitemaps and robots.txt.
-	for _, f := range sitemaps(s, root, products, collections, b.opts.SitemapShardSize) {
+	smEntries := make([][]byte, len(products))
+	for i := range products {
+		smEntries[i] = plans[i].sitemap
+	}
+	for _, f := range sitemaps(s, root, smEntries, collections, b.opts.SitemapShardSize) {
 		add(job{path: f.path, in: digest(f.data), render: staticBytes(f.data)})
 	}
 	robots := robotsTxt([]string{s.URL("sitemap.xml")}, s.BasePath)
@@ -235,6 +263,7 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store) (*storePlan, erro
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	pc.end()
 	return p, nil
 }
 
@@ -263,7 +292,10 @@ type asset struct {
 
 // storeSite works out what every page of a store needs to know: where it
 // lives, its fingerprinted assets (returned, to be published) and its nav.
-func storeSite(st *catalog.Store, base *url.URL) (*components.Site, []asset, error) {
+// known, when not nil, holds images already read and fingerprinted, by
+// source path (a long-lived builder's: a store's image files do not change
+// while it runs); storeSite adds the ones it reads.
+func storeSite(st *catalog.Store, base *url.URL, known map[string]asset) (*components.Site, []asset, error) {
 	s := &components.Site{Store: st, BaseURL: base.String(), BasePath: base.Path, Images: map[string]string{}}
 	var assets []asset
 	addAsset := func(name string, data []byte) string {
@@ -310,6 +342,11 @@ func storeSite(st *catalog.Store, base *url.URL) (*components.Site, []asset, err
 	}
 	sort.Strings(srcs)
 	for _, src := range srcs {
+		if a, ok := known[src]; ok {
+			assets = append(assets, a)
+			s.Images[src] = s.Path(a.rel)
+			continue
+		}
 		if st.Assets == nil {
 			return nil, nil, fmt.Errorf("store %s: image %q: the source has no files", st.Handle, src)
 		}
@@ -318,6 +355,9 @@ func storeSite(st *catalog.Store, base *url.URL) (*components.Site, []asset, err
 			return nil, nil, fmt.Errorf("store %s: image %q: %w", st.Handle, src, err)
 		}
 		s.Images[src] = addAsset(src, data)
+		if known != nil {
+			known[src] = assets[len(assets)-1]
+		}
 	}
 	s.Nav = nav(s, st, collections)
 	return s, assets, nil
@@ -336,7 +376,7 @@ func Site(st *catalog.Store, siteURL string) (*components.Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, _, err := storeSite(st, base)
+	s, _, err := storeSite(st, base, nil)
 	return s, err
 }
 
@@ -435,8 +475,9 @@ func nav(s *components.Site, st *catalog.Store, cols []*catalog.Collection) []co
 	return out
 }
 
-// searchIndex is the JSON the search page filters in the browser.
-func searchIndex(s *components.Site, products []*catalog.Product, cards map[*catalog.Product]components.ProductCardView) ([]byte, error) {
+// searchEntry is a product's entry in the JSON the search page filters in
+// the browser.
+func searchEntry(pr *catalog.Product, c components.ProductCardView) []byte {
 	type entry struct {
 		Title    string   `json:"title"`
 		URL      string   `json:"url"`
@@ -447,19 +488,30 @@ func searchIndex(s *components.Site, products []*catalog.Product, cards map[*cat
 		Image    string   `json:"image,omitempty"`
 		ImageAlt string   `json:"imageAlt,omitempty"`
 	}
-	entries := make([]entry, len(products))
-	for i, pr := range products {
-		c := cards[pr]
-		price := c.Price
-		if c.From {
-			price = "From " + price
+	price := c.Price
+	if c.From {
+		price = "From " + price
+	}
+	data, err := json.Marshal(entry{Title: pr.Title, URL: c.Path, Price: price, Vendor: pr.Vendor, Type: pr.Type, Tags: pr.Tags, Image: c.Image, ImageAlt: c.ImageAlt})
+	if err != nil {
+		panic(fmt.Sprintf("generator: search entry: %v", err)) // strings only: cannot fail
+	}
+	return data
+}
+
+// searchIndex joins the entries into one JSON array.
+func searchIndex(entries [][]byte) []byte {
+	n := 3
+	for _, e := range entries {
+		n += len(e) + 1
+	}
+	buf := make([]byte, 0, n)
+	buf = append(buf, '[')
+	for i, e := range entries {
+		if i > 0 {
+			buf = append(buf, ',')
 		}
-		entries[i] = entry{Title: pr.Title, URL: c.Path, Price: price, Vendor: pr.Vendor, Type: pr.Type, Tags: pr.Tags, Image: c.Image, ImageAlt: c.ImageAlt}
+		buf = append(buf, e...)
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	if err := enc.Encode(entries); err != nil {
-		return nil, fmt.Errorf("search index: %w", err)
-	}
-	return buf.Bytes(), nil
+	return append(buf, ']', '\n')
 }

@@ -29,16 +29,26 @@ type result struct {
 // then pages, then removes files the store no longer has, and finally saves
 // the manifest. A failure leaves the old manifest in place, so the next
 // build redoes this one's work.
-func (b *builder) execute(ctx context.Context, p *storePlan, sum *Summary) error {
+//
+// trusted says the manifest is what is published (a Live builder's, kept in
+// memory since it published): files whose inputs are unchanged are then
+// skipped without asking the publisher whether they exist.
+func (b *builder) execute(ctx context.Context, p *storePlan, sum *Summary, trusted bool) (*Manifest, error) {
+	next := &Manifest{Version: manifestVersion, Store: p.handle, Files: make(map[string]Entry, len(p.jobs))}
 	var assets, pages []job
 	for _, j := range p.jobs {
+		if old, ok := p.manifest.Files[j.path]; trusted && ok && old.In == j.in && !b.opts.Force {
+			next.Files[j.path] = old
+			sum.Skipped++
+			p.summary.Skipped++
+			continue
+		}
 		if j.asset {
 			assets = append(assets, j)
 		} else {
 			pages = append(pages, j)
 		}
 	}
-	next := &Manifest{Version: manifestVersion, Store: p.handle, Files: make(map[string]Entry, len(p.jobs))}
 	var done atomic.Int64
 	total := len(p.jobs)
 	for _, batch := range [][]job{assets, pages} {
@@ -46,7 +56,7 @@ func (b *builder) execute(ctx context.Context, p *storePlan, sum *Summary) error
 			b.progress(p.handle, "render", int(done.Add(1)), total)
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, r := range results {
 			next.Files[r.path] = r.entry
@@ -77,21 +87,24 @@ func (b *builder) execute(ctx context.Context, p *storePlan, sum *Summary) error
 			continue
 		}
 		if err := b.pub.Delete(ctx, old); err != nil {
-			return err
+			return nil, err
 		}
 		sum.Deleted++
 		sum.Removed = append(sum.Removed, old)
 		p.summary.Deleted++
 	}
-	if !maps.Equal(next.Files, p.manifest.Files) {
-		if err := next.save(b.opts.StateDir); err != nil {
-			return err
-		}
-	}
 	sum.Stores = append(sum.Stores, p.summary)
 	b.log.Info("published", "store", p.handle, "files", len(p.jobs), "rendered", p.summary.Rendered,
 		"written", p.summary.Written, "skipped", p.summary.Skipped, "deleted", p.summary.Deleted)
-	return nil
+	return next, nil
+}
+
+// saveIfChanged saves next unless it is what p was planned against.
+func (b *builder) saveIfChanged(p *storePlan, next *Manifest) error {
+	if maps.Equal(next.Files, p.manifest.Files) {
+		return nil
+	}
+	return next.save(b.opts.StateDir)
 }
 
 // runPool renders jobs on b.opts.Workers goroutines. The first error cancels

@@ -26,22 +26,19 @@ type sitemapURL struct {
 // each holding at most shard URLs: the home page, every collection's
 // default-order pages and every product. Re-sorted listings are left out:
 // their canonical is the default order.
-func sitemaps(s *components.Site, root string, products []*catalog.Product, cols []*catalog.Collection, shard int) []sitemapFile {
-	urls := []sitemapURL{{Loc: s.BaseURL}}
+// products are the products' entries (sitemapEntry), made once per
+// product by the plan.
+func sitemaps(s *components.Site, root string, products [][]byte, cols []*catalog.Collection, shard int) []sitemapFile {
+	var b bytes.Buffer
+	urls := [][]byte{entry(&b, "url", sitemapURL{Loc: s.BaseURL})}
 	per := s.Store.ProductsPerPage()
 	for _, c := range cols {
 		pages := max(1, (len(c.Products())+per-1)/per)
 		for n := 1; n <= pages; n++ {
-			urls = append(urls, sitemapURL{Loc: s.AbsURL(s.CollectionPath(c.Handle, catalog.SortManual, n))})
+			urls = append(urls, entry(&b, "url", sitemapURL{Loc: s.AbsURL(s.CollectionPath(c.Handle, catalog.SortManual, n))}))
 		}
 	}
-	for _, p := range products {
-		u := sitemapURL{Loc: s.URL("products/" + p.Handle + "/")}
-		if t := lastMod(p); !t.IsZero() {
-			u.LastMod = t.Format(time.DateOnly)
-		}
-		urls = append(urls, u)
-	}
+	urls = append(urls, products...)
 
 	var files []sitemapFile
 	var index []sitemapURL
@@ -61,12 +58,34 @@ func lastMod(p *catalog.Product) time.Time {
 	return p.CreatedAt
 }
 
-func urlset(urls []sitemapURL) []byte {
+// sitemapEntry is a product's <url> entry.
+func sitemapEntry(s *components.Site, p *catalog.Product) []byte {
+	u := sitemapURL{Loc: s.URL("products/" + p.Handle + "/")}
+	if t := lastMod(p); !t.IsZero() {
+		u.LastMod = t.Format(time.DateOnly)
+	}
 	var b bytes.Buffer
+	return entry(&b, "url", u)
+}
+
+// entry is writeEntry's bytes, on its own (b is scratch space).
+func entry(b *bytes.Buffer, tag string, u sitemapURL) []byte {
+	b.Reset()
+	writeEntry(b, tag, u)
+	return bytes.Clone(b.Bytes())
+}
+
+func urlset(urls [][]byte) []byte {
+	var b bytes.Buffer
+	n := len(xml.Header) + 128
+	for _, u := range urls {
+		n += len(u)
+	}
+	b.Grow(n)
 	b.WriteString(xml.Header)
 	b.WriteString(`<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">` + "\n")
 	for _, u := range urls {
-		writeEntry(&b, "url", u)
+		b.Write(u)
 	}
 	b.WriteString("</urlset>\n")
 	return b.Bytes()

@@ -1,0 +1,176 @@
+package generator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/components"
+)
+
+// Live is a long-lived builder for servers that keep stores fresh as their
+// catalogs change (Shopify webhooks): it keeps each store's plan and
+// manifest in memory between updates, so publishing a changed catalog
+// costs the pages the change touches, not a build. A product that did not
+// change (the same *catalog.Product: catalog.Store.With shares them) is
+// not re-planned, a listing that shows the same products is not re-hashed,
+// a sorted listing is updated by moving the changed products, and only
+// files whose inputs changed are rendered; of those, only the ones whose
+// bytes changed are published.
+//
+// The first Update of a store is a full build against the manifest on disk
+// (as Build does, checking that unchanged files are still published). The
+// manifest is saved in the background after each update (Flush and Close
+// wait for it): a crash in between costs the next build some needless
+// uploads, never a missing file. Live does not write the site's front door
+// (the list of stores): Build does.
+//
+// Live is safe for concurrent use; updates of one store are serialised.
+type Live struct {
+	b *builder
+
+	mu     sync.Mutex
+	stores map[string]*liveStore
+
+	saveMu  sync.Mutex // one save at a time, in order
+	saveErr error
+	saves   sync.WaitGroup
+}
+
+type liveStore struct {
+	mu    sync.Mutex
+	st    *catalog.Store
+	man   *Manifest // what is published
+	cache *planCache
+	site  *components.Site
+	saved *Manifest // newest manifest handed to the saver
+}
+
+// NewLive checks the options as Build does; Source is not used (Update is
+// given the catalogs).
+func NewLive(opts Options) (*Live, error) {
+	if opts.Source == nil {
+		opts.Source = noSource{}
+	}
+	b, err := newBuilder(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Live{b: b, stores: map[string]*liveStore{}}, nil
+}
+
+// noSource stands in for Options.Source, which Live never reads.
+type noSource struct{}
+
+func (noSource) Stores(context.Context) ([]string, error) { return nil, nil }
+func (noSource) Load(context.Context, string) (*catalog.Store, error) {
+	return nil, errors.New("generator: Live reads no source")
+}
+
+// Update publishes st, a validated store (a whole catalog, usually the
+// previous one with a change: catalog.Store.With), and returns what it
+// did. On an error nothing is assumed published: the next update of the
+// store plans from scratch against the last manifest known good.
+func (l *Live) Update(ctx context.Context, st *catalog.Store) (*Summary, error) {
+	start := time.Now()
+	l.mu.Lock()
+	ls := l.stores[st.Handle]
+	if ls == nil {
+		ls = &liveStore{}
+		l.stores[st.Handle] = ls
+	}
+	l.mu.Unlock()
+
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	trusted := ls.man != nil
+	if !trusted {
+		man, err := loadManifest(l.b.opts.StateDir, st.Handle)
+		if err != nil {
+			return nil, err
+		}
+		ls.man, ls.cache = man, newPlanCache()
+	}
+	sum := &Summary{Phases: map[string]time.Duration{}, Sites: map[string]*components.Site{}}
+	t := time.Now()
+	p, err := l.b.plan(ctx, st, ls.cache)
+	sum.Phases["plan"] = time.Since(t)
+	if err != nil {
+		ls.reset()
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	p.manifest = ls.man
+	t = time.Now()
+	next, err := l.b.execute(ctx, p, sum, trusted)
+	sum.Phases["render"] = time.Since(t)
+	if err != nil {
+		// Some files may be published and others not: forget what is
+		// cached and check against the publisher next time.
+		ls.reset()
+		return nil, fmt.Errorf("render: %w", err)
+	}
+	ls.st, ls.man, ls.site = st, next, p.site
+	sum.Sites[st.Handle] = p.site
+	sum.Catalogs = []*catalog.Store{st}
+	sort.Strings(sum.Changed)
+	sort.Strings(sum.Removed)
+	sum.Duration = time.Since(start)
+	if sum.Written > 0 || sum.Deleted > 0 || !trusted {
+		l.save(ls, next)
+	}
+	return sum, nil
+}
+
+// reset forgets a store's in-memory state after a failure: the next Update
+// starts from the manifest on disk, as a first one does.
+func (ls *liveStore) reset() { ls.man, ls.cache, ls.st = nil, nil, nil }
+
+// Store returns the catalog last published for handle, or nil.
+func (l *Live) Store(handle string) *catalog.Store {
+	l.mu.Lock()
+	ls := l.stores[handle]
+	l.mu.Unlock()
+	if ls == nil {
+		return nil
+	}
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return ls.st
+}
+
+// save writes a manifest in the background; saves of a store happen in
+// order, and a save already overtaken by a newer manifest is skipped.
+func (l *Live) save(ls *liveStore, m *Manifest) {
+	ls.saved = m
+	l.saves.Add(1)
+	go func() {
+		defer l.saves.Done()
+		l.saveMu.Lock()
+		defer l.saveMu.Unlock()
+		ls.mu.Lock()
+		newest := ls.saved
+		ls.mu.Unlock()
+		if newest != m {
+			return // a newer manifest's save follows
+		}
+		if err := m.save(l.b.opts.StateDir); err != nil {
+			l.b.log.Error("saving the manifest", "store", m.Store, "err", err)
+			l.saveErr = err
+		}
+	}()
+}
+
+// Flush waits for the manifests being saved and returns the first save
+// error since the last Flush.
+func (l *Live) Flush() error {
+	l.saves.Wait()
+	l.saveMu.Lock()
+	defer l.saveMu.Unlock()
+	err := l.saveErr
+	l.saveErr = nil
+	return err
+}

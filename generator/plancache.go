@@ -1,0 +1,229 @@
+package generator
+
+import (
+	"slices"
+	"sync"
+
+	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/components"
+)
+
+// productPlan is what a plan works out per product: its card (and the
+// card's hash, which feeds every listing that shows it), its page's input
+// hash, its collections, its search index entry and its sitemap entry.
+type productPlan struct {
+	card             components.ProductCardView
+	cardHash, pageIn string
+	cols             []*catalog.Collection
+	search, sitemap  []byte
+}
+
+// planCache carries a store's plan into its next plan, for a long-lived
+// builder (Live) that re-plans the store after every change. Products are
+// values that a change replaces, never edits (catalog.Store.With), so a
+// product pointer seen before has the same plan as before, as long as
+// what every product plan depends on (the site: settings, theme, assets,
+// navigation, and the collections' definitions) is the same: the key.
+// Listings are keyed by page path and reused while the page shows the same
+// product pointers in the same place of a listing of the same length.
+//
+// A nil *planCache is valid and caches nothing (a one-off Build).
+type planCache struct {
+	key string
+	// images are a store's image files, read and fingerprinted once.
+	images map[string]asset
+
+	mu       sync.Mutex
+	products map[*catalog.Product]*productPlan
+	next     map[*catalog.Product]*productPlan
+
+	sorts     map[sortKey]sortedList
+	nextSorts map[sortKey]sortedList
+
+	listings     map[string]listing
+	nextListings map[string]listing
+}
+
+type sortKey struct {
+	collection string
+	order      catalog.SortOrder
+}
+
+// sortedList is a collection's members (as resolved) and their order;
+// rank maps each member to its place among the members (the tie-break of
+// a stable sort), nil when the order does not sort.
+type sortedList struct {
+	members, sorted []*catalog.Product
+	rank            map[*catalog.Product]int
+}
+
+// listing is one collection page: the products it shows and the hash of
+// its inputs.
+type listing struct {
+	members []*catalog.Product
+	extra   string
+	in      string
+}
+
+func newPlanCache() *planCache {
+	return &planCache{images: map[string]asset{}}
+}
+
+// begin starts a plan whose shared inputs hash to key: a different key
+// drops every product plan.
+func (pc *planCache) begin(key string) {
+	if pc == nil {
+		return
+	}
+	if key != pc.key {
+		pc.products, pc.sorts, pc.listings = nil, nil, nil
+	}
+	pc.key = key
+	pc.next = make(map[*catalog.Product]*productPlan, len(pc.products))
+	pc.nextSorts = make(map[sortKey]sortedList, len(pc.sorts))
+	pc.nextListings = make(map[string]listing, len(pc.listings))
+}
+
+// end makes this plan's entries the ones the next plan may reuse, and
+// forgets the rest (products that were replaced or removed).
+func (pc *planCache) end() {
+	if pc == nil {
+		return
+	}
+	pc.products, pc.next = pc.next, nil
+	pc.sorts, pc.nextSorts = pc.nextSorts, nil
+	pc.listings, pc.nextListings = pc.nextListings, nil
+}
+
+// product returns the plan of a product seen by the previous plan, or nil.
+// Safe for concurrent use.
+func (pc *planCache) product(p *catalog.Product) *productPlan {
+	if pc == nil {
+		return nil
+	}
+	return pc.products[p] // read-only during a plan
+}
+
+// keepProduct remembers a product's plan for the next plan.
+func (pc *planCache) keepProduct(p *catalog.Product, pp *productPlan) {
+	if pc == nil {
+		return
+	}
+	pc.next[p] = pp
+}
+
+// sorted is c.Sorted(order): from the previous plan when the collection
+// has the same members; when a few members were replaced in place (a
+// product changed), by moving just those in the previous order; else
+// sorted afresh.
+func (pc *planCache) sorted(c *catalog.Collection, order catalog.SortOrder) []*catalog.Product {
+	if pc == nil {
+		return c.Sorted(order)
+	}
+	eff := order
+	if eff == catalog.SortManual {
+		eff = c.Sort
+	}
+	k := sortKey{c.Handle, order}
+	members := c.Products()
+	sl, ok := pc.sorts[k]
+	switch {
+	case ok && slices.Equal(sl.members, members):
+	case !eff.Sorts():
+		sl = sortedList{members: members, sorted: members}
+	default:
+		if !ok || !sl.resort(members, eff) {
+			sl = sortedList{members: members, sorted: catalog.SortProducts(members, eff), rank: make(map[*catalog.Product]int, len(members))}
+			for i, p := range members {
+				sl.rank[p] = i
+			}
+		}
+	}
+	pc.nextSorts[k] = sl
+	return sl.sorted
+}
+
+// maxResort is the most replaced members resort moves one by one.
+const maxResort = 32
+
+// resort updates the list for members that differ from sl.members only by
+// a few products replaced in place, and reports whether it could: the old
+// product is found by binary search and removed, the new one inserted
+// where a stable sort puts it. sl.rank is updated in place (the previous
+// plan's list is not used again).
+func (sl *sortedList) resort(members []*catalog.Product, order catalog.SortOrder) bool {
+	if len(members) != len(sl.members) || sl.rank == nil {
+		return false
+	}
+	var diff []int
+	for i := range members {
+		if members[i] != sl.members[i] {
+			if len(diff) == maxResort {
+				return false
+			}
+			diff = append(diff, i)
+		}
+	}
+	for _, i := range diff {
+		if _, moved := sl.rank[members[i]]; moved { // a member that moved, not a replacement
+			return false
+		}
+	}
+	type target struct {
+		key  catalog.SortKey
+		rank int
+	}
+	cmp := func(e *catalog.Product, t target) int {
+		if c := order.Compare(order.Key(e), t.key); c != 0 {
+			return c
+		}
+		return sl.rank[e] - t.rank
+	}
+	sorted := slices.Clone(sl.sorted)
+	for _, i := range diff {
+		old, p := sl.members[i], members[i]
+		at, found := slices.BinarySearchFunc(sorted, target{order.Key(old), i}, cmp)
+		if !found || sorted[at] != old {
+			return false
+		}
+		sorted = slices.Delete(sorted, at, at+1)
+		delete(sl.rank, old)
+		sl.rank[p] = i
+		at, _ = slices.BinarySearchFunc(sorted, target{order.Key(p), i}, cmp)
+		sorted = slices.Insert(sorted, at, p)
+	}
+	sl.members, sl.sorted = members, sorted
+	return true
+}
+
+// listing is the input hash of the collection page at path, showing
+// members; extra is the rest of what the hash covers besides the members'
+// cards (site, collection, order, page and totals). hash is called only
+// when the page is new or shows something else than before.
+func (pc *planCache) listing(path string, members []*catalog.Product, extra string, hash func() string) string {
+	if pc == nil {
+		return hash()
+	}
+	l, ok := pc.listings[path]
+	if !ok || l.extra != extra || !slices.Equal(l.members, members) {
+		l = listing{members: members, extra: extra, in: hash()}
+	}
+	pc.nextListings[path] = l
+	return l.in
+}
+
+// collectionDefs is what every product plan depends on of the collections:
+// their handles, titles and membership rules.
+func collectionDefs(cols []*catalog.Collection) any {
+	type def struct {
+		Handle, Title string
+		Rules         *catalog.Rules
+		Handles       []string
+		Sort          catalog.SortOrder
+	}
+	out := make([]def, len(cols))
+	for i, c := range cols {
+		out[i] = def{c.Handle, c.Title, c.Rules, c.ProductHandles, c.Sort}
+	}
+	return out
+}
