@@ -14,9 +14,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/wandstore/wandstore/catalog"
-	"github.com/wandstore/wandstore/catalog/contentdir"
 	"github.com/wandstore/wandstore/catalog/shopifycsv"
 	"github.com/wandstore/wandstore/catalog/shopifyjson"
+	"github.com/wandstore/wandstore/catalog/stores"
 	"github.com/wandstore/wandstore/content"
 )
 
@@ -110,25 +110,28 @@ func version() string {
 }
 
 // source opens the content folder, or the embedded demo content when dir
-// is empty. A Shopify product CSV or products.json file is a source too: it
-// holds one store, whose handle is the one --store names (or the file's
-// name); import it (wandgen import) to give it a name, currency and theme.
-func source(dir string, stores []string) (catalog.Source, error) {
+// is empty; each of its stores reads its catalog from the source its
+// store.yaml names (package stores), shop tokens from the environment. A
+// Shopify product CSV or products.json file is a source too: it holds one
+// store, whose handle is the one --store names (or the file's name);
+// import it (wandgen import) to give it a name, currency and theme, or
+// name it in a store.yaml's source block.
+func source(dir string, only []string) (catalog.Source, error) {
 	if dir == "" {
-		return contentdir.New(content.FS), nil
+		return stores.New(content.FS, stores.Options{}), nil
 	}
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("content folder: %w", err)
 	}
 	if st.IsDir() {
-		return contentdir.New(os.DirFS(dir)), nil
+		return stores.New(os.DirFS(dir), stores.Options{}), nil
 	}
 	handle := strings.TrimSuffix(filepath.Base(dir), filepath.Ext(dir))
-	switch len(stores) {
+	switch len(only) {
 	case 0:
 	case 1:
-		handle = stores[0]
+		handle = only[0]
 	default:
 		return nil, fmt.Errorf("%s holds one store: name at most one --store", dir)
 	}
