@@ -29,7 +29,7 @@ func buildCommand() *cli.Command {
 			&cli.BoolFlag{Name: "force", Usage: "render and write every file, ignoring the last build's manifest", EnvVars: []string{"WANDSTORE_FORCE"}},
 			&cli.IntFlag{Name: "workers", Usage: "pages rendered at once (default: one per CPU; 8 with --publish)", EnvVars: []string{"WANDSTORE_WORKERS"}},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors", EnvVars: []string{"WANDSTORE_QUIET"}},
-		}, publishFlags()...),
+		}, append(publishFlags(), purgeFlags()...)...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return fmt.Errorf("build takes no arguments (got %q); see wandgen build --help", c.Args().First())
@@ -46,9 +46,16 @@ func buildCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			_, err = runBuild(c.Context, opts, c.App.Writer, c.App.ErrWriter, c.Bool("quiet"))
+			purger, err := setupPurge(c, os.Getenv)
+			if err != nil {
+				return err
+			}
+			sum, err := runBuild(c.Context, opts, c.App.Writer, c.App.ErrWriter, c.Bool("quiet"))
 			if err == nil && bucket != nil && !c.Bool("quiet") {
 				bucket.printStats(c.App.Writer)
+			}
+			if err == nil && purger != nil {
+				err = purge(c.Context, purger, opts.SiteURL, sum, c.App.Writer, c.Bool("quiet"))
 			}
 			return err
 		},
