@@ -441,8 +441,10 @@ func (s *Server) savePreferences(q *request) {
 }
 
 // checkout turns the cart into an order at today's prices, in one
-// transaction with emptying the cart. It reads the durable state, not the
-// hot copy: an order is made from what was committed.
+// transaction with emptying the cart; for a store with its own checkout
+// (Options.Checkouts) it hands the cart over instead (see handoff). It
+// reads the durable state, not the hot copy: an order is made from what
+// was committed.
 func (s *Server) checkout(q *request) {
 	if !s.form(q) {
 		return
@@ -464,6 +466,10 @@ func (s *Server) checkout(q *request) {
 	}
 	if !ok {
 		fail("Some items in your cart changed: please review them before checking out.")
+		return
+	}
+	if co := s.checkouts[q.cat.Store.Handle]; co != nil {
+		s.handoff(q, co, st, v)
 		return
 	}
 	lines := make([]shopper.OrderLine, 0, len(st.Cart))

@@ -187,6 +187,14 @@ type Store interface {
 	// Order returns one of the shopper's orders by number (nil, nil when
 	// there is none: another shopper's order is "none").
 	Order(ctx context.Context, store string, id ID, number string) (*Order, error)
+	// ExternalCart returns the id of the cart last handed to the store's
+	// own checkout (a Shopify cart) for the shopper, "" when there is none.
+	ExternalCart(ctx context.Context, store string, id ID) (string, error)
+	// SetExternalCart keeps cartID as the shopper's cart at the store's own
+	// checkout, replacing any earlier one; "" forgets it. It does not
+	// change the shopper's State (nor its Version). The shopper must exist
+	// (have written something, as a cart holds lines): an error otherwise.
+	SetExternalCart(ctx context.Context, store string, id ID, cartID string) error
 	// Popularity counts, per product, how many distinct shoppers viewed or
 	// carted it in the store, for recommendations.
 	Popularity(ctx context.Context, store string) (map[string]int, error)

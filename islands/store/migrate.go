@@ -26,6 +26,13 @@ func migrations() *migrate.Migrations {
 			return m.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return up1(ctx, tx) })
 		},
 	})
+	ms.Add(migrate.Migration{
+		Name:    "20261125000002",
+		Comment: "external_carts",
+		Up: func(ctx context.Context, m *migrate.Migrator, _ *migrate.Migration) error {
+			return m.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return up2(ctx, tx) })
+		},
+	})
 	return ms
 }
 
@@ -193,4 +200,26 @@ func up1(ctx context.Context, db bun.IDB) error {
 		}
 	}
 	return nil
+}
+
+// The schema of migration 2, frozen.
+
+// m2ExternalCart is the cart a shopper was last handed to a store's own
+// checkout with (a Shopify cart id), one per shopper and store.
+type m2ExternalCart struct {
+	bun.BaseModel `bun:"table:external_carts"`
+
+	Store     string    `bun:"store,pk,notnull"`
+	Shopper   string    `bun:"shopper,pk,notnull"`
+	CartID    string    `bun:"cart_id,notnull"`
+	UpdatedAt time.Time `bun:"updated_at,notnull"`
+}
+
+// up2 adds external_carts. It is read and written by its primary key
+// (store, shopper) only, and goes with the shopper row.
+func up2(ctx context.Context, db bun.IDB) error {
+	_, err := db.NewCreateTable().Model((*m2ExternalCart)(nil)).
+		ForeignKey("(store, shopper) REFERENCES shoppers (store, id) ON DELETE CASCADE").
+		IfNotExists().Exec(ctx)
+	return err
 }

@@ -79,6 +79,15 @@ type orderLineRow struct {
 	Currency     string `bun:"currency"`
 }
 
+type externalCartRow struct {
+	bun.BaseModel `bun:"table:external_carts,alias:x"`
+
+	Store     string    `bun:"store,pk"`
+	Shopper   string    `bun:"shopper,pk"`
+	CartID    string    `bun:"cart_id"`
+	UpdatedAt time.Time `bun:"updated_at"`
+}
+
 // stateRow is one row of the union that reads a shopper's whole state in
 // one statement (so one snapshot, with no transaction needed). Kind says
 // which table it comes from and what the generic columns hold:

@@ -67,6 +67,13 @@ func TestQueriesArePortable(t *testing.T) {
 		t.Fatal(err)
 	}
 	must[*shopper.Order](t)(d.Order(ctx, testStore, id, ord.Number))
+	must[string](t)(d.ExternalCart(ctx, testStore, id))
+	for _, cart := range []string{"gid://shopify/Cart/a", "gid://shopify/Cart/b", ""} {
+		if err := d.SetExternalCart(ctx, testStore, id, cart); err != nil {
+			t.Fatal(err)
+		}
+	}
+	must[string](t)(d.ExternalCart(ctx, testStore, id))
 	must[map[string]int](t)(d.Popularity(ctx, testStore))
 	if _, err := d.SetQuantity(ctx, testStore, id, "none", "none", 0); err != shopper.ErrNotInCart { // a rolled-back write
 		t.Fatal(err)
@@ -136,14 +143,19 @@ func queryPlan(t *testing.T, d *DB, q string) []string {
 
 func productName(i int) string { return fmt.Sprintf("p%02d", i) }
 
-// TestSchemaRendersForPostgres runs migration 1 against the PostgreSQL
+// TestSchemaRendersForPostgres runs migrations 1 and 2 against the PostgreSQL
 // dialect over a driver that only records statements, so the DDL the
 // PostgreSQL store will run is checked without a server.
 func TestSchemaRendersForPostgres(t *testing.T) {
 	rec := &recordDriver{}
 	db := bun.NewDB(sql.OpenDB(rec), pgdialect.New())
 	defer db.Close()
-	if err := db.RunInTx(t.Context(), nil, func(ctx context.Context, tx bun.Tx) error { return up1(ctx, tx) }); err != nil {
+	if err := db.RunInTx(t.Context(), nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := up1(ctx, tx); err != nil {
+			return err
+		}
+		return up2(ctx, tx)
+	}); err != nil {
 		t.Fatal(err)
 	}
 	all := strings.Join(rec.stmts, ";\n")
@@ -161,6 +173,8 @@ func TestSchemaRendersForPostgres(t *testing.T) {
 		`PRIMARY KEY ("store", "shopper", "product", "variant")`,
 		`"created_at" TIMESTAMPTZ NOT NULL`,
 		`UNIQUE ("number")`,
+		`CREATE TABLE IF NOT EXISTS "external_carts"`,
+		`PRIMARY KEY ("store", "shopper")`,
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("PostgreSQL DDL lacks %q", want)
