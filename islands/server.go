@@ -51,6 +51,14 @@ type Options struct {
 	// Registry receives the metrics; nil makes a private one.
 	Registry *prometheus.Registry
 	Now      func() time.Time
+	// Webhooks, when set, answers POST /webhooks/shopify (Shopify's catalog
+	// webhooks: webhook.Receiver). It checks its own signatures; it is
+	// outside the cross-origin check, which is for browsers.
+	Webhooks http.Handler
+	// Checkouts are the stores whose checkout is the shop's own (Shopify),
+	// by store handle; a store not in it checks out locally (an order
+	// recorded here). See Checkout.
+	Checkouts map[string]Checkout
 }
 
 // Server serves the islands of every store in Catalogs.
@@ -66,6 +74,9 @@ type Server struct {
 	metrics  *metrics
 	registry *prometheus.Registry
 	now      func() time.Time
+
+	checkouts map[string]Checkout // by store handle; see Options.Checkouts
+	webhooks  http.Handler
 
 	routes routes
 
@@ -104,11 +115,16 @@ func New(opts Options) (*Server, error) {
 		trusted: opts.TrustedProxies, cacheTO: opts.CacheTimeout, registry: reg, now: opts.Now,
 		pop: map[string]*popularity{},
 	}
+	s.checkouts = opts.Checkouts
+	s.webhooks = opts.Webhooks
 	s.buildRoutes()
 	s.metrics = newMetrics(reg)
 	s.limiter = newLimiter(opts.Limits.withDefaults(), opts.Cache, s.metrics, opts.Now, opts.CacheTimeout)
 	return s, nil
 }
+
+// WebhookPath is where Shopify delivers catalog webhooks (Options.Webhooks).
+const WebhookPath = "/webhooks/shopify"
 
 // Registry is where the server's metrics are registered.
 func (s *Server) Registry() *prometheus.Registry { return s.registry }
@@ -125,6 +141,10 @@ func (s *Server) Handler() http.Handler {
 	protected := http.NewCrossOriginProtection().Handler(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		SecurityHeaders(w.Header())
+		if r.URL.Path == WebhookPath && s.webhooks != nil {
+			s.webhooks.ServeHTTP(w, r) // it answers other methods 405
+			return
+		}
 		protected.ServeHTTP(w, r)
 	})
 }
@@ -133,7 +153,7 @@ func (s *Server) Handler() http.Handler {
 // /healthz, /readyz, /metrics), so a front server can send everything else
 // to static files.
 func (s *Server) Serves(path string) bool {
-	if path == "/healthz" || path == "/readyz" || path == "/metrics" {
+	if path == "/healthz" || path == "/readyz" || path == "/metrics" || (path == WebhookPath && s.webhooks != nil) {
 		return true
 	}
 	_, _, ok := s.cats.match(path)
