@@ -66,6 +66,7 @@ const DefaultProductsPerPage = 24
 // Product is one item for sale, with one or more variants.
 type Product struct {
 	Handle          string
+	SourceID        string // the source's own id: Shopify's numeric product/collection id ("632910392"); empty when the source has none
 	Title           string
 	Vendor          string
 	Type            string
@@ -134,6 +135,7 @@ func (v Variant) OnSale() bool { return v.CompareAt.Amount > v.Price.Amount }
 // Collection is a group of products: a hand-picked list or rules.
 type Collection struct {
 	Handle          string
+	SourceID        string // the source's own id: Shopify's numeric product/collection id ("632910392"); empty when the source has none
 	Title           string
 	DescriptionHTML string
 	Image           Image

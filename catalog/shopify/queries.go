@@ -24,35 +24,49 @@ edges { node { ` + variantFields + ` } }`
   shop { name paymentSettings { currencyCode } }
 }`
 
+	productFields = `id handle title vendor productType tags descriptionHtml
+seo { title description }
+createdAt updatedAt
+images(first: 250) { edges { node { ` + imageFields + ` } } }
+options { name optionValues { name } }
+variants(first: 250) { ` + variantConnection + ` }`
+
 	queryProducts = `query Products($first: Int!, $after: String) {
   products(first: $first, after: $after) {
     pageInfo { hasNextPage endCursor }
-    edges { cursor node {
-      id handle title vendor productType tags descriptionHtml
-      seo { title description }
-      createdAt updatedAt
-      images(first: 250) { edges { node { ` + imageFields + ` } } }
-      options { name optionValues { name } }
-      variants(first: 250) { ` + variantConnection + ` }
-    } }
+    edges { cursor node { ` + productFields + ` } }
   }
+}`
+
+	// The Storefront API answers product: null for a product that does
+	// not exist or that the token's sales channel does not publish.
+	queryProductByHandle = `query ProductByHandle($handle: String!) {
+  product(handle: $handle) { ` + productFields + ` }
+}`
+
+	queryProductByID = `query ProductByID($id: ID!) {
+  product(id: $id) { ` + productFields + ` }
 }`
 
 	queryProductVariants = `query ProductVariants($id: ID!, $first: Int!, $after: String) {
   product(id: $id) { variants(first: $first, after: $after) { ` + variantConnection + ` } }
 }`
 
+	collectionFields = `id handle title descriptionHtml
+image { ` + imageFields + ` }
+seo { title description }
+updatedAt
+products(first: 250) { pageInfo { hasNextPage endCursor } edges { node { handle } } }`
+
 	queryCollections = `query Collections($first: Int!, $after: String) {
   collections(first: $first, after: $after) {
     pageInfo { hasNextPage endCursor }
-    edges { cursor node {
-      id handle title descriptionHtml
-      image { ` + imageFields + ` }
-      seo { title description }
-      updatedAt
-      products(first: 250) { pageInfo { hasNextPage endCursor } edges { node { handle } } }
-    } }
+    edges { cursor node { ` + collectionFields + ` } }
   }
+}`
+
+	queryCollectionByHandle = `query CollectionByHandle($handle: String!) {
+  collection(handle: $handle) { ` + collectionFields + ` }
 }`
 
 	queryCollectionProducts = `query CollectionProducts($handle: String!, $first: Int!, $after: String) {

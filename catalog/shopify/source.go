@@ -5,14 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/wandstore/wandstore/catalog/internal/shopifyimport"
 	"io/fs"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/catalog/internal/shopifyimport"
 )
 
 // SourceOptions describe the store a shop's catalog goes into.
@@ -35,6 +36,8 @@ type SourceOptions struct {
 // Mapping (see Read for what is reported):
 //   - the store's currency is shop.paymentSettings.currencyCode; prices are
 //     read into minor units ("1200.0" in JPY is 1200);
+//   - a product's and a collection's SourceID is the numeric tail of its
+//     GID ("gid://shopify/Product/632910392" is "632910392");
 //   - a variant's ID is the numeric tail of its GID
 //     ("gid://shopify/ProductVariant/42" is "42"; VariantGID turns it back),
 //     stable across reads and what the cart takes;
@@ -56,6 +59,9 @@ type Source struct {
 	c      *Client
 	handle string
 	opts   SourceOptions
+
+	mu       sync.Mutex
+	currency string // the shop's, once read; for the single reads
 }
 
 var _ catalog.Source = (*Source)(nil)
@@ -110,30 +116,15 @@ func (s *Source) Load(ctx context.Context, handle string) (*catalog.Store, error
 // The error is for what stops the whole read: the shop cannot be reached,
 // refuses the token, or answers what is not the API's shape.
 func (s *Source) Read(ctx context.Context) (*catalog.Store, catalog.ValidationErrors, error) {
-	var shop struct {
-		Shop struct {
-			Name            string `json:"name"`
-			PaymentSettings struct {
-				CurrencyCode string `json:"currencyCode"`
-			} `json:"paymentSettings"`
-		} `json:"shop"`
-	}
 	if !catalog.ValidHandle(s.handle) {
 		return nil, nil, fmt.Errorf("store handle %q must be lower-case letters, digits and dashes", s.handle)
 	}
-	if err := s.c.Do(ctx, "Shop", queryShop, nil, &shop); err != nil {
-		return nil, nil, fmt.Errorf("store %q: shop: %w", s.handle, err)
+	name, cur, err := s.shop(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
-	cur := strings.ToUpper(strings.TrimSpace(shop.Shop.PaymentSettings.CurrencyCode))
-	if !catalog.ValidCurrency(cur) {
-		return nil, nil, fmt.Errorf("store %q: shop currency %q: %w", s.handle, cur, catalog.ErrCurrency)
-	}
-	name := s.opts.Name
-	if name == "" {
-		name = strings.TrimSpace(shop.Shop.Name)
-	}
-	if name == "" {
-		name = s.handle
+	if s.opts.Name != "" {
+		name = s.opts.Name
 	}
 	m := &mapper{store: s.handle, currency: cur, skus: map[string]string{}}
 	st := &catalog.Store{Handle: s.handle, Name: name, Currency: cur, Locale: s.opts.Locale}
@@ -147,6 +138,34 @@ func (s *Source) Read(ctx context.Context) (*catalog.Store, catalog.ValidationEr
 	m.prune(st)
 	st.Index()
 	return st, m.problems, nil
+}
+
+// shop reads the shop's name (the store handle when it has none) and
+// currency, and keeps the currency for the single reads.
+func (s *Source) shop(ctx context.Context) (name, currency string, err error) {
+	var shop struct {
+		Shop struct {
+			Name            string `json:"name"`
+			PaymentSettings struct {
+				CurrencyCode string `json:"currencyCode"`
+			} `json:"paymentSettings"`
+		} `json:"shop"`
+	}
+	if err := s.c.Do(ctx, "Shop", queryShop, nil, &shop); err != nil {
+		return "", "", fmt.Errorf("store %q: shop: %w", s.handle, err)
+	}
+	cur := strings.ToUpper(strings.TrimSpace(shop.Shop.PaymentSettings.CurrencyCode))
+	if !catalog.ValidCurrency(cur) {
+		return "", "", fmt.Errorf("store %q: shop currency %q: %w", s.handle, cur, catalog.ErrCurrency)
+	}
+	s.mu.Lock()
+	s.currency = cur
+	s.mu.Unlock()
+	name = strings.TrimSpace(shop.Shop.Name)
+	if name == "" {
+		name = s.handle
+	}
+	return name, cur, nil
 }
 
 func (s *Source) readProducts(ctx context.Context, m *mapper, st *catalog.Store) error {
@@ -230,11 +249,7 @@ func (s *Source) readCollections(ctx context.Context, m *mapper, st *catalog.Sto
 			if err != nil {
 				return fmt.Errorf("collection %q: %w", gc.Handle, err)
 			}
-			st.Collections = append(st.Collections, &catalog.Collection{
-				Handle: gc.Handle, Title: strings.TrimSpace(gc.Title), DescriptionHTML: strings.TrimSpace(gc.DescriptionHTML),
-				Image: image(gc.Image), SEO: seo(gc.SEO), Sort: catalog.SortManual, ProductHandles: handles,
-				File: "collections/" + gc.Handle,
-			})
+			st.Collections = append(st.Collections, collection(&gc, handles))
 		}
 		if !page.Collections.PageInfo.HasNextPage {
 			return nil
@@ -242,6 +257,16 @@ func (s *Source) readCollections(ctx context.Context, m *mapper, st *catalog.Sto
 		if after = page.Collections.PageInfo.EndCursor; after == "" {
 			return errors.New("hasNextPage without an endCursor")
 		}
+	}
+}
+
+// collection maps a collection with its members' handles.
+func collection(gc *gqlCollection, handles []string) *catalog.Collection {
+	return &catalog.Collection{
+		Handle: gc.Handle, SourceID: sourceID(gc.ID), Title: strings.TrimSpace(gc.Title),
+		DescriptionHTML: strings.TrimSpace(gc.DescriptionHTML),
+		Image:           image(gc.Image), SEO: seo(gc.SEO), Sort: catalog.SortManual, ProductHandles: handles,
+		File: "collections/" + gc.Handle,
 	}
 }
 
@@ -341,7 +366,7 @@ func (m *mapper) product(gp *gqlProduct) *catalog.Product {
 		file = "products/" + gp.ID
 	}
 	p := &catalog.Product{
-		Handle: gp.Handle, Title: strings.TrimSpace(gp.Title), Vendor: strings.TrimSpace(gp.Vendor),
+		Handle: gp.Handle, SourceID: sourceID(gp.ID), Title: strings.TrimSpace(gp.Title), Vendor: strings.TrimSpace(gp.Vendor),
 		Type: strings.TrimSpace(gp.ProductType), DescriptionHTML: strings.TrimSpace(gp.DescriptionHTML),
 		SEO: seo(gp.SEO), Status: catalog.StatusActive, File: file,
 		CreatedAt: m.date(file, "createdAt", gp.CreatedAt), UpdatedAt: m.date(file, "updatedAt", gp.UpdatedAt),
@@ -541,6 +566,32 @@ func (m *mapper) prune(st *catalog.Store) {
 	}
 }
 
+// valid reports whether the catalog would take p, or c, on its own,
+// reporting what it would not, each problem's message ending in then
+// ("product skipped"). A single product's SKUs and a single
+// collection's members are not checked: they need the rest of the store.
+func (m *mapper) valid(p *catalog.Product, c *catalog.Collection, then string) bool {
+	st := &catalog.Store{Handle: m.store, Name: m.store, Currency: m.currency}
+	file := ""
+	if p != nil {
+		st.Products, file = []*catalog.Product{p}, p.File
+	}
+	if c != nil {
+		cp := *c
+		cp.ProductHandles = nil
+		st.Collections, file = []*catalog.Collection{&cp}, c.File
+	}
+	ve, _ := catalog.AsValidationErrors(st.Validate())
+	ok := true
+	for _, e := range ve {
+		if e.File == file { // not the stand-in store's own
+			ok = false
+			m.problems = append(m.problems, &catalog.FieldError{Store: m.store, File: e.File, Field: e.Field, Message: e.Message + "; " + then})
+		}
+	}
+	return ok
+}
+
 func image(g *gqlImage) catalog.Image {
 	if g == nil {
 		return catalog.Image{}
@@ -571,6 +622,16 @@ func VariantID(gid string) string {
 		return tail
 	}
 	return gid
+}
+
+// sourceID is the numeric tail of a product's or collection's GID
+// ("gid://shopify/Product/632910392" is "632910392"); a number is returned
+// as it is, and anything else gives "".
+func sourceID(gid string) string {
+	if id := VariantID(gid); allDigits(id) {
+		return id
+	}
+	return ""
 }
 
 // VariantGID is the Shopify GID of a catalog variant id (VariantID's

@@ -1,7 +1,8 @@
 // Package shopifytest is a stand-in for Shopify's Storefront API in tests:
 // an httptest server on 127.0.0.1 that answers the GraphQL operations
-// package shopify sends (Shop, Products, ProductVariants, Collections,
-// CollectionProducts, CartCreate, CartLinesAdd, Cart) in Shopify's JSON
+// package shopify sends (Shop, Products, ProductVariants, ProductByHandle,
+// ProductByID, Collections, CollectionProducts, CollectionByHandle,
+// CartCreate, CartLinesAdd, Cart) in Shopify's JSON
 // shapes: a data/errors envelope, connections of edges/node with
 // pageInfo{hasNextPage endCursor}, MoneyV2 amounts as decimal strings,
 // userErrors on cart mutations and null for an unknown cart.
@@ -11,6 +12,9 @@
 // so it answers every field package shopify asks for. Knobs inject HTTP
 // failures and GraphQL throttling, slow answers, and a required token;
 // counters and the last request's headers let tests check what was sent.
+//
+// ProductPayload and CollectionPayload give the Admin REST webhook bodies
+// Shopify sends when a stand-in product or collection changes.
 package shopifytest
 
 import (
@@ -20,6 +24,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,6 +50,10 @@ type Product struct {
 	Images          []Image
 	Options         []Option // empty: a "Title" option with "Default Title"
 	Variants        []Variant
+	// Status is "active" (or empty), "draft" or "archived". The
+	// Storefront API serves only active products; ProductPayload gives
+	// the others with their status and a null published_at.
+	Status string
 
 	// Raw, when set, is served verbatim as the product's node (to test
 	// nulls, unknown fields and wrong types); the other fields are then
@@ -90,7 +99,7 @@ type Variant struct {
 
 // Collection is a collection with its members' handles in order.
 type Collection struct {
-	ID              string
+	ID              string // default gid://shopify/Collection/<n>
 	Handle          string
 	Title           string
 	DescriptionHTML string
@@ -198,11 +207,25 @@ func (s *Server) Products() []Product {
 	return append([]Product(nil), s.products...)
 }
 
-// SetCollections replaces the collections, in order.
+// SetCollections replaces the collections, in order, filling in missing
+// ids (collection n, from 1: gid://shopify/Collection/n).
 func (s *Server) SetCollections(cs []Collection) {
+	cp := append([]Collection(nil), cs...)
+	for i := range cp {
+		if cp[i].ID == "" {
+			cp[i].ID = "gid://shopify/Collection/" + strconv.Itoa(i+1)
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.collections = append([]Collection(nil), cs...)
+	s.collections = cp
+}
+
+// Collections returns the collections served, ids filled in.
+func (s *Server) Collections() []Collection {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Collection(nil), s.collections...)
 }
 
 // Fail makes the next n requests answer status (429, 430, 500, 401...),
@@ -388,12 +411,33 @@ func (s *Server) dispatch(op string, vars map[string]any, stock bool) (any, erro
 	case "Shop":
 		return map[string]any{"shop": map[string]any{"name": s.shopName, "paymentSettings": map[string]any{"currencyCode": s.currency}}}, nil
 	case "Products":
-		conn, err := connection(len(s.products), vars, func(i int) any { return s.productNode(&s.products[i], stock) })
+		var listed []*Product
+		for i := range s.products {
+			if s.products[i].listed() {
+				listed = append(listed, &s.products[i])
+			}
+		}
+		conn, err := connection(len(listed), vars, func(i int) any { return s.productNode(listed[i], stock) })
 		return map[string]any{"products": conn}, err
+	case "ProductByHandle", "ProductByID":
+		key, want := "handle", func(p *Product) string { return p.Handle }
+		if op == "ProductByID" {
+			key, want = "id", func(p *Product) string { return p.ID }
+		}
+		v, ok := vars[key].(string)
+		if !ok {
+			return nil, fmt.Errorf("variable $%s is required", key)
+		}
+		for i := range s.products {
+			if p := &s.products[i]; p.listed() && want(p) == v {
+				return map[string]any{"product": s.productNode(p, stock)}, nil
+			}
+		}
+		return map[string]any{"product": nil}, nil
 	case "ProductVariants":
 		id, _ := vars["id"].(string)
 		for i := range s.products {
-			if p := &s.products[i]; p.ID == id && p.Raw == nil {
+			if p := &s.products[i]; p.ID == id && p.Raw == nil && p.listed() {
 				conn, err := connection(len(p.Variants), vars, func(j int) any { return variantNode(&p.Variants[j], stock) })
 				return map[string]any{"product": map[string]any{"variants": conn}}, err
 			}
@@ -408,6 +452,17 @@ func (s *Server) dispatch(op string, vars map[string]any, stock bool) (any, erro
 			if c := &s.collections[i]; c.Handle == h {
 				conn, err := connection(len(c.ProductHandles), vars, func(j int) any { return map[string]any{"handle": c.ProductHandles[j]} })
 				return map[string]any{"collection": map[string]any{"products": conn}}, err
+			}
+		}
+		return map[string]any{"collection": nil}, nil
+	case "CollectionByHandle":
+		h, ok := vars["handle"].(string)
+		if !ok {
+			return nil, fmt.Errorf("variable $handle is required")
+		}
+		for i := range s.collections {
+			if c := &s.collections[i]; c.Handle == h {
+				return map[string]any{"collection": s.collectionNode(c)}, nil
 			}
 		}
 		return map[string]any{"collection": nil}, nil
@@ -568,13 +623,12 @@ func variantNode(v *Variant, stock bool) any {
 	return n
 }
 
+// listed reports whether the Storefront API serves the product.
+func (p *Product) listed() bool { return p.Status == "" || p.Status == "active" }
+
 func (s *Server) collectionNode(c *Collection) any {
-	id := c.ID
-	if id == "" {
-		id = "gid://shopify/Collection/" + c.Handle
-	}
 	return map[string]any{
-		"id": id, "handle": c.Handle, "title": c.Title, "descriptionHtml": c.DescriptionHTML,
+		"id": c.ID, "handle": c.Handle, "title": c.Title, "descriptionHtml": c.DescriptionHTML,
 		"image": imageNode(c.Image), "seo": seoNode(c.SEO),
 		"products": page(len(c.ProductHandles), 0, 250, func(j int) any { return map[string]any{"handle": c.ProductHandles[j]} }),
 	}
@@ -678,4 +732,197 @@ func (s *Server) cartNode(c *CartState) any {
 				"merchandise": map[string]any{"id": c.Lines[i].MerchandiseID}}
 		}),
 	}
+}
+
+// ProductPayload is the products/update webhook body Shopify's Admin REST
+// API sends for p (a product from Server.Products, so its ids are filled
+// in), last changed at updatedAt: numeric ids from the GIDs, prices as
+// two-decimal strings ("129.50"), tags joined with ", ", inventory as
+// inventory_management "shopify" with inventory_quantity when
+// QuantityAvailable is set (inventory_policy "continue" when the variant
+// is for sale with none in stock) and null when it is not, status and
+// published_at from Status. An image id without a numeric tail becomes
+// the product id followed by the image's position, a variant's inventory
+// item id is 9 followed by its id. Nothing the REST payload lacks (SEO) is
+// sent. A variant not for sale that is untracked cannot be said in REST;
+// it is sent as tracked with none in stock.
+func ProductPayload(p Product, updatedAt time.Time) []byte {
+	pid := numericID(p.ID, "1")
+	status := p.Status
+	if status == "" {
+		status = "active"
+	}
+	updated := updatedAt.UTC().Format(time.RFC3339)
+	created := orNull(p.CreatedAt)
+	var published any
+	if status == "active" {
+		published = p.CreatedAt
+		if p.CreatedAt == "" {
+			published = updated
+		}
+	}
+
+	imgs := append([]Image(nil), p.Images...)
+	for _, v := range p.Variants {
+		if v.Image != nil && v.Image.URL != "" && !slices.ContainsFunc(imgs, func(i Image) bool { return i.URL == v.Image.URL }) {
+			imgs = append(imgs, *v.Image)
+		}
+	}
+	imgIDs := make([]json.Number, len(imgs))
+	for i, img := range imgs {
+		imgIDs[i] = numericID(img.ID, fmt.Sprintf("%s%03d", pid, i+1))
+	}
+	imageOf := func(img *Image) any {
+		if img == nil || img.URL == "" {
+			return nil
+		}
+		return imgIDs[slices.IndexFunc(imgs, func(i Image) bool { return i.URL == img.URL })]
+	}
+
+	opts := p.Options
+	if len(opts) == 0 {
+		opts = []Option{{Name: "Title", Values: []string{"Default Title"}}}
+	}
+	options := []any{}
+	for i, o := range opts {
+		options = append(options, map[string]any{"id": json.Number(fmt.Sprintf("%s%02d", pid, i+1)), "product_id": pid,
+			"name": o.Name, "position": i + 1, "values": o.Values})
+	}
+
+	variants := []any{}
+	variantsOf := make([][]json.Number, len(imgs))
+	for j, v := range p.Variants {
+		vid := numericID(v.ID, fmt.Sprintf("%s%04d", pid, j+1))
+		vals := make([]any, 3)
+		var named []string
+		for i, o := range opts {
+			for _, so := range v.SelectedOptions {
+				if i < 3 && strings.EqualFold(so.Name, o.Name) {
+					vals[i] = so.Value
+					named = append(named, so.Value)
+				}
+			}
+		}
+		if len(v.SelectedOptions) == 0 {
+			vals[0], named = "Default Title", []string{"Default Title"}
+		}
+		title := v.Title
+		if title == "" {
+			title = strings.Join(named, " / ")
+		}
+		var compareAt any
+		if v.CompareAtPrice != nil {
+			compareAt = restPrice(v.CompareAtPrice.Amount)
+		}
+		var management any
+		qty, policy := 0, "deny"
+		switch {
+		case v.QuantityAvailable != nil:
+			management, qty = "shopify", *v.QuantityAvailable
+			if v.AvailableForSale && qty <= 0 {
+				policy = "continue"
+			}
+		case !v.AvailableForSale:
+			management = "shopify"
+		}
+		imageID := imageOf(v.Image)
+		if imageID != nil {
+			i := slices.Index(imgIDs, imageID.(json.Number))
+			variantsOf[i] = append(variantsOf[i], vid)
+		}
+		variants = append(variants, map[string]any{
+			"id": vid, "product_id": pid, "title": title, "price": restPrice(v.Price.Amount), "sku": v.SKU,
+			"position": j + 1, "inventory_policy": policy, "compare_at_price": compareAt,
+			"fulfillment_service": "manual", "inventory_management": management,
+			"option1": vals[0], "option2": vals[1], "option3": vals[2],
+			"created_at": created, "updated_at": updated, "taxable": true, "barcode": nil, "grams": 0,
+			"image_id": imageID, "weight": 0.0, "weight_unit": "kg",
+			"inventory_item_id": json.Number("9" + string(vid)), "inventory_quantity": qty,
+			"old_inventory_quantity": qty, "requires_shipping": true,
+			"admin_graphql_api_id": "gid://shopify/ProductVariant/" + string(vid),
+		})
+	}
+
+	images := []any{}
+	for i, img := range imgs {
+		vids := variantsOf[i]
+		if vids == nil {
+			vids = []json.Number{}
+		}
+		images = append(images, map[string]any{
+			"id": imgIDs[i], "product_id": pid, "position": i + 1, "created_at": created, "updated_at": updated,
+			"alt": orNull(img.AltText), "width": img.Width, "height": img.Height, "src": img.URL,
+			"variant_ids": vids, "admin_graphql_api_id": "gid://shopify/ProductImage/" + string(imgIDs[i]),
+		})
+	}
+	var image any
+	if len(images) > 0 {
+		image = images[0]
+	}
+	b, err := json.Marshal(map[string]any{
+		"id":                   pid,
+		"title":                p.Title,
+		"body_html":            p.DescriptionHTML,
+		"vendor":               p.Vendor,
+		"product_type":         p.ProductType,
+		"created_at":           created,
+		"handle":               p.Handle,
+		"updated_at":           updated,
+		"published_at":         published,
+		"template_suffix":      nil,
+		"published_scope":      "web",
+		"status":               status,
+		"tags":                 strings.Join(p.Tags, ", "),
+		"admin_graphql_api_id": "gid://shopify/Product/" + string(pid),
+		"variants":             variants,
+		"options":              options,
+		"images":               images,
+		"image":                image,
+	})
+	if err != nil {
+		panic(err) // only maps, strings and numbers: cannot fail
+	}
+	return b
+}
+
+// CollectionPayload is the collections/update webhook body Shopify's Admin
+// REST API sends for c (from Server.Collections, so its id is filled in),
+// changed at updatedAt: a custom collection in manual order, published.
+// Like Shopify's, it does not list the collection's products.
+func CollectionPayload(c Collection, updatedAt time.Time) []byte {
+	id := numericID(c.ID, "1")
+	updated := updatedAt.UTC().Format(time.RFC3339)
+	m := map[string]any{
+		"id": id, "handle": c.Handle, "title": c.Title, "updated_at": updated, "body_html": c.DescriptionHTML,
+		"published_at": updated, "sort_order": "manual", "template_suffix": nil, "published_scope": "web",
+		"admin_graphql_api_id": "gid://shopify/Collection/" + string(id),
+	}
+	if c.Image != nil && c.Image.URL != "" {
+		m["image"] = map[string]any{"created_at": updated, "alt": orNull(c.Image.AltText),
+			"width": c.Image.Width, "height": c.Image.Height, "src": c.Image.URL}
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// numericID is the numeric tail of a GID, or def.
+func numericID(gid, def string) json.Number {
+	tail := gid[strings.LastIndexByte(gid, '/')+1:]
+	if _, err := strconv.ParseUint(tail, 10, 64); err == nil {
+		return json.Number(tail)
+	}
+	return json.Number(def)
+}
+
+// restPrice writes a MoneyV2 amount as REST does: at least two decimals
+// ("129.5" is "129.50", "1200.0" is "1200.00").
+func restPrice(amount string) string {
+	whole, frac, _ := strings.Cut(strings.TrimSpace(amount), ".")
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	return whole + "." + frac
 }

@@ -1,0 +1,495 @@
+package shopify
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/wandstore/wandstore/catalog"
+)
+
+// Webhooks carry the Admin REST shapes, not the Storefront API's. The
+// mapping below turns a REST payload into the Storefront shape (what the
+// Storefront API would answer for the same product) and hands it to the
+// same mapper Read uses, so variant ids, prices, stock, images and options
+// follow one set of rules whichever way a product arrives.
+
+// ProductUpdate is a products/create or products/update payload mapped
+// into the catalog.
+type ProductUpdate struct {
+	// Product is mapped as Read maps the same product (same variant ids,
+	// stock, images and options). Its Status comes from the payload's
+	// status and published_at: a draft or archived product, or an active
+	// one the online store does not publish (published_at null, given as
+	// StatusDraft), is not Published() and the caller takes it down.
+	Product *catalog.Product
+	// ID is Shopify's numeric product id ("632910392").
+	ID string
+	// InventoryItems maps each variant's inventory_item_id to its variant
+	// id, for inventory_levels/update webhooks, which name only the item.
+	InventoryItems map[string]string
+	// Complete is false when the payload lacks what a page needs (no
+	// variants, a price that cannot be read, a tracked variant without a
+	// quantity, a status that is not Shopify's, a product the catalog
+	// would reject...): the caller reads the product again from the
+	// Storefront API (Source.ProductByID).
+	Complete bool
+	// Problems says what was left out or changed, as Read's do.
+	Problems catalog.ValidationErrors
+}
+
+// ProductFromWebhook maps a products/create or products/update webhook
+// body for the store (its handle) selling in currency. Unknown fields and
+// nulls are taken as Shopify means them (a null compare_at_price is no
+// sale, a null inventory_management is untracked stock). It returns an
+// error for a body that is not JSON, or has no numeric id or no handle,
+// and for a currency that is not ISO 4217.
+func ProductFromWebhook(body []byte, store, currency string) (*ProductUpdate, error) {
+	currency = strings.ToUpper(strings.TrimSpace(currency))
+	if !catalog.ValidCurrency(currency) {
+		return nil, fmt.Errorf("product webhook: currency %q: %w", currency, catalog.ErrCurrency)
+	}
+	var rp restProduct
+	id, handle, err := decodePayload("product", body, &rp)
+	if err != nil {
+		return nil, err
+	}
+
+	gp, complete := rp.storefront(handle, currency)
+	m := &mapper{store: store, currency: currency, skus: map[string]string{}}
+	p := m.product(gp)
+	status, known := restStatus(string(rp.Status), rp.PublishedAt)
+	p.Status = status
+	if !known {
+		m.add(p.File, "status", fmt.Sprintf("%q is not active, draft or archived; taken as draft", rp.Status))
+	}
+	u := &ProductUpdate{Product: p, ID: id, InventoryItems: map[string]string{}}
+	for _, v := range rp.Variants {
+		if v.InventoryItemID != "" && v.ID != "" {
+			u.InventoryItems[string(v.InventoryItemID)] = VariantID(string(v.ID))
+		}
+	}
+	if len(rp.Variants) == 0 {
+		m.add(p.File, "variants", "none in the payload")
+	}
+	valid := m.valid(p, nil, "the product must be read again")
+	u.Complete = complete && valid && len(m.problems) == 0
+	u.Problems = m.problems
+	return u, nil
+}
+
+// CollectionUpdate is a collections/create or collections/update payload
+// mapped into the catalog.
+type CollectionUpdate struct {
+	// Collection has the payload's handle, title, description, image and
+	// sort order, and the rules of a smart collection whose rules all map
+	// (see MembersKnown); never hand-picked members: the payload has none.
+	Collection *catalog.Collection
+	// ID is Shopify's numeric collection id.
+	ID string
+	// Published is false when published_at is null: the online store does
+	// not show the collection and the caller takes it down. A payload
+	// without published_at is taken as published.
+	Published bool
+	// MembersKnown says the members follow from the payload: a smart
+	// collection whose every rule is one catalog.Rules can say. A custom
+	// (hand-picked) collection's payload does not list its products.
+	MembersKnown bool
+	// Complete says the payload is all a page needs: MembersKnown, a title,
+	// and a sort order the catalog has (not best-selling, oldest first, or
+	// a smart collection's manual order). Otherwise the caller reads the
+	// collection again from the Storefront API (Source.Collection), which
+	// lists the members in Shopify's order.
+	Complete bool
+}
+
+// CollectionFromWebhook maps a collections/create or collections/update
+// webhook body for the store (its handle). It returns an error for a body
+// that is not JSON, or has no numeric id or no handle.
+func CollectionFromWebhook(body []byte, store string) (*CollectionUpdate, error) {
+	var rc restCollection
+	id, handle, err := decodePayload("collection", body, &rc)
+	if err != nil {
+		return nil, err
+	}
+	gc := &gqlCollection{ID: collectionGIDPrefix + id, Handle: handle, Title: string(rc.Title), DescriptionHTML: string(rc.BodyHTML)}
+	if rc.Image != nil {
+		gc.Image = rc.Image.storefront()
+	}
+	c := collection(gc, nil)
+	sort, sortKnown := restSortOrders[strings.ToLower(strings.TrimSpace(string(rc.SortOrder)))]
+	c.Sort = catalog.SortManual
+	if sortKnown {
+		c.Sort = sort
+	}
+	u := &CollectionUpdate{Collection: c, ID: id, Published: rc.PublishedAt == nil || !isNull(rc.PublishedAt)}
+	if len(rc.Rules) > 0 {
+		if sort == catalog.SortManual {
+			sortKnown = false // a smart collection's own order is Shopify's to know
+		}
+		c.Rules = &catalog.Rules{MatchAny: rc.Disjunctive}
+		for _, r := range rc.Rules {
+			cond, ok := r.condition()
+			if !ok {
+				c.Rules = nil
+				break
+			}
+			c.Rules.Conditions = append(c.Rules.Conditions, cond)
+		}
+	}
+	m := &mapper{store: store}
+	ownValid := m.valid(nil, c, "")
+	if !ownValid && c.Rules != nil {
+		ownValid = true
+		for _, e := range m.problems {
+			if strings.HasPrefix(e.Field, "rules") {
+				c.Rules = nil // a rule the catalog would reject
+			} else {
+				ownValid = false
+			}
+		}
+	}
+	u.MembersKnown = c.Rules != nil
+	u.Complete = u.MembersKnown && sortKnown && ownValid
+	return u, nil
+}
+
+const collectionGIDPrefix = "gid://shopify/Collection/"
+
+// restSortOrders maps the REST sort_order values the catalog has.
+var restSortOrders = map[string]catalog.SortOrder{
+	"manual":       catalog.SortManual,
+	"alpha-asc":    catalog.SortTitleAsc,
+	"alpha-desc":   catalog.SortTitleDesc,
+	"price-asc":    catalog.SortPriceAsc,
+	"price-desc":   catalog.SortPriceDesc,
+	"created-desc": catalog.SortNewest,
+}
+
+// restRuleFields maps smart-collection rule columns to catalog rule
+// fields; the others (variant_title, variant_weight, is_price_reduced,
+// metafields...) the catalog cannot check.
+var restRuleFields = map[string]string{
+	"tag":                      "tag",
+	"title":                    "title",
+	"type":                     "type",
+	"vendor":                   "vendor",
+	"variant_price":            "price",
+	"variant_compare_at_price": "compare_at_price",
+	"variant_inventory":        "inventory",
+}
+
+func (r restRule) condition() (catalog.Condition, bool) {
+	field, ok := restRuleFields[strings.ToLower(strings.TrimSpace(string(r.Column)))]
+	rel := strings.ToLower(strings.TrimSpace(string(r.Relation)))
+	if !ok || !slices.Contains(catalog.RuleRelations, rel) {
+		return catalog.Condition{}, false
+	}
+	return catalog.Condition{Field: field, Relation: rel, Value: strings.TrimSpace(string(r.Condition))}, true
+}
+
+// restStatus is a product's catalog status from its REST status and
+// published_at; known is false for a status Shopify does not have.
+func restStatus(status string, publishedAt json.RawMessage) (s catalog.Status, known bool) {
+	switch st := strings.ToLower(strings.TrimSpace(status)); st {
+	case "draft", "archived":
+		return catalog.Status(st), true
+	case "active", "": // no status: before API 2019-10, published_at alone said it
+		if publishedAt != nil && isNull(publishedAt) {
+			return catalog.StatusDraft, true // active, but not on the online store
+		}
+		return catalog.StatusActive, true
+	}
+	return catalog.StatusDraft, false
+}
+
+// storefront is the product as the Storefront API would give it; complete
+// is false when the payload leaves out what the mapping needs.
+func (rp *restProduct) storefront(handle, currency string) (gp *gqlProduct, complete bool) {
+	complete = true
+	gp = &gqlProduct{
+		ID: productGIDPrefix + string(rp.ID), Handle: handle, Title: string(rp.Title), Vendor: string(rp.Vendor),
+		ProductType: string(rp.ProductType), Tags: rp.Tags, DescriptionHTML: string(rp.BodyHTML),
+		CreatedAt: string(rp.CreatedAt), UpdatedAt: string(rp.UpdatedAt),
+	}
+	images := byPosition(rp.Images, func(i restImage) int { return i.Position })
+	imageOf := map[restText]*gqlImage{} // image id or variant id -> image
+	for _, ri := range images {
+		img := ri.storefront()
+		if img == nil {
+			continue
+		}
+		gp.Images.Edges = append(gp.Images.Edges, struct {
+			Node gqlImage `json:"node"`
+		}{*img})
+		if ri.ID != "" {
+			imageOf["image "+ri.ID] = img
+		}
+		for _, vid := range ri.VariantIDs {
+			imageOf["variant "+vid] = img
+		}
+	}
+	var names []string
+	for i, o := range byPosition(rp.Options, func(o restOption) int { return o.Position }) {
+		name := strings.TrimSpace(string(o.Name))
+		if name == "" {
+			name = "Option " + strconv.Itoa(i+1)
+		}
+		names = append(names, name)
+		vals := make([]string, len(o.Values))
+		for j, v := range o.Values {
+			vals[j] = string(v)
+		}
+		gp.Options = append(gp.Options, struct {
+			Name         string   `json:"name"`
+			Values       []string `json:"values"`
+			OptionValues []struct {
+				Name string `json:"name"`
+			} `json:"optionValues"`
+		}{Name: name, Values: vals})
+	}
+	for _, rv := range byPosition(rp.Variants, func(v restVariant) int { return v.Position }) {
+		gv := gqlVariant{SKU: string(rv.SKU)}
+		if rv.ID != "" {
+			gv.ID = variantGIDPrefix + string(rv.ID)
+		}
+		if rv.Price != "" {
+			gv.Price = &gqlMoney{Amount: string(rv.Price), CurrencyCode: currency}
+		}
+		if rv.CompareAtPrice != "" {
+			gv.CompareAtPrice = &gqlMoney{Amount: string(rv.CompareAtPrice), CurrencyCode: currency}
+		}
+		for i, val := range []restText{rv.Option1, rv.Option2, rv.Option3} {
+			if val == "" {
+				continue
+			}
+			if i >= len(names) {
+				if val != "Default Title" {
+					complete = false // values of options the payload does not name
+				}
+				continue
+			}
+			gv.SelectedOptions = append(gv.SelectedOptions, struct {
+				Name  string `json:"name"`
+				Value string `json:"value"`
+			}{names[i], string(val)})
+		}
+		// What the Storefront API says of the same variant: a quantity
+		// when Shopify tracks it, and for sale while in stock or when it
+		// sells on out of stock (inventory_policy continue).
+		tracked := strings.EqualFold(string(rv.InventoryManagement), "shopify")
+		gv.AvailableForSale = !tracked
+		if tracked {
+			if rv.InventoryQuantity == nil {
+				complete = false
+			} else {
+				q := *rv.InventoryQuantity
+				gv.QuantityAvailable = &q
+				gv.AvailableForSale = q > 0 || strings.EqualFold(string(rv.InventoryPolicy), "continue")
+			}
+		}
+		if img := imageOf["image "+rv.ImageID]; rv.ImageID != "" && img != nil {
+			gv.Image = img
+		} else if img := imageOf["variant "+rv.ID]; rv.ID != "" && img != nil {
+			gv.Image = img
+		}
+		gp.Variants.Edges = append(gp.Variants.Edges, struct {
+			Node gqlVariant `json:"node"`
+		}{gv})
+	}
+	return gp, complete
+}
+
+func (ri *restImage) storefront() *gqlImage {
+	if ri.Src == "" {
+		return nil
+	}
+	return &gqlImage{URL: string(ri.Src), AltText: string(ri.Alt), Width: int(ri.Width), Height: int(ri.Height)}
+}
+
+// byPosition orders list by position, those without one last, in their
+// order.
+func byPosition[T any](list []T, pos func(T) int) []T {
+	out := slices.Clone(list)
+	slices.SortStableFunc(out, func(a, b T) int {
+		pa, pb := pos(a), pos(b)
+		if (pa > 0) != (pb > 0) {
+			if pa > 0 {
+				return -1
+			}
+			return 1
+		}
+		return pa - pb
+	})
+	return out
+}
+
+// The REST shapes: what the mapping reads of them. encoding/json ignores
+// the rest; restText and restInt take null.
+
+type restProduct struct {
+	restKey
+	Title       restText        `json:"title"`
+	BodyHTML    restText        `json:"body_html"`
+	Vendor      restText        `json:"vendor"`
+	ProductType restText        `json:"product_type"`
+	CreatedAt   restText        `json:"created_at"`
+	UpdatedAt   restText        `json:"updated_at"`
+	PublishedAt json.RawMessage `json:"published_at"` // nil when absent, null when unpublished
+	Status      restText        `json:"status"`
+	Tags        restTags        `json:"tags"`
+	Variants    []restVariant   `json:"variants"`
+	Options     []restOption    `json:"options"`
+	Images      []restImage     `json:"images"`
+}
+
+type restVariant struct {
+	ID                  restText `json:"id"`
+	Position            int      `json:"position"`
+	Price               restText `json:"price"`
+	CompareAtPrice      restText `json:"compare_at_price"`
+	SKU                 restText `json:"sku"`
+	Option1             restText `json:"option1"`
+	Option2             restText `json:"option2"`
+	Option3             restText `json:"option3"`
+	InventoryItemID     restText `json:"inventory_item_id"`
+	InventoryQuantity   *int     `json:"inventory_quantity"`
+	InventoryManagement restText `json:"inventory_management"`
+	InventoryPolicy     restText `json:"inventory_policy"`
+	ImageID             restText `json:"image_id"`
+}
+
+type restOption struct {
+	Name     restText   `json:"name"`
+	Position int        `json:"position"`
+	Values   []restText `json:"values"`
+}
+
+type restImage struct {
+	ID         restText   `json:"id"`
+	Position   int        `json:"position"`
+	Src        restText   `json:"src"`
+	Alt        restText   `json:"alt"`
+	Width      restInt    `json:"width"`
+	Height     restInt    `json:"height"`
+	VariantIDs []restText `json:"variant_ids"`
+}
+
+type restCollection struct {
+	restKey
+	Title       restText        `json:"title"`
+	BodyHTML    restText        `json:"body_html"`
+	PublishedAt json.RawMessage `json:"published_at"`
+	SortOrder   restText        `json:"sort_order"`
+	Image       *restImage      `json:"image"`
+	Rules       []restRule      `json:"rules"`
+	Disjunctive bool            `json:"disjunctive"`
+}
+
+type restRule struct {
+	Column    restText `json:"column"`
+	Relation  restText `json:"relation"`
+	Condition restText `json:"condition"`
+}
+
+// restKey is what every payload must have.
+type restKey struct {
+	ID     restText `json:"id"`
+	Handle restText `json:"handle"`
+}
+
+func (k *restKey) key() *restKey { return k }
+
+// decodePayload decodes a kind ("product") of payload into v and returns
+// its numeric id and its handle, both required.
+func decodePayload(kind string, body []byte, v interface{ key() *restKey }) (id, handle string, err error) {
+	if t := bytes.TrimSpace(body); len(t) == 0 || t[0] != '{' {
+		return "", "", fmt.Errorf("%s webhook: not a JSON object", kind)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return "", "", fmt.Errorf("%s webhook: not Shopify's shape: %w", kind, err)
+	}
+	k := v.key()
+	id, handle = string(k.ID), strings.TrimSpace(string(k.Handle))
+	switch {
+	case id == "":
+		return "", "", fmt.Errorf("%s webhook: no id", kind)
+	case !allDigits(id):
+		return "", "", fmt.Errorf("%s webhook: id %q is not a number", kind, id)
+	case handle == "":
+		return "", "", fmt.Errorf("%s webhook: %s %s has no handle", kind, kind, id)
+	}
+	return id, handle, nil
+}
+
+// restText takes a string, a number kept as written (an id's digits,
+// "19.00"), a bool, or null (""). Ids are numbers too large for some JSON
+// readers, so they are never read as floats.
+type restText string
+
+func (t *restText) UnmarshalJSON(b []byte) error {
+	var v any
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	if err := d.Decode(&v); err != nil {
+		return err
+	}
+	switch v := v.(type) {
+	case nil:
+		*t = ""
+	case string:
+		*t = restText(v)
+	case json.Number:
+		*t = restText(v.String())
+	case bool:
+		*t = restText(strconv.FormatBool(v))
+	default:
+		return fmt.Errorf("%s is not text", b)
+	}
+	return nil
+}
+
+// restInt takes a whole number, one written as a string, or null (0).
+type restInt int
+
+func (n *restInt) UnmarshalJSON(b []byte) error {
+	var t restText
+	if err := t.UnmarshalJSON(b); err != nil || t == "" {
+		*n = 0
+		return err
+	}
+	f, err := strconv.ParseFloat(string(t), 64)
+	if err != nil {
+		return fmt.Errorf("%s is not a number", b)
+	}
+	*n = restInt(f)
+	return nil
+}
+
+// restTags takes REST's one comma-separated string ("wand, elder") or a
+// list, trimming each tag and dropping empty ones.
+type restTags []string
+
+func (tags *restTags) UnmarshalJSON(b []byte) error {
+	var list []restText
+	if err := json.Unmarshal(b, &list); err != nil {
+		var one restText
+		if err := one.UnmarshalJSON(b); err != nil {
+			return err
+		}
+		list = nil
+		for _, t := range strings.Split(string(one), ",") {
+			list = append(list, restText(t))
+		}
+	}
+	*tags = nil
+	for _, t := range list {
+		if s := strings.TrimSpace(string(t)); s != "" {
+			*tags = append(*tags, s)
+		}
+	}
+	return nil
+}
