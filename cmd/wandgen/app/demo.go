@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"time"
 
 	"github.com/urfave/cli/v2"
 	"github.com/wandstore/wandstore/generator"
@@ -26,6 +27,8 @@ type DemoOptions struct {
 	NoCache bool
 	// Limits override the rate limits (tests).
 	Limits islands.Limits
+	// RereadDelay: see ServeOptions.
+	RereadDelay time.Duration
 }
 
 // StartDemo listens, builds the stores for that address (so canonical links
@@ -61,6 +64,7 @@ func StartDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
 	}
 	s, err := startOn(ctx, ln, ServeOptions{
 		Addr: opts.Addr, Public: opts.Out, Data: opts.Data, SiteURL: origin + "/", Log: opts.Log,
+		Content: opts.Content, Stores: opts.Stores, RereadDelay: opts.RereadDelay,
 		OlricFreePorts: opts.OlricFreePorts, NoCache: opts.NoCache, Limits: opts.Limits, built: sum,
 	})
 	if err != nil {

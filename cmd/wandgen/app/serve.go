@@ -56,6 +56,18 @@ type ServeOptions struct {
 	Limits         islands.Limits
 	Log            io.Writer // nil discards
 
+	// Publisher and StateDir are where webhook-driven updates of
+	// Shopify-backed stores publish (as build's --publish and
+	// --state-dir); nil publishes into Public.
+	Publisher generator.Publisher
+	StateDir  string
+	// ReconcileEvery is how often Shopify-backed stores are read again to
+	// repair what a lost webhook missed; default DefaultReconcileEvery.
+	ReconcileEvery time.Duration
+	// RereadDelay is how long a webhook whose payload is incomplete waits
+	// before the change is read from the Storefront API; default 1 s.
+	RereadDelay time.Duration
+
 	// built, when set, is a build this process just made of the stores:
 	// its catalogs and Sites are used instead of loading them again.
 	built *generator.Summary
@@ -72,6 +84,7 @@ type Server struct {
 	cache *cache.Cache
 	db    *store.DB
 	log   *slog.Logger
+	shop  *shopifyStores
 }
 
 // Demo is the demo: a build, then a Server.
@@ -129,7 +142,11 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 		}
 	}()
 
-	cats, err := loadCatalogs(ctx, opts)
+	src, err := source(opts.Content, opts.Stores)
+	if err != nil {
+		return nil, err
+	}
+	cats, err := loadCatalogs(ctx, opts, src)
 	if err != nil {
 		return nil, err
 	}
@@ -156,8 +173,16 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 		}
 		iopts.Cache = s.cache
 	}
+	if s.shop, err = s.setupShopify(ctx, opts, src, cats, &iopts); err != nil {
+		return nil, err
+	}
 	if s.Islands, err = islands.New(iopts); err != nil {
 		return nil, err
+	}
+	if s.shop != nil {
+		if err := s.shop.start(s, cats, opts.SiteURL, opts.ReconcileEvery); err != nil {
+			return nil, err
+		}
 	}
 	public, err := filepath.Abs(opts.Public)
 	if err != nil {
@@ -191,10 +216,12 @@ func (s *Server) Close(ctx context.Context) error {
 }
 
 func (s *Server) closeBackends(ctx context.Context) error {
+	var errs []error
+	errs = append(errs, s.shop.close()) // its worker uses the database and the cache
+	s.shop = nil
 	if s.Islands != nil {
 		s.Islands.Close() // background refreshes use the database
 	}
-	var errs []error
 	if s.cache != nil {
 		errs = append(errs, s.cache.Close(ctx))
 		s.cache = nil
@@ -208,16 +235,13 @@ func (s *Server) closeBackends(ctx context.Context) error {
 
 // loadCatalogs loads and validates the stores the islands serve, with the
 // same asset names a build for opts.SiteURL published.
-func loadCatalogs(ctx context.Context, opts ServeOptions) (*islands.Catalogs, error) {
+func loadCatalogs(ctx context.Context, opts ServeOptions, src catalog.Source) (*islands.Catalogs, error) {
 	var stores []*catalog.Store
 	sites := map[string]*components.Site{}
 	if opts.built != nil {
 		stores, sites = opts.built.Catalogs, opts.built.Sites
 	} else {
-		src, err := source(opts.Content, opts.Stores)
-		if err != nil {
-			return nil, err
-		}
+		var err error
 		handles := opts.Stores
 		if len(handles) == 0 {
 			if handles, err = src.Stores(ctx); err != nil {

@@ -1,0 +1,213 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/catalog/stores"
+	"github.com/wandstore/wandstore/cmd/wandgen/regen"
+	"github.com/wandstore/wandstore/generator"
+	"github.com/wandstore/wandstore/islands"
+	"github.com/wandstore/wandstore/islands/shopifycheckout"
+	"github.com/wandstore/wandstore/islands/webhook"
+)
+
+// Environment variables holding Shopify's webhook signing secret, and the
+// one it replaces during a rotation (both are accepted until the previous
+// one is removed).
+const (
+	envWebhookSecret     = "WANDSTORE_WEBHOOK_SECRET"
+	envWebhookSecretPrev = "WANDSTORE_WEBHOOK_SECRET_PREVIOUS"
+)
+
+// DefaultReconcileEvery is how often a server re-reads its Shopify-backed
+// stores to repair what a lost webhook missed.
+const DefaultReconcileEvery = 15 * time.Minute
+
+// shopifyStores is what a server wires for its Shopify-backed stores: the
+// shop's checkout, the webhook receiver and the worker that keeps the
+// published pages fresh, and the periodic reconciliation.
+type shopifyStores struct {
+	src     *stores.Source
+	handles []string // the Shopify-backed stores served
+	shops   map[string]string
+	queue   *webhook.Queue
+	regen   *regen.Regen
+	live    *generator.Live
+	log     *slog.Logger
+
+	stop context.CancelFunc
+	wg   sync.WaitGroup
+}
+
+// setupShopify fills iopts.Checkouts and iopts.Webhooks for the served
+// stores that come from a shop. It returns nil when none does.
+func (s *Server) setupShopify(ctx context.Context, opts ServeOptions, src any, cats *islands.Catalogs, iopts *islands.Options) (*shopifyStores, error) {
+	ss, ok := src.(*stores.Source)
+	if !ok {
+		return nil, nil
+	}
+	shops, err := ss.Shops()
+	if err != nil {
+		return nil, err
+	}
+	sh := &shopifyStores{src: ss, shops: map[string]string{}, log: s.log}
+	rereaders := map[string]regen.Rereader{}
+	for domain, h := range shops {
+		if _, served := cats.Get(h); !served {
+			continue
+		}
+		client, err := ss.Client(h)
+		if err != nil {
+			return nil, fmt.Errorf("store %s: %w", h, err)
+		}
+		if iopts.Checkouts == nil {
+			iopts.Checkouts = map[string]islands.Checkout{}
+		}
+		iopts.Checkouts[h] = shopifycheckout.New(client)
+		rs, err := ss.ShopifySource(h)
+		if err != nil {
+			return nil, fmt.Errorf("store %s: %w", h, err)
+		}
+		rereaders[h] = rs
+		sh.shops[domain] = h
+		sh.handles = append(sh.handles, h)
+	}
+	if len(sh.handles) == 0 {
+		return nil, nil
+	}
+	secret := os.Getenv(envWebhookSecret)
+	if secret == "" {
+		s.log.Warn("Shopify-backed stores without webhooks: set " + envWebhookSecret + " to keep their pages fresh; until then they are refreshed by reconciliation only")
+	}
+	var secrets [][]byte
+	for _, v := range []string{secret, os.Getenv(envWebhookSecretPrev)} {
+		if v != "" {
+			secrets = append(secrets, []byte(v))
+		}
+	}
+	gopts := generator.Options{Out: opts.Public, SiteURL: opts.SiteURL, Publisher: opts.Publisher, StateDir: opts.StateDir, Log: s.log}
+	if sh.live, err = generator.NewLive(gopts); err != nil {
+		return nil, err
+	}
+	// The worker's catalogs start as published: a full plan against the
+	// manifest, which renders what the build left out of date.
+	for _, h := range sh.handles {
+		x, _ := cats.Get(h)
+		sum, err := sh.live.Update(ctx, x.Store)
+		if err != nil {
+			return nil, fmt.Errorf("store %s: publish: %w", h, err)
+		}
+		s.log.Info("store published", "store", h, "rendered", sum.Rendered, "written", sum.Written, "took", sum.Duration.Round(time.Millisecond))
+	}
+	if sh.queue, err = webhook.Open(ctx, s.db.Writer(), webhook.Options{Log: s.log}); err != nil {
+		return nil, err
+	}
+	ropts := regen.Options{
+		Live: sh.live, Catalogs: cats, Versions: sh.queue.Versions(), Shops: sh.shops, Rereaders: rereaders,
+		SiteURL: opts.SiteURL, Log: s.log, RereadDelay: opts.RereadDelay,
+	}
+	if s.cache != nil {
+		ropts.Bus = s.cache
+	}
+	if sh.regen, err = regen.New(ropts); err != nil {
+		return nil, err
+	}
+	if len(secrets) > 0 {
+		rc, err := webhook.NewReceiver(sh.queue, webhook.ReceiverOptions{
+			Secrets: secrets, Log: s.log,
+			Shop: func(domain string) bool { _, ok := sh.shops[strings.ToLower(domain)]; return ok },
+		})
+		if err != nil {
+			return nil, err
+		}
+		iopts.Webhooks = rc
+	}
+	return sh, nil
+}
+
+// start runs the webhook worker, the subscription to other members'
+// changes and the periodic reconciliation until close.
+func (sh *shopifyStores) start(s *Server, cats *islands.Catalogs, siteURL string, every time.Duration) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	sh.stop = cancel
+	if s.cache != nil {
+		err := s.cache.Subscribe(ctx, regen.Channel, func(data []byte) { regen.Receive(cats, siteURL, sh.log, data) })
+		if err != nil {
+			cancel()
+			return err
+		}
+	}
+	sh.wg.Add(1)
+	go func() {
+		defer sh.wg.Done()
+		if err := sh.queue.Run(ctx, sh.regen.Handle); err != nil {
+			sh.log.Error("webhook worker", "err", err)
+		}
+	}()
+	if every <= 0 {
+		every = DefaultReconcileEvery
+	}
+	sh.wg.Add(1)
+	go func() {
+		defer sh.wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				for _, h := range sh.handles {
+					if _, err := sh.reconcile(ctx, h); err != nil && ctx.Err() == nil {
+						sh.log.Error("reconcile", "store", h, "err", err)
+					}
+				}
+			}
+		}
+	}()
+	return nil
+}
+
+// reconcile re-reads a store from its shop and publishes what differs from
+// what webhooks left (a lost or failed delivery).
+func (sh *shopifyStores) reconcile(ctx context.Context, handle string) (*generator.Summary, error) {
+	st, err := sh.src.Load(ctx, handle)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Validate(); err != nil {
+		return nil, err
+	}
+	sum, err := sh.regen.Reconcile(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	if sum.Written > 0 || sum.Deleted > 0 {
+		sh.log.Warn("reconcile repaired pages webhooks had missed", "store", handle, "written", sum.Written, "deleted", sum.Deleted)
+	}
+	return sum, nil
+}
+
+func (sh *shopifyStores) close() error {
+	if sh == nil {
+		return nil
+	}
+	if sh.stop != nil {
+		sh.stop()
+	}
+	sh.wg.Wait()
+	if sh.live != nil {
+		return sh.live.Flush()
+	}
+	return nil
+}
+
+
+var _ catalog.Source = (*stores.Source)(nil)

@@ -1,0 +1,216 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wandstore/wandstore/catalog/shopify/shopifytest"
+	"github.com/wandstore/wandstore/islands/webhook"
+)
+
+const testWebhookSecret = "whsec_app_test_secret"
+
+// shopDemo is a demo of one Shopify-backed store (the stand-in shop),
+// with webhooks on.
+type shopDemo struct {
+	t    *testing.T
+	shop *shopifytest.Server
+	demo *Demo
+	out  string
+	seq  int
+}
+
+func standInProducts() []shopifytest.Product {
+	return []shopifytest.Product{
+		{Handle: "elder-wand", Title: "Elder Wand", UpdatedAt: "2026-11-20T10:00:00Z", CreatedAt: "2026-01-01T00:00:00Z",
+			Variants: []shopifytest.Variant{{SKU: "EW", AvailableForSale: true, Price: shopifytest.Money{Amount: "129.00", CurrencyCode: "USD"}}}},
+		{Handle: "holly-wand", Title: "Holly Wand", UpdatedAt: "2026-11-20T10:00:00Z", CreatedAt: "2026-01-02T00:00:00Z",
+			Variants: []shopifytest.Variant{{SKU: "HW", AvailableForSale: true, Price: shopifytest.Money{Amount: "49.00", CurrencyCode: "USD"}}}},
+	}
+}
+
+func startShopDemo(t *testing.T, mod ...func(*DemoOptions)) *shopDemo {
+	t.Helper()
+	const token = "shpat_webhook_test"
+	srv := shopifytest.New(t, shopifytest.WithToken(token), shopifytest.WithShop("Wand Shop", "USD"))
+	srv.SetProducts(standInProducts())
+	t.Setenv("WANDSTORE_WEBHOOK_TEST_TOKEN", token)
+	t.Setenv(envWebhookSecret, testWebhookSecret)
+	dir := contentDir(t, `
+-- wands/store.yaml --
+name: Wands from Shopify
+source:
+  kind: shopify
+  shop: wand-shop
+  token_env: WANDSTORE_WEBHOOK_TEST_TOKEN
+  endpoint: `+srv.URL()+`
+`)
+	out := t.TempDir()
+	opts := DemoOptions{Addr: "127.0.0.1:0", Content: dir, Out: out, Data: t.TempDir(), OlricFreePorts: true}
+	for _, m := range mod {
+		m(&opts)
+	}
+	d, err := StartDemo(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := d.Close(ctx); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return &shopDemo{t: t, shop: srv, demo: d, out: out}
+}
+
+// send posts a products webhook signed with secret and returns the status.
+func (s *shopDemo) send(topic string, body []byte, secret string) int {
+	s.t.Helper()
+	s.seq++
+	req, _ := http.NewRequest(http.MethodPost, s.demo.URL+"/webhooks/shopify", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(webhook.HeaderTopic, topic)
+	req.Header.Set(webhook.HeaderShopDomain, "wand-shop.myshopify.com")
+	req.Header.Set(webhook.HeaderWebhookID, fmt.Sprintf("wh-%d-%d", time.Now().UnixNano(), s.seq))
+	req.Header.Set(webhook.HeaderAPIVersion, "2025-07")
+	req.Header.Set(webhook.HeaderHmac, webhook.Sign([]byte(secret), body))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// page polls a published file until it contains want, and returns how long
+// that took.
+func (s *shopDemo) waitFor(file, want string, within time.Duration) time.Duration {
+	s.t.Helper()
+	start := time.Now()
+	for {
+		data, _ := os.ReadFile(filepath.Join(s.out, file))
+		if strings.Contains(string(data), want) {
+			return time.Since(start)
+		}
+		if time.Since(start) > within {
+			s.t.Fatalf("%s still lacks %q after %s", file, want, within)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestWebhookUpdatesThePublishedPageAndTheCart(t *testing.T) {
+	s := startShopDemo(t)
+	page := "s/wands/products/elder-wand/index.html"
+	s.waitFor(page, "$129.00", time.Second)
+
+	// A shopper with the wand in the cart.
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	base := s.demo.URL + "/s/wands/islands/"
+	variant := s.demo.Summary.Catalogs[0].Product("elder-wand").Variants[0].ID
+	res, err := c.PostForm(base+"cart/add", url.Values{"product": {"elder-wand"}, "variant": {variant}, "quantity": {"1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	cart := func() string {
+		res, err := c.Get(base + "cart")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	if got := cart(); !strings.Contains(got, "Elder Wand") || !strings.Contains(got, "$129.00") {
+		t.Fatalf("cart before: %s", got)
+	}
+
+	// Shopify changes the title and price; the webhook carries both.
+	ps := standInProducts()
+	ps[0].Title, ps[0].Variants[0].Price.Amount = "Elder Wand (reforged)", "149.00"
+	s.shop.SetProducts(ps)
+	body := shopifytest.ProductPayload(ps[0], time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+
+	// A mis-signed delivery changes nothing.
+	if code := s.send(webhook.TopicProductsUpdate, body, "wrong secret"); code != http.StatusUnauthorized {
+		t.Fatalf("mis-signed webhook: %d, want 401", code)
+	}
+	if code := s.send(webhook.TopicProductsUpdate, body, testWebhookSecret); code != http.StatusOK {
+		t.Fatalf("webhook: %d", code)
+	}
+	took := s.waitFor(page, "$149.00", time.Second)
+	s.waitFor(page, "Elder Wand (reforged)", time.Second)
+	t.Logf("the product page showed the new price %s after the webhook was accepted", took.Round(time.Millisecond))
+	// The cart island swaps its catalog as soon as the files are
+	// published: within the same second.
+	for start := time.Now(); ; time.Sleep(5 * time.Millisecond) {
+		got := cart()
+		if strings.Contains(got, "Elder Wand (reforged)") && strings.Contains(got, "$149.00") {
+			break
+		}
+		if time.Since(start) > time.Second {
+			t.Fatalf("cart a second after the page changed: %s", got)
+		}
+	}
+	listing, _ := os.ReadFile(filepath.Join(s.out, "s/wands/collections/all/index.html"))
+	if !strings.Contains(string(listing), "$149.00") {
+		t.Error("the all-products listing was not updated")
+	}
+
+	// An older version, delivered late, does not undo it.
+	old := standInProducts()[0]
+	old.Title = "Stale Wand"
+	if code := s.send(webhook.TopicProductsUpdate, shopifytest.ProductPayload(old, time.Date(2026, 11, 25, 11, 0, 0, 0, time.UTC)), testWebhookSecret); code != http.StatusOK {
+		t.Fatalf("late webhook: %d", code)
+	}
+	// A delete, then a late update: the page goes and stays gone.
+	del := []byte(`{"id": ` + strings.TrimPrefix(idOf(t, s, "elder-wand"), "gid://shopify/Product/") + `}`)
+	if code := s.send(webhook.TopicProductsDelete, del, testWebhookSecret); code != http.StatusOK {
+		t.Fatalf("delete webhook: %d", code)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(s.out, page)); os.IsNotExist(err) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the deleted product's page is still published")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if code := s.send(webhook.TopicProductsUpdate, shopifytest.ProductPayload(ps[0], time.Date(2026, 11, 25, 12, 30, 0, 0, time.UTC)), testWebhookSecret); code != http.StatusOK {
+		t.Fatal(code)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if _, err := os.Stat(filepath.Join(s.out, page)); !os.IsNotExist(err) {
+		t.Fatal("a late update brought a deleted product back")
+	}
+	if data, _ := os.ReadFile(filepath.Join(s.out, "s/wands/search.json")); strings.Contains(string(data), "Stale Wand") {
+		t.Fatal("the stale version was published")
+	}
+}
+
+func idOf(t *testing.T, s *shopDemo, handle string) string {
+	t.Helper()
+	for _, p := range s.shop.Products() {
+		if p.Handle == handle {
+			return p.ID
+		}
+	}
+	t.Fatalf("no product %s in the stand-in", handle)
+	return ""
+}

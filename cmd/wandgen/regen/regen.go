@@ -1,0 +1,450 @@
+// Package regen applies Shopify's catalog webhooks to the stores a server
+// publishes: each recorded delivery (islands/webhook's queue) becomes a
+// catalog.Change, the store's catalog is updated (catalog.Store.With),
+// the pages it touches are re-rendered and the changed files published
+// (generator.Live), the islands server's catalog is swapped, and the
+// change is broadcast to every islands member (Olric pub/sub) so they
+// swap theirs and their cached fragments of the old catalog stop being
+// served.
+//
+// It lives under cmd/ because it is where the generator and the islands
+// server meet.
+package regen
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/catalog/shopify"
+	"github.com/wandstore/wandstore/generator"
+	"github.com/wandstore/wandstore/islands"
+	"github.com/wandstore/wandstore/islands/webhook"
+)
+
+// Rereader reads one product or collection from the shop (the Storefront
+// API: shopify.Source), for deliveries whose payload is not enough.
+type Rereader interface {
+	// Product returns the product, or nil when the shop does not publish
+	// it (deleted, draft, not on the sales channel).
+	Product(ctx context.Context, handle string) (*catalog.Product, catalog.ValidationErrors, error)
+	// Collection returns the collection with its members, or nil.
+	Collection(ctx context.Context, handle string) (*catalog.Collection, catalog.ValidationErrors, error)
+}
+
+// Bus carries changes between islands members (islands/cache.Cache).
+type Bus interface {
+	Publish(ctx context.Context, channel string, message []byte) (int64, error)
+}
+
+// Channel is the pub/sub channel changes are broadcast on.
+const Channel = "wandstore.catalog"
+
+// Options configure a Regen.
+type Options struct {
+	Live     *generator.Live   // publishes; required
+	Catalogs *islands.Catalogs // the islands server's stores; required
+	Versions *webhook.Versions // orders deliveries; required
+	// Shops maps a shop's domain (X-Shopify-Shop-Domain,
+	// "x.myshopify.com") to its store's handle.
+	Shops map[string]string
+	// Rereaders read from each store's shop, by store handle.
+	Rereaders map[string]Rereader
+	// SiteURL is the build's site URL (for the islands' Site).
+	SiteURL string
+	// Bus, when set, broadcasts every change to the other members.
+	Bus Bus
+	// RereadDelay is how long to wait before reading a change back from
+	// the Storefront API, which may lag the webhook. Default 1 s.
+	RereadDelay time.Duration
+	// Published, when set, is called after each change is published (a
+	// CDN purge, metrics, tests).
+	Published func(ctx context.Context, store string, sum *generator.Summary)
+	Log       *slog.Logger
+}
+
+// Regen applies deliveries; Handle is its webhook.Handler.
+type Regen struct {
+	opts Options
+	log  *slog.Logger
+
+	// applyMu serialises changes and reconciliations: each starts from the
+	// catalog the one before it published.
+	applyMu sync.Mutex
+
+	mu sync.Mutex
+	// inventory maps an inventory item to its store and product handle,
+	// learnt from product payloads (the Storefront API has no such id).
+	inventory map[string]invRef
+}
+
+type invRef struct{ store, product string }
+
+// New checks the options.
+func New(opts Options) (*Regen, error) {
+	if opts.Live == nil || opts.Catalogs == nil || opts.Versions == nil {
+		return nil, errors.New("regen: Live, Catalogs and Versions are required")
+	}
+	if opts.RereadDelay <= 0 {
+		opts.RereadDelay = time.Second
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	shops := make(map[string]string, len(opts.Shops))
+	for d, h := range opts.Shops {
+		shops[strings.ToLower(d)] = h
+	}
+	opts.Shops = shops
+	return &Regen{opts: opts, log: opts.Log, inventory: map[string]invRef{}}, nil
+}
+
+// Handle applies one delivery (a webhook.Handler). A delivery older than
+// what was applied is dropped (webhook.Versions); one that cannot be
+// understood fails permanently; anything else that fails is retried by the
+// queue.
+func (r *Regen) Handle(ctx context.Context, d webhook.Delivery) error {
+	c, err := d.Change()
+	if err != nil {
+		return err
+	}
+	store, ok := r.opts.Shops[strings.ToLower(d.Shop)]
+	if !ok {
+		return fmt.Errorf("regen: no store for shop %q: %w", d.Shop, webhook.ErrPermanent)
+	}
+	r.applyMu.Lock()
+	defer r.applyMu.Unlock()
+	applied, err := r.opts.Versions.Apply(ctx, c, func(ctx context.Context) error { return r.apply(ctx, store, d, c) })
+	if err != nil {
+		return err
+	}
+	if !applied {
+		r.log.Info("regen: stale delivery skipped", "store", store, "topic", d.Topic, "id", c.ID, "updated_at", c.UpdatedAt)
+	}
+	return nil
+}
+
+// current is the store's catalog as last published.
+func (r *Regen) current(handle string) (*catalog.Store, error) {
+	if st := r.opts.Live.Store(handle); st != nil {
+		return st, nil
+	}
+	if x, ok := r.opts.Catalogs.Get(handle); ok {
+		return x.Store, nil
+	}
+	return nil, fmt.Errorf("regen: store %q is not loaded", handle)
+}
+
+func (r *Regen) apply(ctx context.Context, handle string, d webhook.Delivery, c webhook.Change) error {
+	cur, err := r.current(handle)
+	if err != nil {
+		return err
+	}
+	var ch catalog.Change
+	switch d.Topic {
+	case webhook.TopicProductsCreate, webhook.TopicProductsUpdate:
+		ch, err = r.productChange(ctx, cur, d, c)
+	case webhook.TopicProductsDelete:
+		if p := productByID(cur, c.ID); p != nil {
+			ch.RemoveProducts = []string{p.Handle}
+		}
+	case webhook.TopicCollectionsCreate, webhook.TopicCollectionsUpdate:
+		ch, err = r.collectionChange(ctx, cur, d)
+	case webhook.TopicCollectionsDelete:
+		if col := collectionByID(cur, c.ID); col != nil {
+			ch.RemoveCollections = []string{col.Handle}
+		}
+	case webhook.TopicInventoryLevelsUpdate:
+		ch, err = r.inventoryChange(ctx, cur, c)
+	}
+	if err != nil {
+		return err
+	}
+	if ch.Empty() {
+		return nil
+	}
+	_, err = r.publish(ctx, cur, ch)
+	return err
+}
+
+// Reconcile publishes fresh, a store's catalog as read again from its
+// source, in place of what webhooks made of it: whatever a lost or failed
+// delivery missed is repaired (only files whose bytes differ are written).
+// The other members reconcile on their own schedule.
+func (r *Regen) Reconcile(ctx context.Context, fresh *catalog.Store) (*generator.Summary, error) {
+	r.applyMu.Lock()
+	defer r.applyMu.Unlock()
+	sum, err := r.opts.Live.Update(ctx, fresh)
+	if err != nil {
+		return nil, fmt.Errorf("regen: reconcile %s: %w", fresh.Handle, err)
+	}
+	if sum.Written > 0 || sum.Deleted > 0 {
+		r.opts.Catalogs.Set(&islands.Catalog{Store: fresh, Site: sum.Sites[fresh.Handle], Version: generator.CatalogVersion(fresh)})
+		if r.opts.Published != nil {
+			r.opts.Published(ctx, fresh.Handle, sum)
+		}
+	}
+	return sum, nil
+}
+
+// publish applies a change to cur (a store's current catalog), publishes
+// the pages it touches, swaps the islands' catalog and broadcasts the
+// change. A change the catalog refuses fails permanently.
+func (r *Regen) publish(ctx context.Context, cur *catalog.Store, ch catalog.Change) (*generator.Summary, error) {
+	next, err := cur.With(ch)
+	if err != nil {
+		return nil, fmt.Errorf("regen: %s: %w: %w", cur.Handle, err, webhook.ErrPermanent)
+	}
+	sum, err := r.opts.Live.Update(ctx, next)
+	if err != nil {
+		return nil, fmt.Errorf("regen: publish %s: %w", cur.Handle, err)
+	}
+	prev := ""
+	if x, ok := r.opts.Catalogs.Get(cur.Handle); ok {
+		prev = x.Version
+	}
+	msg := Message{Store: cur.Handle, From: prev, Version: nextVersion(prev, ch), Change: ch}
+	r.opts.Catalogs.Set(&islands.Catalog{Store: next, Site: sum.Sites[cur.Handle], Version: msg.Version})
+	r.log.Info("regen: published", "store", cur.Handle, "products", len(ch.Products), "removed", len(ch.RemoveProducts),
+		"collections", len(ch.Collections)+len(ch.RemoveCollections), "rendered", sum.Rendered, "written", sum.Written,
+		"deleted", sum.Deleted, "took", sum.Duration.Round(time.Microsecond))
+	if r.opts.Bus != nil {
+		if data, err := json.Marshal(msg); err != nil {
+			r.log.Error("regen: encode broadcast", "err", err)
+		} else if _, err := r.opts.Bus.Publish(ctx, Channel, data); err != nil {
+			// The other members serve the old catalog until the next
+			// reconciliation: worth a log, not a retry of the delivery.
+			r.log.Warn("regen: broadcast failed", "store", cur.Handle, "err", err)
+		}
+	}
+	if r.opts.Published != nil {
+		r.opts.Published(ctx, cur.Handle, sum)
+	}
+	return sum, nil
+}
+
+// Message is a change broadcast to the islands members: applied to the
+// catalog whose version is From, it gives the catalog Version.
+type Message struct {
+	Store   string         `json:"store"`
+	From    string         `json:"from"`
+	Version string         `json:"version"`
+	Change  catalog.Change `json:"change"`
+}
+
+// nextVersion names the catalog a change makes: a digest of the previous
+// version and the change, the same on every member that applies the same
+// changes in the same order (fragment cache keys carry it).
+func nextVersion(prev string, ch catalog.Change) string {
+	data, err := json.Marshal(ch)
+	if err != nil {
+		data = []byte(time.Now().String()) // cannot happen for catalog values; still a new version
+	}
+	h := sha256.New()
+	h.Write([]byte(prev))
+	h.Write(data)
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// Receive applies a broadcast change to this member's islands catalog (a
+// subscriber of Channel). Its own broadcasts, and changes to a catalog it
+// does not have (it missed one: the next reconciliation catches it up), are
+// ignored.
+func Receive(cats *islands.Catalogs, siteURL string, log *slog.Logger, data []byte) {
+	var m Message
+	if err := json.Unmarshal(data, &m); err != nil {
+		log.Warn("regen: bad broadcast", "err", err)
+		return
+	}
+	x, ok := cats.Get(m.Store)
+	if !ok || x.Version == m.Version {
+		return
+	}
+	if x.Version != m.From {
+		log.Warn("regen: broadcast for another catalog version; waiting for reconciliation", "store", m.Store, "have", x.Version, "from", m.From)
+		return
+	}
+	next, err := x.Store.With(m.Change)
+	if err != nil {
+		log.Error("regen: broadcast change refused", "store", m.Store, "err", err)
+		return
+	}
+	site, err := generator.Site(next, siteURL)
+	if err != nil {
+		log.Error("regen: broadcast change", "store", m.Store, "err", err)
+		return
+	}
+	cats.Set(&islands.Catalog{Store: next, Site: site, Version: m.Version})
+}
+
+func (r *Regen) productChange(ctx context.Context, cur *catalog.Store, d webhook.Delivery, c webhook.Change) (catalog.Change, error) {
+	var ch catalog.Change
+	pu, err := shopify.ProductFromWebhook(d.Body, cur.Handle, cur.Currency)
+	if err != nil {
+		return ch, fmt.Errorf("regen: %w: %w", err, webhook.ErrPermanent)
+	}
+	r.mu.Lock()
+	for item := range pu.InventoryItems {
+		r.inventory[item] = invRef{cur.Handle, pu.Product.Handle}
+	}
+	r.mu.Unlock()
+	p := pu.Product
+	if !pu.Complete && p.Published() {
+		if p, err = r.reread(ctx, cur.Handle, p.Handle, c.UpdatedAt); err != nil {
+			return ch, err
+		}
+	}
+	// A renamed product (same id, new handle) leaves its old page.
+	if old := productByID(cur, pu.ID); old != nil && (p == nil || old.Handle != p.Handle) {
+		ch.RemoveProducts = append(ch.RemoveProducts, old.Handle)
+	}
+	switch {
+	case p == nil || !p.Published():
+		if cur.Product(pu.Product.Handle) != nil {
+			ch.RemoveProducts = append(ch.RemoveProducts, pu.Product.Handle)
+		}
+	default:
+		p.SourceID = pu.ID
+		ch.Products = []*catalog.Product{p}
+	}
+	return ch, nil
+}
+
+// reread reads a product back from the shop after RereadDelay; a copy older
+// than the webhook's (the Storefront API not caught up yet) is an error,
+// so the queue retries.
+func (r *Regen) reread(ctx context.Context, store, handle string, updated time.Time) (*catalog.Product, error) {
+	rr := r.opts.Rereaders[store]
+	if rr == nil {
+		return nil, fmt.Errorf("regen: %s: the payload is incomplete and the store has no Storefront access: %w", handle, webhook.ErrPermanent)
+	}
+	select {
+	case <-time.After(r.opts.RereadDelay):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	p, _, err := rr.Product(ctx, handle)
+	if err != nil {
+		return nil, fmt.Errorf("regen: re-read %s: %w", handle, err)
+	}
+	if p != nil && !p.UpdatedAt.IsZero() && p.UpdatedAt.Before(updated.Truncate(time.Second)) {
+		return nil, fmt.Errorf("regen: re-read %s: the Storefront API still has the version of %s", handle, p.UpdatedAt.Format(time.RFC3339))
+	}
+	return p, nil
+}
+
+func (r *Regen) collectionChange(ctx context.Context, cur *catalog.Store, d webhook.Delivery) (catalog.Change, error) {
+	var ch catalog.Change
+	cu, err := shopify.CollectionFromWebhook(d.Body, cur.Handle)
+	if err != nil {
+		return ch, fmt.Errorf("regen: %w: %w", err, webhook.ErrPermanent)
+	}
+	col := cu.Collection
+	if old := collectionByID(cur, cu.ID); old != nil && (!cu.Published || old.Handle != col.Handle) {
+		ch.RemoveCollections = append(ch.RemoveCollections, old.Handle)
+	}
+	if !cu.Published {
+		if cur.Collection(col.Handle) != nil {
+			ch.RemoveCollections = append(ch.RemoveCollections, col.Handle)
+		}
+		return ch, nil
+	}
+	if !cu.MembersKnown || !cu.Complete {
+		rr := r.opts.Rereaders[cur.Handle]
+		if rr == nil {
+			return ch, fmt.Errorf("regen: collection %s: the payload lacks its members and the store has no Storefront access: %w", col.Handle, webhook.ErrPermanent)
+		}
+		select {
+		case <-time.After(r.opts.RereadDelay):
+		case <-ctx.Done():
+			return ch, ctx.Err()
+		}
+		read, _, err := rr.Collection(ctx, col.Handle)
+		if err != nil {
+			return ch, fmt.Errorf("regen: re-read collection %s: %w", col.Handle, err)
+		}
+		if read == nil {
+			if cur.Collection(col.Handle) != nil {
+				ch.RemoveCollections = append(ch.RemoveCollections, col.Handle)
+			}
+			return ch, nil
+		}
+		col = read
+	}
+	// Members the store does not have (not yet published here) are left
+	// out; the reconciliation adds them once their products arrive.
+	if col.Rules == nil {
+		kept := col.ProductHandles[:0:0]
+		for _, h := range col.ProductHandles {
+			if cur.Product(h) != nil {
+				kept = append(kept, h)
+			}
+		}
+		col.ProductHandles = kept
+	}
+	col.SourceID = cu.ID
+	ch.Collections = []*catalog.Collection{col}
+	return ch, nil
+}
+
+// inventoryChange re-reads the product an inventory level belongs to: the
+// payload has one location's count, the Storefront API the product's
+// availability.
+func (r *Regen) inventoryChange(ctx context.Context, cur *catalog.Store, c webhook.Change) (catalog.Change, error) {
+	var ch catalog.Change
+	item, _, _ := strings.Cut(c.ID, ":")
+	r.mu.Lock()
+	ref, ok := r.inventory[item]
+	r.mu.Unlock()
+	if !ok || ref.store != cur.Handle {
+		r.log.Warn("regen: inventory item of no known product; the next reconciliation will catch it", "store", cur.Handle, "inventory_item", item)
+		return ch, nil
+	}
+	p, err := r.reread(ctx, cur.Handle, ref.product, time.Time{})
+	if err != nil {
+		return ch, err
+	}
+	if p == nil || !p.Published() {
+		if cur.Product(ref.product) != nil {
+			ch.RemoveProducts = []string{ref.product}
+		}
+		return ch, nil
+	}
+	if old := cur.Product(p.Handle); old != nil {
+		p.SourceID = old.SourceID
+	}
+	ch.Products = []*catalog.Product{p}
+	return ch, nil
+}
+
+func productByID(st *catalog.Store, id string) *catalog.Product {
+	if id == "" {
+		return nil
+	}
+	for _, p := range st.Products {
+		if p.SourceID == id {
+			return p
+		}
+	}
+	return nil
+}
+
+func collectionByID(st *catalog.Store, id string) *catalog.Collection {
+	if id == "" {
+		return nil
+	}
+	for _, c := range st.Collections {
+		if c.SourceID == id {
+			return c
+		}
+	}
+	return nil
+}
