@@ -96,6 +96,7 @@ func (l *Live) Update(ctx context.Context, st *catalog.Store) (*Summary, error) 
 		ls.man, ls.cache = man, newPlanCache()
 	}
 	sum := &Summary{Phases: map[string]time.Duration{}, Sites: map[string]*components.Site{}}
+	ls.cache.manifest = ls.man
 	t := time.Now()
 	p, err := l.b.plan(ctx, st, ls.cache)
 	sum.Phases["plan"] = time.Since(t)
@@ -103,7 +104,6 @@ func (l *Live) Update(ctx context.Context, st *catalog.Store) (*Summary, error) 
 		ls.reset()
 		return nil, fmt.Errorf("plan: %w", err)
 	}
-	p.manifest = ls.man
 	t = time.Now()
 	next, err := l.b.execute(ctx, p, sum, trusted)
 	sum.Phases["render"] = time.Since(t)

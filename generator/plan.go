@@ -98,8 +98,10 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 	if err != nil {
 		return nil, err
 	}
-	man, err := loadManifest(b.opts.StateDir, st.Handle)
-	if err != nil {
+	var man *Manifest
+	if pc != nil && pc.manifest != nil {
+		man = pc.manifest // a Live builder's, in memory
+	} else if man, err = loadManifest(b.opts.StateDir, st.Handle); err != nil {
 		return nil, err
 	}
 	root := cleanRel(base.Path) // "s/magic-wands/"

@@ -30,6 +30,8 @@ type productPlan struct {
 // A nil *planCache is valid and caches nothing (a one-off Build).
 type planCache struct {
 	key string
+	// manifest is what the store has published, when known in memory.
+	manifest *Manifest
 	// images are a store's image files, read and fingerprinted once.
 	images map[string]asset
 

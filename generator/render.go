@@ -82,10 +82,14 @@ func (b *builder) execute(ctx context.Context, p *storePlan, sum *Summary, trust
 
 	// Files the store no longer has (a deleted product, a shorter
 	// collection, an old fingerprinted asset).
-	for _, old := range p.manifest.Paths() {
-		if _, keep := next.Files[old]; keep {
-			continue
+	var gone []string
+	for old := range p.manifest.Files {
+		if _, keep := next.Files[old]; !keep {
+			gone = append(gone, old)
 		}
+	}
+	sort.Strings(gone)
+	for _, old := range gone {
 		if err := b.pub.Delete(ctx, old); err != nil {
 			return nil, err
 		}
