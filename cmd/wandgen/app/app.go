@@ -34,6 +34,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ErrWriter: stderr,
 		Commands: []*cli.Command{
 			buildCommand(),
+			reconcileCommand(),
 			demoCommand(),
 			serveCommand(),
 			importCommand(),

@@ -16,6 +16,21 @@ import (
 	"github.com/wandstore/wandstore/generator"
 )
 
+// reconcileCommand is build under the name operators look for: it re-reads
+// every store from its source (a shop, an export, a folder) and publishes
+// whatever differs from what was published, repairing what a lost webhook
+// missed. A running server reconciles its Shopify-backed stores on its own
+// every ServeOptions.ReconcileEvery.
+func reconcileCommand() *cli.Command {
+	c := buildCommand()
+	c.Name = "reconcile"
+	c.Usage = "re-read the stores from their sources and publish what a lost webhook missed (build with the same manifest)"
+	c.Description = "The same as build: every store is read again from its source, and only the files whose bytes\n" +
+		"differ from the last publish (by the manifest in --state-dir) are written or deleted. Point it at\n" +
+		"the same --out or --publish target and --state-dir as the server's webhook updates use."
+	return c
+}
+
 func buildCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "build",

@@ -27,8 +27,10 @@ type DemoOptions struct {
 	NoCache bool
 	// Limits override the rate limits (tests).
 	Limits islands.Limits
-	// RereadDelay: see ServeOptions.
+	// RereadDelay, Publisher and StateDir: see ServeOptions.
 	RereadDelay time.Duration
+	Publisher   generator.Publisher
+	StateDir    string
 }
 
 // StartDemo listens, builds the stores for that address (so canonical links
@@ -65,6 +67,7 @@ func StartDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
 	s, err := startOn(ctx, ln, ServeOptions{
 		Addr: opts.Addr, Public: opts.Out, Data: opts.Data, SiteURL: origin + "/", Log: opts.Log,
 		Content: opts.Content, Stores: opts.Stores, RereadDelay: opts.RereadDelay,
+		Publisher: opts.Publisher, StateDir: opts.StateDir,
 		OlricFreePorts: opts.OlricFreePorts, NoCache: opts.NoCache, Limits: opts.Limits, built: sum,
 	})
 	if err != nil {

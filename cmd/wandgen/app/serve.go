@@ -404,6 +404,7 @@ func serveOptions(c *cli.Context) ServeOptions {
 
 func serveCommand() *cli.Command {
 	flags := append(serveFlags(), &cli.StringFlag{Name: "site-url", Usage: "the origin the stores were built for (default: this server's address)", EnvVars: []string{"WANDSTORE_SITE_URL"}})
+	flags = append(flags, publishFlags()...) // where webhook updates of Shopify-backed stores go
 	return &cli.Command{
 		Name:  "serve",
 		Usage: "serve built stores (--out) and their islands on one port",
@@ -411,6 +412,11 @@ func serveCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			opts := serveOptions(c)
 			opts.SiteURL = c.String("site-url")
+			var g generator.Options
+			if _, err := setupPublish(c, &g); err != nil {
+				return err
+			}
+			opts.Publisher, opts.StateDir = g.Publisher, g.StateDir
 			s, err := StartServe(c.Context, opts)
 			if err != nil {
 				return err

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wandstore/wandstore/catalog/shopify/shopifytest"
+	"github.com/wandstore/wandstore/generator/s3publish"
 	"github.com/wandstore/wandstore/islands/webhook"
 )
 
@@ -213,4 +214,83 @@ func idOf(t *testing.T, s *shopDemo, handle string) string {
 	}
 	t.Fatalf("no product %s in the stand-in", handle)
 	return ""
+}
+
+// The same change, with the store published to a bucket (an S3 server
+// in-process): the bucket's product page has the new title and price
+// within a second of the webhook's answer.
+func TestWebhookPublishesToTheBucket(t *testing.T) {
+	bucket := newFakeBucket(t)
+	env := map[string]string{"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"}
+	cfg, err := publishConfig("s3://shop/site", bucket.srv.URL, "auto", func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := s3publish.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startShopDemo(t, func(o *DemoOptions) { o.Publisher, o.StateDir = pub, t.TempDir() })
+	key := "site/s/wands/products/elder-wand/index.html"
+	if page, _ := bucket.get(t, "shop", key); !strings.Contains(page, "$129.00") {
+		t.Fatal("the server did not publish the store to the bucket at start")
+	}
+	bucket.takePuts()
+	ps := standInProducts()
+	ps[0].Title, ps[0].Variants[0].Price.Amount = "Elder Wand (reforged)", "149.00"
+	s.shop.SetProducts(ps)
+	if code := s.send(webhook.TopicProductsUpdate, shopifytest.ProductPayload(ps[0], time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)), testWebhookSecret); code != http.StatusOK {
+		t.Fatalf("webhook: %d", code)
+	}
+	start := time.Now()
+	for {
+		page, ctype := bucket.get(t, "shop", key)
+		if strings.Contains(page, "$149.00") && strings.Contains(page, "Elder Wand (reforged)") {
+			if !strings.HasPrefix(ctype, "text/html") {
+				t.Errorf("content type %q", ctype)
+			}
+			break
+		}
+		if time.Since(start) > time.Second {
+			t.Fatal("the bucket's page lacks the new title and price a second after the webhook")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Logf("in the bucket after %s", time.Since(start).Round(time.Millisecond))
+	puts := bucket.takePuts()
+	for _, p := range puts {
+		if strings.Contains(p, "/products/") && !strings.Contains(p, "elder-wand") {
+			t.Errorf("another product's page was uploaded: %s", p)
+		}
+	}
+	if len(puts) == 0 || len(puts) > 20 {
+		t.Errorf("%d uploads for one product change: %v", len(puts), puts)
+	}
+}
+
+// reconcile re-reads the source and publishes only what changed behind the
+// last publish's back.
+func TestReconcileCommandRepairs(t *testing.T) {
+	content, out := contentDir(t, shopArchive), t.TempDir()
+	if _, stderr, err := run(t, "build", "--content", content, "--out", out, "-q"); err != nil {
+		t.Fatalf("build: %v\n%s", err, stderr)
+	}
+	file := filepath.Join(content, "shop/products/mug.md")
+	data, _ := os.ReadFile(file)
+	os.WriteFile(file, bytes.Replace(data, []byte("title: Mug"), []byte("title: Big Mug"), 1), 0o644)
+	stdout, stderr, err := run(t, "reconcile", "--content", content, "--out", out)
+	if err != nil {
+		t.Fatalf("reconcile: %v\n%s", err, stderr)
+	}
+	page, _ := os.ReadFile(filepath.Join(out, "s/shop/products/mug/index.html"))
+	if !strings.Contains(string(page), "Big Mug") {
+		t.Fatal("reconcile did not publish the change")
+	}
+	if !strings.Contains(stdout, "skipped") {
+		t.Fatalf("reconcile printed no summary:\n%s", stdout)
+	}
+	again, _, err := run(t, "reconcile", "--content", content, "--out", out)
+	if err != nil || !strings.Contains(again, " 0 written") && !strings.Contains(again, "0 rendered") {
+		t.Fatalf("a second reconcile: %v\n%s", err, again)
+	}
 }
