@@ -209,5 +209,4 @@ func (sh *shopifyStores) close() error {
 	return nil
 }
 
-
 var _ catalog.Source = (*stores.Source)(nil)
