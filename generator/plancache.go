@@ -2,7 +2,6 @@ package generator
 
 import (
 	"slices"
-	"sync"
 
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/components"
@@ -35,7 +34,6 @@ type planCache struct {
 	// images are a store's image files, read and fingerprinted once.
 	images map[string]asset
 
-	mu       sync.Mutex
 	products map[*catalog.Product]*productPlan
 	next     map[*catalog.Product]*productPlan
 
