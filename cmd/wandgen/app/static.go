@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/wandstore/wandstore/islands"
@@ -89,6 +90,11 @@ func (h *siteHandler) serveFile(w http.ResponseWriter, r *http.Request, name str
 		return false
 	}
 	if status == http.StatusOK {
+		// Last-Modified alone has one-second precision: a page rewritten
+		// by a webhook within the second of its previous write would be
+		// answered 304 to a reload. The ETag (checked first) changes with
+		// every write: each one renames a new file over the old.
+		w.Header().Set("ETag", `"`+strconv.FormatInt(st.ModTime().UnixNano(), 36)+"-"+strconv.FormatInt(st.Size(), 36)+`"`)
 		http.ServeContent(w, r, name, st.ModTime(), f)
 		return true
 	}

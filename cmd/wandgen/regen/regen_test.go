@@ -1,0 +1,363 @@
+package regen
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wandstore/wandstore/catalog/shopify"
+	"github.com/wandstore/wandstore/catalog/shopify/shopifytest"
+	"github.com/wandstore/wandstore/generator"
+	"github.com/wandstore/wandstore/islands"
+	"github.com/wandstore/wandstore/islands/store"
+	"github.com/wandstore/wandstore/islands/webhook"
+)
+
+const (
+	testShop = "wand-shop.myshopify.com"
+	siteURL  = "https://shop.test/"
+)
+
+// bus records broadcasts.
+type bus struct {
+	mu   sync.Mutex
+	msgs [][]byte
+}
+
+func (b *bus) Publish(_ context.Context, _ string, m []byte) (int64, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.msgs = append(b.msgs, m)
+	return 1, nil
+}
+
+type fixture struct {
+	t    *testing.T
+	shop *shopifytest.Server
+	r    *Regen
+	cats *islands.Catalogs
+	bus  *bus
+	out  string
+	seq  int
+}
+
+func products() []shopifytest.Product {
+	qty := 3
+	return []shopifytest.Product{
+		{Handle: "elder-wand", Title: "Elder Wand", UpdatedAt: "2026-11-20T10:00:00Z", CreatedAt: "2026-01-01T00:00:00Z", Tags: []string{"wand"},
+			Variants: []shopifytest.Variant{{SKU: "EW", AvailableForSale: true, QuantityAvailable: &qty, Price: shopifytest.Money{Amount: "129.00", CurrencyCode: "USD"}}}},
+		{Handle: "holly-wand", Title: "Holly Wand", UpdatedAt: "2026-11-20T10:00:00Z", CreatedAt: "2026-01-02T00:00:00Z",
+			Variants: []shopifytest.Variant{{SKU: "HW", AvailableForSale: true, Price: shopifytest.Money{Amount: "49.00", CurrencyCode: "USD"}}}},
+	}
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	srv := shopifytest.New(t, shopifytest.WithShop("Wand Shop", "USD"))
+	srv.SetProducts(products())
+	srv.SetCollections([]shopifytest.Collection{{Handle: "wands", Title: "Wands", ProductHandles: []string{"elder-wand"}}})
+	client, err := shopify.New(shopify.Config{Endpoint: srv.URL(), MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := shopify.NewSource(client, "wands", shopify.SourceOptions{})
+	st, err := src.Load(ctx, "wands")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	live, err := generator.NewLive(generator.Options{Out: out, SiteURL: siteURL, RenderVersion: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := live.Update(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cats := islands.NewCatalogs(&islands.Catalog{Store: st, Site: sum.Sites["wands"], Version: generator.CatalogVersion(st)})
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "w.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	q, err := webhook.Open(ctx, db.Writer(), webhook.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &bus{}
+	r, err := New(Options{Live: live, Catalogs: cats, Versions: q.Versions(), Shops: map[string]string{testShop: "wands"},
+		Rereaders: map[string]Rereader{"wands": src}, SiteURL: siteURL, Bus: b, RereadDelay: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{t: t, shop: srv, r: r, cats: cats, bus: b, out: out}
+}
+
+func (f *fixture) handle(topic string, body []byte) error {
+	f.seq++
+	return f.r.Handle(context.Background(), webhook.Delivery{ID: int64(f.seq), WebhookID: fmt.Sprint("wh-", f.seq), Topic: topic,
+		Shop: testShop, Body: body, ReceivedAt: time.Now().UTC(), TriggeredAt: time.Now().UTC()})
+}
+
+func (f *fixture) page(handle string) string {
+	data, err := os.ReadFile(filepath.Join(f.out, "s/wands/products", handle, "index.html"))
+	if err != nil {
+		return ""
+	}
+	return string(data)
+}
+
+func (f *fixture) product(handle string) shopifytest.Product {
+	for _, p := range f.shop.Products() {
+		if p.Handle == handle {
+			return p
+		}
+	}
+	f.t.Fatalf("no product %s", handle)
+	return shopifytest.Product{}
+}
+
+func at(hour int) time.Time { return time.Date(2026, 11, 25, hour, 0, 0, 0, time.UTC) }
+
+func TestUpdatePublishesSwapsAndBroadcasts(t *testing.T) {
+	f := newFixture(t)
+	before, _ := f.cats.Get("wands")
+	p := f.product("elder-wand")
+	p.Title, p.Variants[0].Price.Amount = "Elder Wand II", "150.00"
+	if err := f.handle(webhook.TopicProductsUpdate, shopifytest.ProductPayload(p, at(12))); err != nil {
+		t.Fatal(err)
+	}
+	if page := f.page("elder-wand"); !strings.Contains(page, "Elder Wand II") || !strings.Contains(page, "$150.00") {
+		t.Fatal("the page was not republished")
+	}
+	after, _ := f.cats.Get("wands")
+	if after.Version == before.Version || after.Store.Product("elder-wand").Title != "Elder Wand II" {
+		t.Fatal("the islands catalog was not swapped")
+	}
+	// Another member, with the catalog as it was, applies the broadcast
+	// and reaches the same version.
+	other := islands.NewCatalogs(&islands.Catalog{Store: before.Store, Site: before.Site, Version: before.Version})
+	if len(f.bus.msgs) != 1 {
+		t.Fatalf("%d broadcasts", len(f.bus.msgs))
+	}
+	Receive(other, siteURL, f.r.log, f.bus.msgs[0])
+	got, _ := other.Get("wands")
+	if got.Version != after.Version || got.Store.Product("elder-wand").Variants[0].Price.Amount != 15000 {
+		t.Fatalf("the other member has version %s, price %d", got.Version, got.Store.Product("elder-wand").Variants[0].Price.Amount)
+	}
+	// Its own broadcast, received again, changes nothing; one for another
+	// version is ignored.
+	Receive(other, siteURL, f.r.log, f.bus.msgs[0])
+	var m Message
+	json.Unmarshal(f.bus.msgs[0], &m)
+	m.From, m.Version = "some-other-version", "v-next"
+	data, _ := json.Marshal(m)
+	Receive(other, siteURL, f.r.log, data)
+	if x, _ := other.Get("wands"); x.Version != after.Version {
+		t.Fatal("a broadcast for another catalog version was applied")
+	}
+}
+
+func TestStaleAndRepeatedDeliveriesAreSkipped(t *testing.T) {
+	f := newFixture(t)
+	p := f.product("elder-wand")
+	p.Title = "New"
+	if err := f.handle(webhook.TopicProductsUpdate, shopifytest.ProductPayload(p, at(12))); err != nil {
+		t.Fatal(err)
+	}
+	p.Title = "Old"
+	if err := f.handle(webhook.TopicProductsUpdate, shopifytest.ProductPayload(p, at(11))); err != nil {
+		t.Fatal(err)
+	}
+	p.Title = "Same second"
+	if err := f.handle(webhook.TopicProductsUpdate, shopifytest.ProductPayload(p, at(12))); err != nil {
+		t.Fatal(err)
+	}
+	if page := f.page("elder-wand"); !strings.Contains(page, ">New<") && !strings.Contains(page, "New</") {
+		t.Fatalf("an older or repeated delivery overwrote the newer one")
+	}
+	if len(f.bus.msgs) != 1 {
+		t.Fatalf("%d broadcasts; want 1", len(f.bus.msgs))
+	}
+}
+
+func TestDeleteIsNotUndoneByALateUpdate(t *testing.T) {
+	f := newFixture(t)
+	p := f.product("elder-wand")
+	id := strings.TrimPrefix(p.ID, "gid://shopify/Product/")
+	if err := f.r.Handle(context.Background(), webhook.Delivery{WebhookID: "del", Topic: webhook.TopicProductsDelete, Shop: testShop,
+		Body: []byte(`{"id":` + id + `}`), TriggeredAt: at(13), ReceivedAt: at(13)}); err != nil {
+		t.Fatal(err)
+	}
+	if f.page("elder-wand") != "" {
+		t.Fatal("the deleted product's page is still published")
+	}
+	if err := f.handle(webhook.TopicProductsUpdate, shopifytest.ProductPayload(p, at(12))); err != nil {
+		t.Fatal(err)
+	}
+	if f.page("elder-wand") != "" {
+		t.Fatal("a late update brought the product back")
+	}
+	if x, _ := f.cats.Get("wands"); x.Store.Product("elder-wand") != nil {
+		t.Fatal("the islands still sell the deleted product")
+	}
+	// The collection that listed it no longer does.
+	if x, _ := f.cats.Get("wands"); len(x.Store.Collection("wands").Products()) != 0 {
+		t.Fatal("the collection still lists the deleted product")
+	}
+}
+
+func TestUnpublishedProductIsRemoved(t *testing.T) {
+	f := newFixture(t)
+	p := f.product("holly-wand")
+	p.Status = "draft"
+	if err := f.handle(webhook.TopicProductsUpdate, shopifytest.ProductPayload(p, at(12))); err != nil {
+		t.Fatal(err)
+	}
+	if f.page("holly-wand") != "" {
+		t.Fatal("a draft product stays published")
+	}
+}
+
+func TestIncompletePayloadIsReadBack(t *testing.T) {
+	f := newFixture(t)
+	// A payload without variants cannot make a page: the product is read
+	// from the Storefront API instead.
+	p := f.product("holly-wand")
+	body := fmt.Sprintf(`{"id": %s, "handle": "holly-wand", "title": "Holly Wand (payload)", "updated_at": "2026-11-25T12:00:00Z", "status": "active", "published_at": "2026-01-02T00:00:00Z"}`,
+		strings.TrimPrefix(p.ID, "gid://shopify/Product/"))
+	// While the API still serves the version before the webhook's, the
+	// delivery fails, to be retried: not permanently, and nothing changes.
+	err := f.handle(webhook.TopicProductsUpdate, []byte(body))
+	if err == nil || errors.Is(err, webhook.ErrPermanent) || strings.Contains(f.page("holly-wand"), "payload") {
+		t.Fatalf("with the API behind: %v", err)
+	}
+	ps := products()
+	ps[1].Title, ps[1].Variants[0].Price.Amount, ps[1].UpdatedAt = "Holly Wand (from the API)", "55.00", "2026-11-25T12:00:00Z"
+	f.shop.SetProducts(ps)
+	if err := f.handle(webhook.TopicProductsUpdate, []byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	if page := f.page("holly-wand"); !strings.Contains(page, "Holly Wand (from the API)") || !strings.Contains(page, "$55.00") {
+		t.Fatal("the product was not read back from the Storefront API")
+	}
+}
+
+func TestCollectionMembersAreReadBack(t *testing.T) {
+	f := newFixture(t)
+	cs := f.shop.Collections()
+	cs[0].Title, cs[0].ProductHandles = "All the wands", []string{"holly-wand", "elder-wand", "not-here-yet"}
+	f.shop.SetCollections(cs)
+	if err := f.handle(webhook.TopicCollectionsUpdate, shopifytest.CollectionPayload(cs[0], at(12))); err != nil {
+		t.Fatal(err)
+	}
+	x, _ := f.cats.Get("wands")
+	c := x.Store.Collection("wands")
+	if c.Title != "All the wands" || len(c.Products()) != 2 || c.Products()[0].Handle != "holly-wand" {
+		t.Fatalf("collection %q lists %d products", c.Title, len(c.Products()))
+	}
+	data, _ := os.ReadFile(filepath.Join(f.out, "s/wands/collections/wands/index.html"))
+	if !strings.Contains(string(data), "All the wands") || !strings.Contains(string(data), "Holly Wand") {
+		t.Fatal("the collection page was not republished")
+	}
+	// collections/delete removes it.
+	id := strings.TrimPrefix(cs[0].ID, "gid://shopify/Collection/")
+	if err := f.handle(webhook.TopicCollectionsDelete, []byte(`{"id":`+id+`}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(f.out, "s/wands/collections/wands/index.html")); !os.IsNotExist(err) {
+		t.Fatal("the deleted collection's page is still published")
+	}
+}
+
+func TestInventoryLevelReadsTheProductBack(t *testing.T) {
+	f := newFixture(t)
+	p := f.product("elder-wand")
+	// A product payload teaches which inventory item is whose.
+	if err := f.handle(webhook.TopicProductsUpdate, shopifytest.ProductPayload(p, at(12))); err != nil {
+		t.Fatal(err)
+	}
+	ps := products()
+	ps[0].Variants[0].AvailableForSale = false
+	zero := 0
+	ps[0].Variants[0].QuantityAvailable = &zero
+	f.shop.SetProducts(ps)
+	var payload struct {
+		Variants []struct {
+			InventoryItemID json.Number `json:"inventory_item_id"`
+		} `json:"variants"`
+	}
+	if err := json.Unmarshal(shopifytest.ProductPayload(p, at(12)), &payload); err != nil || len(payload.Variants) == 0 {
+		t.Fatal("no inventory item in the payload", err)
+	}
+	body := fmt.Sprintf(`{"inventory_item_id": %s, "location_id": 7, "available": 0, "updated_at": "2026-11-25T13:00:00Z"}`, payload.Variants[0].InventoryItemID)
+	if err := f.handle(webhook.TopicInventoryLevelsUpdate, []byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	if x, _ := f.cats.Get("wands"); x.Store.Product("elder-wand").Available() {
+		t.Fatal("the islands still sell a sold-out product")
+	}
+	if page := f.page("elder-wand"); !strings.Contains(strings.ToLower(page), "sold out") {
+		t.Fatal("the page does not say sold out")
+	}
+	// An inventory item no product payload named is left to reconciliation.
+	if err := f.handle(webhook.TopicInventoryLevelsUpdate, []byte(`{"inventory_item_id": 424242, "location_id": 7, "available": 1, "updated_at": "2026-11-25T13:00:00Z"}`)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBadDeliveriesFailPermanently(t *testing.T) {
+	f := newFixture(t)
+	for name, d := range map[string]webhook.Delivery{
+		"unknown shop": {Topic: webhook.TopicProductsUpdate, Shop: "other.myshopify.com", Body: shopifytest.ProductPayload(f.product("elder-wand"), at(12))},
+		"not JSON":     {Topic: webhook.TopicProductsUpdate, Shop: testShop, Body: []byte(`{"id": 1, "updated_at": "2026-11-25T12:00:00Z", "title": [}`)},
+		"no id": {Topic: webhook.TopicProductsUpdate, Shop: testShop, Body: []byte(`{"handle": "x", "title": "X", "updated_at": "2026-11-25T12:00:00Z"}`)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			d.WebhookID, d.ReceivedAt = name, time.Now()
+			err := f.r.Handle(context.Background(), d)
+			if !errors.Is(err, webhook.ErrPermanent) {
+				t.Fatalf("Handle = %v; want a permanent failure", err)
+			}
+		})
+	}
+	if len(f.bus.msgs) != 0 {
+		t.Fatal("a bad delivery was broadcast")
+	}
+}
+
+func TestReconcileRepairsWhatWasMissed(t *testing.T) {
+	f := newFixture(t)
+	ps := products()
+	ps[1].Title = "Changed without a webhook"
+	f.shop.SetProducts(ps)
+	client, _ := shopify.New(shopify.Config{Endpoint: f.shop.URL()})
+	fresh, err := shopify.NewSource(client, "wands", shopify.SourceOptions{}).Load(context.Background(), "wands")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fresh.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := f.r.Reconcile(context.Background(), fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(f.page("holly-wand"), "Changed without a webhook") || sum.Written == 0 {
+		t.Fatal("reconcile did not repair the page")
+	}
+	if x, _ := f.cats.Get("wands"); x.Store.Product("holly-wand").Title != "Changed without a webhook" {
+		t.Fatal("reconcile did not swap the islands catalog")
+	}
+}
