@@ -322,7 +322,7 @@ func TestBadDeliveriesFailPermanently(t *testing.T) {
 	for name, d := range map[string]webhook.Delivery{
 		"unknown shop": {Topic: webhook.TopicProductsUpdate, Shop: "other.myshopify.com", Body: shopifytest.ProductPayload(f.product("elder-wand"), at(12))},
 		"not JSON":     {Topic: webhook.TopicProductsUpdate, Shop: testShop, Body: []byte(`{"id": 1, "updated_at": "2026-11-25T12:00:00Z", "title": [}`)},
-		"no id": {Topic: webhook.TopicProductsUpdate, Shop: testShop, Body: []byte(`{"handle": "x", "title": "X", "updated_at": "2026-11-25T12:00:00Z"}`)},
+		"no id":        {Topic: webhook.TopicProductsUpdate, Shop: testShop, Body: []byte(`{"handle": "x", "title": "X", "updated_at": "2026-11-25T12:00:00Z"}`)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			d.WebhookID, d.ReceivedAt = name, time.Now()
