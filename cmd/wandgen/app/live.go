@@ -41,6 +41,7 @@ type shopifyStores struct {
 	regen   *regen.Regen
 	live    *generator.Live
 	log     *slog.Logger
+	worker  bool // this member takes webhooks and runs their worker
 
 	stop context.CancelFunc
 	wg   sync.WaitGroup
@@ -128,6 +129,7 @@ func (s *Server) setupShopify(ctx context.Context, opts ServeOptions, src any, c
 			return nil, err
 		}
 		iopts.Webhooks = rc
+		sh.worker = true
 	}
 	return sh, nil
 }
@@ -144,13 +146,15 @@ func (sh *shopifyStores) start(s *Server, cats *islands.Catalogs, siteURL string
 			return err
 		}
 	}
-	sh.wg.Add(1)
-	go func() {
-		defer sh.wg.Done()
-		if err := sh.queue.Run(ctx, sh.regen.Handle); err != nil {
-			sh.log.Error("webhook worker", "err", err)
-		}
-	}()
+	if sh.worker {
+		sh.wg.Add(1)
+		go func() {
+			defer sh.wg.Done()
+			if err := sh.queue.Run(ctx, sh.regen.Handle); err != nil {
+				sh.log.Error("webhook worker", "err", err)
+			}
+		}()
+	}
 	if every <= 0 {
 		every = DefaultReconcileEvery
 	}
