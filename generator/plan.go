@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"net/url"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -106,6 +107,9 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 	}
 	root := cleanRel(base.Path) // "s/magic-wands/"
 	p := &storePlan{handle: st.Handle, manifest: man}
+	if pc != nil {
+		p.jobs = make([]job, 0, pc.jobs)
+	}
 	p.summary = StoreSummary{Handle: st.Handle, Name: st.Name, Path: base.Path, BaseURL: base.String()}
 	add := func(j job) { p.jobs = append(p.jobs, j) }
 
@@ -154,6 +158,11 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 		pp.pageIn = newInputs("product", site, pr, refs, imgs).sum()
 		pp.search = searchEntry(pr, pp.card)
 		pp.sitemap = sitemapEntry(s, pr)
+		cols := pp.cols
+		pp.job = job{path: root + "products/" + pr.Handle + "/index.html", in: pp.pageIn,
+			render: func(ctx context.Context, w io.Writer) error {
+				return components.ProductPage(s, components.NewProductView(s, pr, cols)).Render(ctx, w)
+			}}
 	})
 	for i, pr := range products {
 		pc.keepProduct(pr, plans[i])
@@ -193,39 +202,56 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 	add(job{path: page(""), in: newInputs("home", site, teasers, fh).sum(),
 		render: renderComponent(components.HomePage(s, components.NewHomeView(s, teasers, fc)))})
 
-	// Products.
-	for i, pr := range products {
-		cols := plans[i].cols
-		add(job{path: page("products/" + pr.Handle + "/"), in: plans[i].pageIn,
-			render: func(ctx context.Context, w io.Writer) error {
-				return components.ProductPage(s, components.NewProductView(s, pr, cols)).Render(ctx, w)
-			}})
+	// Products: each page's job is made once per product (and kept with
+	// its plan), since it only renders that product.
+	for i := range products {
+		add(plans[i].job)
 	}
 
-	// Collections: every sort order, every page.
+	// Collections: every sort order, every page. A page's job is kept from
+	// the previous plan while the listing's header (the collection, the
+	// order, the page count and the total) and the page's products are the
+	// same; otherwise its inputs are hashed again (and it renders only if
+	// they differ from what was published).
 	per := st.ProductsPerPage()
+	// Cards at render time: the cache's products (this plan's, once it
+	// ends) rather than byProduct, so a kept job holds no plan's map.
+	cardAt := func(pr *catalog.Product) *productPlan { return byProduct[pr] }
+	if pc != nil {
+		cardAt = func(pr *catalog.Product) *productPlan { return pc.products[pr] }
+	}
 	for _, c := range collections {
-		// A page's inputs: the collection, where it is in the listing, and
-		// its cards; pc.listing hashes them only when a member changed.
+		// What a listing page shows of the collection, without its
+		// members: kept jobs must not hold a catalog's member lists.
+		cm := &catalog.Collection{Handle: c.Handle, Title: c.Title, DescriptionHTML: c.DescriptionHTML, Image: c.Image, SEO: c.SEO, Sort: c.Sort}
 		meta := newInputs(c.Handle, c.Title, c.DescriptionHTML, c.SEO, s.Image(c.Image)).sum()
 		for _, order := range catalog.SortOrders {
 			sorted := pc.sorted(c, order)
 			pages := max(1, (len(sorted)+per-1)/per)
+			total := len(sorted)
+			header := meta + "/" + string(order) + "/" + strconv.Itoa(pages) + "/" + strconv.Itoa(total)
+			prev := pc.listingsOf(c.Handle, order, header)
+			cur := make([]listing, pages)
 			for n := 1; n <= pages; n++ {
-				lo, hi := (n-1)*per, min(n*per, len(sorted))
-				members := sorted[lo:hi]
-				rel := strings.TrimPrefix(s.CollectionPath(c.Handle, order, n), s.BasePath)
-				extra := site + meta + string(order) + "/" + strconv.Itoa(n) + "/" + strconv.Itoa(pages) + "/" + strconv.Itoa(len(sorted))
-				in := pc.listing(page(rel), members, extra, func() string {
-					_, hs := cardsOf(members)
-					return newInputs("collection", site, meta, string(order), n, pages, len(sorted), hs).sum()
-				})
-				add(job{path: page(rel), in: in, render: func(ctx context.Context, w io.Writer) error {
-					cv, _ := cardsOf(members)
-					v := components.NewCollectionView(s, c, order, n, pages, len(sorted), cv)
-					return components.CollectionPage(s, v).Render(ctx, w)
-				}})
+				members := sorted[(n-1)*per : min(n*per, total)]
+				if n <= len(prev) && slices.Equal(prev[n-1].members, members) {
+					cur[n-1] = prev[n-1]
+				} else {
+					ms := slices.Clone(members)
+					_, hs := cardsOf(ms)
+					rel := strings.TrimPrefix(s.CollectionPath(c.Handle, order, n), s.BasePath)
+					in := newInputs("collection", site, meta, string(order), n, pages, total, hs).sum()
+					cur[n-1] = listing{members: ms, job: job{path: page(rel), in: in, render: func(ctx context.Context, w io.Writer) error {
+						cv := make([]components.ProductCardView, len(ms))
+						for i, pr := range ms {
+							cv[i] = cardAt(pr).card
+						}
+						return components.CollectionPage(s, components.NewCollectionView(s, cm, order, n, pages, total, cv)).Render(ctx, w)
+					}}}
+				}
+				add(cur[n-1].job)
 			}
+			pc.keepListings(c.Handle, order, header, cur)
 		}
 	}
 
@@ -265,7 +291,7 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	pc.end()
+	pc.end(len(p.jobs))
 	return p, nil
 }
 

@@ -15,6 +15,7 @@ type productPlan struct {
 	cardHash, pageIn string
 	cols             []*catalog.Collection
 	search, sitemap  []byte
+	job              job // the product page's
 }
 
 // planCache carries a store's plan into its next plan, for a long-lived
@@ -40,8 +41,10 @@ type planCache struct {
 	sorts     map[sortKey]sortedList
 	nextSorts map[sortKey]sortedList
 
-	listings     map[string]listing
-	nextListings map[string]listing
+	listings     map[sortKey]listingGroup
+	nextListings map[sortKey]listingGroup
+
+	jobs int // how many jobs the last plan had: the next one's capacity
 }
 
 type sortKey struct {
@@ -57,12 +60,18 @@ type sortedList struct {
 	rank            map[*catalog.Product]int
 }
 
-// listing is one collection page: the products it shows and the hash of
-// its inputs.
+// listingGroup is a collection's pages in one order, with the header they
+// were planned for (see plan).
+type listingGroup struct {
+	header string
+	pages  []listing
+}
+
+// listing is one collection page: the products it shows (a copy, so no
+// catalog's sorted list is kept alive) and its job.
 type listing struct {
 	members []*catalog.Product
-	extra   string
-	in      string
+	job     job
 }
 
 func newPlanCache() *planCache {
@@ -81,15 +90,17 @@ func (pc *planCache) begin(key string) {
 	pc.key = key
 	pc.next = make(map[*catalog.Product]*productPlan, len(pc.products))
 	pc.nextSorts = make(map[sortKey]sortedList, len(pc.sorts))
-	pc.nextListings = make(map[string]listing, len(pc.listings))
+	pc.nextListings = make(map[sortKey]listingGroup, len(pc.listings))
 }
 
-// end makes this plan's entries the ones the next plan may reuse, and
-// forgets the rest (products that were replaced or removed).
-func (pc *planCache) end() {
+// end makes this plan's entries (a plan of jobs jobs) the ones the next
+// plan may reuse, and forgets the rest (products that were replaced or
+// removed).
+func (pc *planCache) end(jobs int) {
 	if pc == nil {
 		return
 	}
+	pc.jobs = jobs
 	pc.products, pc.next = pc.next, nil
 	pc.sorts, pc.nextSorts = pc.nextSorts, nil
 	pc.listings, pc.nextListings = pc.nextListings, nil
@@ -196,20 +207,25 @@ func (sl *sortedList) resort(members []*catalog.Product, order catalog.SortOrder
 	return true
 }
 
-// listing is the input hash of the collection page at path, showing
-// members; extra is the rest of what the hash covers besides the members'
-// cards (site, collection, order, page and totals). hash is called only
-// when the page is new or shows something else than before.
-func (pc *planCache) listing(path string, members []*catalog.Product, extra string, hash func() string) string {
+// listingsOf returns the pages of a collection in an order as the previous
+// plan made them, if it made them for the same header; else nil.
+func (pc *planCache) listingsOf(collection string, order catalog.SortOrder, header string) []listing {
 	if pc == nil {
-		return hash()
+		return nil
 	}
-	l, ok := pc.listings[path]
-	if !ok || l.extra != extra || !slices.Equal(l.members, members) {
-		l = listing{members: members, extra: extra, in: hash()}
+	if g, ok := pc.listings[sortKey{collection, order}]; ok && g.header == header {
+		return g.pages
 	}
-	pc.nextListings[path] = l
-	return l.in
+	return nil
+}
+
+// keepListings remembers a collection's pages in an order for the next
+// plan.
+func (pc *planCache) keepListings(collection string, order catalog.SortOrder, header string, pages []listing) {
+	if pc == nil {
+		return
+	}
+	pc.nextListings[sortKey{collection, order}] = listingGroup{header: header, pages: pages}
 }
 
 // collectionDefs is what every product plan depends on of the collections:
