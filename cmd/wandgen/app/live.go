@@ -117,6 +117,9 @@ func (s *Server) setupShopify(ctx context.Context, opts ServeOptions, src any, c
 	if s.cache != nil {
 		ropts.Bus = s.cache
 	}
+	if opts.published != nil {
+		ropts.Published = func(_ context.Context, store string, sum *generator.Summary) { opts.published(store, sum) }
+	}
 	if sh.regen, err = regen.New(ropts); err != nil {
 		return nil, err
 	}

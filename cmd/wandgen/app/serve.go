@@ -68,6 +68,10 @@ type ServeOptions struct {
 	// before the change is read from the Storefront API; default 1 s.
 	RereadDelay time.Duration
 
+	// published, when set, is told of every webhook-driven publish
+	// (benchmarks time it).
+	published func(store string, sum *generator.Summary)
+
 	// built, when set, is a build this process just made of the stores:
 	// its catalogs and Sites are used instead of loading them again.
 	built *generator.Summary
