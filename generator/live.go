@@ -24,9 +24,10 @@ import (
 //
 // The first Update of a store is a full build against the manifest on disk
 // (as Build does, checking that unchanged files are still published). The
-// manifest is saved in the background after each update (Flush and Close
-// wait for it): a crash in between costs the next build some needless
-// uploads, never a missing file. Live does not write the site's front door
+// manifest is saved in the background, at most twice a second (Flush
+// saves at once and waits): a crash in between costs the next build some
+// needless uploads, and can leave behind a page deleted from the catalog
+// in that half second (the next build does not know to remove it). Live does not write the site's front door
 // (the list of stores): Build does.
 //
 // Live is safe for concurrent use; updates of one store are serialised.
@@ -36,10 +37,18 @@ type Live struct {
 	mu     sync.Mutex
 	stores map[string]*liveStore
 
-	saveMu  sync.Mutex // one save at a time, in order
-	saveErr error
-	saves   sync.WaitGroup
+	saveMu   sync.Mutex // one save at a time, in order
+	saveErr  error
+	saves    sync.WaitGroup
+	lastSave time.Time
+	wake     chan struct{} // closed by Flush: pending saves go at once
+	flushing int           // Flushes waiting: saves go at once
 }
+
+// saveEvery is the least time between two manifest saves: a burst of
+// changes is saved once, and a save (JSON of every file's entry) does not
+// compete with every change for the CPU.
+const saveEvery = 500 * time.Millisecond
 
 type liveStore struct {
 	mu    sync.Mutex
@@ -60,7 +69,7 @@ func NewLive(opts Options) (*Live, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Live{b: b, stores: map[string]*liveStore{}}, nil
+	return &Live{b: b, stores: map[string]*liveStore{}, wake: make(chan struct{})}, nil
 }
 
 // noSource stands in for Options.Source, which Live never reads.
@@ -142,34 +151,56 @@ func (l *Live) Store(handle string) *catalog.Store {
 	return ls.st
 }
 
-// save writes a manifest in the background; saves of a store happen in
-// order, and a save already overtaken by a newer manifest is skipped.
+// save writes a manifest in the background, at most every saveEvery;
+// saves of a store happen in order, and a save already overtaken by a
+// newer manifest is skipped (the newer one's save follows).
 func (l *Live) save(ls *liveStore, m *Manifest) {
 	ls.saved = m
 	l.saves.Add(1)
 	go func() {
 		defer l.saves.Done()
 		l.saveMu.Lock()
+		wait, wake := saveEvery-time.Since(l.lastSave), l.wake
+		if l.flushing > 0 {
+			wait = 0
+		}
+		l.saveMu.Unlock()
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-wake:
+				t.Stop()
+			}
+		}
+		l.saveMu.Lock()
 		defer l.saveMu.Unlock()
 		ls.mu.Lock()
 		newest := ls.saved
 		ls.mu.Unlock()
 		if newest != m {
-			return // a newer manifest's save follows
+			return
 		}
 		if err := m.save(l.b.opts.StateDir); err != nil {
 			l.b.log.Error("saving the manifest", "store", m.Store, "err", err)
 			l.saveErr = err
 		}
+		l.lastSave = time.Now()
 	}()
 }
 
 // Flush waits for the manifests being saved and returns the first save
 // error since the last Flush.
 func (l *Live) Flush() error {
+	l.saveMu.Lock()
+	l.flushing++
+	close(l.wake)
+	l.wake = make(chan struct{})
+	l.saveMu.Unlock()
 	l.saves.Wait()
 	l.saveMu.Lock()
 	defer l.saveMu.Unlock()
+	l.flushing--
 	err := l.saveErr
 	l.saveErr = nil
 	return err
