@@ -28,14 +28,18 @@ check:
 # product files. Output goes to tmpfs when there is one, for both tools, so the
 # figures compare generators rather than this machine's shared disk.
 # Then the islands server over HTTP on 127.0.0.1 (warm and cold fragments
-# beside a bare handler, add to cart), printed as a table.
+# beside a bare handler, add to cart), printed as a table; then the webhook
+# path (a product change published incrementally, and signed webhooks over
+# HTTP until the files are published) at 1,000 and 10,000 products.
 bench:
     if ! command -v hugo >/dev/null; then \
         if [ "$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq --no-install-recommends hugo) || true; fi; \
         command -v hugo >/dev/null || echo "hugo not installed: BenchmarkHugo10k will be skipped"; \
     fi
-    WANDSTORE_BENCH_DIR=$([ -d /dev/shm ] && echo /dev/shm || true) go test -run '^$' -bench . -benchtime 3x -benchmem ./generator/
+    WANDSTORE_BENCH_DIR=$([ -d /dev/shm ] && echo /dev/shm || true) go test -run '^$' -bench 'Build|Hugo' -benchtime 3x -benchmem ./generator/
     go test -run '^$' -bench . ./islands/
+    WANDSTORE_BENCH_DIR=$([ -d /dev/shm ] && echo /dev/shm || true) go test -run '^$' -bench LiveProductChange -benchtime 300x -benchmem ./generator/
+    WANDSTORE_BENCH_DIR=$([ -d /dev/shm ] && echo /dev/shm || true) go test -run '^$' -bench WebhookToPublished -benchtime 300x ./cmd/wandgen/app/
 
 # Build the demo stores and serve them (flags pass through: just demo --addr 127.0.0.1:8080).
 demo *flags:
