@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/wandstore/wandstore/generator"
+	"github.com/wandstore/wandstore/generator/cdnpurge"
 	"github.com/wandstore/wandstore/islands"
 )
 
@@ -31,6 +32,7 @@ type DemoOptions struct {
 	RereadDelay time.Duration
 	Publisher   generator.Publisher
 	StateDir    string
+	Purger      *cdnpurge.Purger
 }
 
 // StartDemo listens, builds the stores for that address (so canonical links
@@ -67,7 +69,7 @@ func StartDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
 	s, err := startOn(ctx, ln, ServeOptions{
 		Addr: opts.Addr, Public: opts.Out, Data: opts.Data, SiteURL: origin + "/", Log: opts.Log,
 		Content: opts.Content, Stores: opts.Stores, RereadDelay: opts.RereadDelay,
-		Publisher: opts.Publisher, StateDir: opts.StateDir,
+		Publisher: opts.Publisher, StateDir: opts.StateDir, Purger: opts.Purger,
 		OlricFreePorts: opts.OlricFreePorts, NoCache: opts.NoCache, Limits: opts.Limits, built: sum,
 	})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/wandstore/wandstore/catalog/stores"
 	"github.com/wandstore/wandstore/cmd/wandgen/regen"
 	"github.com/wandstore/wandstore/generator"
+	"github.com/wandstore/wandstore/generator/cdnpurge"
 	"github.com/wandstore/wandstore/islands"
 	"github.com/wandstore/wandstore/islands/shopifycheckout"
 	"github.com/wandstore/wandstore/islands/webhook"
@@ -42,6 +43,9 @@ type shopifyStores struct {
 	live    *generator.Live
 	log     *slog.Logger
 	worker  bool // this member takes webhooks and runs their worker
+	// purges carries published changes to the CDN purger, one at a time,
+	// off the webhook worker's path; nil without a purger.
+	purges chan *generator.Summary
 
 	stop context.CancelFunc
 	wg   sync.WaitGroup
@@ -117,8 +121,20 @@ func (s *Server) setupShopify(ctx context.Context, opts ServeOptions, src any, c
 	if s.cache != nil {
 		ropts.Bus = s.cache
 	}
-	if opts.published != nil {
-		ropts.Published = func(_ context.Context, store string, sum *generator.Summary) { opts.published(store, sum) }
+	if opts.Purger != nil {
+		sh.purges = make(chan *generator.Summary, 64)
+	}
+	ropts.Published = func(_ context.Context, store string, sum *generator.Summary) {
+		if sh.purges != nil && (len(sum.Changed) > 0 || len(sum.Removed) > 0) {
+			select {
+			case sh.purges <- sum:
+			default:
+				s.log.Warn("CDN purge backlog full: this change's URLs are not purged (wandgen build --force --purge-endpoint catches up)", "store", store)
+			}
+		}
+		if opts.published != nil {
+			opts.published(store, sum)
+		}
 	}
 	if sh.regen, err = regen.New(ropts); err != nil {
 		return nil, err
@@ -139,9 +155,30 @@ func (s *Server) setupShopify(ctx context.Context, opts ServeOptions, src any, c
 
 // start runs the webhook worker, the subscription to other members'
 // changes and the periodic reconciliation until close.
-func (sh *shopifyStores) start(s *Server, cats *islands.Catalogs, siteURL string, every time.Duration) error {
+func (sh *shopifyStores) start(s *Server, cats *islands.Catalogs, siteURL string, every time.Duration, purger *cdnpurge.Purger) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	sh.stop = cancel
+	if sh.purges != nil {
+		sh.wg.Add(1)
+		go func() {
+			defer sh.wg.Done()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case sum := <-sh.purges:
+					pctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+					st, err := cdnpurge.PurgeSummary(pctx, purger, siteURL, sum)
+					cancel()
+					if err != nil {
+						sh.log.Error("CDN purge failed: the pages are published, the CDN may serve old copies until they expire", "err", err)
+					} else {
+						sh.log.Info("CDN purged", "urls", st.URLs, "requests", st.Requests)
+					}
+				}
+			}
+		}()
+	}
 	if s.cache != nil {
 		err := s.cache.Subscribe(ctx, regen.Channel, func(data []byte) { regen.Receive(cats, siteURL, sh.log, data) })
 		if err != nil {

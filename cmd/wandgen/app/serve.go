@@ -23,6 +23,7 @@ import (
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/components"
 	"github.com/wandstore/wandstore/generator"
+	"github.com/wandstore/wandstore/generator/cdnpurge"
 	"github.com/wandstore/wandstore/islands"
 	"github.com/wandstore/wandstore/islands/cache"
 	"github.com/wandstore/wandstore/islands/store"
@@ -67,6 +68,11 @@ type ServeOptions struct {
 	// RereadDelay is how long a webhook whose payload is incomplete waits
 	// before the change is read from the Storefront API; default 1 s.
 	RereadDelay time.Duration
+
+	// Purger, when set, purges the URLs each webhook-driven publish
+	// changed from the CDN (as build's --purge-endpoint), in the
+	// background.
+	Purger *cdnpurge.Purger
 
 	// published, when set, is told of every webhook-driven publish
 	// (benchmarks time it).
@@ -184,7 +190,7 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 		return nil, err
 	}
 	if s.shop != nil {
-		if err := s.shop.start(s, cats, opts.SiteURL, opts.ReconcileEvery); err != nil {
+		if err := s.shop.start(s, cats, opts.SiteURL, opts.ReconcileEvery, opts.Purger); err != nil {
 			return nil, err
 		}
 	}
@@ -409,6 +415,7 @@ func serveOptions(c *cli.Context) ServeOptions {
 func serveCommand() *cli.Command {
 	flags := append(serveFlags(), &cli.StringFlag{Name: "site-url", Usage: "the origin the stores were built for (default: this server's address)", EnvVars: []string{"WANDSTORE_SITE_URL"}})
 	flags = append(flags, publishFlags()...) // where webhook updates of Shopify-backed stores go
+	flags = append(flags, purgeFlags()...)
 	return &cli.Command{
 		Name:  "serve",
 		Usage: "serve built stores (--out) and their islands on one port",
@@ -417,10 +424,14 @@ func serveCommand() *cli.Command {
 			opts := serveOptions(c)
 			opts.SiteURL = c.String("site-url")
 			var g generator.Options
-			if _, err := setupPublish(c, &g); err != nil {
+			_, err := setupPublish(c, &g)
+			if err != nil {
 				return err
 			}
 			opts.Publisher, opts.StateDir = g.Publisher, g.StateDir
+			if opts.Purger, err = setupPurge(c, os.Getenv); err != nil {
+				return err
+			}
 			s, err := StartServe(c.Context, opts)
 			if err != nil {
 				return err

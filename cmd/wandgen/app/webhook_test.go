@@ -3,18 +3,22 @@ package app
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wandstore/wandstore/catalog/shopify/shopifytest"
+	"github.com/wandstore/wandstore/generator/cdnpurge"
 	"github.com/wandstore/wandstore/generator/s3publish"
 	"github.com/wandstore/wandstore/islands/webhook"
 )
@@ -292,5 +296,43 @@ func TestReconcileCommandRepairs(t *testing.T) {
 	again, _, err := run(t, "reconcile", "--content", content, "--out", out)
 	if err != nil || !strings.Contains(again, " 0 written") && !strings.Contains(again, "0 rendered") {
 		t.Fatalf("a second reconcile: %v\n%s", err, again)
+	}
+}
+
+// With a purge endpoint, a webhook's publish is followed by a purge of the
+// URLs it changed, Cloudflare-style.
+func TestWebhookPurgesTheCDN(t *testing.T) {
+	got := make(chan []string, 8)
+	cdn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Files []string `json:"files"`
+		}
+		if r.Header.Get("Authorization") != "Bearer cdn-token" || json.NewDecoder(r.Body).Decode(&body) != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		got <- body.Files
+		io.WriteString(w, `{"success": true, "errors": [], "messages": [], "result": {"id": "x"}}`)
+	}))
+	defer cdn.Close()
+	purger, err := cdnpurge.New(cdnpurge.Config{Endpoint: cdn.URL + "/client/v4/zones/z/purge_cache", Token: "cdn-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startShopDemo(t, func(o *DemoOptions) { o.Purger = purger })
+	ps := standInProducts()
+	ps[0].Title = "Elder Wand (purged)"
+	s.shop.SetProducts(ps)
+	if code := s.send(webhook.TopicProductsUpdate, shopifytest.ProductPayload(ps[0], time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)), testWebhookSecret); code != http.StatusOK {
+		t.Fatalf("webhook: %d", code)
+	}
+	want := s.demo.URL + "/s/wands/products/elder-wand/"
+	select {
+	case files := <-got:
+		if !slices.Contains(files, want) {
+			t.Fatalf("purged %v; want %s among them", files, want)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no purge request after the webhook's publish")
 	}
 }
