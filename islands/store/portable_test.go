@@ -3,9 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
-	"io"
+	"github.com/wandstore/wandstore/islands/internal/sqlrecord"
 	"regexp"
 	"strings"
 	"sync"
@@ -147,7 +146,7 @@ func productName(i int) string { return fmt.Sprintf("p%02d", i) }
 // dialect over a driver that only records statements, so the DDL the
 // PostgreSQL store will run is checked without a server.
 func TestSchemaRendersForPostgres(t *testing.T) {
-	rec := &recordDriver{}
+	rec := &sqlrecord.Driver{}
 	db := bun.NewDB(sql.OpenDB(rec), pgdialect.New())
 	defer db.Close()
 	if err := db.RunInTx(t.Context(), nil, func(ctx context.Context, tx bun.Tx) error {
@@ -158,7 +157,7 @@ func TestSchemaRendersForPostgres(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	all := strings.Join(rec.stmts, ";\n")
+	all := strings.Join(rec.Statements(), ";\n")
 	if testing.Verbose() {
 		t.Log(all)
 	}
@@ -181,40 +180,3 @@ func TestSchemaRendersForPostgres(t *testing.T) {
 		}
 	}
 }
-
-// recordDriver is a database/sql driver (and connector) that accepts every
-// statement and records it.
-type recordDriver struct {
-	mu    sync.Mutex
-	stmts []string
-}
-
-func (r *recordDriver) Connect(context.Context) (driver.Conn, error) { return recordConn{r}, nil }
-func (r *recordDriver) Driver() driver.Driver                        { return r }
-func (r *recordDriver) Open(string) (driver.Conn, error)             { return recordConn{r}, nil }
-
-type recordConn struct{ r *recordDriver }
-
-func (c recordConn) Prepare(string) (driver.Stmt, error) { return nil, driver.ErrSkip }
-func (c recordConn) Close() error                        { return nil }
-func (c recordConn) Begin() (driver.Tx, error)           { return c, nil }
-func (c recordConn) Commit() error                       { return nil }
-func (c recordConn) Rollback() error                     { return nil }
-func (c recordConn) ExecContext(_ context.Context, q string, _ []driver.NamedValue) (driver.Result, error) {
-	c.r.mu.Lock()
-	c.r.stmts = append(c.r.stmts, q)
-	c.r.mu.Unlock()
-	return driver.RowsAffected(0), nil
-}
-func (c recordConn) QueryContext(_ context.Context, q string, _ []driver.NamedValue) (driver.Rows, error) {
-	c.r.mu.Lock()
-	c.r.stmts = append(c.r.stmts, q)
-	c.r.mu.Unlock()
-	return emptyRows{}, nil
-}
-
-type emptyRows struct{}
-
-func (emptyRows) Columns() []string         { return nil }
-func (emptyRows) Close() error              { return nil }
-func (emptyRows) Next([]driver.Value) error { return io.EOF }

@@ -3,7 +3,7 @@ package webhook
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
+	"github.com/wandstore/wandstore/islands/internal/sqlrecord"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -95,14 +95,14 @@ func TestQueriesArePortable(t *testing.T) {
 		}
 	}
 
-	pg := &recordDriver{}
+	pg := &sqlrecord.Driver{}
 	db := bun.NewDB(sql.OpenDB(pg), pgdialect.New())
 	defer db.Close()
 	if err := db.RunInTx(t.Context(), nil, func(ctx context.Context, tx bun.Tx) error { return up1(ctx, tx) }); err != nil {
 		t.Fatal(err)
 	}
 	exercise(t, &Queue{db: db, now: q.now, log: q.log, max: 3, backoff: defaultBackoff, timeout: q.timeout})
-	all := strings.Join(pg.stmts, ";\n")
+	all := strings.Join(pg.Statements(), ";\n")
 	if testing.Verbose() {
 		t.Log(all)
 	}
@@ -196,40 +196,3 @@ func TestSharesFileWithStore(t *testing.T) {
 		t.Errorf("%d deliveries after reopening, want 1", n)
 	}
 }
-
-// recordDriver is a database/sql driver (and connector) that accepts every
-// statement and records it.
-type recordDriver struct {
-	mu    sync.Mutex
-	stmts []string
-}
-
-func (r *recordDriver) Connect(context.Context) (driver.Conn, error) { return recordConn{r}, nil }
-func (r *recordDriver) Driver() driver.Driver                        { return r }
-func (r *recordDriver) Open(string) (driver.Conn, error)             { return recordConn{r}, nil }
-
-type recordConn struct{ r *recordDriver }
-
-func (c recordConn) Prepare(string) (driver.Stmt, error) { return nil, driver.ErrSkip }
-func (c recordConn) Close() error                        { return nil }
-func (c recordConn) Begin() (driver.Tx, error)           { return c, nil }
-func (c recordConn) Commit() error                       { return nil }
-func (c recordConn) Rollback() error                     { return nil }
-func (c recordConn) ExecContext(_ context.Context, q string, _ []driver.NamedValue) (driver.Result, error) {
-	c.r.mu.Lock()
-	c.r.stmts = append(c.r.stmts, q)
-	c.r.mu.Unlock()
-	return driver.RowsAffected(0), nil
-}
-func (c recordConn) QueryContext(_ context.Context, q string, _ []driver.NamedValue) (driver.Rows, error) {
-	c.r.mu.Lock()
-	c.r.stmts = append(c.r.stmts, q)
-	c.r.mu.Unlock()
-	return emptyRows{}, nil
-}
-
-type emptyRows struct{}
-
-func (emptyRows) Columns() []string         { return nil }
-func (emptyRows) Close() error              { return nil }
-func (emptyRows) Next([]driver.Value) error { return io.EOF }
