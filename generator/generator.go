@@ -110,6 +110,9 @@ type StoreSummary struct {
 // problems, a catalog.ValidationErrors.
 func Build(ctx context.Context, opts Options) (*Summary, error) {
 	start := time.Now()
+	if opts.Source == nil {
+		return nil, errors.New("generator: no catalog source")
+	}
 	b, err := newBuilder(opts)
 	if err != nil {
 		return nil, err
@@ -177,9 +180,6 @@ type builder struct {
 }
 
 func newBuilder(opts Options) (*builder, error) {
-	if opts.Source == nil {
-		return nil, errors.New("generator: no catalog source")
-	}
 	b := &builder{opts: opts, pub: opts.Publisher, log: opts.Log}
 	if b.log == nil {
 		b.log = slog.New(slog.NewTextHandler(io.Discard, nil))

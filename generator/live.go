@@ -2,7 +2,6 @@ package generator
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -62,22 +61,11 @@ type liveStore struct {
 // NewLive checks the options as Build does; Source is not used (Update is
 // given the catalogs).
 func NewLive(opts Options) (*Live, error) {
-	if opts.Source == nil {
-		opts.Source = noSource{}
-	}
 	b, err := newBuilder(opts)
 	if err != nil {
 		return nil, err
 	}
 	return &Live{b: b, stores: map[string]*liveStore{}, wake: make(chan struct{})}, nil
-}
-
-// noSource stands in for Options.Source, which Live never reads.
-type noSource struct{}
-
-func (noSource) Stores(context.Context) ([]string, error) { return nil, nil }
-func (noSource) Load(context.Context, string) (*catalog.Store, error) {
-	return nil, errors.New("generator: Live reads no source")
 }
 
 // Update publishes st, a validated store (a whole catalog, usually the
