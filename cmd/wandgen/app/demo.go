@@ -68,7 +68,7 @@ func StartDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
 	}
 	s, err := startOn(ctx, ln, ServeOptions{
 		Addr: opts.Addr, Public: opts.Out, Data: opts.Data, SiteURL: origin + "/", Log: opts.Log,
-		Content: opts.Content, Stores: opts.Stores, RereadDelay: opts.RereadDelay,
+		Content: opts.Content, Stores: opts.Stores, RereadDelay: opts.RereadDelay, src: src,
 		Publisher: opts.Publisher, StateDir: opts.StateDir, Purger: opts.Purger,
 		OlricFreePorts: opts.OlricFreePorts, NoCache: opts.NoCache, Limits: opts.Limits, built: sum,
 	})

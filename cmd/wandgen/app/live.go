@@ -53,7 +53,7 @@ type shopifyStores struct {
 
 // setupShopify fills iopts.Checkouts and iopts.Webhooks for the served
 // stores that come from a shop. It returns nil when none does.
-func (s *Server) setupShopify(ctx context.Context, opts ServeOptions, src any, cats *islands.Catalogs, iopts *islands.Options) (*shopifyStores, error) {
+func (s *Server) setupShopify(ctx context.Context, opts ServeOptions, src catalog.Source, cats *islands.Catalogs, iopts *islands.Options) (*shopifyStores, error) {
 	ss, ok := src.(*stores.Source)
 	if !ok {
 		return nil, nil
@@ -252,5 +252,3 @@ func (sh *shopifyStores) close() error {
 	}
 	return nil
 }
-
-var _ catalog.Source = (*stores.Source)(nil)

@@ -78,6 +78,9 @@ type ServeOptions struct {
 	// (benchmarks time it).
 	published func(store string, sum *generator.Summary)
 
+	// src, when set, is the catalog source the build below read (the
+	// demo's), reused rather than opened again: its Shopify clients too.
+	src catalog.Source
 	// built, when set, is a build this process just made of the stores:
 	// its catalogs and Sites are used instead of loading them again.
 	built *generator.Summary
@@ -152,9 +155,11 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 		}
 	}()
 
-	src, err := source(opts.Content, opts.Stores)
-	if err != nil {
-		return nil, err
+	src := opts.src
+	if src == nil {
+		if src, err = source(opts.Content, opts.Stores); err != nil {
+			return nil, err
+		}
 	}
 	cats, err := loadCatalogs(ctx, opts, src)
 	if err != nil {
