@@ -326,10 +326,8 @@ func (r *Regen) reread(ctx context.Context, store, handle string, updated time.T
 	if rr == nil {
 		return nil, fmt.Errorf("regen: %s: the payload is incomplete and the store has no Storefront access: %w", handle, webhook.ErrPermanent)
 	}
-	select {
-	case <-time.After(r.opts.RereadDelay):
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if err := r.lag(ctx); err != nil {
+		return nil, err
 	}
 	p, _, err := rr.Product(ctx, handle)
 	if err != nil {
@@ -339,6 +337,19 @@ func (r *Regen) reread(ctx context.Context, store, handle string, updated time.T
 		return nil, fmt.Errorf("regen: re-read %s: the Storefront API still has the version of %s", handle, p.UpdatedAt.Format(time.RFC3339))
 	}
 	return p, nil
+}
+
+// lag waits RereadDelay before a read from the Storefront API, which may
+// not show a change as soon as its webhook arrives.
+func (r *Regen) lag(ctx context.Context) error {
+	t := time.NewTimer(r.opts.RereadDelay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (r *Regen) collectionChange(ctx context.Context, cur *catalog.Store, d webhook.Delivery) (catalog.Change, error) {
@@ -362,10 +373,8 @@ func (r *Regen) collectionChange(ctx context.Context, cur *catalog.Store, d webh
 		if rr == nil {
 			return ch, fmt.Errorf("regen: collection %s: the payload lacks its members and the store has no Storefront access: %w", col.Handle, webhook.ErrPermanent)
 		}
-		select {
-		case <-time.After(r.opts.RereadDelay):
-		case <-ctx.Done():
-			return ch, ctx.Err()
+		if err := r.lag(ctx); err != nil {
+			return ch, err
 		}
 		read, _, err := rr.Collection(ctx, col.Handle)
 		if err != nil {
