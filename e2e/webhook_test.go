@@ -37,9 +37,11 @@ const (
 
 func webhookProducts() []shopifytest.Product {
 	return []shopifytest.Product{
-		{Handle: "elder-wand", Title: "Elder Wand", UpdatedAt: "2026-11-20T10:00:00Z", CreatedAt: "2026-01-01T00:00:00Z",
+		// Ids set here, so a payload made from these values names the
+		// right product.
+		{ID: "gid://shopify/Product/1", Handle: "elder-wand", Title: "Elder Wand", UpdatedAt: "2026-11-20T10:00:00Z", CreatedAt: "2026-01-01T00:00:00Z",
 			Variants: []shopifytest.Variant{{SKU: "EW", AvailableForSale: true, Price: shopifytest.Money{Amount: "129.00", CurrencyCode: "USD"}}}},
-		{Handle: "holly-wand", Title: "Holly Wand", UpdatedAt: "2026-11-20T10:00:00Z", CreatedAt: "2026-01-02T00:00:00Z",
+		{ID: "gid://shopify/Product/2", Handle: "holly-wand", Title: "Holly Wand", UpdatedAt: "2026-11-20T10:00:00Z", CreatedAt: "2026-01-02T00:00:00Z",
 			Variants: []shopifytest.Variant{{SKU: "HW", AvailableForSale: true, Price: shopifytest.Money{Amount: "49.00", CurrencyCode: "USD"}}}},
 	}
 }

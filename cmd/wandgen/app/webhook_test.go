@@ -37,9 +37,11 @@ type shopDemo struct {
 
 func standInProducts() []shopifytest.Product {
 	return []shopifytest.Product{
-		{Handle: "elder-wand", Title: "Elder Wand", UpdatedAt: "2026-11-20T10:00:00Z", CreatedAt: "2026-01-01T00:00:00Z",
+		// Ids set here, so payloads made from these values name the right
+		// product.
+		{ID: "gid://shopify/Product/1", Handle: "elder-wand", Title: "Elder Wand", UpdatedAt: "2026-11-20T10:00:00Z", CreatedAt: "2026-01-01T00:00:00Z",
 			Variants: []shopifytest.Variant{{SKU: "EW", AvailableForSale: true, Price: shopifytest.Money{Amount: "129.00", CurrencyCode: "USD"}}}},
-		{Handle: "holly-wand", Title: "Holly Wand", UpdatedAt: "2026-11-20T10:00:00Z", CreatedAt: "2026-01-02T00:00:00Z",
+		{ID: "gid://shopify/Product/2", Handle: "holly-wand", Title: "Holly Wand", UpdatedAt: "2026-11-20T10:00:00Z", CreatedAt: "2026-01-02T00:00:00Z",
 			Variants: []shopifytest.Variant{{SKU: "HW", AvailableForSale: true, Price: shopifytest.Money{Amount: "49.00", CurrencyCode: "USD"}}}},
 	}
 }
@@ -200,7 +202,14 @@ func TestWebhookUpdatesThePublishedPageAndTheCart(t *testing.T) {
 	if code := s.send(webhook.TopicProductsUpdate, shopifytest.ProductPayload(ps[0], time.Date(2026, 11, 25, 12, 30, 0, 0, time.UTC)), testWebhookSecret); code != http.StatusOK {
 		t.Fatal(code)
 	}
-	time.Sleep(300 * time.Millisecond)
+	// A shop's deliveries are applied in order: once a later one shows,
+	// the late update has been handled.
+	holly := ps[1]
+	holly.Title = "Holly Wand (after)"
+	if code := s.send(webhook.TopicProductsUpdate, shopifytest.ProductPayload(holly, time.Date(2026, 11, 25, 12, 30, 0, 0, time.UTC)), testWebhookSecret); code != http.StatusOK {
+		t.Fatal(code)
+	}
+	s.waitFor("s/wands/products/holly-wand/index.html", "Holly Wand (after)", time.Second)
 	if _, err := os.Stat(filepath.Join(s.out, page)); !os.IsNotExist(err) {
 		t.Fatal("a late update brought a deleted product back")
 	}
@@ -294,7 +303,7 @@ func TestReconcileCommandRepairs(t *testing.T) {
 		t.Fatalf("reconcile printed no summary:\n%s", stdout)
 	}
 	again, _, err := run(t, "reconcile", "--content", content, "--out", out)
-	if err != nil || !strings.Contains(again, " 0 written") && !strings.Contains(again, "0 rendered") {
+	if err != nil || !strings.Contains(again, ": 0 rendered, 0 written") {
 		t.Fatalf("a second reconcile: %v\n%s", err, again)
 	}
 }
