@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/catalog/internal/shopifyimport"
 )
 
 // Webhooks carry the Admin REST shapes, not the Storefront API's. The
@@ -425,71 +426,11 @@ func decodePayload(kind string, body []byte, v interface{ key() *restKey }) (id,
 	return id, handle, nil
 }
 
-// restText takes a string, a number kept as written (an id's digits,
-// "19.00"), a bool, or null (""). Ids are numbers too large for some JSON
-// readers, so they are never read as floats.
-type restText string
-
-func (t *restText) UnmarshalJSON(b []byte) error {
-	var v any
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	if err := d.Decode(&v); err != nil {
-		return err
-	}
-	switch v := v.(type) {
-	case nil:
-		*t = ""
-	case string:
-		*t = restText(v)
-	case json.Number:
-		*t = restText(v.String())
-	case bool:
-		*t = restText(strconv.FormatBool(v))
-	default:
-		return fmt.Errorf("%s is not text", b)
-	}
-	return nil
-}
-
-// restInt takes a whole number, one written as a string, or null (0).
-type restInt int
-
-func (n *restInt) UnmarshalJSON(b []byte) error {
-	var t restText
-	if err := t.UnmarshalJSON(b); err != nil || t == "" {
-		*n = 0
-		return err
-	}
-	f, err := strconv.ParseFloat(string(t), 64)
-	if err != nil {
-		return fmt.Errorf("%s is not a number", b)
-	}
-	*n = restInt(f)
-	return nil
-}
-
-// restTags takes REST's one comma-separated string ("wand, elder") or a
-// list, trimming each tag and dropping empty ones.
-type restTags []string
-
-func (tags *restTags) UnmarshalJSON(b []byte) error {
-	var list []restText
-	if err := json.Unmarshal(b, &list); err != nil {
-		var one restText
-		if err := one.UnmarshalJSON(b); err != nil {
-			return err
-		}
-		list = nil
-		for _, t := range strings.Split(string(one), ",") {
-			list = append(list, restText(t))
-		}
-	}
-	*tags = nil
-	for _, t := range list {
-		if s := strings.TrimSpace(string(t)); s != "" {
-			*tags = append(*tags, s)
-		}
-	}
-	return nil
-}
+// The lenient JSON values of REST payloads, shared with catalog/shopifyjson:
+// a string, a number kept as written (ids are never read as floats), a
+// bool, or null; a whole number; REST's comma-separated tags or a list.
+type (
+	restText = shopifyimport.Text
+	restInt  = shopifyimport.Int
+	restTags = shopifyimport.Tags
+)

@@ -104,28 +104,13 @@ type optionJSON struct {
 	Values   []flexString `json:"values"`
 }
 
-// flexString takes a string, a number (kept as written: "19.99", an id's
-// digits), a bool, or null ("").
-type flexString string
-
-func (f *flexString) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	switch {
-	case string(b) == "null":
-		*f = ""
-	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*f = flexString(s)
-	case len(b) > 0 && (b[0] == '-' || (b[0] >= '0' && b[0] <= '9') || b[0] == 't' || b[0] == 'f'):
-		*f = flexString(b)
-	default:
-		return fmt.Errorf("want text, got %s", abbrev(b))
-	}
-	return nil
-}
+// The lenient JSON values Shopify's REST shapes need (shared with the
+// webhook payloads of catalog/shopify).
+type (
+	flexString = shopifyimport.Text
+	flexInt    = shopifyimport.Int
+	flexTags   = shopifyimport.Tags
+)
 
 // featuredImage takes an image object, its URL as a string, or null.
 type featuredImage struct{ imageJSON }
@@ -136,68 +121,6 @@ func (f *featuredImage) UnmarshalJSON(b []byte) error {
 		return json.Unmarshal(b, &f.imageJSON)
 	}
 	return f.Src.UnmarshalJSON(b)
-}
-
-// flexInt takes a number (whole, or with a zero fraction), a string of
-// one, or null (0).
-type flexInt int
-
-func (f *flexInt) UnmarshalJSON(b []byte) error {
-	var s flexString
-	if err := s.UnmarshalJSON(b); err != nil {
-		return err
-	}
-	str := strings.TrimSpace(string(s))
-	if str == "" {
-		*f = 0
-		return nil
-	}
-	n, err := strconv.ParseFloat(str, 64)
-	if err != nil || n != float64(int(n)) {
-		return fmt.Errorf("want a whole number, got %s", abbrev(b))
-	}
-	*f = flexInt(n)
-	return nil
-}
-
-// flexTags takes "a, b, c", ["a", "b"] or null.
-type flexTags []string
-
-func (f *flexTags) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	var parts []string
-	switch {
-	case string(b) == "null":
-	case len(b) > 0 && b[0] == '[':
-		var list []flexString
-		if err := json.Unmarshal(b, &list); err != nil {
-			return err
-		}
-		for _, t := range list {
-			parts = append(parts, string(t))
-		}
-	default:
-		var s flexString
-		if err := s.UnmarshalJSON(b); err != nil {
-			return err
-		}
-		parts = strings.Split(string(s), ",")
-	}
-	var out []string
-	for _, t := range parts {
-		if t = strings.TrimSpace(t); t != "" && !slices.Contains(out, t) {
-			out = append(out, t)
-		}
-	}
-	*f = out
-	return nil
-}
-
-func abbrev(b []byte) string {
-	if len(b) > 20 {
-		return string(b[:20]) + "..."
-	}
-	return string(b)
 }
 
 // Read reads products JSON. It returns the store (never nil without an
