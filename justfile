@@ -39,7 +39,7 @@ bench:
     WANDSTORE_BENCH_DIR=$([ -d /dev/shm ] && echo /dev/shm || true) go test -run '^$' -bench 'Build|Hugo' -benchtime 3x -benchmem ./generator/
     go test -run '^$' -bench . ./islands/
     WANDSTORE_BENCH_DIR=$([ -d /dev/shm ] && echo /dev/shm || true) go test -run '^$' -bench LiveProductChange -benchtime 300x -benchmem ./generator/
-    WANDSTORE_BENCH_DIR=$([ -d /dev/shm ] && echo /dev/shm || true) go test -run '^$' -bench WebhookToPublished -benchtime 300x ./cmd/wandgen/app/
+    WANDSTORE_BENCH_DIR=$([ -d /dev/shm ] && echo /dev/shm || true) go test -run '^$' -bench WebhookToPublished -benchtime 300x ./app/
 
 # Build the demo stores and serve them (flags pass through: just demo --addr 127.0.0.1:8080).
 demo *flags:

@@ -16,9 +16,9 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
+	"github.com/wandstore/wandstore/app"
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/catalog/contentdir"
-	"github.com/wandstore/wandstore/cmd/wandgen/app"
 	"github.com/wandstore/wandstore/content"
 )
 

@@ -20,8 +20,8 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
+	"github.com/wandstore/wandstore/app"
 	"github.com/wandstore/wandstore/catalog/shopify/shopifytest"
-	"github.com/wandstore/wandstore/cmd/wandgen/app"
 	"github.com/wandstore/wandstore/islands/webhook"
 )
 

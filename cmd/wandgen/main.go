@@ -8,7 +8,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/wandstore/wandstore/cmd/wandgen/app"
+	"github.com/wandstore/wandstore/app"
 )
 
 func main() {

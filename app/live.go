@@ -11,12 +11,12 @@ import (
 
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/catalog/stores"
-	"github.com/wandstore/wandstore/cmd/wandgen/regen"
 	"github.com/wandstore/wandstore/generator"
 	"github.com/wandstore/wandstore/generator/cdnpurge"
 	"github.com/wandstore/wandstore/islands"
 	"github.com/wandstore/wandstore/islands/shopifycheckout"
 	"github.com/wandstore/wandstore/islands/webhook"
+	"github.com/wandstore/wandstore/regen"
 )
 
 // Environment variables holding Shopify's webhook signing secret, and the
