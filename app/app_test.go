@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"github.com/wandstore/wandstore/islands/store"
 	"io"
 	"net/http"
 	"net/url"
@@ -254,32 +255,52 @@ func between(s, start, end string) string {
 	return v
 }
 
+// Without --session-secret the cookie key lives in the database, so every
+// server sharing it agrees; an old session.key file is carried over.
 func TestSessionKeys(t *testing.T) {
-	data := t.TempDir()
-	k1, err := sessionKeys("", data)
+	ctx := t.Context()
+	open := func(path string) *store.DB {
+		db, err := store.Open(ctx, path, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	shared := filepath.Join(t.TempDir(), "wand.db")
+	db1, db2 := open(shared), open(shared)
+	k1, err := sessionKeys(ctx, "", t.TempDir(), db1)
 	if err != nil || len(k1) != 1 || len(k1[0]) != 32 {
 		t.Fatalf("generated key: %v %v", k1, err)
 	}
-	st, err := os.Stat(filepath.Join(data, "session.key"))
-	if err != nil || st.Mode().Perm() != 0o600 {
-		t.Fatalf("key file: %v %v", st, err)
-	}
-	k2, err := sessionKeys("", data)
+	k2, err := sessionKeys(ctx, "", t.TempDir(), db2) // another member, its own data folder
 	if err != nil || !bytes.Equal(k1[0], k2[0]) {
-		t.Error("a second start does not reuse the key (every shopper would be logged out)")
+		t.Error("two servers on one database sign with different keys (a shopper would become a new one on every hop)")
 	}
+
+	// A server that kept its key in <data>/session.key keeps it.
+	data := t.TempDir()
 	hexKey := strings.Repeat("ab", 32)
-	keys, err := sessionKeys(hexKey+", "+strings.Repeat("A", 44), data)
+	os.WriteFile(filepath.Join(data, "session.key"), []byte(hexKey+"\n"), 0o600)
+	k3, err := sessionKeys(ctx, "", data, open(filepath.Join(t.TempDir(), "wand.db")))
+	if err != nil || len(k3) != 1 || k3[0][0] != 0xab {
+		t.Errorf("key file not carried over: %x %v", k3, err)
+	}
+
+	keys, err := sessionKeys(ctx, hexKey+", "+strings.Repeat("A", 44), data, db1)
 	if err != nil || len(keys) != 2 || keys[0][0] != 0xab {
 		t.Errorf("explicit keys: %v", err)
 	}
 	for _, bad := range []string{"short", strings.Repeat("ab", 8), hexKey + ",nope"} {
-		if _, err := sessionKeys(bad, data); err == nil || strings.Contains(err.Error(), bad) {
+		if _, err := sessionKeys(ctx, bad, data, db1); err == nil || strings.Contains(err.Error(), bad) {
 			t.Errorf("bad secret %q: %v (and a secret must never be echoed)", bad, err)
 		}
 	}
 	os.WriteFile(filepath.Join(data, "session.key"), []byte("garbage"), 0o600)
-	if _, err := sessionKeys("", data); err == nil {
+	if _, err := sessionKeys(ctx, "", data, open(filepath.Join(t.TempDir(), "wand.db"))); err == nil {
 		t.Error("a corrupt key file must not be silently replaced")
 	}
 }

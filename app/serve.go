@@ -140,10 +140,6 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 	if err := os.MkdirAll(opts.Data, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}
-	keys, err := sessionKeys(opts.SessionSecret, opts.Data)
-	if err != nil {
-		return nil, err
-	}
 	proxies, err := parsePrefixes(opts.TrustedProxies)
 	if err != nil {
 		return nil, err
@@ -174,6 +170,10 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 	}
 	if err := s.db.Migrate(ctx); err != nil {
 		return nil, fmt.Errorf("database: %w", err)
+	}
+	keys, err := sessionKeys(ctx, opts.SessionSecret, opts.Data, s.db)
+	if err != nil {
+		return nil, err
 	}
 	iopts := islands.Options{
 		Log: log, Store: s.db, Catalogs: cats, SessionKeys: keys, TrustedProxies: proxies, Limits: opts.Limits,
@@ -309,9 +309,13 @@ func olricConfig(opts ServeOptions, log *slog.Logger) (cache.Config, error) {
 	return cfg, nil
 }
 
-// sessionKeys decodes the configured keys, or reads (creating it once) the
-// key file in the data folder. Keys are never logged.
-func sessionKeys(secret, data string) ([][]byte, error) {
+// sessionKeys decodes the configured keys or, without any, returns the key
+// kept in the database: every server sharing the database signs and
+// verifies shopper cookies alike, so a shopper stays one shopper whichever
+// member answers. The first server to start stores it; a server that used
+// a key file (<data>/session.key, from before keys lived in the database)
+// offers that one, so its shoppers keep their carts. Keys are never logged.
+func sessionKeys(ctx context.Context, secret, data string, db *store.DB) ([][]byte, error) {
 	if secret != "" {
 		var keys [][]byte
 		for _, part := range strings.Split(secret, ",") {
@@ -323,37 +327,23 @@ func sessionKeys(secret, data string) ([][]byte, error) {
 		}
 		return keys, nil
 	}
+	var candidate []byte
 	file := filepath.Join(data, "session.key")
 	raw, err := os.ReadFile(file)
-	if errors.Is(err, fs.ErrNotExist) {
-		k := make([]byte, 32)
-		if _, err := rand.Read(k); err != nil {
-			return nil, err
+	switch {
+	case err == nil:
+		if candidate, err = decodeKey(strings.TrimSpace(string(raw))); err != nil {
+			return nil, fmt.Errorf("session key %s: %w", file, err)
 		}
-		// O_EXCL: of two processes starting at once, one creates the key
-		// and the other reads it.
-		f, cerr := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if cerr == nil {
-			_, werr := f.WriteString(hex.EncodeToString(k) + "\n")
-			if err := f.Close(); werr == nil {
-				werr = err
-			}
-			if werr != nil {
-				return nil, fmt.Errorf("session key: %w", werr)
-			}
-			return [][]byte{k}, nil
-		}
-		if !errors.Is(cerr, fs.ErrExist) {
-			return nil, fmt.Errorf("session key: %w", cerr)
-		}
-		raw, err = os.ReadFile(file) // the other process's key
-	}
-	if err != nil {
+	case errors.Is(err, fs.ErrNotExist):
+		candidate = make([]byte, 32)
+		_, _ = rand.Read(candidate)
+	default:
 		return nil, fmt.Errorf("session key: %w", err)
 	}
-	k, err := decodeKey(strings.TrimSpace(string(raw)))
+	k, err := db.SessionKey(ctx, candidate)
 	if err != nil {
-		return nil, fmt.Errorf("session key %s: %w", file, err)
+		return nil, fmt.Errorf("session key: %w", err)
 	}
 	return [][]byte{k}, nil
 }
@@ -400,7 +390,7 @@ func serveFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "addr", Value: defaultAddr, Usage: "listen address", EnvVars: []string{"WANDSTORE_ADDR"}},
 		&cli.StringFlag{Name: "data", Value: defaultData, Usage: "folder for the server's state (SQLite database, session key)", EnvVars: []string{"WANDSTORE_DATA"}},
-		&cli.StringFlag{Name: "db", Usage: "database DSN (default: SQLite at <data>/wandstore.db)", EnvVars: []string{"WANDSTORE_DB"}},
+		&cli.StringFlag{Name: "db", Usage: "database: postgres://user:password@host:port/db, or an SQLite file path (default: SQLite at <data>/wandstore.db)", EnvVars: []string{"WANDSTORE_DB"}},
 		&cli.StringFlag{Name: "olric-config", Usage: "Olric member config (default: ./olric.yaml if present, else built-in defaults)", EnvVars: []string{"WANDSTORE_OLRIC_CONFIG"}},
 		&cli.BoolFlag{Name: "no-cache", Usage: "run without Olric (every read goes to the database)", EnvVars: []string{"WANDSTORE_NO_CACHE"}},
 		&cli.StringFlag{Name: "session-secret", Usage: "cookie signing keys, comma-separated, hex or base64, >= 32 bytes each; the first signs (default: generated into <data>/session.key)", EnvVars: []string{"WANDSTORE_SESSION_SECRET"}},
@@ -452,7 +442,7 @@ func migrateCommand() *cli.Command {
 		Usage: "create or update the database schema",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "data", Value: defaultData, Usage: "state folder", EnvVars: []string{"WANDSTORE_DATA"}},
-			&cli.StringFlag{Name: "db", Usage: "database DSN (default: SQLite at <data>/wandstore.db)", EnvVars: []string{"WANDSTORE_DB"}},
+			&cli.StringFlag{Name: "db", Usage: "database: postgres://user:password@host:port/db, or an SQLite file path (default: SQLite at <data>/wandstore.db)", EnvVars: []string{"WANDSTORE_DB"}},
 		},
 		Action: func(c *cli.Context) error {
 			dsn := c.String("db")

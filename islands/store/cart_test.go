@@ -3,13 +3,16 @@ package store
 import (
 	"errors"
 	"fmt"
+	"github.com/wandstore/wandstore/internal/testkit"
 	"testing"
 	"time"
 
 	"github.com/wandstore/wandstore/islands/shopper"
 )
 
-func TestAddToCart(t *testing.T) {
+func TestAddToCart(t *testing.T) { testkit.EachDB(t, testAddToCart) }
+
+func testAddToCart(t *testing.T) {
 	d, clk, _ := openTest(t)
 	ctx := t.Context()
 	id := shopper.NewID()
@@ -42,7 +45,9 @@ func TestAddToCart(t *testing.T) {
 	}
 }
 
-func TestAddToCartErrors(t *testing.T) {
+func TestAddToCartErrors(t *testing.T) { testkit.EachDB(t, testAddToCartErrors) }
+
+func testAddToCartErrors(t *testing.T) {
 	d, _, _ := openTest(t)
 	ctx := t.Context()
 	id := shopper.NewID()
@@ -68,7 +73,9 @@ func TestAddToCartErrors(t *testing.T) {
 	}
 }
 
-func TestSetQuantity(t *testing.T) {
+func TestSetQuantity(t *testing.T) { testkit.EachDB(t, testSetQuantity) }
+
+func testSetQuantity(t *testing.T) {
 	d, _, _ := openTest(t)
 	ctx := t.Context()
 	id := shopper.NewID()
@@ -111,7 +118,9 @@ func TestSetQuantity(t *testing.T) {
 }
 
 // The schema refuses what the code refuses, should a bug slip past it.
-func TestSchemaConstraints(t *testing.T) {
+func TestSchemaConstraints(t *testing.T) { testkit.EachDB(t, testSchemaConstraints) }
+
+func testSchemaConstraints(t *testing.T) {
 	d, _, _ := openTest(t)
 	ctx := t.Context()
 	id := shopper.NewID()

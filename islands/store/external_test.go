@@ -1,13 +1,16 @@
 package store
 
 import (
+	"github.com/wandstore/wandstore/internal/testkit"
 	"testing"
 	"time"
 
 	"github.com/wandstore/wandstore/islands/shopper"
 )
 
-func TestExternalCart(t *testing.T) {
+func TestExternalCart(t *testing.T) { testkit.EachDB(t, testExternalCart) }
+
+func testExternalCart(t *testing.T) {
 	d, clk, path := openTest(t)
 	ctx := t.Context()
 	id, other := shopper.NewID(), shopper.NewID()

@@ -33,6 +33,13 @@ func migrations() *migrate.Migrations {
 			return m.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return up2(ctx, tx) })
 		},
 	})
+	ms.Add(migrate.Migration{
+		Name:    "20261206000003",
+		Comment: "session_keys",
+		Up: func(ctx context.Context, m *migrate.Migrator, _ *migrate.Migration) error {
+			return m.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return up3(ctx, tx) })
+		},
+	})
 	return ms
 }
 
@@ -221,5 +228,23 @@ func up2(ctx context.Context, db bun.IDB) error {
 	_, err := db.NewCreateTable().Model((*m2ExternalCart)(nil)).
 		ForeignKey("(store, shopper) REFERENCES shoppers (store, id) ON DELETE CASCADE").
 		IfNotExists().Exec(ctx)
+	return err
+}
+
+// The schema of migration 3, frozen.
+
+// m3SessionKey is a key that signs shopper cookies, kept in the database
+// so every islands server sharing it signs and verifies alike (see
+// DB.SessionKey). One row, id 1, today.
+type m3SessionKey struct {
+	bun.BaseModel `bun:"table:session_keys"`
+
+	ID        int       `bun:"id,pk,notnull"`
+	Key       string    `bun:"key,notnull"` // hex
+	CreatedAt time.Time `bun:"created_at,notnull"`
+}
+
+func up3(ctx context.Context, db bun.IDB) error {
+	_, err := db.NewCreateTable().Model((*m3SessionKey)(nil)).IfNotExists().Exec(ctx)
 	return err
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"github.com/wandstore/wandstore/internal/testkit"
 	"reflect"
 	"testing"
 	"time"
@@ -12,7 +13,9 @@ import (
 
 func eur(n int64) catalog.Money { return catalog.Money{Amount: n, Currency: "EUR"} }
 
-func TestPlaceOrder(t *testing.T) {
+func TestPlaceOrder(t *testing.T) { testkit.EachDB(t, testPlaceOrder) }
+
+func testPlaceOrder(t *testing.T) {
 	d, clk, _ := openTest(t)
 	ctx := t.Context()
 	id := shopper.NewID()
@@ -68,7 +71,9 @@ func TestPlaceOrder(t *testing.T) {
 	}
 }
 
-func TestPlaceOrderErrors(t *testing.T) {
+func TestPlaceOrderErrors(t *testing.T) { testkit.EachDB(t, testPlaceOrderErrors) }
+
+func testPlaceOrderErrors(t *testing.T) {
 	d, _, _ := openTest(t)
 	ctx := t.Context()
 	id := shopper.NewID()
@@ -90,7 +95,9 @@ func TestPlaceOrderErrors(t *testing.T) {
 	}
 }
 
-func TestPopularity(t *testing.T) {
+func TestPopularity(t *testing.T) { testkit.EachDB(t, testPopularity) }
+
+func testPopularity(t *testing.T) {
 	d, _, _ := openTest(t)
 	ctx := t.Context()
 	if pop := must[map[string]int](t)(d.Popularity(ctx, testStore)); len(pop) != 0 {

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 	"time"
 
@@ -56,8 +57,9 @@ type Options struct {
 	// is unacceptable (e.g. orders with no upstream system of record).
 	// Ignored for PostgreSQL.
 	Synchronous string
-	// MaxReaders bounds the read-only connection pool (SQLite).
-	// Default max(4, GOMAXPROCS).
+	// MaxReaders bounds the read-only connection pool (SQLite), or the
+	// one pool (PostgreSQL). Default max(4, GOMAXPROCS) for SQLite,
+	// max(8, 2 x GOMAXPROCS) for PostgreSQL.
 	MaxReaders int
 }
 
@@ -71,8 +73,10 @@ type DB struct {
 	w *bun.DB
 	// r serves reads (Load, Order, Popularity). For SQLite it is a pool of
 	// query_only connections that read WAL snapshots concurrently with the
-	// writer. For PostgreSQL r and w will be the same pool.
+	// writer. For PostgreSQL r and w are the same pool.
 	r *bun.DB
+	// postgres is set when the database is PostgreSQL.
+	postgres bool
 
 	now func() time.Time
 	log *slog.Logger
@@ -81,11 +85,16 @@ type DB struct {
 // Open connects to the database named by dsn and checks it answers. It does
 // not migrate: call Migrate.
 //
-// dsn is a file path ("data/wand.db") or an SQLite URI
-// ("file:data/wand.db?cache=private"); the folder must exist. In-memory
-// SQLite is refused: the reader and writer pools would see different
-// databases. PostgreSQL URLs ("postgres://...") return an error until a
-// PostgreSQL driver module is added.
+// dsn is one of (see Kind):
+//   - a PostgreSQL URL, "postgres://user:pass@host:5432/db?sslmode=disable"
+//     (or "postgresql://"): one pool through pgx;
+//   - an SQLite file path ("data/wand.db") or URI
+//     ("file:data/wand.db?cache=private"); the folder must exist.
+//     In-memory SQLite is refused: the reader and writer pools would see
+//     different databases.
+//
+// Anything else (another scheme, a keyword DSN such as "host=... dbname=...")
+// is refused with ErrDSN, rather than taken for a file name.
 func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -94,11 +103,15 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	d := &DB{now: opts.Now, log: opts.Log}
-	switch {
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		// When a driver is added: one pool for both r and w, pgdialect;
-		// migrations and queries need no change.
-		return nil, errors.New("store: PostgreSQL needs a driver module (bun/driver/pgdriver or pgx/v5/stdlib), not wired yet")
+	kind, err := Kind(dsn)
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case Postgres:
+		if err := d.openPostgres(ctx, dsn, opts); err != nil {
+			return nil, err
+		}
 	default:
 		if err := d.openSQLite(ctx, dsn, opts); err != nil {
 			return nil, err
@@ -106,6 +119,40 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	}
 	return d, nil
 }
+
+// The kinds of database Open accepts.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// ErrDSN reports a database name Open does not accept.
+var ErrDSN = errors.New("store: unsupported database")
+
+// Kind says which database dsn names: Postgres for a postgres:// or
+// postgresql:// URL, SQLite for a file path or a file: URI. Anything else
+// is ErrDSN, with a message naming the accepted forms; the DSN itself is
+// not repeated (it may hold a password).
+func Kind(dsn string) (string, error) {
+	lower := strings.ToLower(strings.TrimSpace(dsn))
+	switch {
+	case lower == "":
+		return "", fmt.Errorf("%w: empty database name", ErrDSN)
+	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"):
+		return Postgres, nil
+	case strings.HasPrefix(lower, "file:"):
+		return SQLite, nil
+	case strings.Contains(lower, "://"):
+		scheme, _, _ := strings.Cut(lower, "://")
+		return "", fmt.Errorf("%w: scheme %q: use postgres://user:password@host:port/database, or an SQLite file path or file: URI", ErrDSN, scheme)
+	case keywordDSN.MatchString(lower):
+		return "", fmt.Errorf("%w: a keyword DSN (host=... dbname=...) is not accepted: write it as postgres://user:password@host:port/database, or give an SQLite file path", ErrDSN)
+	}
+	return SQLite, nil
+}
+
+// keywordDSN matches libpq's "key=value key=value" form.
+var keywordDSN = regexp.MustCompile(`^\s*(host|hostaddr|port|dbname|user|password|sslmode|application_name|connect_timeout)\s*=`)
 
 // Ping checks both pools reach the database.
 func (d *DB) Ping(ctx context.Context) error {

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"github.com/wandstore/wandstore/internal/testkit"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -46,7 +48,7 @@ func openTest(t testing.TB) (*DB, *fakeClock, string) {
 // openTestOpts is openTest with options (Now is the fake clock's).
 func openTestOpts(t testing.TB, opts Options) (*DB, *fakeClock, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "wand.db")
+	path := testkit.DSN(t)
 	clk := &fakeClock{t: t0}
 	opts.Now = clk.Now
 	d := openPathOpts(t, path, opts)
@@ -108,7 +110,9 @@ func wishString(st *shopper.State) string {
 	return strings.Join(ps, " ")
 }
 
-func TestLoadUnknownShopper(t *testing.T) {
+func TestLoadUnknownShopper(t *testing.T) { testkit.EachDB(t, testLoadUnknownShopper) }
+
+func testLoadUnknownShopper(t *testing.T) {
 	d, _, _ := openTest(t)
 	id := shopper.NewID()
 	st := must[*shopper.State](t)(d.Load(t.Context(), testStore, id))
@@ -118,7 +122,9 @@ func TestLoadUnknownShopper(t *testing.T) {
 }
 
 // Every write returns the committed state, and Load reads the same.
-func TestWriteReturnsWhatLoadReads(t *testing.T) {
+func TestWriteReturnsWhatLoadReads(t *testing.T) { testkit.EachDB(t, testWriteReturnsWhatLoadReads) }
+
+func testWriteReturnsWhatLoadReads(t *testing.T) {
 	d, clk, _ := openTest(t)
 	ctx := t.Context()
 	id := shopper.NewID()
@@ -189,7 +195,9 @@ func statesEqual(a, b *shopper.State) bool {
 	return true
 }
 
-func TestStateSurvivesReopen(t *testing.T) {
+func TestStateSurvivesReopen(t *testing.T) { testkit.EachDB(t, testStateSurvivesReopen) }
+
+func testStateSurvivesReopen(t *testing.T) {
 	d, clk, path := openTest(t)
 	ctx := t.Context()
 	id := shopper.NewID()
@@ -221,7 +229,9 @@ func TestStateSurvivesReopen(t *testing.T) {
 	}
 }
 
-func TestMigrationStatus(t *testing.T) {
+func TestMigrationStatus(t *testing.T) { testkit.EachDB(t, testMigrationStatus) }
+
+func testMigrationStatus(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "wand.db")
 	d := openPath(t, path, &fakeClock{t: t0})
 	ctx := t.Context()
@@ -256,7 +266,7 @@ func TestOpenRefuses(t *testing.T) {
 	}{
 		{":memory:", Options{}},
 		{"file::memory:?cache=shared", Options{}},
-		{"postgres://u@localhost/wand", Options{}},
+		{"postgres://u@127.0.0.1:1/wand?connect_timeout=2", Options{}}, // nothing listens on port 1
 		{filepath.Join(dir, "a.db"), Options{Synchronous: "sometimes"}},
 		{filepath.Join(dir, "missing", "a.db"), Options{}},
 	} {
@@ -280,7 +290,9 @@ func TestOpenRefuses(t *testing.T) {
 	}
 }
 
-func TestClosedDB(t *testing.T) {
+func TestClosedDB(t *testing.T) { testkit.EachDB(t, testClosedDB) }
+
+func testClosedDB(t *testing.T) {
 	d, _, _ := openTest(t)
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
@@ -290,5 +302,66 @@ func TestClosedDB(t *testing.T) {
 	}
 	if _, err := d.Load(context.Background(), testStore, shopper.NewID()); err == nil || errors.Is(err, shopper.ErrQuantity) {
 		t.Fatalf("Load after Close: %v", err)
+	}
+}
+
+// A DSN is a PostgreSQL URL or an SQLite file; anything else is refused
+// before it could be taken for a file name (a keyword DSN once made an
+// SQLite file called "host=db dbname=wand").
+func TestKind(t *testing.T) {
+	for dsn, want := range map[string]string{
+		"postgres://u:p@db:5432/wand?sslmode=disable": Postgres,
+		"postgresql://db/wand":                        Postgres,
+		"POSTGRES://db/wand":                          Postgres,
+		"data/wand.db":                                SQLite,
+		"/var/lib/wandstore/wand.db":                  SQLite,
+		"file:wand.db?cache=private":                  SQLite,
+	} {
+		if got, err := Kind(dsn); err != nil || got != want {
+			t.Errorf("Kind(%q) = %q, %v; want %q", dsn, got, err, want)
+		}
+	}
+	for _, dsn := range []string{"", "host=db dbname=wand", "dbname=wand", "pgx://db/wand", "mysql://db/wand", "sqlite://wand.db"} {
+		_, err := Kind(dsn)
+		if !errors.Is(err, ErrDSN) {
+			t.Errorf("Kind(%q): %v, want ErrDSN", dsn, err)
+			continue
+		}
+		if dsn != "" && !strings.Contains(err.Error(), "postgres://") {
+			t.Errorf("Kind(%q): %q does not name the accepted forms", dsn, err)
+		}
+		if d, err := Open(t.Context(), dsn, Options{}); err == nil {
+			_ = d.Close()
+			t.Errorf("Open(%q) succeeded", dsn)
+		}
+	}
+	// A password in a DSN that does not parse is not repeated.
+	if _, err := Open(t.Context(), "postgres://u:s3cret@db:notaport/wand", Options{}); err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("bad URL: %v", err)
+	}
+}
+
+// Servers sharing a database share one cookie key: the first candidate
+// wins, later ones get it back, and it survives a reopen.
+func TestSessionKey(t *testing.T) { testkit.EachDB(t, testSessionKey) }
+
+func testSessionKey(t *testing.T) {
+	d, clk, dsn := openTest(t)
+	ctx := t.Context()
+	a := bytes.Repeat([]byte{1}, 32)
+	b := bytes.Repeat([]byte{2}, 32)
+	got := must[[]byte](t)(d.SessionKey(ctx, a))
+	if !bytes.Equal(got, a) {
+		t.Fatalf("first key = %x, want the candidate", got)
+	}
+	if got := must[[]byte](t)(d.SessionKey(ctx, b)); !bytes.Equal(got, a) {
+		t.Fatalf("second caller got %x, want the first key", got)
+	}
+	d2 := openPath(t, dsn, clk)
+	if got := must[[]byte](t)(d2.SessionKey(ctx, b)); !bytes.Equal(got, a) {
+		t.Fatalf("after reopen: %x, want the first key", got)
+	}
+	if _, err := d.SessionKey(ctx, []byte("short")); err == nil {
+		t.Fatal("a short candidate was accepted")
 	}
 }

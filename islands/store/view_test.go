@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"github.com/wandstore/wandstore/internal/testkit"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +12,9 @@ import (
 	"github.com/wandstore/wandstore/islands/shopper"
 )
 
-func TestRecordView(t *testing.T) {
+func TestRecordView(t *testing.T) { testkit.EachDB(t, testRecordView) }
+
+func testRecordView(t *testing.T) {
 	d, clk, _ := openTest(t)
 	ctx := t.Context()
 	id := shopper.NewID()
@@ -55,7 +58,9 @@ func TestRecordView(t *testing.T) {
 	}
 }
 
-func TestToggleWishlist(t *testing.T) {
+func TestToggleWishlist(t *testing.T) { testkit.EachDB(t, testToggleWishlist) }
+
+func testToggleWishlist(t *testing.T) {
 	d, _, _ := openTest(t)
 	ctx := t.Context()
 	id := shopper.NewID()
@@ -96,7 +101,9 @@ func TestToggleWishlist(t *testing.T) {
 	}
 }
 
-func TestSetPreferences(t *testing.T) {
+func TestSetPreferences(t *testing.T) { testkit.EachDB(t, testSetPreferences) }
+
+func testSetPreferences(t *testing.T) {
 	d, _, _ := openTest(t)
 	ctx := t.Context()
 	id := shopper.NewID()

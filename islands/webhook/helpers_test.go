@@ -5,11 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/islands/store"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -41,7 +41,7 @@ func openDB(t testing.TB, path string) *bun.DB {
 // tests that reopen it.
 func openTest(t testing.TB, opts Options) (*Queue, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "wand.db")
+	path := testkit.DSN(t)
 	return openQueue(t, openDB(t, path), opts), path
 }
 

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/islands/store"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -64,7 +64,9 @@ func status(t *testing.T, q *Queue, webhookID string) Delivery {
 	return d
 }
 
-func TestRunInOrderPerShop(t *testing.T) {
+func TestRunInOrderPerShop(t *testing.T) { testkit.EachDB(t, testRunInOrderPerShop) }
+
+func testRunInOrderPerShop(t *testing.T) {
 	q, _ := openTest(t, Options{})
 	url := serve(t, q, ReceiverOptions{})
 	var want []string
@@ -103,7 +105,9 @@ func TestRunInOrderPerShop(t *testing.T) {
 	}
 }
 
-func TestRunRetriesWithBackoff(t *testing.T) {
+func TestRunRetriesWithBackoff(t *testing.T) { testkit.EachDB(t, testRunRetriesWithBackoff) }
+
+func testRunRetriesWithBackoff(t *testing.T) {
 	const step = 30 * time.Millisecond
 	q, _ := openTest(t, Options{MaxAttempts: 3, Backoff: func(n int) time.Duration { return time.Duration(n) * step }})
 	url := serve(t, q, ReceiverOptions{})
@@ -173,7 +177,9 @@ func TestRunRetriesWithBackoff(t *testing.T) {
 
 // A shop's next delivery waits for the one before it, retries included;
 // other shops do not wait.
-func TestRunRetryKeepsShopOrder(t *testing.T) {
+func TestRunRetryKeepsShopOrder(t *testing.T) { testkit.EachDB(t, testRunRetryKeepsShopOrder) }
+
+func testRunRetryKeepsShopOrder(t *testing.T) {
 	q, _ := openTest(t, Options{Backoff: func(int) time.Duration { return 50 * time.Millisecond }})
 	url := serve(t, q, ReceiverOptions{})
 	first := newDelivery(TopicProductsUpdate, productBody(1, "v1", "2026-11-25T10:00:00Z"))
@@ -198,7 +204,11 @@ func TestRunRetryKeepsShopOrder(t *testing.T) {
 }
 
 func TestRestartWithQueuedDeliveries(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "wand.db")
+	testkit.EachDB(t, testRestartWithQueuedDeliveries)
+}
+
+func testRestartWithQueuedDeliveries(t *testing.T) {
+	path := testkit.DSN(t)
 	var ids []string
 	func() {
 		// First life: deliveries are received; the worker takes one and
@@ -264,7 +274,9 @@ func TestRestartWithQueuedDeliveries(t *testing.T) {
 
 // The whole path: deliveries over HTTP, out of order and late, through
 // the worker and Versions into an applied state.
-func TestEndToEndStaleness(t *testing.T) {
+func TestEndToEndStaleness(t *testing.T) { testkit.EachDB(t, testEndToEndStaleness) }
+
+func testEndToEndStaleness(t *testing.T) {
 	q, _ := openTest(t, Options{})
 	url := serve(t, q, ReceiverOptions{})
 	v := q.Versions()
@@ -321,7 +333,9 @@ func TestEndToEndStaleness(t *testing.T) {
 }
 
 // The receiver answers while the handler is stuck on an earlier delivery.
-func TestAckDoesNotWaitForHandler(t *testing.T) {
+func TestAckDoesNotWaitForHandler(t *testing.T) { testkit.EachDB(t, testAckDoesNotWaitForHandler) }
+
+func testAckDoesNotWaitForHandler(t *testing.T) {
 	q, _ := openTest(t, Options{})
 	url := serve(t, q, ReceiverOptions{})
 	started, release := make(chan struct{}, 10), make(chan struct{})
@@ -350,7 +364,9 @@ func TestAckDoesNotWaitForHandler(t *testing.T) {
 	}
 }
 
-func TestPrune(t *testing.T) {
+func TestPrune(t *testing.T) { testkit.EachDB(t, testPrune) }
+
+func testPrune(t *testing.T) {
 	clk := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 	var mu sync.Mutex
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clk }

@@ -2,12 +2,17 @@ package webhook
 
 import (
 	"bytes"
+	"github.com/wandstore/wandstore/internal/testkit"
 	"net/http"
 	"strings"
 	"testing"
 )
 
 func TestReceiveRecordsSignedDelivery(t *testing.T) {
+	testkit.EachDB(t, testReceiveRecordsSignedDelivery)
+}
+
+func testReceiveRecordsSignedDelivery(t *testing.T) {
 	q, _ := openTest(t, Options{})
 	url := serve(t, q, ReceiverOptions{})
 	d := newDelivery(TopicProductsUpdate, productBody(7001, "Elder wand", "2026-11-25T10:00:00-05:00"))
@@ -34,6 +39,10 @@ func TestReceiveRecordsSignedDelivery(t *testing.T) {
 }
 
 func TestReceiveRejectsWithoutSideEffect(t *testing.T) {
+	testkit.EachDB(t, testReceiveRejectsWithoutSideEffect)
+}
+
+func testReceiveRejectsWithoutSideEffect(t *testing.T) {
 	q, _ := openTest(t, Options{})
 	url := serve(t, q, ReceiverOptions{MaxBody: 4096})
 	body := productBody(7002, "Wand", "2026-11-25T10:00:00-05:00")
@@ -75,7 +84,9 @@ func TestReceiveRejectsWithoutSideEffect(t *testing.T) {
 }
 
 // A chunked body has no Content-Length: the bound must hold while reading.
-func TestReceiveOversizedChunked(t *testing.T) {
+func TestReceiveOversizedChunked(t *testing.T) { testkit.EachDB(t, testReceiveOversizedChunked) }
+
+func testReceiveOversizedChunked(t *testing.T) {
 	q, _ := openTest(t, Options{})
 	url := serve(t, q, ReceiverOptions{MaxBody: 1024})
 	body := []byte(`{"id":1,"pad":"` + strings.Repeat("x", 4096) + `"}`)
@@ -98,7 +109,9 @@ func TestReceiveOversizedChunked(t *testing.T) {
 	}
 }
 
-func TestReceiveMethodNotAllowed(t *testing.T) {
+func TestReceiveMethodNotAllowed(t *testing.T) { testkit.EachDB(t, testReceiveMethodNotAllowed) }
+
+func testReceiveMethodNotAllowed(t *testing.T) {
 	q, _ := openTest(t, Options{})
 	url := serve(t, q, ReceiverOptions{})
 	resp, err := http.Get(url)
@@ -111,7 +124,9 @@ func TestReceiveMethodNotAllowed(t *testing.T) {
 	}
 }
 
-func TestReceiveRotation(t *testing.T) {
+func TestReceiveRotation(t *testing.T) { testkit.EachDB(t, testReceiveRotation) }
+
+func testReceiveRotation(t *testing.T) {
 	q, _ := openTest(t, Options{})
 	// During the rotation both secrets verify.
 	during := serve(t, q, ReceiverOptions{Secrets: [][]byte{secret, oldSecret}})
@@ -139,7 +154,9 @@ func TestReceiveRotation(t *testing.T) {
 	}
 }
 
-func TestReceiveDeduplicates(t *testing.T) {
+func TestReceiveDeduplicates(t *testing.T) { testkit.EachDB(t, testReceiveDeduplicates) }
+
+func testReceiveDeduplicates(t *testing.T) {
 	q, _ := openTest(t, Options{})
 	url := serve(t, q, ReceiverOptions{})
 	body := productBody(7005, "Wand", "2026-11-25T10:00:00Z")

@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"errors"
+	"github.com/wandstore/wandstore/internal/testkit"
 	"strings"
 	"testing"
 	"time"
@@ -102,7 +103,9 @@ func product(t *testing.T, id, updatedAt string, deleted bool) Change {
 	return Change{Shop: testShop, Kind: KindProduct, ID: id, UpdatedAt: mustParse(t, updatedAt), Deleted: deleted}
 }
 
-func TestVersionsOutOfOrder(t *testing.T) {
+func TestVersionsOutOfOrder(t *testing.T) { testkit.EachDB(t, testVersionsOutOfOrder) }
+
+func testVersionsOutOfOrder(t *testing.T) {
 	q, _ := openTest(t, Options{})
 	v := q.Versions()
 	newer := product(t, "9", "2026-11-25T10:00:02-05:00", false)
@@ -134,6 +137,10 @@ func TestVersionsOutOfOrder(t *testing.T) {
 }
 
 func TestVersionsDeleteThenLateUpdate(t *testing.T) {
+	testkit.EachDB(t, testVersionsDeleteThenLateUpdate)
+}
+
+func testVersionsDeleteThenLateUpdate(t *testing.T) {
 	q, _ := openTest(t, Options{})
 	v := q.Versions()
 	upd1 := product(t, "5", "2026-11-25T10:00:00Z", false)
