@@ -226,7 +226,7 @@ func (s *Server) recordView(q *request) {
 		s.internalError(q, err)
 		return
 	}
-	s.putState(q.r.Context(), st)
+	s.acknowledge(q, st)
 	if !q.htmx {
 		http.Redirect(q.w, q.r, q.cat.Site.ProductPath(product), http.StatusSeeOther)
 		return
@@ -300,7 +300,7 @@ func (s *Server) cartAdd(q *request) {
 		s.internalError(q, err)
 		return
 	}
-	s.putState(q.r.Context(), st)
+	s.acknowledge(q, st)
 	s.done(q, "HX-Trigger", "cart-changed", components.BuyStatus(fmt.Sprintf("Added %d × %s to your cart.", qty, label), false), "cart/page")
 }
 
@@ -356,7 +356,7 @@ func (s *Server) cartSet(q *request) {
 		s.internalError(q, err)
 		return
 	}
-	s.putState(q.r.Context(), st2)
+	s.acknowledge(q, st2)
 	v, _ := cartView(q.cat, st2)
 	if qty == 0 {
 		v.Message = "Removed from your cart."
@@ -387,7 +387,7 @@ func (s *Server) wishlistToggle(q *request) {
 		s.internalError(q, err)
 		return
 	}
-	s.putState(q.r.Context(), st)
+	s.acknowledge(q, st)
 	s.done(q, "HX-Trigger", "wishlist-changed", components.WishlistButton(q.cat.Site, product, on), "wishlist/page")
 }
 
@@ -434,7 +434,7 @@ func (s *Server) savePreferences(q *request) {
 		s.internalError(q, err)
 		return
 	}
-	s.putState(q.r.Context(), st)
+	s.acknowledge(q, st)
 	v := preferencesView(st)
 	v.Saved = true
 	s.done(q, "HX-Trigger-After-Settle", "prefs-changed", components.PreferencesForm(q.cat.Site, v), "preferences/page")
@@ -493,7 +493,7 @@ func (s *Server) checkout(q *request) {
 		s.internalError(q, err)
 		return
 	}
-	s.putState(ctx, st2)
+	s.acknowledge(q, st2)
 	s.log.Info("order placed", "store", q.cat.Store.Handle, "order", o.Number, "lines", len(o.Lines), "subtotal", o.Subtotal.String())
 	s.done(q, "HX-Trigger-After-Settle", "cart-changed", components.OrderConfirmation(q.cat.Site, orderView(q.cat, o)), "orders/"+o.Number)
 }

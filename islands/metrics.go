@@ -19,6 +19,7 @@ type metrics struct {
 	limited     *prometheus.CounterVec
 	cacheErrors *prometheus.CounterVec
 	badCookies  *prometheus.CounterVec
+	stale       *prometheus.CounterVec
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -42,8 +43,11 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		badCookies: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wandstore_session_rejected_total", Help: "Shopper cookies rejected (a new session was started), by reason.",
 		}, []string{"reason"}),
+		stale: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wandstore_cache_stale_total", Help: "Hot copies older than the shopper's last acknowledged write, read as a miss, by what was read (state, state_version).",
+		}, []string{"what"}),
 	}
-	reg.MustRegister(m.requests, m.latency, m.fragments, m.limited, m.cacheErrors, m.badCookies)
+	reg.MustRegister(m.requests, m.latency, m.fragments, m.limited, m.cacheErrors, m.badCookies, m.stale)
 	// Process and Go runtime metrics, unless the caller's registry has them.
 	_ = reg.Register(collectors.NewGoCollector())
 	_ = reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -170,6 +170,11 @@ type request struct {
 	id    shopper.ID
 	fresh bool // a new shopper: nothing stored yet
 	htmx  bool
+	// seen is the shopper's state version as of their last acknowledged
+	// write in this store (the signed version cookie), 0 when unknown. No
+	// state older than it is shown to them: a hot copy or a cached
+	// fragment of an older version is a miss.
+	seen int64
 }
 
 const maxBody = 16 << 10
@@ -279,6 +284,7 @@ func (s *Server) identify(q *request) {
 			if s.now().Sub(issued) > s.codec.MaxAge()/2 {
 				s.setCookie(q)
 			}
+			s.readVersion(q)
 			return
 		}
 		s.metrics.badCookies.WithLabelValues(cookieErr(err)).Inc()
@@ -304,6 +310,40 @@ func (s *Server) setCookie(q *request) {
 		Name: session.CookieName, Value: s.codec.Encode(q.id), Path: "/",
 		MaxAge: int(s.codec.MaxAge().Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: s.isHTTPS(q.r),
+	})
+}
+
+// versionCookie names the version cookie of the request's store.
+func versionCookie(q *request) string { return session.VersionCookiePrefix + q.cat.Store.Handle }
+
+// readVersion reads the shopper's version cookie for this store. A missing
+// or bad one is version 0: the shopper then sees whatever is current.
+func (s *Server) readVersion(q *request) {
+	c, err := q.r.Cookie(versionCookie(q))
+	if err != nil {
+		return
+	}
+	v, err := s.codec.DecodeVersion(c.Value, q.cat.Store.Handle, q.id)
+	if err != nil {
+		s.metrics.badCookies.WithLabelValues("version_" + cookieErr(err)).Inc()
+		return
+	}
+	q.seen = v
+}
+
+// acknowledge follows a committed write: the hot copy is replaced, and the
+// shopper's version cookie carries the new version, so whichever member
+// answers them next shows nothing older, whatever the cache holds.
+func (s *Server) acknowledge(q *request, st *shopper.State) {
+	s.putState(q.r.Context(), st)
+	if st.Version <= q.seen {
+		return
+	}
+	q.seen = st.Version
+	http.SetCookie(q.w, &http.Cookie{
+		Name: versionCookie(q), Value: s.codec.EncodeVersion(q.cat.Store.Handle, q.id, st.Version),
+		Path: q.cat.Site.BasePath, MaxAge: int(s.codec.MaxAge().Seconds()), HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.isHTTPS(q.r),
 	})
 }
 
@@ -370,8 +410,12 @@ func (s *Server) state(q *request) (*shopper.State, error) {
 		switch {
 		case err != nil:
 			s.cacheError("state_get", err)
-		case ok:
+		case ok && st.Version >= q.seen:
 			return st, nil
+		case ok:
+			// Older than what this shopper was told: a copy a write could
+			// not replace (its owner died) or a replica of before it.
+			s.metrics.stale.WithLabelValues("state").Inc()
 		}
 	}
 	st, err := s.store.Load(ctx, store, q.id)
@@ -425,6 +469,10 @@ func (s *Server) serveFragment(q *request, params string, render func(st *shoppe
 		cancel()
 		if err != nil {
 			s.cacheError("state_version", err)
+		}
+		if ok && ver < q.seen {
+			s.metrics.stale.WithLabelValues("state_version").Inc()
+			ok = false
 		}
 		if ok {
 			key = fragmentKey(q.cat, q.id, ver, q.route, params)

@@ -28,7 +28,7 @@ func TestNewShopperGetsASignedCookieAndPrivateAnswers(t *testing.T) {
 		t.Errorf("a cookie-less GET issued %d cookies", n)
 	}
 	a = c.post("views", "product", e.cat.Store.PublishedProducts()[0].Handle)
-	cookies := (&http.Response{Header: a.header}).Cookies()
+	cookies := sessionCookies(a.header)
 	must(t, len(cookies) == 1, "cookies: %v", cookies)
 	ck := cookies[0]
 	if ck.Name != session.CookieName || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Secure {
@@ -46,8 +46,9 @@ func TestNewShopperGetsASignedCookieAndPrivateAnswers(t *testing.T) {
 func TestSecureCookieBehindTrustedHTTPSProxy(t *testing.T) {
 	e := newEnv(t, func(o *Options) { o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} })
 	a := e.shopper().do("POST", e.base+"views", url.Values{"product": {e.cat.Store.PublishedProducts()[0].Handle}}, true, "X-Forwarded-Proto", "https")
-	if c := (&http.Response{Header: a.header}).Cookies(); len(c) != 1 || !c[0].Secure {
-		t.Errorf("cookie over https must be Secure: %+v", c)
+	all := (&http.Response{Header: a.header}).Cookies()
+	if c := sessionCookies(a.header); len(c) != 1 || !c[0].Secure || len(all) != 2 || !all[0].Secure || !all[1].Secure {
+		t.Errorf("cookies over https must be Secure: %+v", all)
 	}
 }
 
@@ -79,7 +80,7 @@ func TestBadCookiesStartANewSessionAndAreNeverLookedUp(t *testing.T) {
 		}
 		// The first write replaces the bad cookie with a new session.
 		w := c.post("views", "product", p.Handle)
-		fresh := (&http.Response{Header: w.header}).Cookies()
+		fresh := sessionCookies(w.header)
 		if w.status != 200 || len(fresh) != 1 || fresh[0].Value == value {
 			t.Errorf("%s: no new session issued on the first write", name)
 		}
@@ -493,3 +494,82 @@ func TestUnknownIslandAndMethod(t *testing.T) {
 }
 
 func mustURL(s string) *url.URL { u, _ := url.Parse(s); return u }
+
+// sessionCookies are the shopper cookies a response sets (not the version
+// cookies).
+func sessionCookies(h http.Header) []*http.Cookie {
+	var out []*http.Cookie
+	for _, c := range (&http.Response{Header: h}).Cookies() {
+		if c.Name == session.CookieName {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Read-your-writes whatever the cache holds: after an acknowledged write,
+// a hot copy (or a cached fragment) older than it is a miss for that
+// shopper, as when a write could not replace the copy on a member that
+// died and an older replica is served once routing moves.
+func TestReadYourWritesOverStaleHotCopy(t *testing.T) {
+	e := newEnv(t)
+	c := e.shopper()
+	p, v := e.variant(untracked)
+	must(t, c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "1").status == 200, "add 1")
+	old := c.state() // version 1, one item
+	must(t, c.get("cart/badge").doc(t).Find("[data-testid=cart-count]").Text() == "1", "badge after first add")
+	w := c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "2")
+	must(t, w.status == 200, "add 2")
+	var tok *http.Cookie
+	for _, ck := range (&http.Response{Header: w.header}).Cookies() {
+		if ck.Name == session.VersionCookiePrefix+e.cat.Store.Handle {
+			tok = ck
+		}
+	}
+	must(t, tok != nil && tok.Path == e.cat.Site.BasePath && tok.HttpOnly, "version cookie: %+v", tok)
+
+	// The hot copy goes back to version 1 (what a dead owner's replica
+	// would hold); version 1's badge fragment is still cached.
+	must(t, e.cache.PutState(t.Context(), old) == nil, "put stale")
+	if got := c.get("cart/badge").doc(t).Find("[data-testid=cart-count]").Text(); got != "3" {
+		t.Fatalf("badge after the stale copy = %s, want 3 (the acknowledged write)", got)
+	}
+	must(t, e.cache.PutState(t.Context(), old) == nil, "put stale")
+	if got := c.get("cart").doc(t).Find("[data-testid=cart-count-total]").Text(); got != "3" {
+		t.Fatalf("drawer after the stale copy = %s, want 3", got)
+	}
+	if n := e.metric(`wandstore_cache_stale_total{what="state_version"}`); n != "2" {
+		t.Errorf("stale reads counted %q, want 2", n)
+	}
+	// The miss repaired the hot copy.
+	hot, ok, err := e.cache.State(t.Context(), e.cat.Store.Handle, c.id())
+	must(t, err == nil && ok && hot.Version == old.Version+1, "hot copy after the read: %+v %v %v", hot, ok, err)
+
+	// Without the version cookie (another device) the stale copy may be
+	// served: the guarantee is per shopper session, as the test shows by
+	// failing the other way if it were not the cookie that made the
+	// difference.
+	must(t, e.cache.PutState(t.Context(), old) == nil, "put stale")
+	sid := ""
+	for _, ck := range c.jar.Cookies(mustURL(e.ts.URL + e.cat.Site.BasePath)) {
+		if ck.Name == session.CookieName {
+			sid = ck.Value
+		}
+	}
+	nocookie := e.shopper()
+	nocookie.jar.SetCookies(mustURL(e.ts.URL), []*http.Cookie{{Name: session.CookieName, Value: sid, Path: "/"}})
+	if got := nocookie.get("cart/badge").doc(t).Find("[data-testid=cart-count]").Text(); got != "1" {
+		t.Errorf("without the version cookie the badge shows %s; the stale copy (1) was expected, so the cookie is what protects", got)
+	}
+
+	// A tampered version cookie is ignored (counted), never an error.
+	bad := e.shopper()
+	bad.jar.SetCookies(mustURL(e.ts.URL), []*http.Cookie{
+		{Name: session.CookieName, Value: sid, Path: "/"},
+		{Name: tok.Name, Value: tok.Value[:len(tok.Value)-2] + "AA", Path: tok.Path},
+	})
+	must(t, bad.get("cart/badge").status == 200, "tampered version cookie")
+	if n := e.metric(`wandstore_session_rejected_total{reason="version_signature"}`); n != "1" {
+		t.Errorf("tampered version cookies counted %q, want 1", n)
+	}
+}

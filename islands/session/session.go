@@ -122,3 +122,57 @@ func mac(key []byte, payload string) []byte {
 	h.Write([]byte(payload))
 	return h.Sum(nil)
 }
+
+// VersionCookiePrefix starts the name of a store's version cookie
+// ("wandstore_v_<store handle>"): the shopper's state version in that store
+// as of their last acknowledged write, a session token in the sense of
+// Cosmos DB's session consistency. A server never shows the shopper state
+// older than it.
+const VersionCookiePrefix = "wandstore_v_"
+
+const tokenVersion = "t1"
+
+// EncodeVersion returns the version cookie's value for the shopper's
+// state in store: "t1.<version, base 36>.<base64url MAC>", the MAC over
+// the store, the shopper and the version, so a token is worth nothing for
+// another shopper or store.
+func (c *Codec) EncodeVersion(store string, id shopper.ID, version int64) string {
+	v := strconv.FormatInt(version, 36)
+	return tokenVersion + "." + v + "." + base64.RawURLEncoding.EncodeToString(mac(c.keys[0], tokenPayload(store, id, v)))
+}
+
+// DecodeVersion verifies a version cookie of the shopper in store and
+// returns its version. Errors are ErrMalformed and ErrSignature; callers
+// then know no version (0).
+func (c *Codec) DecodeVersion(value, store string, id shopper.ID) (int64, error) {
+	if len(value) > 96 {
+		return 0, ErrMalformed
+	}
+	parts := strings.Split(value, ".")
+	if len(parts) != 3 || parts[0] != tokenVersion {
+		return 0, ErrMalformed
+	}
+	got, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil || len(got) != sha256.Size {
+		return 0, ErrMalformed
+	}
+	payload := tokenPayload(store, id, parts[1])
+	ok := false
+	for _, k := range c.keys {
+		if hmac.Equal(got, mac(k, payload)) {
+			ok = true
+		}
+	}
+	if !ok {
+		return 0, ErrSignature
+	}
+	v, err := strconv.ParseInt(parts[1], 36, 64)
+	if err != nil || v < 0 {
+		return 0, ErrMalformed
+	}
+	return v, nil
+}
+
+func tokenPayload(store string, id shopper.ID, version string) string {
+	return tokenVersion + "\x00" + store + "\x00" + string(id) + "\x00" + version
+}

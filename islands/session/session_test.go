@@ -3,6 +3,7 @@ package session
 import (
 	"bytes"
 	"encoding/base64"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -149,4 +150,41 @@ func FuzzParseID(f *testing.F) {
 			t.Fatalf("ParseID(%q) = %q", s, id)
 		}
 	})
+}
+
+func TestVersionToken(t *testing.T) {
+	k1, k2 := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
+	c, err := NewCodec([][]byte{k1}, time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, other := shopper.NewID(), shopper.NewID()
+	tok := c.EncodeVersion("wands", id, 1234567)
+	if v, err := c.DecodeVersion(tok, "wands", id); err != nil || v != 1234567 {
+		t.Fatalf("round trip: %d %v", v, err)
+	}
+	// A rotated codec still reads it.
+	rot, _ := NewCodec([][]byte{k2, k1}, time.Hour, nil)
+	if v, err := rot.DecodeVersion(tok, "wands", id); err != nil || v != 1234567 {
+		t.Fatalf("after rotation: %d %v", v, err)
+	}
+	for name, bad := range map[string]struct {
+		value, store string
+		id           shopper.ID
+	}{
+		"another shopper": {tok, "wands", other},
+		"another store":   {tok, "teas", id},
+		"raised version":  {strings.Replace(tok, ".qglj.", ".qglk.", 1), "wands", id},
+		"empty":           {"", "wands", id},
+		"garbage":         {"t1.x.y", "wands", id},
+		"long":            {strings.Repeat("a", 200), "wands", id},
+		"other key":       {func() string { o, _ := NewCodec([][]byte{k2}, time.Hour, nil); return o.EncodeVersion("wands", id, 5) }(), "wands", id},
+	} {
+		if v, err := c.DecodeVersion(bad.value, bad.store, bad.id); err == nil {
+			t.Errorf("%s: accepted (version %d)", name, v)
+		}
+	}
+	if !strings.Contains(tok, "."+strconv.FormatInt(1234567, 36)+".") {
+		t.Fatalf("token %q does not carry the version the test tampers with", tok)
+	}
 }
