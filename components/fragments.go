@@ -29,6 +29,10 @@ type CartView struct {
 	Lines    []CartLineView
 	Count    int    // items (the sum of quantities)
 	Subtotal string // formatted
+	// Token names exactly what the shopper is shown (lines, quantities,
+	// prices): the checkout form sends it back, and an order is made only
+	// if the cart and its prices still match it.
+	Token string
 	// Message is the outcome of the request that rendered the drawer
 	// ("Quantity updated"); Error is a failure the shopper can act on.
 	Message, Error string

@@ -440,6 +440,9 @@ func (s *Server) savePreferences(q *request) {
 	s.done(q, "HX-Trigger-After-Settle", "prefs-changed", components.PreferencesForm(q.cat.Site, v), "preferences/page")
 }
 
+// msgCartChanged answers a checkout of a cart other than the one shown.
+const msgCartChanged = "Your cart changed since you last saw it: please review it and check out again."
+
 // checkout turns the cart into an order at today's prices, in one
 // transaction with emptying the cart; for a store with its own checkout
 // (Options.Checkouts) it hands the cart over instead (see handoff). It
@@ -462,6 +465,12 @@ func (s *Server) checkout(q *request) {
 	}
 	if len(st.Cart) == 0 {
 		fail("Your cart is empty.")
+		return
+	}
+	if q.r.PostForm.Get("cart") != v.Token {
+		// Another tab or device changed the cart, or a price changed,
+		// since the shopper was shown it: show them the cart as it is.
+		fail(msgCartChanged)
 		return
 	}
 	if !ok {
@@ -487,6 +496,16 @@ func (s *Server) checkout(q *request) {
 	o, st2, err := s.store.PlaceOrder(ctx, q.cat.Store.Handle, q.id, lines, sub)
 	if errors.Is(err, shopper.ErrEmptyCart) {
 		fail("Your cart is empty.")
+		return
+	}
+	if errors.Is(err, shopper.ErrCartChanged) {
+		// Changed between the read above and the order's transaction.
+		if st, err = s.store.Load(ctx, q.cat.Store.Handle, q.id); err != nil {
+			s.internalError(q, err)
+			return
+		}
+		v, _ = cartView(q.cat, st)
+		fail(msgCartChanged)
 		return
 	}
 	if err != nil {

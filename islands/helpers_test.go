@@ -162,6 +162,11 @@ func (a answer) doc(t *testing.T) *goquery.Document {
 
 func (c *client) do(method, path string, form url.Values, htmx bool, hdr ...string) answer {
 	c.e.t.Helper()
+	if method == "POST" && path == c.e.base+"checkout" && form != nil && !form.Has("cart") {
+		// As the drawer's checkout form does: send the token of the cart
+		// as shown now.
+		form.Set("cart", c.cartToken())
+	}
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -197,6 +202,14 @@ func (c *client) post(island string, kv ...string) answer {
 		form.Add(kv[i], kv[i+1])
 	}
 	return c.do("POST", c.e.base+island, form, true)
+}
+
+// cartToken is the checkout token of the drawer the shopper is shown now
+// ("" for an empty cart).
+func (c *client) cartToken() string {
+	c.e.t.Helper()
+	v, _ := c.get("cart").doc(c.e.t).Find("form.checkout input[name=cart]").Attr("value")
+	return v
 }
 
 func (c *client) id() shopper.ID {

@@ -573,3 +573,50 @@ func TestReadYourWritesOverStaleHotCopy(t *testing.T) {
 		t.Errorf("tampered version cookies counted %q, want 1", n)
 	}
 }
+
+// Checkout orders exactly the cart the shopper was shown: if another tab
+// changed it, or a price moved, since the drawer was rendered, nothing is
+// ordered and the cart is shown again as it is now (htmx and no-JS alike).
+func TestCheckoutRefusesACartOtherThanShown(t *testing.T) {
+	e := newEnv(t)
+	c := e.shopper()
+	p, v := e.variant(untracked)
+	c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "1")
+	shown := c.cartToken()
+	must(t, shown != "", "no checkout token in the drawer")
+
+	// Another tab adds one more.
+	c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "1")
+	a := c.post("checkout", "cart", shown)
+	must(t, a.status == 200 && strings.Contains(a.body, "Your cart changed"), "htmx: %d %s", a.status, a.body)
+	must(t, a.doc(t).Find("[data-testid=cart-count-total]").Text() == "2", "the drawer shows the cart as it is now")
+	f := c.do("POST", e.base+"checkout", url.Values{"cart": {shown}}, false)
+	must(t, f.status == http.StatusUnprocessableEntity && strings.Contains(f.body, "Your cart changed"), "no-JS: %d", f.status)
+	must(t, len(c.state().Cart) == 1 && c.state().Cart[0].Quantity == 2, "the cart was changed by a refused checkout")
+
+	// A missing or forged token is no better.
+	for _, tok := range []string{"", "00000000000000000000000000000000"} {
+		a := c.do("POST", e.base+"checkout", url.Values{"cart": {tok}}, true)
+		must(t, strings.Contains(a.body, "Your cart changed"), "token %q: %s", tok, a.body)
+	}
+
+	// A price change after the drawer was shown: refused too.
+	shown = c.cartToken()
+	changed := *p
+	changed.Variants = append([]catalog.Variant(nil), p.Variants...)
+	for i := range changed.Variants {
+		if changed.Variants[i].ID == v.ID {
+			changed.Variants[i].Price.Amount += 100
+		}
+	}
+	st2, err := e.cat.Store.With(catalog.Change{Products: []*catalog.Product{&changed}})
+	must(t, err == nil, "with: %v", err)
+	e.srv.cats.Set(&Catalog{Store: st2, Site: e.cat.Site, Version: e.cat.Version + "-2"})
+	a = c.post("checkout", "cart", shown)
+	must(t, strings.Contains(a.body, "Your cart changed"), "after a price change: %s", a.body)
+
+	// The cart as shown now checks out, at the price shown.
+	a = c.post("checkout", "cart", c.cartToken())
+	must(t, a.status == 200 && a.doc(t).Find("[data-testid=order-number]").Length() == 1, "checkout of the shown cart: %s", a.body)
+	must(t, len(c.state().Cart) == 0, "cart not emptied")
+}

@@ -2,6 +2,9 @@ package islands
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -22,7 +25,15 @@ func cartView(c *Catalog, st *shopper.State) (components.CartView, bool) {
 	v := components.CartView{Count: st.CartQuantity()}
 	sub := catalog.Money{Currency: c.Store.Currency}
 	ok := true
+	h := sha256.New()
 	for _, l := range st.Cart {
+		var price catalog.Money
+		if p := c.Store.Product(l.Product); p != nil && p.Published() {
+			if vr := p.Variant(l.Variant); vr != nil && vr.Available {
+				price = vr.Price
+			}
+		}
+		fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00%s\n", l.Product, l.Variant, l.Quantity, price.Amount, price.Currency)
 		lv := components.CartLineView{Product: l.Product, Variant: l.Variant, Quantity: l.Quantity, Title: l.Product}
 		p := c.Store.Product(l.Product)
 		var vr *catalog.Variant
@@ -65,6 +76,7 @@ func cartView(c *Catalog, st *shopper.State) (components.CartView, bool) {
 		v.Lines = append(v.Lines, lv)
 	}
 	v.Subtotal = s.Money(sub)
+	v.Token = hex.EncodeToString(h.Sum(nil)[:16])
 	return v, ok
 }
 

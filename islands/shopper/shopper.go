@@ -152,6 +152,9 @@ var (
 	ErrNotInCart = errors.New("shopper: not in cart")
 	// ErrEmptyCart: checkout of an empty cart.
 	ErrEmptyCart = errors.New("shopper: cart is empty")
+	// ErrCartChanged: the cart is not the one the order was made from
+	// (another tab or device changed it meanwhile).
+	ErrCartChanged = errors.New("shopper: cart changed")
 	// ErrQuantity: a quantity outside 1..MaxQuantity (0 only where it removes).
 	ErrQuantity = errors.New("shopper: quantity out of range")
 	// ErrWishlistFull: the wishlist already has MaxWishlist entries.
@@ -182,7 +185,10 @@ type Store interface {
 	// SetPreferences replaces the shopper's preferences.
 	SetPreferences(ctx context.Context, store string, id ID, p Preferences) (*State, error)
 	// PlaceOrder records an order with the given lines and empties the
-	// cart, in one transaction. Returns ErrEmptyCart when lines is empty.
+	// cart, in one transaction. Returns ErrEmptyCart when lines is empty,
+	// and ErrCartChanged, ordering nothing, when the cart does not hold
+	// exactly those lines (product, variant and quantity, in cart order)
+	// when the transaction runs.
 	PlaceOrder(ctx context.Context, store string, id ID, lines []OrderLine, subtotal catalog.Money) (*Order, *State, error)
 	// Order returns one of the shopper's orders by number (nil, nil when
 	// there is none: another shopper's order is "none").

@@ -63,7 +63,7 @@ func (d *DB) write(ctx context.Context, op, store string, id shopper.ID, prefs *
 }
 
 func isSentinel(err error) bool {
-	for _, s := range []error{shopper.ErrCartFull, shopper.ErrNotInCart, shopper.ErrEmptyCart,
+	for _, s := range []error{shopper.ErrCartFull, shopper.ErrNotInCart, shopper.ErrEmptyCart, shopper.ErrCartChanged,
 		shopper.ErrQuantity, shopper.ErrWishlistFull, ErrPreferences} {
 		if errors.Is(err, s) {
 			return true

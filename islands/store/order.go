@@ -25,7 +25,10 @@ func orderNumber(id int64) string { return "WS-" + strconv.FormatInt(orderNumber
 // PlaceOrder records an order with the given lines (frozen titles and
 // prices) and empties the cart, in one transaction with the version bump.
 // Returns shopper.ErrEmptyCart when lines is empty, shopper.ErrQuantity
-// when a line's quantity is outside 1..shopper.MaxQuantity.
+// when a line's quantity is outside 1..shopper.MaxQuantity, and
+// shopper.ErrCartChanged (nothing ordered, nothing changed) when the cart
+// does not hold exactly these lines' products, variants and quantities, in
+// cart order: the order is always of the cart the shopper was shown.
 func (d *DB) PlaceOrder(ctx context.Context, store string, id shopper.ID, lines []shopper.OrderLine, subtotal catalog.Money) (*shopper.Order, *shopper.State, error) {
 	if len(lines) == 0 {
 		return nil, nil, shopper.ErrEmptyCart
@@ -37,6 +40,22 @@ func (d *DB) PlaceOrder(ctx context.Context, store string, id shopper.ID, lines 
 	}
 	var ord *shopper.Order
 	st, err := d.write(ctx, "place order", store, id, nil, func(ctx context.Context, tx bun.Tx, _ int64) error {
+		// The bump above locked the shopper's row (PostgreSQL) or the
+		// database (SQLite): the cart cannot change under this check.
+		var cart []cartLineRow
+		if err := tx.NewSelect().Model(&cart).Column("product", "variant", "quantity").
+			Where("c.store = ? AND c.shopper = ?", store, string(id)).
+			OrderExpr("c.seq").Scan(ctx); err != nil {
+			return err
+		}
+		if len(cart) != len(lines) {
+			return shopper.ErrCartChanged
+		}
+		for i, c := range cart {
+			if l := lines[i]; c.Product != l.Product || c.Variant != l.Variant || c.Quantity != l.Quantity {
+				return shopper.ErrCartChanged
+			}
+		}
 		o := &orderRow{Store: store, Shopper: string(id), SubtotalAmount: subtotal.Amount,
 			Currency: subtotal.Currency, CreatedAt: d.clock()}
 		if _, err := tx.NewInsert().Model(o).Returning("id").Exec(ctx); err != nil {

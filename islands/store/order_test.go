@@ -46,6 +46,7 @@ func testPlaceOrder(t *testing.T) {
 
 	// Numbers are unique and follow the ids, across shoppers.
 	other := shopper.NewID()
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, other, "hat", "hat-s", 2))
 	ord2, _, err := d.PlaceOrder(ctx, testStore, other, lines[:1], eur(3000))
 	if err != nil {
 		t.Fatal(err)
@@ -84,6 +85,20 @@ func testPlaceOrderErrors(t *testing.T) {
 	bad := []shopper.OrderLine{{Product: "hat", Variant: "hat-s", Quantity: 0, UnitPrice: eur(1)}}
 	if _, _, err := d.PlaceOrder(ctx, testStore, id, bad, eur(0)); !errors.Is(err, shopper.ErrQuantity) {
 		t.Fatalf("zero quantity: %v", err)
+	}
+	// Lines that are not the cart (a quantity changed in another tab, a
+	// line added or removed, another order) order nothing.
+	for name, lines := range map[string][]shopper.OrderLine{
+		"quantity": {{Product: "hat", Variant: "hat-s", Quantity: 1, UnitPrice: eur(1)}},
+		"variant":  {{Product: "hat", Variant: "hat-m", Quantity: 2, UnitPrice: eur(1)}},
+		"more":     {{Product: "hat", Variant: "hat-s", Quantity: 2, UnitPrice: eur(1)}, {Product: "sock", Variant: "sock-m", Quantity: 1, UnitPrice: eur(1)}},
+	} {
+		if _, _, err := d.PlaceOrder(ctx, testStore, id, lines, eur(0)); !errors.Is(err, shopper.ErrCartChanged) {
+			t.Fatalf("%s: %v, want ErrCartChanged", name, err)
+		}
+	}
+	if _, _, err := d.PlaceOrder(ctx, testStore, shopper.NewID(), []shopper.OrderLine{{Product: "hat", Variant: "hat-s", Quantity: 2, UnitPrice: eur(1)}}, eur(0)); !errors.Is(err, shopper.ErrCartChanged) {
+		t.Fatalf("empty cart: %v, want ErrCartChanged", err)
 	}
 	st := must[*shopper.State](t)(d.Load(ctx, testStore, id))
 	if len(st.Cart) != 1 || st.Version != 1 {
