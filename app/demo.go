@@ -100,7 +100,7 @@ func demoCommand() *cli.Command {
 			so := serveOptions(c)
 			d, err := StartDemo(c.Context, DemoOptions{
 				Addr: so.Addr, Content: so.Content, Out: so.Public, Data: so.Data, Stores: so.Stores,
-				Log: c.App.ErrWriter, NoCache: so.NoCache,
+				Log: c.App.ErrWriter, NoCache: so.NoCache, Limits: so.Limits,
 			})
 			if err != nil {
 				return err

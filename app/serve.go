@@ -395,6 +395,8 @@ func serveFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "no-cache", Usage: "run without Olric (every read goes to the database)", EnvVars: []string{"WANDSTORE_NO_CACHE"}},
 		&cli.StringFlag{Name: "session-secret", Usage: "cookie signing keys, comma-separated, hex or base64, >= 32 bytes each; the first signs (default: generated into <data>/session.key)", EnvVars: []string{"WANDSTORE_SESSION_SECRET"}},
 		&cli.StringSliceFlag{Name: "trusted-proxy", Usage: "address or CIDR of a proxy whose X-Forwarded-For is believed (repeatable)", EnvVars: []string{"WANDSTORE_TRUSTED_PROXIES"}},
+		&cli.IntFlag{Name: "rate-limit-ip", Usage: "requests a minute allowed per client address, cluster-wide (default 1200)", EnvVars: []string{"WANDSTORE_RATE_LIMIT_IP"}},
+		&cli.IntFlag{Name: "rate-limit-shopper", Usage: "requests a minute allowed per shopper, cluster-wide (default 300)", EnvVars: []string{"WANDSTORE_RATE_LIMIT_SHOPPER"}},
 		contentFlag(), outFlag(), storeFlag(),
 	}
 }
@@ -404,6 +406,7 @@ func serveOptions(c *cli.Context) ServeOptions {
 		Addr: c.String("addr"), Data: c.String("data"), DB: c.String("db"), OlricConfig: c.String("olric-config"),
 		NoCache: c.Bool("no-cache"), SessionSecret: c.String("session-secret"), TrustedProxies: c.StringSlice("trusted-proxy"),
 		Content: c.String("content"), Public: c.String("out"), Stores: c.StringSlice("store"), Log: c.App.ErrWriter,
+		Limits: islands.Limits{PerIP: c.Int("rate-limit-ip"), PerShopper: c.Int("rate-limit-shopper")},
 	}
 }
 

@@ -110,6 +110,9 @@ func New(opts Options) (*Server, error) {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
+	if opts.Cache != nil {
+		opts.Cache = boundedCache{opts.Cache}
+	}
 	s := &Server{
 		log: opts.Log, store: opts.Store, cache: opts.Cache, cats: opts.Catalogs, codec: codec,
 		trusted: opts.TrustedProxies, cacheTO: opts.CacheTimeout, registry: reg, now: opts.Now,

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"strconv"
 	"sync"
@@ -89,6 +90,39 @@ var _ shopper.Cache = (*Cache)(nil)
 // member listens until Close. Errors: a bad config or file, a port in use,
 // a member that does not become ready in time.
 func Open(ctx context.Context, cfg Config) (*Cache, error) {
+	timeout := cfg.StartTimeout
+	if timeout <= 0 {
+		timeout = defaultStartTimeout
+	}
+	deadline := time.Now().Add(timeout)
+	for attempt := 1; ; attempt++ {
+		c, err := openMember(ctx, cfg, time.Until(deadline))
+		if err == nil || !errors.Is(err, errNotBootstrapped) || time.Until(deadline) < time.Second || ctx.Err() != nil {
+			return c, err
+		}
+		// A member restarted right after a kill -9, under its old name,
+		// can join a cluster whose coordinator never hands it a routing
+		// table (Olric keeps treating it as the dead incarnation). A new
+		// start, with a new birth date, joins as a new member: that heals
+		// it, as a crash-looping restart would, but inside one start.
+		lg := cfg.Log
+		if lg == nil {
+			lg = slog.Default()
+		}
+		lg.Warn("cache: the cluster did not bootstrap this member; starting it again", "attempt", attempt, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(time.Duration(attempt) * 500 * time.Millisecond):
+		}
+	}
+}
+
+// errNotBootstrapped: the member joined but never received a routing table.
+var errNotBootstrapped = errors.New("not bootstrapped by the cluster")
+
+// openMember is one attempt of Open, within timeout.
+func openMember(ctx context.Context, cfg Config, timeout time.Duration) (*Cache, error) {
 	oc, err := cfg.olricConfig()
 	if err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
@@ -130,10 +164,6 @@ func Open(ctx context.Context, cfg Config) (*Cache, error) {
 	}()
 	defer stopPoll()
 
-	timeout := cfg.StartTimeout
-	if timeout <= 0 {
-		timeout = defaultStartTimeout
-	}
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	// On failure the poller is left to finish its last PING on its own
@@ -188,6 +218,9 @@ func Open(ctx context.Context, cfg Config) (*Cache, error) {
 		dst  *olric.DMap
 	}{{fragmentsMap, &c.fragments}, {stateMap, &c.state}, {ratelimitMap, &c.ratelimit}} {
 		dm, err := c.client.NewDMap(m.name)
+		if errors.Is(err, olric.ErrOperationTimeout) {
+			err = fmt.Errorf("%w: %w", errNotBootstrapped, err)
+		}
 		if err != nil {
 			return fail(fmt.Errorf("dmap %s: %w", m.name, err))
 		}
