@@ -7,8 +7,6 @@ import (
 	"io"
 	"log"
 	"log/slog"
-	"net"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -21,7 +19,8 @@ import (
 // that equal the repository's olric.yaml); set fields override it.
 type Config struct {
 	// File is the path of an Olric member config (olric.yaml, in Olric's
-	// own format, read by config.Load). "" uses the built-in defaults.
+	// own format, read by config.Load; its memberlist.peers are read apart,
+	// see Peers). "" uses the built-in defaults.
 	File string
 	// BindAddr is the address Olric and memberlist bind to and advertise
 	// (both share it). Default 127.0.0.1: a member reachable from other
@@ -33,10 +32,11 @@ type Config struct {
 	BindPort int
 	// MemberlistPort is the gossip port, TCP and UDP (default 3322).
 	MemberlistPort int
-	// Peers are memberlist addresses (host:memberlistPort) of other
-	// members to join. This member's own address, written as
-	// BindAddr:MemberlistPort, is dropped from the list, so every member of
-	// a cluster can be given the same list.
+	// Peers are memberlist addresses (host:memberlistPort) of the members
+	// to join; when set they replace the file's. This member's own address
+	// is dropped from the list (from the file's too), in any form that
+	// resolves to it (localhost:3322 for 127.0.0.1:3322), so every member
+	// of a cluster can be given the same list.
 	Peers []string
 	// ReplicaCount is how many members hold each key (1 = no replicas).
 	// Clusters set 2 or more so a member leaving loses nothing.
@@ -127,14 +127,16 @@ func (c Config) olricConfig() (*config.Config, error) {
 		oc  *config.Config
 		err error
 	)
+	filePeers := []string{}
 	if c.File == "" {
 		oc, err = builtinConfig()
 	} else {
-		oc, err = config.Load(c.File)
+		oc, filePeers, err = loadFile(c.File)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("olric config %q: %w", c.File, err)
 	}
+	oc.Peers = filePeers
 
 	if c.BindAddr != "" {
 		oc.BindAddr = c.BindAddr
@@ -156,14 +158,7 @@ func (c Config) olricConfig() (*config.Config, error) {
 	}
 	// Olric refuses a peer list that names the member itself; drop it so
 	// one list serves the whole cluster.
-	self := net.JoinHostPort(oc.MemberlistConfig.BindAddr, strconv.Itoa(oc.MemberlistConfig.BindPort))
-	peers := oc.Peers[:0:0]
-	for _, p := range oc.Peers {
-		if p != self {
-			peers = append(peers, p)
-		}
-	}
-	oc.Peers = peers
+	oc.Peers = otherPeers(oc.Peers, gossipAddrs(oc)...)
 	if c.ReplicaCount != 0 {
 		oc.ReplicaCount = c.ReplicaCount
 	}

@@ -2,11 +2,13 @@ package cache
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -225,5 +227,104 @@ func TestLogging(t *testing.T) {
 	open(t, cfg)
 	if len(loud.below(slog.LevelWarn)) == 0 {
 		t.Errorf("no records below WARN at level DEBUG (%d records)", loud.count())
+	}
+}
+
+// clusterFile writes olric.yaml as one file for a cluster: the given
+// peers, its own ports set to port/gossip, and the replacements given
+// (old line text, new), each of which must match exactly once.
+func clusterFile(t *testing.T, port, gossip int, peers []string, repl ...string) string {
+	t.Helper()
+	b, err := os.ReadFile(repoConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	quoted := make([]string, len(peers))
+	for i, p := range peers {
+		quoted[i] = strconv.Quote(p)
+	}
+	repl = append([]string{
+		"  bindPort: 3320\n", fmt.Sprintf("  bindPort: %d\n", port),
+		"  bindPort: 3322\n", fmt.Sprintf("  bindPort: %d\n", gossip),
+		"  peers: []\n", "  peers: [" + strings.Join(quoted, ", ") + "]\n",
+	}, repl...)
+	for i := 0; i+1 < len(repl); i += 2 {
+		if n := strings.Count(s, repl[i]); n != 1 {
+			t.Fatalf("olric.yaml has %q %d times, want once", repl[i], n)
+		}
+		s = strings.Replace(s, repl[i], repl[i+1], 1)
+	}
+	file := filepath.Join(t.TempDir(), "olric.yaml")
+	if err := os.WriteFile(file, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// One file lists every member, this one included; each member drops its
+// own address, whichever ports it was started with, and in whatever form
+// the file writes it. (Olric's config.Load alone refuses such a file.)
+func TestOneFileListsItself(t *testing.T) {
+	peers := []string{"127.0.0.1:4002", "localhost:4012", "127.0.0.1:4022"}
+	file := clusterFile(t, 4000, 4002, peers)
+	if _, err := config.Load(file); err == nil || !strings.Contains(err.Error(), "peer with itself") {
+		t.Fatalf("config.Load of a file listing itself: %v; the workaround may no longer be needed", err)
+	}
+	for _, tc := range []struct {
+		cfg  Config
+		want []string
+	}{
+		{Config{}, []string{"localhost:4012", "127.0.0.1:4022"}},
+		{Config{BindPort: 4010, MemberlistPort: 4012}, []string{"127.0.0.1:4002", "127.0.0.1:4022"}},
+		{Config{MemberlistPort: 4022}, []string{"127.0.0.1:4002", "localhost:4012"}},
+		{Config{MemberlistPort: 4032}, peers},
+		// Peers given apart replace the file's.
+		{Config{Peers: []string{"127.0.0.1:4002", "127.0.0.1:4042"}}, []string{"127.0.0.1:4042"}},
+	} {
+		tc.cfg.File = file
+		oc, err := tc.cfg.olricConfig()
+		if err != nil {
+			t.Errorf("%+v: %v", tc.cfg, err)
+			continue
+		}
+		if !reflect.DeepEqual(oc.Peers, tc.want) {
+			t.Errorf("gossip port %d: peers %q, want %q", oc.MemberlistConfig.BindPort, oc.Peers, tc.want)
+		}
+		// What Olric itself checks when the member starts.
+		if err := oc.Validate(); err != nil {
+			t.Errorf("gossip port %d: %v", oc.MemberlistConfig.BindPort, err)
+		}
+	}
+	// Everything else in the file still loads as written.
+	oc, err := Config{File: file}.olricConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if oc.BindPort != 4000 || oc.ReplicaCount != 1 || oc.MaxJoinAttempts != 10 || oc.DMaps.Engine.Config["tableSize"] != defaultTableSize {
+		t.Errorf("file values lost: %+v", project(oc))
+	}
+}
+
+func TestOtherPeers(t *testing.T) {
+	for _, tc := range []struct {
+		peers []string
+		self  []string
+		want  []string
+	}{
+		{[]string{"127.0.0.1:3322", "127.0.0.1:3332"}, []string{"127.0.0.1:3322"}, []string{"127.0.0.1:3332"}},
+		{[]string{"localhost:3322", "[::1]:3322"}, []string{"127.0.0.1:3322"}, []string{"[::1]:3322"}},
+		{[]string{"127.0.0.1:3322"}, []string{"localhost:3322"}, []string{}},
+		// A peer without a port is at the member's own port (memberlist).
+		{[]string{"127.0.0.1", "127.0.0.2"}, []string{"127.0.0.1:3322"}, []string{"127.0.0.2"}},
+		// Bound to every address: any local address is this member.
+		{[]string{"127.0.0.1:3322", "192.0.2.1:3322"}, []string{"0.0.0.0:3322"}, []string{"192.0.2.1:3322"}},
+		// The advertised address counts too; repeats and blanks go.
+		{[]string{"203.0.113.5:7946", "198.51.100.1:3322", " 198.51.100.1:3322", ""},
+			[]string{"10.0.0.5:3322", "203.0.113.5:7946"}, []string{"198.51.100.1:3322"}},
+	} {
+		if got := otherPeers(tc.peers, tc.self...); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("otherPeers(%q, %q) = %q, want %q", tc.peers, tc.self, got, tc.want)
+		}
 	}
 }
