@@ -38,6 +38,11 @@ type Config struct {
 	// resolves to it (localhost:3322 for 127.0.0.1:3322), so every member
 	// of a cluster can be given the same list.
 	Peers []string
+	// ExpectedMembers is how many members this one expects the cluster to
+	// have, itself included; seeing fewer is a split (see Membership).
+	// Default: the peers left after dropping this member's own address,
+	// plus one.
+	ExpectedMembers int
 	// ReplicaCount is how many members hold each key (1 = no replicas).
 	// Clusters set 2 or more so a member leaving loses nothing.
 	ReplicaCount int
@@ -53,6 +58,11 @@ type Config struct {
 	// maxJoinAttempts x joinRetryInterval (10 s with olric.yaml) before it
 	// forms a cluster of its own.
 	StartTimeout time.Duration
+
+	// joinRetry and joinAttempts override the file's memberlist
+	// joinRetryInterval and maxJoinAttempts (tests of unreachable peers).
+	joinRetry    time.Duration
+	joinAttempts int
 }
 
 // Defaults shared by the built-in config and olric.yaml; config_test.go
@@ -159,6 +169,12 @@ func (c Config) olricConfig() (*config.Config, error) {
 	// Olric refuses a peer list that names the member itself; drop it so
 	// one list serves the whole cluster.
 	oc.Peers = otherPeers(oc.Peers, gossipAddrs(oc)...)
+	if c.joinRetry > 0 {
+		oc.JoinRetryInterval = c.joinRetry
+	}
+	if c.joinAttempts > 0 {
+		oc.MaxJoinAttempts = c.joinAttempts
+	}
 	if c.ReplicaCount != 0 {
 		oc.ReplicaCount = c.ReplicaCount
 	}

@@ -158,28 +158,70 @@ func (r *recorder) Handle(_ context.Context, rec slog.Record) error {
 	r.recs = append(r.recs, rec)
 	return nil
 }
-func (r *recorder) WithAttrs([]slog.Attr) slog.Handler { return r }
-func (r *recorder) WithGroup(string) slog.Handler      { return r }
-func (r *recorder) below(l slog.Level) []string {
+func (r *recorder) WithAttrs(as []slog.Attr) slog.Handler { return &withAttrs{r, as} }
+func (r *recorder) WithGroup(string) slog.Handler         { return r }
+
+// below returns the records of component under level l.
+func (r *recorder) below(l slog.Level, component string) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []string
 	for _, rec := range r.recs {
-		if rec.Level < l {
+		c := ""
+		rec.Attrs(func(a slog.Attr) bool {
+			if a.Key == "component" {
+				c = a.Value.String()
+			}
+			return true
+		})
+		if rec.Level < l && c == component {
 			out = append(out, rec.Level.String()+" "+rec.Message)
 		}
 	}
 	return out
 }
+
+// withAttrs is a recorder's logger.With: the records carry the attributes.
+type withAttrs struct {
+	*recorder
+	attrs []slog.Attr
+}
+
+func (w *withAttrs) Handle(ctx context.Context, rec slog.Record) error {
+	rec = rec.Clone()
+	rec.AddAttrs(w.attrs...)
+	return w.recorder.Handle(ctx, rec)
+}
+
+// find returns the records with message msg, as maps of their attributes.
+func (r *recorder) find(msg string) []map[string]any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []map[string]any
+	for _, rec := range r.recs {
+		if rec.Message != msg {
+			continue
+		}
+		attrs := map[string]any{"level": rec.Level}
+		rec.Attrs(func(a slog.Attr) bool {
+			attrs[a.Key] = a.Value.Any()
+			return true
+		})
+		out = append(out, attrs)
+	}
+	return out
+}
+
 func (r *recorder) count() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return len(r.recs)
 }
 
-// At the default level nothing of Olric's or memberlist's reaches the
-// logger below WARN (Olric's own filter lets INFO through), and nothing
-// reaches stdout or stderr; at DEBUG the lines do arrive, through slog.
+// At the default level nothing of Olric's or memberlist's (component=olric;
+// the cache's own lines are component=cache) reaches the logger below WARN
+// (Olric's own filter lets INFO through), and nothing reaches stdout or
+// stderr; at DEBUG the lines do arrive, through slog.
 func TestLogging(t *testing.T) {
 	// Capture the process's stdout and stderr while a member runs.
 	outR, outW, _ := os.Pipe()
@@ -216,7 +258,7 @@ func TestLogging(t *testing.T) {
 	if out := <-captured + <-captured; out != "" {
 		t.Errorf("Olric wrote to stdout/stderr:\n%s", out)
 	}
-	if lines := quiet.below(slog.LevelWarn); len(lines) > 0 {
+	if lines := quiet.below(slog.LevelWarn, "olric"); len(lines) > 0 {
 		t.Errorf("below WARN at level WARN:\n%s", strings.Join(lines, "\n"))
 	}
 
@@ -225,7 +267,7 @@ func TestLogging(t *testing.T) {
 	cfg.Log = slog.New(loud)
 	cfg.LogLevel = "DEBUG"
 	open(t, cfg)
-	if len(loud.below(slog.LevelWarn)) == 0 {
+	if len(loud.below(slog.LevelWarn, "olric")) == 0 {
 		t.Errorf("no records below WARN at level DEBUG (%d records)", loud.count())
 	}
 }
