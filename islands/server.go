@@ -119,6 +119,7 @@ func New(opts Options) (*Server, error) {
 	s.webhooks = opts.Webhooks
 	s.buildRoutes()
 	s.metrics = newMetrics(reg)
+	registerCluster(reg, opts.Cache)
 	s.limiter = newLimiter(opts.Limits.withDefaults(), opts.Cache, s.metrics, opts.Now, opts.CacheTimeout)
 	return s, nil
 }
