@@ -52,6 +52,13 @@ type Config struct {
 	// Log receives Olric's and memberlist's lines at their own level,
 	// with component=olric. nil means slog.Default().
 	Log *slog.Logger
+	// FreePortsWhenTaken replaces a port that comes from File or the
+	// built-in defaults (BindPort or MemberlistPort left 0) with a free one
+	// on 127.0.0.1 when another process holds it, and logs both, instead of
+	// failing with "address already in use". For the demo: a second demo,
+	// or any program on 3320/3322. A port set here is never replaced, and a
+	// member of a real cluster should not move: its peers name its port.
+	FreePortsWhenTaken bool
 	// StartTimeout bounds how long Open waits for the member to be ready
 	// (joined or formed a cluster, routing table bootstrapped). Default
 	// 30 s: a member whose peers are all down retries the join for
@@ -156,12 +163,16 @@ func (c Config) olricConfig() (*config.Config, error) {
 		oc.BindPort = c.BindPort
 	}
 	if c.MemberlistPort != 0 {
-		// config.Load sets AdvertisePort to the bind port unless the file
-		// names one; keep them together unless they were set apart.
-		if oc.MemberlistConfig.AdvertisePort == oc.MemberlistConfig.BindPort {
-			oc.MemberlistConfig.AdvertisePort = c.MemberlistPort
+		setGossipPort(oc, c.MemberlistPort)
+	}
+	lg := c.Log
+	if lg == nil {
+		lg = slog.Default()
+	}
+	if c.FreePortsWhenTaken {
+		if err := c.freeIfTaken(oc, lg.With("component", "cache")); err != nil {
+			return nil, err
 		}
-		oc.MemberlistConfig.BindPort = c.MemberlistPort
 	}
 	if len(c.Peers) > 0 {
 		oc.Peers = append([]string(nil), c.Peers...)
@@ -206,14 +217,43 @@ func (c Config) olricConfig() (*config.Config, error) {
 	// Olric writes through a *log.Logger (memberlist through the same
 	// one); hand its lines to slog. Olric filters them by LogLevel too, but
 	// ranks INFO above ERROR, so INFO lines pass at WARN: filter here.
-	lg := c.Log
-	if lg == nil {
-		lg = slog.Default()
-	}
 	w := &slogWriter{log: lg.With("component", "olric"), min: slogLevel(oc.LogLevel)}
 	oc.LogOutput = w
 	oc.Logger = log.New(w, "", 0)
 	return oc, nil
+}
+
+// setGossipPort moves the memberlist port. config.Load sets AdvertisePort
+// to the bind port unless the file names one; keep them together unless
+// they were set apart.
+func setGossipPort(oc *config.Config, port int) {
+	if oc.MemberlistConfig.AdvertisePort == oc.MemberlistConfig.BindPort {
+		oc.MemberlistConfig.AdvertisePort = port
+	}
+	oc.MemberlistConfig.BindPort = port
+}
+
+// freeIfTaken replaces each port that comes from the file or the defaults
+// (not set in c) and that is taken now with a free one, and says so.
+func (c Config) freeIfTaken(oc *config.Config, log *slog.Logger) error {
+	if c.BindPort == 0 && !portFree(oc.BindAddr, oc.BindPort, false) {
+		p, err := FreePort()
+		if err != nil {
+			return err
+		}
+		log.Warn("olric port is taken; using a free one instead", "taken", oc.BindPort, "port", p, "addr", oc.BindAddr)
+		oc.BindPort = p
+	}
+	ml := oc.MemberlistConfig
+	if c.MemberlistPort == 0 && !portFree(ml.BindAddr, ml.BindPort, true) {
+		p, err := FreePort()
+		if err != nil {
+			return err
+		}
+		log.Warn("olric gossip port is taken; using a free one instead", "taken", ml.BindPort, "port", p, "addr", ml.BindAddr)
+		setGossipPort(oc, p)
+	}
+	return nil
 }
 
 // slogWriter turns Olric's and memberlist's "[LEVEL] text" lines into

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -368,5 +369,44 @@ func TestOtherPeers(t *testing.T) {
 		if got := otherPeers(tc.peers, tc.self...); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("otherPeers(%q, %q) = %q, want %q", tc.peers, tc.self, got, tc.want)
 		}
+	}
+}
+
+// Ports from the file that another process holds are replaced with free
+// ones, and the log says so; ports set in Config are left alone.
+func TestFreePortsWhenTaken(t *testing.T) {
+	port, gossip := freePort(t), freePort(t)
+	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", gossip)) // memberlist's UDP side
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	file := clusterFile(t, port, gossip, nil)
+
+	oc, err := Config{File: file, BindPort: port, MemberlistPort: gossip, FreePortsWhenTaken: true}.olricConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if oc.BindPort != port || oc.MemberlistConfig.BindPort != gossip {
+		t.Errorf("ports set in Config were replaced: %d, %d", oc.BindPort, oc.MemberlistConfig.BindPort)
+	}
+
+	rec := &recorder{}
+	c := open(t, Config{File: file, FreePortsWhenTaken: true, Log: slog.New(rec)})
+	if strings.HasSuffix(c.Name(), fmt.Sprintf(":%d", port)) {
+		t.Errorf("member on the taken port: %s", c.Name())
+	}
+	for _, msg := range []string{"olric port is taken; using a free one instead", "olric gossip port is taken; using a free one instead"} {
+		if r := rec.find(msg); len(r) != 1 || r[0]["level"] != slog.LevelWarn {
+			t.Errorf("%q logged: %v", msg, r)
+		}
+	}
+	if err := c.Ping(context.Background()); err != nil {
+		t.Error(err)
 	}
 }
