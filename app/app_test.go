@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"github.com/wandstore/wandstore/islands/session"
 	"github.com/wandstore/wandstore/islands/store"
 	"io"
 	"net/http"
@@ -233,7 +234,9 @@ func TestDemoServesLikeACDN(t *testing.T) {
 		t.Fatal(err)
 	}
 	post.Body.Close()
-	if c := post.Cookies(); post.StatusCode != http.StatusSeeOther || len(c) != 1 || !c[0].HttpOnly || c[0].SameSite != http.SameSiteLaxMode {
+	// The shopper cookie, and the store's version cookie (read-your-writes).
+	if c := post.Cookies(); post.StatusCode != http.StatusSeeOther || len(c) != 2 || c[0].Name != session.CookieName ||
+		c[1].Name != session.VersionCookiePrefix+"magic-wands" || !c[0].HttpOnly || !c[1].HttpOnly || c[0].SameSite != http.SameSiteLaxMode {
 		t.Errorf("shopper cookie on the first write: %d %+v", post.StatusCode, c)
 	}
 	resp, body = get("GET", "/readyz")
@@ -319,7 +322,7 @@ func TestTrustedProxies(t *testing.T) {
 // strict: a messy export is refused with its rows named (wandgen import is
 // the lenient path); a clean one builds.
 func TestBuildFromShopifyFiles(t *testing.T) {
-	for _, f := range []string{"../../../catalog/shopifycsv/testdata/messy.csv", "../../../catalog/shopifyjson/testdata/products.json"} {
+	for _, f := range []string{"../catalog/shopifycsv/testdata/messy.csv", "../catalog/shopifyjson/testdata/products.json"} {
 		out := t.TempDir()
 		_, stderr, err := run(t, "build", "--content", f, "--store", "imported", "--out", out)
 		if err == nil || !strings.Contains(stderr, "nothing was written") || !strings.Contains(stderr, "imported: ") {

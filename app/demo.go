@@ -2,9 +2,12 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -15,14 +18,32 @@ import (
 
 // DemoOptions configures StartDemo.
 type DemoOptions struct {
-	Addr    string    // listen address; default "localhost:8080"; tests use "127.0.0.1:0"
+	// Addr is the listen address; tests use "127.0.0.1:0". "" means
+	// localhost:8080, or another port on localhost when that one is taken
+	// (the log says which). A given address is used or fails.
+	Addr    string
 	Content string    // content folder; "" means the embedded demo content
 	Out     string    // build output folder; default "public"
 	Data    string    // state folder (database, session key); default ".wandstore"
 	Stores  []string  // empty means every store
 	Log     io.Writer // progress and log output; nil discards
+	// DB, SessionSecret and TrustedProxies: see ServeOptions.
+	DB             string
+	SessionSecret  string
+	TrustedProxies []string
+	// OlricConfig and the Olric member's address, ports and cluster: see
+	// ServeOptions. An Olric port left 0 that the file (or the built-in
+	// defaults) names and another process holds is replaced with a free
+	// one, and the log says so: a second demo on the machine still starts.
+	OlricConfig          string
+	OlricBind            string
+	OlricPort            int
+	OlricGossipPort      int
+	OlricPeers           []string
+	OlricReplicas        int
+	OlricExpectedMembers int
 	// OlricFreePorts picks free ports for the embedded Olric member instead
-	// of olric.yaml's (tests run several demos at once).
+	// of olric.yaml's, taken or not (tests run several demos at once).
 	OlricFreePorts bool
 	// NoCache runs without Olric.
 	NoCache bool
@@ -40,7 +61,8 @@ type DemoOptions struct {
 // default embedded (content, SQLite in Data, one Olric member). It returns
 // once the server accepts connections.
 func StartDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
-	if opts.Addr == "" {
+	orFree := opts.Addr == ""
+	if orFree {
 		opts.Addr = defaultAddr
 	}
 	if opts.Out == "" {
@@ -54,7 +76,7 @@ func StartDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", opts.Addr)
+	ln, err := listenOrFree(opts.Addr, orFree, slog.New(slog.NewTextHandler(logw, nil)))
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
@@ -70,6 +92,10 @@ func StartDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
 		Addr: opts.Addr, Public: opts.Out, Data: opts.Data, SiteURL: origin + "/", Log: opts.Log,
 		Content: opts.Content, Stores: opts.Stores, RereadDelay: opts.RereadDelay, src: src,
 		Publisher: opts.Publisher, StateDir: opts.StateDir, Purger: opts.Purger,
+		DB: opts.DB, SessionSecret: opts.SessionSecret, TrustedProxies: opts.TrustedProxies,
+		OlricConfig: opts.OlricConfig, OlricBind: opts.OlricBind, OlricPort: opts.OlricPort,
+		OlricGossipPort: opts.OlricGossipPort, OlricPeers: opts.OlricPeers, OlricReplicas: opts.OlricReplicas,
+		OlricExpectedMembers: opts.OlricExpectedMembers, olricPortsOrFree: true,
 		OlricFreePorts: opts.OlricFreePorts, NoCache: opts.NoCache, Limits: opts.Limits, built: sum,
 	})
 	if err != nil {
@@ -78,6 +104,25 @@ func StartDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
 	}
 	s.Summary = sum
 	return s, nil
+}
+
+// listenOrFree listens on addr; when orFree and addr's port is taken, on
+// another port of the same host, and says so.
+func listenOrFree(addr string, orFree bool, log *slog.Logger) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err == nil || !orFree || !errors.Is(err, syscall.EADDRINUSE) {
+		return ln, err
+	}
+	host, _, serr := net.SplitHostPort(addr)
+	if serr != nil {
+		return nil, err
+	}
+	ln, ferr := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if ferr != nil {
+		return nil, err
+	}
+	log.Warn("address is taken; serving the demo on a free port instead", "taken", addr, "addr", ln.Addr().String())
+	return ln, nil
 }
 
 // originFor is the URL shoppers use: the host as given ("localhost"), or
@@ -98,9 +143,16 @@ func demoCommand() *cli.Command {
 		Flags: serveFlags(),
 		Action: func(c *cli.Context) error {
 			so := serveOptions(c)
+			if !c.IsSet("addr") {
+				so.Addr = "" // the default, or a free port when it is taken
+			}
 			d, err := StartDemo(c.Context, DemoOptions{
 				Addr: so.Addr, Content: so.Content, Out: so.Public, Data: so.Data, Stores: so.Stores,
 				Log: c.App.ErrWriter, NoCache: so.NoCache, Limits: so.Limits,
+				DB: so.DB, SessionSecret: so.SessionSecret, TrustedProxies: so.TrustedProxies,
+				OlricConfig: so.OlricConfig, OlricBind: so.OlricBind, OlricPort: so.OlricPort,
+				OlricGossipPort: so.OlricGossipPort, OlricPeers: so.OlricPeers, OlricReplicas: so.OlricReplicas,
+				OlricExpectedMembers: so.OlricExpectedMembers,
 			})
 			if err != nil {
 				return err

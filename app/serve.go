@@ -45,6 +45,19 @@ type ServeOptions struct {
 	// OlricConfig is the Olric member config; default ./olric.yaml when it
 	// exists, else the built-in defaults (the same values).
 	OlricConfig string
+	// The Olric member's address, ports and cluster, over OlricConfig's
+	// (zero values keep the file's): see cache.Config. OlricPeers are
+	// gossip addresses (host:port); the member's own is dropped, so every
+	// member can be given the same list.
+	OlricBind            string
+	OlricPort            int
+	OlricGossipPort      int
+	OlricPeers           []string
+	OlricReplicas        int
+	OlricExpectedMembers int
+	// olricPortsOrFree, for the demo: an Olric port from the file or the
+	// defaults that another process holds is replaced with a free one.
+	olricPortsOrFree bool
 	// OlricFreePorts picks free ports for Olric instead of the config's (tests).
 	OlricFreePorts bool
 	// NoCache runs without Olric: every read goes to the database.
@@ -289,7 +302,30 @@ func loadCatalogs(ctx context.Context, opts ServeOptions, src catalog.Source) (*
 }
 
 func olricConfig(opts ServeOptions, log *slog.Logger) (cache.Config, error) {
-	cfg := cache.Config{File: opts.OlricConfig, Log: log}
+	cfg := cache.Config{
+		File: opts.OlricConfig, Log: log,
+		BindAddr: opts.OlricBind, BindPort: opts.OlricPort, MemberlistPort: opts.OlricGossipPort,
+		ReplicaCount: opts.OlricReplicas, ExpectedMembers: opts.OlricExpectedMembers,
+		FreePortsWhenTaken: opts.olricPortsOrFree,
+	}
+	for _, p := range opts.OlricPeers {
+		for _, part := range strings.Split(p, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				cfg.Peers = append(cfg.Peers, part)
+			}
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"olric-port", opts.OlricPort}, {"olric-gossip-port", opts.OlricGossipPort}} {
+		if f.v < 0 || f.v > 65535 {
+			return cfg, fmt.Errorf("--%s %d: not a port", f.name, f.v)
+		}
+	}
+	if opts.OlricReplicas < 0 || opts.OlricExpectedMembers < 0 {
+		return cfg, errors.New("--olric-replicas and --olric-expected-members must not be negative")
+	}
 	if cfg.File == "" {
 		if _, err := os.Stat("olric.yaml"); err == nil {
 			cfg.File = "olric.yaml"
@@ -389,11 +425,17 @@ func parsePrefixes(ss []string) ([]netip.Prefix, error) {
 func serveFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "addr", Value: defaultAddr, Usage: "listen address", EnvVars: []string{"WANDSTORE_ADDR"}},
-		&cli.StringFlag{Name: "data", Value: defaultData, Usage: "folder for the server's state (SQLite database, session key)", EnvVars: []string{"WANDSTORE_DATA"}},
+		&cli.StringFlag{Name: "data", Value: defaultData, Usage: "folder for the server's state (the SQLite database)", EnvVars: []string{"WANDSTORE_DATA"}},
 		&cli.StringFlag{Name: "db", Usage: "database: postgres://user:password@host:port/db, or an SQLite file path (default: SQLite at <data>/wandstore.db)", EnvVars: []string{"WANDSTORE_DB"}},
-		&cli.StringFlag{Name: "olric-config", Usage: "Olric member config (default: ./olric.yaml if present, else built-in defaults)", EnvVars: []string{"WANDSTORE_OLRIC_CONFIG"}},
+		&cli.StringFlag{Name: "olric-config", Usage: "Olric member config (default: ./olric.yaml if present, else built-in defaults); the --olric-* flags below override it", EnvVars: []string{"WANDSTORE_OLRIC_CONFIG"}},
+		&cli.StringFlag{Name: "olric-bind", Usage: "address the Olric member binds and is known by, for its port and gossip (default: the config's, 127.0.0.1)", EnvVars: []string{"WANDSTORE_OLRIC_BIND"}},
+		&cli.IntFlag{Name: "olric-port", Usage: "the Olric member's port (default: the config's, 3320)", EnvVars: []string{"WANDSTORE_OLRIC_PORT"}},
+		&cli.IntFlag{Name: "olric-gossip-port", Usage: "the Olric member's memberlist (gossip) port, TCP and UDP (default: the config's, 3322)", EnvVars: []string{"WANDSTORE_OLRIC_GOSSIP_PORT"}},
+		&cli.StringSliceFlag{Name: "olric-peers", Usage: "gossip addresses (host:gossip-port) of the cluster's members, comma-separated; this member's own is dropped, so every member can be given the same list (default: the config's)", EnvVars: []string{"WANDSTORE_OLRIC_PEERS"}},
+		&cli.IntFlag{Name: "olric-replicas", Usage: "members that hold each key; 2 or more in a cluster (default: the config's, 1)", EnvVars: []string{"WANDSTORE_OLRIC_REPLICAS"}},
+		&cli.IntFlag{Name: "olric-expected-members", Usage: "cluster members this one expects, itself included; seeing fewer is reported as a split in /readyz and /metrics (default: the peers other than itself, plus one)", EnvVars: []string{"WANDSTORE_OLRIC_EXPECTED_MEMBERS"}},
 		&cli.BoolFlag{Name: "no-cache", Usage: "run without Olric (every read goes to the database)", EnvVars: []string{"WANDSTORE_NO_CACHE"}},
-		&cli.StringFlag{Name: "session-secret", Usage: "cookie signing keys, comma-separated, hex or base64, >= 32 bytes each; the first signs (default: generated into <data>/session.key)", EnvVars: []string{"WANDSTORE_SESSION_SECRET"}},
+		&cli.StringFlag{Name: "session-secret", Usage: "cookie signing keys, comma-separated, hex or base64, >= 32 bytes each; the first signs (default: one generated once and kept in the database)", EnvVars: []string{"WANDSTORE_SESSION_SECRET"}},
 		&cli.StringSliceFlag{Name: "trusted-proxy", Usage: "address or CIDR of a proxy whose X-Forwarded-For is believed (repeatable)", EnvVars: []string{"WANDSTORE_TRUSTED_PROXIES"}},
 		&cli.IntFlag{Name: "rate-limit-ip", Usage: "requests a minute allowed per client address, cluster-wide (default 1200)", EnvVars: []string{"WANDSTORE_RATE_LIMIT_IP"}},
 		&cli.IntFlag{Name: "rate-limit-shopper", Usage: "requests a minute allowed per shopper, cluster-wide (default 300)", EnvVars: []string{"WANDSTORE_RATE_LIMIT_SHOPPER"}},
@@ -404,6 +446,8 @@ func serveFlags() []cli.Flag {
 func serveOptions(c *cli.Context) ServeOptions {
 	return ServeOptions{
 		Addr: c.String("addr"), Data: c.String("data"), DB: c.String("db"), OlricConfig: c.String("olric-config"),
+		OlricBind: c.String("olric-bind"), OlricPort: c.Int("olric-port"), OlricGossipPort: c.Int("olric-gossip-port"),
+		OlricPeers: c.StringSlice("olric-peers"), OlricReplicas: c.Int("olric-replicas"), OlricExpectedMembers: c.Int("olric-expected-members"),
 		NoCache: c.Bool("no-cache"), SessionSecret: c.String("session-secret"), TrustedProxies: c.StringSlice("trusted-proxy"),
 		Content: c.String("content"), Public: c.String("out"), Stores: c.StringSlice("store"), Log: c.App.ErrWriter,
 		Limits: islands.Limits{PerIP: c.Int("rate-limit-ip"), PerShopper: c.Int("rate-limit-shopper")},

@@ -10,6 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/wandstore/wandstore/islands/shopper"
 )
 
 type metrics struct {
@@ -69,13 +71,27 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 
-// readyz says whether this member can do its job: the database and the
-// cache answer. A failing cache still serves (from the database), but the
-// member reports not ready so an operator and a load balancer see it.
+// clusterMember is a Cache that is a member of a cluster and can say what
+// it sees of it (islands/cache). A Cache without it reports no "cluster"
+// detail and no cluster metrics.
+type clusterMember interface {
+	Membership() shopper.Membership
+}
+
+// readyz says whether this member can serve: its database answers and its
+// own cache member answers (a local check: a peer that dies is not this
+// member's failure). A failing cache still serves (from the database), but
+// the member reports not ready so an operator and a load balancer see it.
+//
+// The cluster as this member sees it is in the JSON ("cluster") and in
+// /metrics. A split (fewer members seen than expected) does not make the
+// member unready: it serves correctly from its database, and taking every
+// side of a partition out of the load balancer would turn a degraded
+// cache into an outage. It is for an operator to see and act on.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	status := map[string]string{"database": "ok", "cache": "ok"}
+	status := map[string]any{"database": "ok", "cache": "ok"}
 	code := http.StatusOK
 	if err := s.store.Ping(ctx); err != nil {
 		status["database"], code = "unavailable", http.StatusServiceUnavailable
@@ -87,8 +103,76 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		status["cache"], code = "unavailable", http.StatusServiceUnavailable
 		s.log.Warn("readyz: cache", "err", err)
 	}
+	if s.member != nil {
+		m := s.member.Membership()
+		status["cluster"] = clusterStatus{
+			Self: m.Self, Members: len(m.Members), Names: m.Members, Coordinator: m.Coordinator,
+			Expected: m.Expected, Split: m.Split,
+		}
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(status)
+}
+
+// clusterStatus is /readyz's "cluster".
+type clusterStatus struct {
+	Self        string   `json:"self"`
+	Members     int      `json:"members"`
+	Names       []string `json:"names"`
+	Coordinator string   `json:"coordinator"`
+	Expected    int      `json:"expected"`
+	Split       bool     `json:"split"`
+}
+
+// clusterCollector reports, at each scrape, the cluster as this member
+// sees it:
+//
+//	wandstore_cluster_members              members seen, this one included
+//	wandstore_cluster_expected_members     members expected
+//	wandstore_cluster_split                1 when fewer are seen than expected
+//	wandstore_cluster_member{member}       1 per member seen, by name
+//	wandstore_cluster_coordinator{member}  1 for the coordinator seen
+//
+// Alert on wandstore_cluster_split == 1; the member series say who is
+// missing, and two members naming different coordinators are a
+// partition.
+type clusterCollector struct {
+	cm                                   clusterMember
+	members, expected, split, member, co *prometheus.Desc
+}
+
+func newClusterCollector(cm clusterMember) *clusterCollector {
+	return &clusterCollector{
+		cm:       cm,
+		members:  prometheus.NewDesc("wandstore_cluster_members", "Cache (Olric) cluster members this member sees, itself included.", nil, nil),
+		expected: prometheus.NewDesc("wandstore_cluster_expected_members", "Cache (Olric) cluster members this member expects, itself included.", nil, nil),
+		split:    prometheus.NewDesc("wandstore_cluster_split", "1 when this member sees fewer cache cluster members than expected, else 0.", nil, nil),
+		member:   prometheus.NewDesc("wandstore_cluster_member", "1 for each cache cluster member this member sees, by name (host:port).", []string{"member"}, nil),
+		co:       prometheus.NewDesc("wandstore_cluster_coordinator", "1 for the cache cluster coordinator this member sees, by name (host:port).", []string{"member"}, nil),
+	}
+}
+
+func (c *clusterCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.members, c.expected, c.split, c.member, c.co} {
+		ch <- d
+	}
+}
+
+func (c *clusterCollector) Collect(ch chan<- prometheus.Metric) {
+	m := c.cm.Membership()
+	split := 0.0
+	if m.Split {
+		split = 1
+	}
+	ch <- prometheus.MustNewConstMetric(c.members, prometheus.GaugeValue, float64(len(m.Members)))
+	ch <- prometheus.MustNewConstMetric(c.expected, prometheus.GaugeValue, float64(m.Expected))
+	ch <- prometheus.MustNewConstMetric(c.split, prometheus.GaugeValue, split)
+	for _, name := range m.Members {
+		ch <- prometheus.MustNewConstMetric(c.member, prometheus.GaugeValue, 1, name)
+	}
+	if m.Coordinator != "" {
+		ch <- prometheus.MustNewConstMetric(c.co, prometheus.GaugeValue, 1, m.Coordinator)
+	}
 }

@@ -75,6 +75,7 @@ type Server struct {
 	registry *prometheus.Registry
 	now      func() time.Time
 
+	member    clusterMember       // the cache, when it is a cluster member; nil otherwise
 	checkouts map[string]Checkout // by store handle; see Options.Checkouts
 	webhooks  http.Handler
 
@@ -110,6 +111,7 @@ func New(opts Options) (*Server, error) {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
+	member, _ := opts.Cache.(clusterMember) // before the wrapping below hides it
 	if opts.Cache != nil {
 		opts.Cache = boundedCache{opts.Cache}
 	}
@@ -122,6 +124,10 @@ func New(opts Options) (*Server, error) {
 	s.webhooks = opts.Webhooks
 	s.buildRoutes()
 	s.metrics = newMetrics(reg)
+	if member != nil {
+		reg.MustRegister(newClusterCollector(member))
+	}
+	s.member = member
 	s.limiter = newLimiter(opts.Limits.withDefaults(), opts.Cache, s.metrics, opts.Now, opts.CacheTimeout)
 	return s, nil
 }

@@ -40,13 +40,14 @@ const (
 	ratelimitMap = "ratelimit"
 )
 
-// Cache is a running embedded Olric member and the DMaps the islands
-// server uses. Its methods are safe for concurrent use.
 // ErrClosed is returned by every method of a closed Cache.
 var ErrClosed = errors.New("cache: closed")
 
+// Cache is a running embedded Olric member and the DMaps the islands
+// server uses. Its methods are safe for concurrent use.
 type Cache struct {
-	logw *slogWriter // Olric's log lines; told when the member is closing
+	logw *slogWriter  // Olric's log lines; told when the member is closing
+	log  *slog.Logger // the member's own lines (membership changes)
 
 	// closed is set by Close: from then on every call fails with ErrClosed.
 	// (Olric's embedded client keeps answering from the member's memory
@@ -58,6 +59,8 @@ type Cache struct {
 	client *olric.EmbeddedClient
 	name   string // this member's bindAddr:bindPort
 	done   chan error
+	// expected is how many members this one expects (see Membership).
+	expected int
 
 	fragments, state, ratelimit olric.DMap
 
@@ -72,7 +75,7 @@ type Cache struct {
 	membersAt  atomic.Int64
 	refreshing atomic.Bool
 	bgMu       sync.Mutex     // orders bg.Add before Close's bg.Wait
-	bg         sync.WaitGroup // refreshRoutes
+	bg         sync.WaitGroup // refreshRoutes, watch
 	bgCtx      context.Context
 	stopBg     context.CancelFunc
 
@@ -202,12 +205,22 @@ func openMember(ctx context.Context, cfg Config, timeout time.Duration) (*Cache,
 	poll.Wait() // ends at once: the member answers now
 
 	logw, _ := oc.LogOutput.(*slogWriter)
+	lg := cfg.Log
+	if lg == nil {
+		lg = slog.Default()
+	}
+	expected := cfg.ExpectedMembers
+	if expected <= 0 {
+		expected = len(oc.Peers) + 1
+	}
 	c := &Cache{
 		logw:        logw,
+		log:         lg.With("component", "cache"),
 		db:          db,
 		client:      db.NewEmbeddedClient(),
 		name:        name,
 		done:        done,
+		expected:    expected,
 		fragmentTTL: shopper.FragmentTTL,
 		stateTTL:    shopper.StateTTL,
 		membersTTL:  defaultMembersTTL,
@@ -244,6 +257,11 @@ func openMember(ctx context.Context, cfg Config, timeout time.Duration) (*Cache,
 	_, sig := c.memberSet()
 	c.routesFor.Store(sig)
 	c.bgCtx, c.stopBg = context.WithCancel(context.Background())
+	c.bg.Add(1)
+	go func() {
+		defer c.bg.Done()
+		c.watch(c.bgCtx, watchEvery)
+	}()
 	return c, nil
 }
 
@@ -279,39 +297,3 @@ func (c *Cache) Close(ctx context.Context) error {
 
 // Name is this member's address in the cluster (bindAddr:bindPort).
 func (c *Cache) Name() string { return c.name }
-
-// Members is the number of members this member currently sees in the
-// cluster, itself included (for /readyz detail). It reads local state.
-func (c *Cache) Members() int {
-	ms, err := c.client.Members(context.Background())
-	if err != nil {
-		return 0
-	}
-	return len(ms)
-}
-
-// Ping writes and reads back a short-lived key owned by whichever member
-// its partition maps to: a real round trip through the cluster's routing.
-// An error means the cache cannot serve now.
-func (c *Cache) Ping(ctx context.Context) error {
-	if c.closed.Load() {
-		return ErrClosed
-	}
-	key := "ping|" + c.name
-	want := c.now().UnixNano()
-	if err := c.ratelimit.Put(ctx, key, want, olric.PX(10*time.Second)); err != nil {
-		return fmt.Errorf("cache: ping put: %w", err)
-	}
-	r, err := c.ratelimit.Get(ctx, key)
-	if err != nil {
-		return fmt.Errorf("cache: ping get: %w", err)
-	}
-	got, err := r.Int64()
-	if err != nil {
-		return fmt.Errorf("cache: ping decode: %w", err)
-	}
-	if got != want {
-		return fmt.Errorf("cache: ping read %d, wrote %d", got, want)
-	}
-	return nil
-}

@@ -7,8 +7,6 @@ import (
 	"io"
 	"log"
 	"log/slog"
-	"net"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -21,7 +19,8 @@ import (
 // that equal the repository's olric.yaml); set fields override it.
 type Config struct {
 	// File is the path of an Olric member config (olric.yaml, in Olric's
-	// own format, read by config.Load). "" uses the built-in defaults.
+	// own format, read by config.Load; its memberlist.peers are read apart,
+	// see Peers). "" uses the built-in defaults.
 	File string
 	// BindAddr is the address Olric and memberlist bind to and advertise
 	// (both share it). Default 127.0.0.1: a member reachable from other
@@ -33,11 +32,17 @@ type Config struct {
 	BindPort int
 	// MemberlistPort is the gossip port, TCP and UDP (default 3322).
 	MemberlistPort int
-	// Peers are memberlist addresses (host:memberlistPort) of other
-	// members to join. This member's own address, written as
-	// BindAddr:MemberlistPort, is dropped from the list, so every member of
-	// a cluster can be given the same list.
+	// Peers are memberlist addresses (host:memberlistPort) of the members
+	// to join; when set they replace the file's. This member's own address
+	// is dropped from the list (from the file's too), in any form that
+	// resolves to it (localhost:3322 for 127.0.0.1:3322), so every member
+	// of a cluster can be given the same list.
 	Peers []string
+	// ExpectedMembers is how many members this one expects the cluster to
+	// have, itself included; seeing fewer is a split (see Membership).
+	// Default: the peers left after dropping this member's own address,
+	// plus one.
+	ExpectedMembers int
 	// ReplicaCount is how many members hold each key (1 = no replicas).
 	// Clusters set 2 or more so a member leaving loses nothing.
 	ReplicaCount int
@@ -47,12 +52,24 @@ type Config struct {
 	// Log receives Olric's and memberlist's lines at their own level,
 	// with component=olric. nil means slog.Default().
 	Log *slog.Logger
+	// FreePortsWhenTaken replaces a port that comes from File or the
+	// built-in defaults (BindPort or MemberlistPort left 0) with a free one
+	// on 127.0.0.1 when another process holds it, and logs both, instead of
+	// failing with "address already in use". For the demo: a second demo,
+	// or any program on 3320/3322. A port set here is never replaced, and a
+	// member of a real cluster should not move: its peers name its port.
+	FreePortsWhenTaken bool
 	// StartTimeout bounds how long Open waits for the member to be ready
 	// (joined or formed a cluster, routing table bootstrapped). Default
 	// 30 s: a member whose peers are all down retries the join for
 	// maxJoinAttempts x joinRetryInterval (10 s with olric.yaml) before it
 	// forms a cluster of its own.
 	StartTimeout time.Duration
+
+	// joinRetry and joinAttempts override the file's memberlist
+	// joinRetryInterval and maxJoinAttempts (tests of unreachable peers).
+	joinRetry    time.Duration
+	joinAttempts int
 }
 
 // Defaults shared by the built-in config and olric.yaml; config_test.go
@@ -127,14 +144,16 @@ func (c Config) olricConfig() (*config.Config, error) {
 		oc  *config.Config
 		err error
 	)
+	filePeers := []string{}
 	if c.File == "" {
 		oc, err = builtinConfig()
 	} else {
-		oc, err = config.Load(c.File)
+		oc, filePeers, err = loadFile(c.File)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("olric config %q: %w", c.File, err)
 	}
+	oc.Peers = filePeers
 
 	if c.BindAddr != "" {
 		oc.BindAddr = c.BindAddr
@@ -144,26 +163,29 @@ func (c Config) olricConfig() (*config.Config, error) {
 		oc.BindPort = c.BindPort
 	}
 	if c.MemberlistPort != 0 {
-		// config.Load sets AdvertisePort to the bind port unless the file
-		// names one; keep them together unless they were set apart.
-		if oc.MemberlistConfig.AdvertisePort == oc.MemberlistConfig.BindPort {
-			oc.MemberlistConfig.AdvertisePort = c.MemberlistPort
+		setGossipPort(oc, c.MemberlistPort)
+	}
+	lg := c.Log
+	if lg == nil {
+		lg = slog.Default()
+	}
+	if c.FreePortsWhenTaken {
+		if err := c.freeIfTaken(oc, lg.With("component", "cache")); err != nil {
+			return nil, err
 		}
-		oc.MemberlistConfig.BindPort = c.MemberlistPort
 	}
 	if len(c.Peers) > 0 {
 		oc.Peers = append([]string(nil), c.Peers...)
 	}
 	// Olric refuses a peer list that names the member itself; drop it so
 	// one list serves the whole cluster.
-	self := net.JoinHostPort(oc.MemberlistConfig.BindAddr, strconv.Itoa(oc.MemberlistConfig.BindPort))
-	peers := oc.Peers[:0:0]
-	for _, p := range oc.Peers {
-		if p != self {
-			peers = append(peers, p)
-		}
+	oc.Peers = otherPeers(oc.Peers, gossipAddrs(oc)...)
+	if c.joinRetry > 0 {
+		oc.JoinRetryInterval = c.joinRetry
 	}
-	oc.Peers = peers
+	if c.joinAttempts > 0 {
+		oc.MaxJoinAttempts = c.joinAttempts
+	}
 	if c.ReplicaCount != 0 {
 		oc.ReplicaCount = c.ReplicaCount
 	}
@@ -195,14 +217,43 @@ func (c Config) olricConfig() (*config.Config, error) {
 	// Olric writes through a *log.Logger (memberlist through the same
 	// one); hand its lines to slog. Olric filters them by LogLevel too, but
 	// ranks INFO above ERROR, so INFO lines pass at WARN: filter here.
-	lg := c.Log
-	if lg == nil {
-		lg = slog.Default()
-	}
 	w := &slogWriter{log: lg.With("component", "olric"), min: slogLevel(oc.LogLevel)}
 	oc.LogOutput = w
 	oc.Logger = log.New(w, "", 0)
 	return oc, nil
+}
+
+// setGossipPort moves the memberlist port. config.Load sets AdvertisePort
+// to the bind port unless the file names one; keep them together unless
+// they were set apart.
+func setGossipPort(oc *config.Config, port int) {
+	if oc.MemberlistConfig.AdvertisePort == oc.MemberlistConfig.BindPort {
+		oc.MemberlistConfig.AdvertisePort = port
+	}
+	oc.MemberlistConfig.BindPort = port
+}
+
+// freeIfTaken replaces each port that comes from the file or the defaults
+// (not set in c) and that is taken now with a free one, and says so.
+func (c Config) freeIfTaken(oc *config.Config, log *slog.Logger) error {
+	if c.BindPort == 0 && !portFree(oc.BindAddr, oc.BindPort, false) {
+		p, err := FreePort()
+		if err != nil {
+			return err
+		}
+		log.Warn("olric port is taken; using a free one instead", "taken", oc.BindPort, "port", p, "addr", oc.BindAddr)
+		oc.BindPort = p
+	}
+	ml := oc.MemberlistConfig
+	if c.MemberlistPort == 0 && !portFree(ml.BindAddr, ml.BindPort, true) {
+		p, err := FreePort()
+		if err != nil {
+			return err
+		}
+		log.Warn("olric gossip port is taken; using a free one instead", "taken", ml.BindPort, "port", p, "addr", ml.BindAddr)
+		setGossipPort(oc, p)
+	}
+	return nil
 }
 
 // slogWriter turns Olric's and memberlist's "[LEVEL] text" lines into

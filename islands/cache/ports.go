@@ -39,3 +39,22 @@ func FreePort() (int, error) {
 	}
 	return 0, errors.New("cache: no free port on 127.0.0.1")
 }
+
+// portFree reports whether port on host can be bound now, for TCP and,
+// when udp, for UDP too (memberlist binds both on its port).
+func portFree(host string, port int, udp bool) bool {
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return false
+	}
+	l.Close()
+	if udp {
+		u, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return false
+		}
+		u.Close()
+	}
+	return true
+}

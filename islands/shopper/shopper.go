@@ -230,7 +230,8 @@ type Cache interface {
 	// given length and returns the count so far in that window, counted
 	// across every member of the cluster.
 	Add(ctx context.Context, key string, delta int64, window time.Duration) (int64, error)
-	// Ping checks the cache answers.
+	// Ping checks this member of the cache answers: it is local, so a peer
+	// that dies does not fail it.
 	Ping(ctx context.Context) error
 }
 
