@@ -7,6 +7,8 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/migrate"
+
+	"github.com/wandstore/wandstore/islands/internal/migratelock"
 )
 
 // Migrations are Go functions compiled into the binary (nothing to ship
@@ -55,11 +57,14 @@ func (d *DB) migrator() *migrate.Migrator {
 }
 
 // Migrate brings the schema up to date, applying every migration not yet
-// applied, in order. It is safe to call on every start. It is not
-// guarded against a second process migrating the same PostgreSQL database
-// at the same moment: run it from one place (the deploy step or the first
-// member) there.
+// applied, in order. It is safe to call on every start, and from several
+// processes at once: on PostgreSQL they take turns (an advisory lock), on
+// SQLite the single writer serializes them.
 func (d *DB) Migrate(ctx context.Context) error {
+	return migratelock.Do(ctx, d.w, d.migrate)
+}
+
+func (d *DB) migrate(ctx context.Context) error {
 	m := d.migrator()
 	if err := m.Init(ctx); err != nil {
 		return fmt.Errorf("store: migrate: init: %w", err)

@@ -365,3 +365,31 @@ func testSessionKey(t *testing.T) {
 		t.Fatal("a short candidate was accepted")
 	}
 }
+
+// Members of a cluster start together and each migrates the shared
+// database: concurrent migrations must take turns, not collide.
+func TestConcurrentMigrate(t *testing.T) { testkit.EachDB(t, testConcurrentMigrate) }
+
+func testConcurrentMigrate(t *testing.T) {
+	dsn := testkit.DSN(t)
+	const n = 4
+	dbs := make([]*DB, n)
+	for i := range dbs {
+		dbs[i] = openPathOpts(t, dsn, Options{})
+	}
+	errs := make(chan error, n)
+	for _, d := range dbs {
+		go func() { errs <- d.Migrate(t.Context()) }()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent migrate: %v", err)
+		}
+	}
+	st := must[[]MigrationInfo](t)(dbs[0].MigrationStatus(t.Context()))
+	for _, m := range st {
+		if !m.Applied {
+			t.Errorf("migration %s not applied", m.Name)
+		}
+	}
+}

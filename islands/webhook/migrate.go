@@ -8,6 +8,8 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/migrate"
+
+	"github.com/wandstore/wandstore/islands/internal/migratelock"
 )
 
 // Migrations follow islands/store's rules: Go functions building DDL with
@@ -28,6 +30,10 @@ func migrations() *migrate.Migrations {
 }
 
 func migrateUp(ctx context.Context, db *bun.DB, log *slog.Logger) error {
+	return migratelock.Do(ctx, db, func(ctx context.Context) error { return migrateLocked(ctx, db, log) })
+}
+
+func migrateLocked(ctx context.Context, db *bun.DB, log *slog.Logger) error {
 	m := migrate.NewMigrator(db, migrations(), migrate.WithMarkAppliedOnSuccess(true),
 		migrate.WithTableName("webhook_migrations"), migrate.WithLocksTableName("webhook_migration_locks"))
 	if err := m.Init(ctx); err != nil {

@@ -1,0 +1,41 @@
+// Package migratelock serializes schema migrations between processes that
+// share a PostgreSQL database: members of a cluster start together, and two
+// concurrent CREATE TABLE IF NOT EXISTS of one table collide in PostgreSQL's
+// catalog (a unique violation on pg_type) instead of one waiting for the
+// other. SQLite needs nothing: its single writer already serializes DDL.
+package migratelock
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+)
+
+// key names the advisory lock: any 64-bit number the application does not
+// use for something else ("wandmigr" in ASCII).
+const key int64 = 0x77616e646d696772
+
+// Do runs f while holding a session-level advisory lock on one connection
+// of db (PostgreSQL), so a second process's Do waits for the first to
+// finish. On other databases it simply runs f.
+func Do(ctx context.Context, db *bun.DB, f func(context.Context) error) error {
+	if db.Dialect().Name() != dialect.PG {
+		return f(ctx)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", key); err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer func() {
+		// A fresh context: the lock must go even when ctx was cancelled
+		// (closing the connection would also release it).
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", key)
+	}()
+	return f(ctx)
+}
