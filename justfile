@@ -45,6 +45,11 @@ bench:
 demo *flags:
     go run ./cmd/wandgen demo {{ flags }}
 
+# Three islands servers as one Olric cluster over a throwaway PostgreSQL, on
+# localhost:8081-8083 (scripts/cluster.sh; Ctrl+C stops everything).
+cluster:
+    bash scripts/cluster.sh
+
 # Lighthouse scores for the demo's home, collection and product pages.
 lighthouse:
     bash e2e/lighthouse.sh
