@@ -38,6 +38,9 @@ bench:
     fi
     WANDSTORE_BENCH_DIR=$([ -d /dev/shm ] && echo /dev/shm || true) go test -run '^$' -bench 'Build|Hugo' -benchtime 3x -benchmem ./generator/
     go test -run '^$' -bench . ./islands/
+    out=$(bash scripts/postgres.sh start) && eval "$out" && trap 'bash scripts/postgres.sh stop' EXIT && \
+        go test -run '^$' -bench DurableAddToCart -benchtime 2s ./islands/store/ && \
+        go test -run '^$' -bench ClusterIslands -benchtime 4000x ./e2e/cluster/
     WANDSTORE_BENCH_DIR=$([ -d /dev/shm ] && echo /dev/shm || true) go test -run '^$' -bench LiveProductChange -benchtime 300x -benchmem ./generator/
     WANDSTORE_BENCH_DIR=$([ -d /dev/shm ] && echo /dev/shm || true) go test -run '^$' -bench WebhookToPublished -benchtime 300x ./app/
 

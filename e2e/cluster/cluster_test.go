@@ -56,7 +56,7 @@ func TestClusterKill9AndRollingRestart(t *testing.T) {
 		t.Skip("-short: the cluster test takes about a minute")
 	}
 	bin := buildWandgen(t)
-	c := newCluster(t, bin, dsn)
+	c := newCluster(t, bin, dsn, members)
 	c.startAll(t)
 	c.waitMembers(t, members)
 
@@ -101,7 +101,7 @@ func TestClusterKill9AndRollingRestart(t *testing.T) {
 }
 
 // buildWandgen builds the real binary, as an operator runs it.
-func buildWandgen(t *testing.T) string {
+func buildWandgen(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "wandgen")
 	cmd := exec.Command("go", "build", "-o", bin, "github.com/wandstore/wandstore/cmd/wandgen")
@@ -135,7 +135,7 @@ func buyable(t *testing.T) [][2]string {
 
 // cluster is three member processes over one database.
 type cluster struct {
-	t   *testing.T
+	t   testing.TB
 	bin string
 	dsn string
 	db  *sql.DB
@@ -152,7 +152,7 @@ type member struct {
 	log                 *lockedBuffer
 }
 
-func newCluster(t *testing.T, bin, dsn string) *cluster {
+func newCluster(t testing.TB, bin, dsn string, n int) *cluster {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -160,7 +160,7 @@ func newCluster(t *testing.T, bin, dsn string) *cluster {
 	t.Cleanup(func() { db.Close() })
 	c := &cluster{t: t, bin: bin, dsn: dsn, db: db}
 	out := t.TempDir() // nothing static is served here: islands only
-	for i := range members {
+	for i := range n {
 		m := &member{i: i, data: t.TempDir(), out: out, log: &lockedBuffer{}}
 		m.http, m.olric, m.gossip = freePort(t), freePort(t), freePort(t)
 		c.ms = append(c.ms, m)
@@ -186,7 +186,7 @@ func (m *member) url() string { return "http://127.0.0.1:" + strconv.Itoa(m.http
 // startAll starts every member at once, as an operator's deploy does:
 // each lists all three as peers, so whichever comes up first is joined by
 // the others.
-func (c *cluster) startAll(t *testing.T) {
+func (c *cluster) startAll(t testing.TB) {
 	t.Helper()
 	for i := range c.ms {
 		c.launch(t, i)
@@ -197,7 +197,7 @@ func (c *cluster) startAll(t *testing.T) {
 }
 
 // start starts member i again and waits until it is ready.
-func (c *cluster) start(t *testing.T, i int) {
+func (c *cluster) start(t testing.TB, i int) {
 	t.Helper()
 	c.launch(t, i)
 	c.waitReady(t, i)
@@ -206,7 +206,7 @@ func (c *cluster) start(t *testing.T, i int) {
 // launch starts member i's process: the repository's olric.yaml, the same
 // for every member, with the flags that differ per member (ports) and the
 // one peer list every member is given.
-func (c *cluster) launch(t *testing.T, i int) {
+func (c *cluster) launch(t testing.TB, i int) {
 	t.Helper()
 	m := c.ms[i]
 	var peers []string
@@ -232,7 +232,7 @@ func (c *cluster) launch(t *testing.T, i int) {
 }
 
 // waitReady waits until member i's /readyz answers 200.
-func (c *cluster) waitReady(t *testing.T, i int) {
+func (c *cluster) waitReady(t testing.TB, i int) {
 	t.Helper()
 	m := c.ms[i]
 	deadline := time.Now().Add(60 * time.Second)
@@ -259,7 +259,7 @@ func (c *cluster) waitReady(t *testing.T, i int) {
 }
 
 // kill sends SIGKILL: no leave message, no flush, connections cut.
-func (c *cluster) kill(t *testing.T, i int) {
+func (c *cluster) kill(t testing.TB, i int) {
 	m := c.ms[i]
 	m.up.Store(false) // the load balancer stops sending it new requests
 	if err := m.cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -270,7 +270,7 @@ func (c *cluster) kill(t *testing.T, i int) {
 }
 
 // term sends SIGTERM and waits for the graceful exit.
-func (c *cluster) term(t *testing.T, i int) {
+func (c *cluster) term(t testing.TB, i int) {
 	m := c.ms[i]
 	m.up.Store(false)
 	if err := m.cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -289,7 +289,7 @@ func (c *cluster) term(t *testing.T, i int) {
 
 // waitMembers waits until every member that is up reports n members in
 // its readiness detail.
-func (c *cluster) waitMembers(t *testing.T, n int) {
+func (c *cluster) waitMembers(t testing.TB, n int) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	want := fmt.Sprintf(`"members":%d`, n)
@@ -313,8 +313,8 @@ func (c *cluster) waitMembers(t *testing.T, n int) {
 
 // pick returns a member that is up, round robin from k.
 func (c *cluster) pick(k int) *member {
-	for j := range members {
-		if m := c.ms[(k+j)%members]; m.up.Load() {
+	for j := range c.ms {
+		if m := c.ms[(k+j)%len(c.ms)]; m.up.Load() {
 			return m
 		}
 	}
@@ -721,7 +721,7 @@ func get(u string) (string, error) {
 	return string(b), err
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	p, err := testkit.FreePort()
 	if err != nil {
