@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -57,24 +55,6 @@ UNION ALL SELECT 'c', product, variant, quantity, seq, added_at FROM cart_lines 
 UNION ALL SELECT 'v', product, '', 0, seq, at FROM views WHERE store = ? AND shopper = ?
 UNION ALL SELECT 'w', product, '', 0, seq, added_at FROM wishlist WHERE store = ? AND shopper = ?`
 )
-
-// rebind turns ? placeholders into PostgreSQL's $n.
-func rebind(q string, postgres bool) string {
-	if !postgres {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
 
 func benchRawAddToCart(b *testing.B, d *DB) {
 	ctx := b.Context()

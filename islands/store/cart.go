@@ -19,14 +19,14 @@ func (d *DB) AddToCart(ctx context.Context, store string, id shopper.ID, product
 		return nil, shopper.ErrQuantity
 	}
 	return d.write(ctx, "add to cart", store, id, nil, func(ctx context.Context, tx bun.Tx, seq int64) error {
-		line := &cartLineRow{Store: store, Shopper: string(id), Product: product, Variant: variant,
-			Quantity: qty, Seq: seq, AddedAt: d.clock()}
-		// LEAST would do on PostgreSQL, MIN on SQLite; CASE is both.
-		_, err := tx.NewInsert().Model(line).
-			On("CONFLICT (store, shopper, product, variant) DO UPDATE").
-			Set("quantity = CASE WHEN c.quantity + EXCLUDED.quantity > ? THEN ? ELSE c.quantity + EXCLUDED.quantity END",
-				shopper.MaxQuantity, shopper.MaxQuantity).
-			Exec(ctx)
+		p, err := d.hot(ctx)
+		if err != nil {
+			return err
+		}
+		// The line's total is capped with CASE: LEAST would do on
+		// PostgreSQL, MIN on SQLite; CASE is both.
+		_, err = tx.Tx.StmtContext(ctx, p.addLine).ExecContext(ctx, store, string(id), product, variant,
+			qty, seq, d.clock(), shopper.MaxQuantity, shopper.MaxQuantity)
 		return err
 	}, func(_ context.Context, _ bun.Tx, st *shopper.State) error {
 		// Only a new line can take the cart past the limit.

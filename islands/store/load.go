@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -17,7 +18,11 @@ import (
 // snapshot). A shopper never seen has an empty State with Version 0, not
 // an error.
 func (d *DB) Load(ctx context.Context, store string, id shopper.ID) (*shopper.State, error) {
-	st, err := readState(ctx, d.r, store, id)
+	p, err := d.hot(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: load: %w", err)
+	}
+	st, err := readState(ctx, p.stateR, store, id)
 	if err != nil {
 		return nil, fmt.Errorf("store: load: %w", err)
 	}
@@ -35,8 +40,12 @@ func (d *DB) write(ctx context.Context, op, store string, id shopper.ID, prefs *
 	apply func(ctx context.Context, tx bun.Tx, seq int64) error,
 	check func(ctx context.Context, tx bun.Tx, st *shopper.State) error) (*shopper.State, error) {
 	var st *shopper.State
-	err := d.w.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		seq, err := d.bump(ctx, tx, store, id, prefs)
+	p, err := d.hot(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", op, err)
+	}
+	err = d.w.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		seq, err := d.bump(ctx, tx, p, store, id, prefs)
 		if err != nil {
 			return err
 		}
@@ -45,7 +54,7 @@ func (d *DB) write(ctx context.Context, op, store string, id shopper.ID, prefs *
 				return err
 			}
 		}
-		if st, err = readState(ctx, tx, store, id); err != nil {
+		if st, err = readState(ctx, tx.Tx.StmtContext(ctx, p.stateW), store, id); err != nil {
 			return err
 		}
 		if check != nil {
@@ -76,44 +85,51 @@ func isSentinel(err error) bool {
 // returning the new version. On PostgreSQL the upsert also locks the row,
 // serializing one shopper's writers so the checks on the state after a
 // change (cart full, wishlist full) see every other committed change.
-func (d *DB) bump(ctx context.Context, tx bun.Tx, store string, id shopper.ID, prefs *shopper.Preferences) (int64, error) {
+// Without new preferences it is the prepared statement; with them, Bun
+// builds it (a rare write).
+func (d *DB) bump(ctx context.Context, tx bun.Tx, p *prepared, store string, id shopper.ID, prefs *shopper.Preferences) (int64, error) {
 	now := d.clock()
-	row := &shopperRow{Store: store, ID: string(id), Version: 1, CreatedAt: now, UpdatedAt: now}
-	q := tx.NewInsert().Model(row).
+	if prefs == nil {
+		var v int64
+		err := tx.Tx.StmtContext(ctx, p.bump).QueryRowContext(ctx, store, string(id), now, now).Scan(&v)
+		return v, err
+	}
+	row := &shopperRow{Store: store, ID: string(id), Version: 1, CreatedAt: now, UpdatedAt: now,
+		Name: prefs.Name, Sort: string(prefs.Sort)}
+	_, err := tx.NewInsert().Model(row).
 		On("CONFLICT (store, id) DO UPDATE").
 		Set("version = s.version + 1").
-		Set("updated_at = EXCLUDED.updated_at")
-	if prefs != nil {
-		row.Name, row.Sort = prefs.Name, string(prefs.Sort)
-		q = q.Set("name = EXCLUDED.name").Set("sort = EXCLUDED.sort")
-	}
-	if _, err := q.Returning("version").Exec(ctx); err != nil {
+		Set("updated_at = EXCLUDED.updated_at").
+		Set("name = EXCLUDED.name").Set("sort = EXCLUDED.sort").
+		Returning("version").Exec(ctx)
+	if err != nil {
 		return 0, err
 	}
 	return row.Version, nil
 }
 
-// readState reads a shopper's row and three lists in one statement.
-func readState(ctx context.Context, db bun.IDB, store string, id shopper.ID) (*shopper.State, error) {
-	sh := db.NewSelect().TableExpr("shoppers").
-		ColumnExpr("'s' AS kind, name AS a, sort AS b, 0 AS n, version AS seq, updated_at AS at").
-		Where("store = ? AND id = ?", store, string(id))
-	cart := db.NewSelect().TableExpr("cart_lines").
-		ColumnExpr("'c', product, variant, quantity, seq, added_at").
-		Where("store = ? AND shopper = ?", store, string(id))
-	views := db.NewSelect().TableExpr("views").
-		ColumnExpr("'v', product, '', 0, seq, at").
-		Where("store = ? AND shopper = ?", store, string(id))
-	wishes := db.NewSelect().TableExpr("wishlist").
-		ColumnExpr("'w', product, '', 0, seq, added_at").
-		Where("store = ? AND shopper = ?", store, string(id))
-	var rows []stateRow
-	if err := sh.UnionAll(cart).UnionAll(views).UnionAll(wishes).Scan(ctx, &rows); err != nil {
+// readState reads a shopper's row and three lists with the prepared
+// sqlState (one statement, so one snapshot, with no transaction needed).
+func readState(ctx context.Context, stmt *sql.Stmt, store string, id shopper.ID) (*shopper.State, error) {
+	rows, err := stmt.QueryContext(ctx, store, string(id), store, string(id), store, string(id), store, string(id))
+	if err != nil {
 		return nil, err
 	}
-	// Sorted here rather than by an ORDER BY on the union, which Bun
-	// renders differently per dialect.
-	slices.SortFunc(rows, func(a, b stateRow) int {
+	defer rows.Close()
+	var got []stateRow
+	for rows.Next() {
+		var r stateRow
+		if err := rows.Scan(&r.Kind, &r.A, &r.B, &r.N, &r.Seq, &r.At); err != nil {
+			return nil, err
+		}
+		got = append(got, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Sorted here rather than by an ORDER BY on the union, so the
+	// statement stays one both databases read alike.
+	slices.SortFunc(got, func(a, b stateRow) int {
 		if c := cmp.Compare(a.Kind, b.Kind); c != 0 {
 			return c
 		}
@@ -123,7 +139,7 @@ func readState(ctx context.Context, db bun.IDB, store string, id shopper.ID) (*s
 		return cmp.Compare(b.Seq, a.Seq) // newest first
 	})
 	st := &shopper.State{Store: store, Shopper: id}
-	for _, r := range rows {
+	for _, r := range got {
 		at := normTime(r.At)
 		switch r.Kind {
 		case "s":

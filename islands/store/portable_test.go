@@ -84,6 +84,8 @@ func TestQueriesArePortable(t *testing.T) {
 	if len(qs) < 20 {
 		t.Fatalf("recorded only %d queries", len(qs))
 	}
+	// The prepared statements do not go through Bun's hook: check them too.
+	qs = append(qs, preparedSQL...)
 	seen := map[string]bool{}
 	for _, q := range qs {
 		if m := sqliteOnly.FindString(q); m != "" {
@@ -117,10 +119,15 @@ func TestQueriesArePortable(t *testing.T) {
 	}
 }
 
-// queryPlan returns SQLite's EXPLAIN QUERY PLAN steps for q.
+// queryPlan returns SQLite's EXPLAIN QUERY PLAN steps for q; a "?" in it
+// (the prepared statements') is bound to a placeholder value.
 func queryPlan(t *testing.T, d *DB, q string) []string {
 	t.Helper()
-	rows, err := d.w.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q)
+	args := make([]any, strings.Count(q, "?"))
+	for i := range args {
+		args[i] = "x"
+	}
+	rows, err := d.w.DB.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, args...)
 	if err != nil {
 		t.Fatalf("explain %s: %v", q, err)
 	}

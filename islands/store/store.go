@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -77,6 +78,9 @@ type DB struct {
 	r *bun.DB
 	// postgres is set when the database is PostgreSQL.
 	postgres bool
+	// stmts are the hot statements, prepared on first use (prepared.go).
+	stmtsMu sync.Mutex
+	stmts   *prepared
 
 	now func() time.Time
 	log *slog.Logger
@@ -178,6 +182,12 @@ func (d *DB) Writer() *bun.DB { return d.w }
 // Close closes the database.
 func (d *DB) Close() error {
 	var errs []error
+	d.stmtsMu.Lock()
+	if d.stmts != nil {
+		errs = append(errs, d.stmts.close())
+		d.stmts = nil
+	}
+	d.stmtsMu.Unlock()
 	if d.r != d.w {
 		errs = append(errs, d.r.Close())
 	}
