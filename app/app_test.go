@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/islands/session"
 	"github.com/wandstore/wandstore/islands/store"
 	"io"
@@ -141,7 +142,7 @@ func TestVersion(t *testing.T) {
 // port and checks how it answers.
 func TestDemoServesLikeACDN(t *testing.T) {
 	ctx := context.Background()
-	d, err := StartDemo(ctx, DemoOptions{Addr: "127.0.0.1:0", Out: t.TempDir(), Data: t.TempDir(), OlricFreePorts: true})
+	d, err := StartDemo(ctx, DemoOptions{Addr: "127.0.0.1:0", Out: t.TempDir(), Data: t.TempDir(), OlricPort: testkit.MustFreePort(t), OlricGossipPort: testkit.MustFreePort(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,12 +42,9 @@ type DemoOptions struct {
 	OlricPeers           []string
 	OlricReplicas        int
 	OlricExpectedMembers int
-	// OlricFreePorts picks free ports for the embedded Olric member instead
-	// of olric.yaml's, taken or not (tests run several demos at once).
-	OlricFreePorts bool
 	// NoCache runs without Olric.
 	NoCache bool
-	// Limits override the rate limits (tests).
+	// Limits override the rate limits (--rate-limit-ip, --rate-limit-shopper).
 	Limits islands.Limits
 	// RereadDelay, Publisher and StateDir: see ServeOptions.
 	RereadDelay time.Duration
@@ -96,7 +93,7 @@ func StartDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
 		OlricConfig: opts.OlricConfig, OlricBind: opts.OlricBind, OlricPort: opts.OlricPort,
 		OlricGossipPort: opts.OlricGossipPort, OlricPeers: opts.OlricPeers, OlricReplicas: opts.OlricReplicas,
 		OlricExpectedMembers: opts.OlricExpectedMembers, olricPortsOrFree: true,
-		OlricFreePorts: opts.OlricFreePorts, NoCache: opts.NoCache, Limits: opts.Limits, built: sum,
+		NoCache: opts.NoCache, Limits: opts.Limits, built: sum,
 	})
 	if err != nil {
 		ln.Close()

@@ -132,8 +132,8 @@ func (s *Server) setupShopify(ctx context.Context, opts ServeOptions, src catalo
 				s.log.Warn("CDN purge backlog full: this change's URLs are not purged (wandgen build --force --purge-endpoint catches up)", "store", store)
 			}
 		}
-		if opts.published != nil {
-			opts.published(store, sum)
+		if f := s.publishedHook.Load(); f != nil {
+			(*f)(store, sum)
 		}
 	}
 	if sh.regen, err = regen.New(ropts); err != nil {

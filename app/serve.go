@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -58,8 +59,6 @@ type ServeOptions struct {
 	// olricPortsOrFree, for the demo: an Olric port from the file or the
 	// defaults that another process holds is replaced with a free one.
 	olricPortsOrFree bool
-	// OlricFreePorts picks free ports for Olric instead of the config's (tests).
-	OlricFreePorts bool
 	// NoCache runs without Olric: every read goes to the database.
 	NoCache bool
 	// SessionSecret signs shopper cookies: comma-separated keys of at least
@@ -87,10 +86,6 @@ type ServeOptions struct {
 	// background.
 	Purger *cdnpurge.Purger
 
-	// published, when set, is told of every webhook-driven publish
-	// (benchmarks time it).
-	published func(store string, sum *generator.Summary)
-
 	// src, when set, is the catalog source the build below read (the
 	// demo's), reused rather than opened again: its Shopify clients too.
 	src catalog.Source
@@ -111,6 +106,10 @@ type Server struct {
 	db    *store.DB
 	log   *slog.Logger
 	shop  *shopifyStores
+
+	// publishedHook, when set, is told of every webhook-driven publish
+	// (the webhook benchmark times it).
+	publishedHook atomic.Pointer[func(store string, sum *generator.Summary)]
 }
 
 // Demo is the demo: a build, then a Server.
@@ -330,17 +329,6 @@ func olricConfig(opts ServeOptions, log *slog.Logger) (cache.Config, error) {
 		if _, err := os.Stat("olric.yaml"); err == nil {
 			cfg.File = "olric.yaml"
 		}
-	}
-	if opts.OlricFreePorts {
-		a, err := cache.FreePort()
-		if err != nil {
-			return cfg, err
-		}
-		b, err := cache.FreePort()
-		if err != nil {
-			return cfg, err
-		}
-		cfg.BindPort, cfg.MemberlistPort = a, b
 	}
 	return cfg, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/wandstore/wandstore/internal/testkit"
 	"io"
 	"net"
 	"net/http"
@@ -83,14 +84,14 @@ func benchWebhooks(b *testing.B, n int) {
 		b.Fatal(err)
 	}
 	s, err := startOn(context.Background(), ln, ServeOptions{
-		Addr: "127.0.0.1:0", Public: out, Data: b.TempDir(), Content: dir, OlricFreePorts: true,
-		published: func(_ string, sum *generator.Summary) {
-			done <- publish{time.Now(), sum.Rendered}
-		},
+		Addr: "127.0.0.1:0", Public: out, Data: b.TempDir(), Content: dir,
+		OlricPort: testkit.MustFreePort(b), OlricGossipPort: testkit.MustFreePort(b),
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
+	hook := func(_ string, sum *generator.Summary) { done <- publish{time.Now(), sum.Rendered} }
+	s.publishedHook.Store(&hook)
 	defer s.Close(context.Background())
 	url := s.URL + "/webhooks/shopify"
 	c := &http.Client{}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/wandstore/wandstore/internal/testkit"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -63,7 +64,7 @@ source:
   endpoint: `+srv.URL()+`
 `)
 	out := t.TempDir()
-	opts := DemoOptions{Addr: "127.0.0.1:0", Content: dir, Out: out, Data: t.TempDir(), OlricFreePorts: true}
+	opts := DemoOptions{Addr: "127.0.0.1:0", Content: dir, Out: out, Data: t.TempDir(), OlricPort: testkit.MustFreePort(t), OlricGossipPort: testkit.MustFreePort(t)}
 	for _, m := range mod {
 		m(&opts)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/wandstore/wandstore/internal/testkit"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -179,15 +180,25 @@ func (s *suite) startDemo() error {
 	}
 	// The context lives as long as the server: StartDemo may tie the
 	// server's lifetime to it.
+	olricPort, err := testkit.FreePort()
+	if err != nil {
+		return err
+	}
+	gossipPort, err := testkit.FreePort()
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.demoLog = &lockedBuffer{}
 	demo, err := app.StartDemo(ctx, app.DemoOptions{
-		Addr:           "127.0.0.1:0",
-		Out:            out,
-		Data:           data,
-		Log:            s.demoLog,
-		OlricFreePorts: true, // test packages run in parallel: no fixed ports
+		Addr: "127.0.0.1:0",
+		Out:  out,
+		Data: data,
+		Log:  s.demoLog,
+		// Test packages run in parallel: no fixed ports.
+		OlricPort:       olricPort,
+		OlricGossipPort: gossipPort,
 	})
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/wandstore/wandstore/internal/testkit"
 	"io"
 	"net/http"
 	"os"
@@ -71,12 +72,13 @@ func startShopifyDemo(t *testing.T) (*shopifytest.Server, *app.Demo) {
 
 	log := &lockedBuffer{}
 	d, err := app.StartDemo(context.Background(), app.DemoOptions{
-		Addr:           "127.0.0.1:0",
-		Content:        dir,
-		Out:            t.TempDir(),
-		Data:           t.TempDir(),
-		Log:            log,
-		OlricFreePorts: true,
+		Addr:            "127.0.0.1:0",
+		Content:         dir,
+		Out:             t.TempDir(),
+		Data:            t.TempDir(),
+		Log:             log,
+		OlricPort:       testkit.MustFreePort(t),
+		OlricGossipPort: testkit.MustFreePort(t),
 	})
 	if err != nil {
 		t.Fatalf("start the Shopify-backed demo: %v", err)

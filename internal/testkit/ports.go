@@ -5,6 +5,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"testing"
 )
 
 var (
@@ -35,4 +36,14 @@ func FreePort() (int, error) {
 		return port, nil
 	}
 	return 0, errors.New("testkit: no free port on 127.0.0.1")
+}
+
+// MustFreePort is FreePort for a test: it fails t when no port is free.
+func MustFreePort(t testing.TB) int {
+	t.Helper()
+	p, err := FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
