@@ -23,18 +23,7 @@ func BenchmarkDurableAddToCart(b *testing.B) {
 			}
 			b.Run("store", func(b *testing.B) {
 				d, _, _ := openTest(b)
-				ctx := b.Context()
-				b.ResetTimer()
-				b.RunParallel(func(pb *testing.PB) {
-					id := shopper.NewID()
-					for i := 0; pb.Next(); i++ {
-						if _, err := d.AddToCart(ctx, testStore, id, "hat", benchVariants[i%len(benchVariants)], 1); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				})
-				reportRate(b, "writes/s")
+				benchAddToCart(b, d)
 			})
 			b.Run("raw", func(b *testing.B) {
 				d, _, _ := openTest(b)
