@@ -32,6 +32,16 @@ type Site struct {
 	Nav []NavLink
 }
 
+// NewSite returns the Site of a store whose pages live at base (an
+// absolute URL ending in "/"): its addresses, with no asset paths and no
+// nav yet. The generator completes it with the fingerprinted assets and the
+// nav of what it publishes (generator.Site, or a build's Summary.Sites); a
+// Site from NewSite alone serves where those do not matter, such as the
+// islands server's tests.
+func NewSite(st *catalog.Store, base *url.URL) *Site {
+	return &Site{Store: st, BaseURL: base.String(), BasePath: base.Path, Images: map[string]string{}}
+}
+
 // NavLink is a header or footer link.
 type NavLink struct {
 	Title, Path, Handle string

@@ -324,7 +324,7 @@ type asset struct {
 // source path (a long-lived builder's: a store's image files do not change
 // while it runs); storeSite adds the ones it reads.
 func storeSite(st *catalog.Store, base *url.URL, known map[string]asset) (*components.Site, []asset, error) {
-	s := &components.Site{Store: st, BaseURL: base.String(), BasePath: base.Path, Images: map[string]string{}}
+	s := components.NewSite(st, base)
 	var assets []asset
 	addAsset := func(name string, data []byte) string {
 		rel := "assets/" + fingerprint(name, data)
