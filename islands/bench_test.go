@@ -22,7 +22,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wandstore/wandstore/generator"
 	"github.com/wandstore/wandstore/islands/session"
 	"github.com/wandstore/wandstore/islands/shopper"
 	"github.com/wandstore/wandstore/islands/store"
@@ -203,12 +202,8 @@ func newIslandsBench(b *testing.B) *islandsBench {
 		b.Fatal(err)
 	}
 	c := openCache(b)
-	st := demoStore(b)
-	site, err := generator.Site(st, "http://127.0.0.1/")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ib := &islandsBench{db: db, cat: &Catalog{Store: st, Site: site, Version: generator.CatalogVersion(st)}}
+	ib := &islandsBench{db: db, cat: demoCatalog(b)}
+	st := ib.cat.Store
 	ib.srv, err = New(Options{
 		Store: db, Cache: c, Catalogs: NewCatalogs(ib.cat),
 		SessionKeys: [][]byte{bytes.Repeat([]byte("k"), 32)},

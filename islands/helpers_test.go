@@ -19,8 +19,8 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/catalog/contentdir"
+	"github.com/wandstore/wandstore/components"
 	"github.com/wandstore/wandstore/content"
-	"github.com/wandstore/wandstore/generator"
 	"github.com/wandstore/wandstore/islands/cache"
 	"github.com/wandstore/wandstore/islands/shopper"
 	"github.com/wandstore/wandstore/islands/store"
@@ -67,23 +67,41 @@ func demoStore(t testing.TB) *catalog.Store {
 	return wands
 }
 
+// demoCatalog is the demo store as the islands server sees it, under
+// http://127.0.0.1/s/magic-wands/. Its Site is built with components alone,
+// as the islands never need the generator: the asset and image paths are
+// placeholders (nothing serves them here, and the server only links them),
+// and the version is opaque to the server.
+func demoCatalog(t testing.TB) *Catalog {
+	t.Helper()
+	st := demoStore(t)
+	base, err := url.Parse("http://127.0.0.1/s/" + st.Handle + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := components.NewSite(st, base)
+	site.CSS, site.HTMX, site.SearchJS = site.Path("assets/app.css"), site.Path("assets/htmx.js"), site.Path("assets/search.js")
+	for _, p := range st.Products {
+		for _, img := range p.Images {
+			site.Images[img.Src] = site.Path("assets/" + img.Src)
+		}
+	}
+	return &Catalog{Store: st, Site: site, Version: "demo"}
+}
+
 func newEnv(t *testing.T, mod ...func(*Options)) *env {
 	t.Helper()
 	e := &env{t: t, dir: t.TempDir()}
 	e.openDB()
 	e.cache = openCache(t)
-	st := demoStore(t)
-	site, err := generator.Site(st, "http://127.0.0.1/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.cat = &Catalog{Store: st, Site: site, Version: generator.CatalogVersion(st)}
-	e.base = site.IslandPath("")
+	e.cat = demoCatalog(t)
+	e.base = e.cat.Site.IslandPath("")
 	e.keys = [][]byte{bytes.Repeat([]byte("k"), 32)}
 	opts := Options{Store: e.db, Cache: e.cache, Catalogs: NewCatalogs(e.cat), SessionKeys: e.keys}
 	for _, m := range mod {
 		m(&opts)
 	}
+	var err error
 	e.srv, err = New(opts)
 	if err != nil {
 		t.Fatal(err)
