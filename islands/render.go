@@ -1,0 +1,49 @@
+// Rendering answers: into a buffer first (an error never leaves half a
+// page), then written as personal, uncacheable HTML.
+
+package islands
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/a-h/templ"
+)
+
+// renderBytes renders c into memory, so a failed render writes nothing.
+func renderBytes(ctx context.Context, c templ.Component) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := c.Render(ctx, &buf); err != nil {
+		return nil, fmt.Errorf("render: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// writeHTML answers personal HTML: never stored by a cache on the way.
+func writeHTML(w http.ResponseWriter, status int, html []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "private, no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(html)
+}
+
+// render answers c with status, or a 500 if it fails to render.
+func (s *Server) render(q *request, status int, c templ.Component) {
+	html, err := renderBytes(q.r.Context(), c)
+	if err != nil {
+		s.internalError(q, err)
+		return
+	}
+	writeHTML(q.w, status, html)
+}
+
+// internalError logs the cause and tells the shopper only that something
+// went wrong.
+func (s *Server) internalError(q *request, err error) {
+	s.log.Error("island failed", "store", q.cat.Store.Handle, "route", q.route, "err", err)
+	q.w.Header().Set("Cache-Control", "no-store")
+	http.Error(q.w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
+}

@@ -1,0 +1,183 @@
+// Routing: the server's handler, which island a request asks for, and
+// the request as the handlers see it.
+
+package islands
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/wandstore/wandstore/islands/shopper"
+)
+
+// WebhookPath is where Shopify delivers catalog webhooks (Options.Webhooks).
+const WebhookPath = "/webhooks/shopify"
+
+// Handler answers the islands of every store (under each store's
+// <base path>islands/), plus /healthz, /readyz and /metrics. Cross-origin
+// state-changing requests are refused; request bodies are bounded.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", s.metricsHandler())
+	mux.HandleFunc("/", s.serveIsland)
+	protected := http.NewCrossOriginProtection().Handler(mux)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		SecurityHeaders(w.Header())
+		if r.URL.Path == WebhookPath && s.webhooks != nil {
+			s.webhooks.ServeHTTP(w, r) // it answers other methods 405
+			return
+		}
+		protected.ServeHTTP(w, r)
+	})
+}
+
+// Serves reports whether Handler answers path (an island of a store, or
+// /healthz, /readyz, /metrics), so a front server can send everything else
+// to static files.
+func (s *Server) Serves(path string) bool {
+	if path == "/healthz" || path == "/readyz" || path == "/metrics" || (path == WebhookPath && s.webhooks != nil) {
+		return true
+	}
+	_, _, ok := s.cats.match(path)
+	return ok
+}
+
+// request is one island request, resolved: the store, the shopper, whether
+// htmx asked.
+type request struct {
+	w     http.ResponseWriter
+	r     *http.Request
+	cat   *Catalog
+	route string // "cart/add", "recommendations", ...
+	id    shopper.ID
+	fresh bool // a new shopper: nothing stored yet
+	htmx  bool
+	// seen is the shopper's state version as of their last acknowledged
+	// write in this store (the signed version cookie), 0 when unknown. No
+	// state older than it is shown to them: a hot copy or a cached
+	// fragment of an older version is a miss.
+	seen int64
+}
+
+const maxBody = 16 << 10
+
+// serveIsland answers a store's island: it resolves the store and the
+// route, bounds the body, identifies the shopper, applies the rate limits
+// and calls the route's handler; every answer is counted by route and
+// status.
+func (s *Server) serveIsland(w http.ResponseWriter, r *http.Request) {
+	start := s.now()
+	cat, rest, ok := s.cats.match(r.URL.Path)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	h, route := s.route(r.Method, rest)
+	rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	defer func() {
+		s.metrics.observe(route, rw.status, s.now().Sub(start))
+	}()
+	if h == nil {
+		s.notFound(rw, r, route)
+		return
+	}
+	r.Body = http.MaxBytesReader(rw, r.Body, maxBody)
+	q := &request{w: rw, r: r, cat: cat, route: route, htmx: r.Header.Get("HX-Request") == "true"}
+	s.identify(q)
+	if wait, limited := s.limiter.allow(r.Context(), s.clientIP(r), q.id, q.fresh); limited {
+		rw.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds()+0.999)))
+		http.Error(rw, "Too many requests: please wait a moment and try again.", http.StatusTooManyRequests)
+		return
+	}
+	h(q)
+}
+
+// routes maps island paths to handlers, per method; built once in New.
+type routes struct {
+	get, post map[string]func(*request)
+}
+
+// buildRoutes fills s.routes; a route is a path under a store's islands/.
+func (s *Server) buildRoutes() {
+	s.routes = routes{
+		get: map[string]func(*request){
+			"cart/badge":       s.cartBadge,
+			"cart":             s.cartDrawer,
+			"cart/page":        s.cartPage,
+			"recently-viewed":  s.recentlyViewed,
+			"recommendations":  s.recommendations,
+			"wishlist/button":  s.wishlistButton,
+			"wishlist":         s.wishlist,
+			"wishlist/page":    s.wishlistPage,
+			"preferences":      s.preferences,
+			"preferences/page": s.preferencesPage,
+		},
+		post: map[string]func(*request){
+			"views":           s.recordView,
+			"cart/add":        s.cartAdd,
+			"cart/set":        s.cartSet,
+			"wishlist/toggle": s.wishlistToggle,
+			"preferences":     s.savePreferences,
+			"checkout":        s.checkout,
+		},
+	}
+}
+
+// route maps a method and island path to a handler and its metrics name.
+func (s *Server) route(method, rest string) (func(*request), string) {
+	if strings.HasPrefix(rest, "orders/") && (method == http.MethodGet || method == http.MethodHead) {
+		return s.orderPage, "orders"
+	}
+	switch method {
+	case http.MethodGet, http.MethodHead:
+		if h, ok := s.routes.get[rest]; ok {
+			return h, rest
+		}
+	case http.MethodPost:
+		if h, ok := s.routes.post[rest]; ok {
+			return h, rest
+		}
+	}
+	if _, ok := s.routes.get[rest]; ok {
+		return nil, "method"
+	}
+	if _, ok := s.routes.post[rest]; ok {
+		return nil, "method"
+	}
+	return nil, "unknown"
+}
+
+// notFound answers a path no route serves: 405 for a known route asked
+// with the wrong method, else 404.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request, route string) {
+	w.Header().Set("Cache-Control", "no-store")
+	if route == "method" {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	http.NotFound(w, r)
+}
+
+// statusWriter remembers the status of an answer, for the metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
