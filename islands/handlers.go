@@ -301,7 +301,7 @@ func (s *Server) cartAdd(q *request) {
 		return
 	}
 	s.acknowledge(q, st)
-	s.done(q, "HX-Trigger", "cart-changed", components.BuyStatus(fmt.Sprintf("Added %d × %s to your cart.", qty, label), false), "cart/page")
+	s.done(q, hxTrigger, "cart-changed", components.BuyStatus(fmt.Sprintf("Added %d × %s to your cart.", qty, label), false), "cart/page")
 }
 
 func (s *Server) cartSet(q *request) {
@@ -388,7 +388,7 @@ func (s *Server) wishlistToggle(q *request) {
 		return
 	}
 	s.acknowledge(q, st)
-	s.done(q, "HX-Trigger", "wishlist-changed", components.WishlistButton(q.cat.Site, product, on), "wishlist/page")
+	s.done(q, hxTrigger, "wishlist-changed", components.WishlistButton(q.cat.Site, product, on), "wishlist/page")
 }
 
 // cleanName keeps a greeting name printable and short.
@@ -437,7 +437,7 @@ func (s *Server) savePreferences(q *request) {
 	s.acknowledge(q, st)
 	v := preferencesView(st)
 	v.Saved = true
-	s.done(q, "HX-Trigger-After-Settle", "prefs-changed", components.PreferencesForm(q.cat.Site, v), "preferences/page")
+	s.done(q, hxTriggerAfterSettle, "prefs-changed", components.PreferencesForm(q.cat.Site, v), "preferences/page")
 }
 
 // msgCartChanged answers a checkout of a cart other than the one shown.
@@ -514,5 +514,5 @@ func (s *Server) checkout(q *request) {
 	}
 	s.acknowledge(q, st2)
 	s.log.Info("order placed", "store", q.cat.Store.Handle, "order", o.Number, "lines", len(o.Lines), "subtotal", o.Subtotal.String())
-	s.done(q, "HX-Trigger-After-Settle", "cart-changed", components.OrderConfirmation(q.cat.Site, orderView(q.cat, o)), "orders/"+o.Number)
+	s.done(q, hxTriggerAfterSettle, "cart-changed", components.OrderConfirmation(q.cat.Site, orderView(q.cat, o)), "orders/"+o.Number)
 }

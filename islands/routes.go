@@ -85,7 +85,7 @@ func (s *Server) serveIsland(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(rw, r.Body, maxBody)
-	q := &request{w: rw, r: r, cat: cat, route: route, htmx: r.Header.Get("HX-Request") == "true"}
+	q := &request{w: rw, r: r, cat: cat, route: route, htmx: isHTMX(r)}
 	s.identify(q)
 	if wait, limited := s.limiter.allow(r.Context(), s.clientIP(r), q.id, q.fresh); limited {
 		rw.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds()+0.999)))
