@@ -265,9 +265,9 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 	add(job{path: page("search/"), in: newInputs("search", site).sum(),
 		render: renderComponent(components.SearchPage(s, components.SimpleMeta(s, "Search", "search/", true), s.Path("search.json")))})
 	for _, ip := range []struct{ rel, title, island, id, fallback string }{
-		{"cart/", "Your cart", "cart", "cart-drawer", "Open your cart"},
-		{"wishlist/", "Your wishlist", "wishlist", "wishlist", "Open your wishlist"},
-		{"account/", "Your preferences", "preferences", "preferences", "Open your preferences"},
+		{"cart/", "Your cart", components.RouteCart, "cart-drawer", "Open your cart"},
+		{"wishlist/", "Your wishlist", components.RouteWishlist, "wishlist", "Open your wishlist"},
+		{"account/", "Your preferences", components.RoutePreferences, "preferences", "Open your preferences"},
 	} {
 		add(job{path: page(ip.rel), in: newInputs("island-page", site, ip).sum(),
 			render: renderComponent(components.IslandPage(s, components.SimpleMeta(s, ip.title, "", true), ip.title, ip.island, ip.id, ip.fallback))})

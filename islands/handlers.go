@@ -112,7 +112,7 @@ func (s *Server) preferencesPage(q *request) {
 }
 
 func (s *Server) orderPage(q *request) {
-	number := strings.TrimPrefix(q.r.URL.Path, q.cat.Site.IslandPath("orders/"))
+	number := strings.TrimPrefix(q.r.URL.Path, q.cat.Site.IslandPath(components.RouteOrder))
 	if q.fresh || len(number) > 32 || strings.ContainsAny(number, "/?#") {
 		http.NotFound(q.w, q.r)
 		return
@@ -301,7 +301,7 @@ func (s *Server) cartAdd(q *request) {
 		return
 	}
 	s.acknowledge(q, st)
-	s.done(q, hxTrigger, "cart-changed", components.BuyStatus(fmt.Sprintf("Added %d × %s to your cart.", qty, label), false), "cart/page")
+	s.done(q, hxTrigger, components.EventCartChanged, components.BuyStatus(fmt.Sprintf("Added %d × %s to your cart.", qty, label), false), components.RouteCartPage)
 }
 
 func (s *Server) cartSet(q *request) {
@@ -365,7 +365,7 @@ func (s *Server) cartSet(q *request) {
 	}
 	// The drawer is the answer; the badge rides along out of band.
 	badge := components.CartBadgeOOB(q.cat.Site, st2.CartQuantity(), st2.Prefs.Name)
-	s.done(q, "", "", templ.Join(components.CartDrawer(q.cat.Site, v), badge), "cart/page")
+	s.done(q, "", "", templ.Join(components.CartDrawer(q.cat.Site, v), badge), components.RouteCartPage)
 }
 
 func (s *Server) wishlistToggle(q *request) {
@@ -388,7 +388,7 @@ func (s *Server) wishlistToggle(q *request) {
 		return
 	}
 	s.acknowledge(q, st)
-	s.done(q, hxTrigger, "wishlist-changed", components.WishlistButton(q.cat.Site, product, on), "wishlist/page")
+	s.done(q, hxTrigger, components.EventWishlistChanged, components.WishlistButton(q.cat.Site, product, on), components.RouteWishlistPage)
 }
 
 // cleanName keeps a greeting name printable and short.
@@ -437,7 +437,7 @@ func (s *Server) savePreferences(q *request) {
 	s.acknowledge(q, st)
 	v := preferencesView(st)
 	v.Saved = true
-	s.done(q, hxTriggerAfterSettle, "prefs-changed", components.PreferencesForm(q.cat.Site, v), "preferences/page")
+	s.done(q, hxTriggerAfterSettle, components.EventPrefsChanged, components.PreferencesForm(q.cat.Site, v), components.RoutePreferencesPage)
 }
 
 // msgCartChanged answers a checkout of a cart other than the one shown.
@@ -514,5 +514,5 @@ func (s *Server) checkout(q *request) {
 	}
 	s.acknowledge(q, st2)
 	s.log.Info("order placed", "store", q.cat.Store.Handle, "order", o.Number, "lines", len(o.Lines), "subtotal", o.Subtotal.String())
-	s.done(q, hxTriggerAfterSettle, "cart-changed", components.OrderConfirmation(q.cat.Site, orderView(q.cat, o)), "orders/"+o.Number)
+	s.done(q, hxTriggerAfterSettle, components.EventCartChanged, components.OrderConfirmation(q.cat.Site, orderView(q.cat, o)), components.RouteOrder+o.Number)
 }

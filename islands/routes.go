@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/wandstore/wandstore/components"
 	"github.com/wandstore/wandstore/islands/shopper"
 )
 
@@ -104,31 +105,31 @@ type routes struct {
 func (s *Server) buildRoutes() {
 	s.routes = routes{
 		get: map[string]func(*request){
-			"cart/badge":       s.cartBadge,
-			"cart":             s.cartDrawer,
-			"cart/page":        s.cartPage,
-			"recently-viewed":  s.recentlyViewed,
-			"recommendations":  s.recommendations,
-			"wishlist/button":  s.wishlistButton,
-			"wishlist":         s.wishlist,
-			"wishlist/page":    s.wishlistPage,
-			"preferences":      s.preferences,
-			"preferences/page": s.preferencesPage,
+			components.RouteCartBadge:       s.cartBadge,
+			components.RouteCart:            s.cartDrawer,
+			components.RouteCartPage:        s.cartPage,
+			components.RouteRecentlyViewed:  s.recentlyViewed,
+			components.RouteRecommendations: s.recommendations,
+			components.RouteWishlistButton:  s.wishlistButton,
+			components.RouteWishlist:        s.wishlist,
+			components.RouteWishlistPage:    s.wishlistPage,
+			components.RoutePreferences:     s.preferences,
+			components.RoutePreferencesPage: s.preferencesPage,
 		},
 		post: map[string]func(*request){
-			"views":           s.recordView,
-			"cart/add":        s.cartAdd,
-			"cart/set":        s.cartSet,
-			"wishlist/toggle": s.wishlistToggle,
-			"preferences":     s.savePreferences,
-			"checkout":        s.checkout,
+			components.RouteViews:          s.recordView,
+			components.RouteCartAdd:        s.cartAdd,
+			components.RouteCartSet:        s.cartSet,
+			components.RouteWishlistToggle: s.wishlistToggle,
+			components.RoutePreferences:    s.savePreferences,
+			components.RouteCheckout:       s.checkout,
 		},
 	}
 }
 
 // route maps a method and island path to a handler and its metrics name.
 func (s *Server) route(method, rest string) (func(*request), string) {
-	if strings.HasPrefix(rest, "orders/") && (method == http.MethodGet || method == http.MethodHead) {
+	if strings.HasPrefix(rest, components.RouteOrder) && (method == http.MethodGet || method == http.MethodHead) {
 		return s.orderPage, "orders"
 	}
 	switch method {
