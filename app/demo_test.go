@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/islands/cache"
 	"github.com/wandstore/wandstore/islands/session"
 )
@@ -41,15 +42,6 @@ func (l *logBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	p, err := cache.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // olricFile writes the repository's olric.yaml with the member's ports
@@ -109,7 +101,7 @@ func readyz(t *testing.T, base string) (int, readyzCluster) {
 // names (as a second demo would hold 3320/3322), on free ones it names in
 // its log.
 func TestDemoStartsWhenItsOlricPortsAreTaken(t *testing.T) {
-	port, gossip := freePort(t), freePort(t)
+	port, gossip := testkit.MustFreePort(t), testkit.MustFreePort(t)
 	hold := func(network string, p int) {
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(p))
 		var c io.Closer
@@ -185,15 +177,15 @@ func TestListenOrFree(t *testing.T) {
 // member itself, as one list for a whole cluster would, and a peer that
 // is not there: the member expects two and reports the split).
 func TestDemoCommandHonoursItsFlags(t *testing.T) {
-	port, gossip := freePort(t), freePort(t)
+	port, gossip := testkit.MustFreePort(t), testkit.MustFreePort(t)
 	dir := t.TempDir()
 	data, db := filepath.Join(dir, "data"), filepath.Join(dir, "elsewhere.db")
 	secret := bytes.Repeat([]byte{0x5a}, 32)
 	self := fmt.Sprintf("127.0.0.1:%d", gossip)
-	other := fmt.Sprintf("127.0.0.1:%d", freePort(t)) // nobody: the member forms a cluster alone
+	other := fmt.Sprintf("127.0.0.1:%d", testkit.MustFreePort(t)) // nobody: the member forms a cluster alone
 	args := []string{"wandgen", "demo", "--addr", "127.0.0.1:0", "--out", filepath.Join(dir, "public"), "--data", data,
 		"--db", db, "--session-secret", hex.EncodeToString(secret), "--trusted-proxy", "127.0.0.1",
-		"--olric-config", olricFile(t, freePort(t), freePort(t)), "--olric-bind", "127.0.0.1",
+		"--olric-config", olricFile(t, testkit.MustFreePort(t), testkit.MustFreePort(t)), "--olric-bind", "127.0.0.1",
 		"--olric-port", strconv.Itoa(port), "--olric-gossip-port", strconv.Itoa(gossip),
 		"--olric-peers", self + "," + other, "--olric-replicas", "1"}
 	ctx, cancel := context.WithCancel(context.Background())

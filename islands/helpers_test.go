@@ -21,6 +21,7 @@ import (
 	"github.com/wandstore/wandstore/catalog/contentdir"
 	"github.com/wandstore/wandstore/components"
 	"github.com/wandstore/wandstore/content"
+	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/islands/cache"
 	"github.com/wandstore/wandstore/islands/shopper"
 	"github.com/wandstore/wandstore/islands/store"
@@ -124,19 +125,10 @@ func (e *env) openDB() {
 	e.t.Cleanup(func() { db.Close() })
 }
 
-func freePort(t testing.TB) int {
-	t.Helper()
-	port, err := cache.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return port
-}
-
 func openCache(t testing.TB) *cache.Cache {
 	t.Helper()
 	c, err := cache.Open(context.Background(), cache.Config{
-		BindAddr: "127.0.0.1", BindPort: freePort(t), MemberlistPort: freePort(t), LogLevel: "ERROR",
+		BindAddr: "127.0.0.1", BindPort: testkit.MustFreePort(t), MemberlistPort: testkit.MustFreePort(t), LogLevel: "ERROR",
 		Log:          slog.New(slog.DiscardHandler), // shutdown chatter from Olric
 		StartTimeout: 20 * time.Second,
 	})

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/islands/cache"
 )
 
@@ -39,9 +40,9 @@ func (e *env) readyz() (int, readyzBody) {
 // answers) and shows the split in /readyz and /metrics.
 func TestReadyzWhenAPeerLeaves(t *testing.T) {
 	member := func(peers ...string) (*cache.Cache, string) {
-		gossip := freePort(t)
+		gossip := testkit.MustFreePort(t)
 		c, err := cache.Open(context.Background(), cache.Config{
-			BindAddr: "127.0.0.1", BindPort: freePort(t), MemberlistPort: gossip, Peers: peers,
+			BindAddr: "127.0.0.1", BindPort: testkit.MustFreePort(t), MemberlistPort: gossip, Peers: peers,
 			ExpectedMembers: 2, ReplicaCount: 2, LogLevel: "ERROR", Log: slog.New(slog.DiscardHandler),
 			StartTimeout: 20 * time.Second,
 		})

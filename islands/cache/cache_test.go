@@ -15,6 +15,7 @@ import (
 	"github.com/olric-data/olric"
 
 	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/islands/shopper"
 )
 
@@ -280,7 +281,7 @@ func TestOpen(t *testing.T) {
 		t.Error("Open with a missing file succeeded")
 	}
 	if _, err := Open(context.Background(), Config{
-		BindAddr: "127.0.0.1", BindPort: freePort(t), MemberlistPort: freePort(t), LogLevel: "LOUD",
+		BindAddr: "127.0.0.1", BindPort: testkit.MustFreePort(t), MemberlistPort: testkit.MustFreePort(t), LogLevel: "LOUD",
 	}); err == nil {
 		t.Error("Open with a bad log level succeeded")
 	}

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/olric-data/olric/config"
+
+	"github.com/wandstore/wandstore/internal/testkit"
 )
 
 const repoConfig = "../../olric.yaml"
@@ -375,7 +377,7 @@ func TestOtherPeers(t *testing.T) {
 // Ports from the file that another process holds are replaced with free
 // ones, and the log says so; ports set in Config are left alone.
 func TestFreePortsWhenTaken(t *testing.T) {
-	port, gossip := freePort(t), freePort(t)
+	port, gossip := testkit.MustFreePort(t), testkit.MustFreePort(t)
 	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 	if err != nil {
 		t.Fatal(err)

@@ -8,24 +8,16 @@ import (
 	"log/slog"
 	"testing"
 	"time"
-)
 
-// freePort is FreePort for tests.
-func freePort(t testing.TB) int {
-	t.Helper()
-	port, err := FreePort()
-	if err != nil {
-		t.Fatalf("free port: %v", err)
-	}
-	return port
-}
+	"github.com/wandstore/wandstore/internal/testkit"
+)
 
 // member is a test member's config: free ports on 127.0.0.1, quiet logs.
 func memberConfig(t testing.TB) Config {
 	return Config{
 		BindAddr:       "127.0.0.1",
-		BindPort:       freePort(t),
-		MemberlistPort: freePort(t),
+		BindPort:       testkit.MustFreePort(t),
+		MemberlistPort: testkit.MustFreePort(t),
 		Log:            slog.New(slog.NewTextHandler(io.Discard, nil)),
 		StartTimeout:   15 * time.Second,
 	}

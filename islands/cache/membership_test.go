@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/islands/shopper"
 )
 
@@ -142,7 +143,7 @@ func TestMembershipWhenAMemberLeaves(t *testing.T) {
 // after its join attempts, serves, and reports the split (at start too).
 func TestLoneMemberIsSplit(t *testing.T) {
 	cfg := memberConfig(t)
-	nobody := fmt.Sprintf("127.0.0.1:%d", freePort(t)) // never bound
+	nobody := fmt.Sprintf("127.0.0.1:%d", testkit.MustFreePort(t)) // never bound
 	cfg.Peers = []string{nobody, cfg.memberlistAddr()}
 	cfg.joinRetry, cfg.joinAttempts = 50*time.Millisecond, 3
 	rec := &recorder{}
@@ -181,7 +182,7 @@ func TestLoneMemberIsSplit(t *testing.T) {
 func TestOneFileForEveryMember(t *testing.T) {
 	var ports, gossip [3]int
 	for i := range 3 {
-		ports[i], gossip[i] = freePort(t), freePort(t)
+		ports[i], gossip[i] = testkit.MustFreePort(t), testkit.MustFreePort(t)
 	}
 	file := clusterFile(t, ports[0], gossip[0], []string{
 		fmt.Sprintf("127.0.0.1:%d", gossip[0]), fmt.Sprintf("localhost:%d", gossip[1]), fmt.Sprintf("127.0.0.1:%d", gossip[2]),
@@ -273,7 +274,7 @@ func TestPingIgnoresADeadPeer(t *testing.T) {
 func startChildMember(t *testing.T, peer string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestPingIgnoresADeadPeer$")
-	cmd.Env = append(os.Environ(), fmt.Sprintf("CACHE_TEST_CHILD_MEMBER=%d,%d,%s", freePort(t), freePort(t), peer))
+	cmd.Env = append(os.Environ(), fmt.Sprintf("CACHE_TEST_CHILD_MEMBER=%d,%d,%s", testkit.MustFreePort(t), testkit.MustFreePort(t), peer))
 	stdin, err := cmd.StdinPipe() // the child lives until this closes or it is killed
 	if err != nil {
 		t.Fatal(err)
