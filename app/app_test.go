@@ -3,9 +3,6 @@ package app
 import (
 	"bytes"
 	"context"
-	"github.com/wandstore/wandstore/internal/testkit"
-	"github.com/wandstore/wandstore/islands/session"
-	"github.com/wandstore/wandstore/islands/store"
 	"io"
 	"net/http"
 	"net/url"
@@ -15,7 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/tools/txtar"
+	"github.com/wandstore/wandstore/internal/testkit"
+	"github.com/wandstore/wandstore/islands/session"
+	"github.com/wandstore/wandstore/islands/store"
 )
 
 const shopArchive = `
@@ -31,21 +30,6 @@ price: "1234.50"
 A mug.
 `
 
-func contentDir(t *testing.T, archive string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, f := range txtar.Parse([]byte(archive)).Files {
-		p := filepath.Join(dir, f.Name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var o, e bytes.Buffer
@@ -54,7 +38,7 @@ func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
 }
 
 func TestBuildCommand(t *testing.T) {
-	content, out := contentDir(t, shopArchive), t.TempDir()
+	content, out := testkit.ContentDir(t, shopArchive), t.TempDir()
 	stdout, stderr, err := run(t, "build", "--content", content, "--out", out, "--site-url", "https://example.test")
 	if err != nil {
 		t.Fatalf("build: %v\n%s", err, stderr)
@@ -79,7 +63,7 @@ func TestBuildCommand(t *testing.T) {
 }
 
 func TestBuildFlagsFromEnvironment(t *testing.T) {
-	content, out := contentDir(t, shopArchive), t.TempDir()
+	content, out := testkit.ContentDir(t, shopArchive), t.TempDir()
 	t.Setenv("WANDSTORE_CONTENT", content)
 	t.Setenv("WANDSTORE_OUT", out)
 	t.Setenv("WANDSTORE_STORES", "shop")
@@ -92,7 +76,7 @@ func TestBuildFlagsFromEnvironment(t *testing.T) {
 }
 
 func TestBuildBadContentWritesNothing(t *testing.T) {
-	content, out := contentDir(t, shopArchive+`
+	content, out := testkit.ContentDir(t, shopArchive+`
 -- shop/products/bad.md --
 ---
 title: Bad
@@ -114,7 +98,7 @@ prise: "3.00"
 }
 
 func TestBuildUsageErrors(t *testing.T) {
-	content := contentDir(t, shopArchive)
+	content := testkit.ContentDir(t, shopArchive)
 	for _, tc := range []struct {
 		args []string
 		want string

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/wandstore/wandstore/catalog/contentdir"
+	"github.com/wandstore/wandstore/internal/testkit"
 )
 
 func TestImportShopifyCSV(t *testing.T) {
@@ -90,7 +91,7 @@ func TestImportUsageErrors(t *testing.T) {
 
 // An import whose products clash with the store's own files says so.
 func TestImportReportsAStoreThatDoesNotBuild(t *testing.T) {
-	content := contentDir(t, `
+	content := testkit.ContentDir(t, `
 -- wands/store.yaml --
 name: Wands
 currency: USD

@@ -15,6 +15,8 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/wandstore/wandstore/internal/testkit"
 )
 
 // fakeBucket is an S3 server on 127.0.0.1 that counts object PUTs.
@@ -69,7 +71,7 @@ func (f *fakeBucket) get(t *testing.T, bucket, key string) (string, string) {
 
 func TestBuildPublishToBucket(t *testing.T) {
 	f := newFakeBucket(t)
-	content, state := contentDir(t, shopArchive), t.TempDir()
+	content, state := testkit.ContentDir(t, shopArchive), t.TempDir()
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIATESTKEY")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "very-secret-value")
 	args := []string{"build", "--content", content, "--publish", "s3://shop-bucket/live/", "--s3-endpoint", f.srv.URL,
@@ -130,7 +132,7 @@ func TestBuildPublishToBucket(t *testing.T) {
 
 func TestBuildPublishDefaultStateDir(t *testing.T) {
 	f := newFakeBucket(t)
-	content := contentDir(t, shopArchive)
+	content := testkit.ContentDir(t, shopArchive)
 	wd := t.TempDir()
 	t.Chdir(wd)
 	t.Setenv("WANDSTORE_S3_ACCESS_KEY", "k")
@@ -153,7 +155,7 @@ func TestBuildPublishDefaultStateDir(t *testing.T) {
 }
 
 func TestBuildPublishUsageErrors(t *testing.T) {
-	content := contentDir(t, shopArchive)
+	content := testkit.ContentDir(t, shopArchive)
 	t.Setenv("AWS_ACCESS_KEY_ID", "")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
 	t.Setenv("WANDSTORE_S3_ACCESS_KEY", "")

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/wandstore/wandstore/internal/testkit"
 )
 
 const purgeToken = "cf-purge-token-s3cr3t"
@@ -63,7 +65,7 @@ func (f *fakePurge) take() ([]string, int) {
 
 func TestBuildPurgesChangedURLs(t *testing.T) {
 	f := newFakePurge(t)
-	content, out := contentDir(t, shopArchive), t.TempDir()
+	content, out := testkit.ContentDir(t, shopArchive), t.TempDir()
 	t.Setenv("WANDSTORE_PURGE_TOKEN", purgeToken)
 	args := []string{"build", "--content", content, "--out", out, "--site-url", "https://example.test/", "--purge-endpoint", f.endpoint(), "--purge-batch-size", "2"}
 
@@ -113,7 +115,7 @@ func TestBuildPurgesChangedURLs(t *testing.T) {
 
 func TestBuildPurgeUnderASiteURLWithAPath(t *testing.T) {
 	f := newFakePurge(t)
-	content, out := contentDir(t, shopArchive), t.TempDir()
+	content, out := testkit.ContentDir(t, shopArchive), t.TempDir()
 	t.Setenv("WANDSTORE_PURGE_TOKEN", purgeToken)
 	t.Setenv("WANDSTORE_PURGE_ENDPOINT", f.endpoint()) // the flag's environment variable
 	if _, stderr, err := run(t, "build", "--quiet", "--content", content, "--out", out, "--site-url", "https://example.test/shop"); err != nil {
@@ -132,7 +134,7 @@ func TestBuildPurgeUnderASiteURLWithAPath(t *testing.T) {
 
 func TestBuildPurgeNeedsAToken(t *testing.T) {
 	f := newFakePurge(t)
-	content, out := contentDir(t, shopArchive), t.TempDir()
+	content, out := testkit.ContentDir(t, shopArchive), t.TempDir()
 	t.Setenv("WANDSTORE_PURGE_TOKEN", "")
 	_, stderr, err := run(t, "build", "--content", content, "--out", out, "--purge-endpoint", f.endpoint())
 	if err == nil || !strings.Contains(stderr, "WANDSTORE_PURGE_TOKEN") {
@@ -146,7 +148,7 @@ func TestBuildPurgeNeedsAToken(t *testing.T) {
 func TestBuildPurgeFailureKeepsThePublish(t *testing.T) {
 	f := newFakePurge(t)
 	f.refuse = true
-	content, out := contentDir(t, shopArchive), t.TempDir()
+	content, out := testkit.ContentDir(t, shopArchive), t.TempDir()
 	t.Setenv("WANDSTORE_PURGE_TOKEN", purgeToken)
 	stdout, stderr, err := run(t, "build", "--content", content, "--out", out, "--site-url", "https://example.test/", "--purge-endpoint", f.endpoint())
 	if err == nil {
@@ -169,7 +171,7 @@ func TestBuildPurgeFailureKeepsThePublish(t *testing.T) {
 }
 
 func TestBuildPurgeTokenIsNoFlag(t *testing.T) {
-	content, out := contentDir(t, shopArchive), t.TempDir()
+	content, out := testkit.ContentDir(t, shopArchive), t.TempDir()
 	_, _, err := run(t, "build", "--content", content, "--out", out, "--purge-token", purgeToken)
 	if err == nil {
 		t.Error("--purge-token was accepted: secrets come only from the environment")

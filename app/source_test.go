@@ -12,6 +12,7 @@ import (
 	"github.com/wandstore/wandstore/catalog/shopify/shopifytest"
 	"github.com/wandstore/wandstore/catalog/shopifycsv"
 	"github.com/wandstore/wandstore/catalog/stores"
+	"github.com/wandstore/wandstore/internal/testkit"
 )
 
 // A content folder's stores each read the source their store.yaml names:
@@ -25,7 +26,7 @@ func TestBuildStoresFromTheirSources(t *testing.T) {
 		Variants: []shopifytest.Variant{{SKU: "EW", AvailableForSale: true, Price: shopifytest.Money{Amount: "129.00", CurrencyCode: "EUR"}}},
 	}})
 	t.Setenv("WANDSTORE_APP_TEST_TOKEN", token)
-	dir := contentDir(t, `
+	dir := testkit.ContentDir(t, `
 -- wands/store.yaml --
 name: Wands from Shopify
 locale: de-DE

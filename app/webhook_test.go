@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/wandstore/wandstore/internal/testkit"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -21,6 +20,7 @@ import (
 	"github.com/wandstore/wandstore/catalog/shopify/shopifytest"
 	"github.com/wandstore/wandstore/generator/cdnpurge"
 	"github.com/wandstore/wandstore/generator/s3publish"
+	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/islands/webhook"
 )
 
@@ -54,7 +54,7 @@ func startShopDemo(t *testing.T, mod ...func(*DemoOptions)) *shopDemo {
 	srv.SetProducts(standInProducts())
 	t.Setenv("WANDSTORE_WEBHOOK_TEST_TOKEN", token)
 	t.Setenv(envWebhookSecret, testWebhookSecret)
-	dir := contentDir(t, `
+	dir := testkit.ContentDir(t, `
 -- wands/store.yaml --
 name: Wands from Shopify
 source:
@@ -285,7 +285,7 @@ func TestWebhookPublishesToTheBucket(t *testing.T) {
 // reconcile re-reads the source and publishes only what changed behind the
 // last publish's back.
 func TestReconcileCommandRepairs(t *testing.T) {
-	content, out := contentDir(t, shopArchive), t.TempDir()
+	content, out := testkit.ContentDir(t, shopArchive), t.TempDir()
 	if _, stderr, err := run(t, "build", "--content", content, "--out", out, "-q"); err != nil {
 		t.Fatalf("build: %v\n%s", err, stderr)
 	}

@@ -18,9 +18,6 @@ import (
 	"github.com/playwright-community/playwright-go"
 
 	"github.com/wandstore/wandstore/app"
-	"github.com/wandstore/wandstore/catalog"
-	"github.com/wandstore/wandstore/catalog/contentdir"
-	"github.com/wandstore/wandstore/content"
 )
 
 const (
@@ -413,17 +410,6 @@ func screenshot(t *testing.T, page playwright.Page, name string) {
 	})
 	check(t, err, "screenshot "+path)
 	t.Logf("screenshot: e2e/%s", path)
-}
-
-// loadStore reads a store from the same embedded content the demo serves,
-// so expected values follow the content instead of being copied into tests.
-func loadStore(t *testing.T, handle string) *catalog.Store {
-	t.Helper()
-	st, err := contentdir.New(content.FS).Load(t.Context(), handle)
-	if err != nil {
-		t.Fatalf("load store %s: %v", handle, err)
-	}
-	return st
 }
 
 func storePath(store string) string { return "/s/" + store + "/" }

@@ -22,6 +22,7 @@ import (
 	"github.com/playwright-community/playwright-go"
 
 	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/islands/session"
 )
 
@@ -29,7 +30,7 @@ import (
 // badge and the cart page against the catalog's prices, then changes the
 // quantity and removes the line through the cart drawer's forms.
 func TestCartAddChangeRemove(t *testing.T) {
-	store := loadStore(t, demoStore)
+	store := testkit.DemoStore(t, demoStore)
 	const qty = 2
 	p, v := pickVariant(t, store, qty)
 
@@ -75,7 +76,7 @@ func TestCartAddChangeRemove(t *testing.T) {
 // TestRecentlyViewed visits three products; the third's recently viewed
 // island lists the other two, newest first, and not itself.
 func TestRecentlyViewed(t *testing.T) {
-	store := loadStore(t, demoStore)
+	store := testkit.DemoStore(t, demoStore)
 	ps := publishedProducts(store)
 	if len(ps) < 3 {
 		t.Fatalf("demo content: store %s has %d published products, want at least 3", demoStore, len(ps))
@@ -107,7 +108,7 @@ func TestRecentlyViewed(t *testing.T) {
 // one shopper: at most one shopper cookie is handed out, and the product
 // view that page recorded is in the history the next page shows.
 func TestFirstVisitIsOneShopper(t *testing.T) {
-	store := loadStore(t, demoStore)
+	store := testkit.DemoStore(t, demoStore)
 	ps := publishedProducts(store)
 	if len(ps) < 2 {
 		t.Fatalf("demo content: store %s has %d published products, want at least 2", demoStore, len(ps))
@@ -181,7 +182,7 @@ func TestFirstVisitIsOneShopper(t *testing.T) {
 // TestRecommendations checks the product page's recommendations: product
 // cards, never the page's own product, never a product in the cart.
 func TestRecommendations(t *testing.T) {
-	store := loadStore(t, demoStore)
+	store := testkit.DemoStore(t, demoStore)
 	current := store.Product(productUnderTest)
 	if current == nil {
 		t.Fatalf("demo content: store %s has no product %s", demoStore, productUnderTest)
@@ -211,7 +212,7 @@ func TestRecommendations(t *testing.T) {
 // TestCheckout checks out a cart: the order confirmation replaces the
 // drawer, the badge drops to 0, and the cart stays empty after a reload.
 func TestCheckout(t *testing.T) {
-	store := loadStore(t, demoStore)
+	store := testkit.DemoStore(t, demoStore)
 	p := pickProduct(t, store, func(p *catalog.Product) bool { return len(p.Variants) == 1 && buyable(&p.Variants[0], 1) })
 	v := firstAvailable(p)
 
@@ -246,7 +247,7 @@ func TestCheckout(t *testing.T) {
 // TestCartsAreSeparate runs two shoppers side by side: neither ever sees
 // the other's cart.
 func TestCartsAreSeparate(t *testing.T) {
-	p1, p2 := twoInStock(t, loadStore(t, demoStore))
+	p1, p2 := twoInStock(t, testkit.DemoStore(t, demoStore))
 
 	one := newPage(t)
 	visit(t, one, productPath(demoStore, p1.Handle))
@@ -280,7 +281,7 @@ func TestCartsAreSeparate(t *testing.T) {
 // on another origin that auto-submits an add-to-cart form to the store: the
 // islands server refuses it, and the cart is unchanged.
 func TestCrossOriginPostRefused(t *testing.T) {
-	p1, p2 := twoInStock(t, loadStore(t, demoStore))
+	p1, p2 := twoInStock(t, testkit.DemoStore(t, demoStore))
 
 	addPath := storePath(demoStore) + "islands/cart/add"
 	demo := use(t).demo.URL
@@ -343,7 +344,7 @@ func TestCrossOriginPostRefused(t *testing.T) {
 // TestWishlistAndPreferences saves a product to the wishlist and back, and
 // sets the greeting name shown in the header.
 func TestWishlistAndPreferences(t *testing.T) {
-	store := loadStore(t, demoStore)
+	store := testkit.DemoStore(t, demoStore)
 	p := store.Product(productUnderTest)
 	if p == nil {
 		t.Fatalf("demo content: store %s has no product %s", demoStore, productUnderTest)

@@ -9,6 +9,7 @@ import (
 	"github.com/playwright-community/playwright-go"
 
 	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/internal/testkit"
 )
 
 // productUnderTest is a product of the demo store with several variants,
@@ -16,7 +17,7 @@ import (
 const productUnderTest = "elder-wand"
 
 func TestProductPage(t *testing.T) {
-	store := loadStore(t, demoStore)
+	store := testkit.DemoStore(t, demoStore)
 	p := store.Product(productUnderTest)
 	if p == nil {
 		t.Fatalf("demo content: store %s has no product %s", demoStore, productUnderTest)

@@ -14,11 +14,11 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/wandstore/wandstore/catalog/contentdir"
-	"golang.org/x/tools/txtar"
+	"github.com/wandstore/wandstore/internal/testkit"
 )
 
-// site is a content folder described as a txtar archive, editable between
-// builds.
+// site is a content folder described as a txtar archive
+// (testkit.ContentFS), editable between builds.
 type site struct {
 	t   *testing.T
 	fs  fstest.MapFS
@@ -27,11 +27,7 @@ type site struct {
 
 func newSite(t *testing.T, archive string) *site {
 	t.Helper()
-	s := &site{t: t, fs: fstest.MapFS{}, out: t.TempDir()}
-	for _, f := range txtar.Parse([]byte(archive)).Files {
-		s.fs[f.Name] = &fstest.MapFile{Data: f.Data, Mode: 0o644, ModTime: time.Unix(0, 0)}
-	}
-	return s
+	return &site{t: t, fs: testkit.ContentFS(archive), out: t.TempDir()}
 }
 
 func (s *site) write(name, data string) {

@@ -11,8 +11,7 @@ import (
 	"testing"
 
 	"github.com/wandstore/wandstore/catalog"
-	"github.com/wandstore/wandstore/catalog/contentdir"
-	"github.com/wandstore/wandstore/content"
+	"github.com/wandstore/wandstore/internal/testkit"
 )
 
 // oneStore is a catalog.Source holding one store already in memory.
@@ -21,18 +20,6 @@ type oneStore struct{ st *catalog.Store }
 func (s oneStore) Stores(context.Context) ([]string, error) { return []string{s.st.Handle}, nil }
 func (s oneStore) Load(context.Context, string) (*catalog.Store, error) {
 	return s.st, nil
-}
-
-func demoStore(t testing.TB) *catalog.Store {
-	t.Helper()
-	st, err := contentdir.New(content.FS).Load(context.Background(), "magic-wands")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	return st
 }
 
 // edited returns a copy of p with f applied.
@@ -57,7 +44,7 @@ func TestLiveMatchesAFullBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := demoStore(t)
+	st := testkit.DemoStore(t, "magic-wands")
 	first, err := live.Update(ctx, st)
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +121,7 @@ func TestLivePublishesOnlyWhatAPriceChangeTouches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := demoStore(t)
+	st := testkit.DemoStore(t, "magic-wands")
 	if _, err := live.Update(ctx, st); err != nil {
 		t.Fatal(err)
 	}

@@ -120,7 +120,7 @@ func TestCheckoutHandsOffToShopify(t *testing.T) {
 }
 
 func TestCheckoutShopifyFailureKeepsEverything(t *testing.T) {
-	_, unsold := demoVariant(t, untracked, 1)
+	unsoldProduct, unsold := demoVariant(t, untracked, 1)
 	e, srv := shopifyEnv(t, func(v *catalog.Variant) bool { return v.ID == unsold.ID })
 	c := e.shopper()
 	p, v := e.variant(untracked)
@@ -146,7 +146,7 @@ func TestCheckoutShopifyFailureKeepsEverything(t *testing.T) {
 	must(t, id == kept, "kept cart id changed to %q", id)
 
 	// Shopify refuses a line (a variant it does not sell): the cart says so.
-	c.post("cart/add", "product", demoProductOf(t, unsold).Handle, "variant", unsold.ID, "quantity", "1")
+	c.post("cart/add", "product", unsoldProduct.Handle, "variant", unsold.ID, "quantity", "1")
 	a = c.post("checkout")
 	must(t, a.status == 200 && a.header.Get("HX-Redirect") == "" &&
 		strings.Contains(a.doc(t).Find("[data-testid=cart-status]").Text(), msgCheckoutRefused), "htmx, refused: %d\n%s", a.status, a.body)
@@ -172,17 +172,6 @@ func demoVariant(t *testing.T, pred func(p *catalog.Product, v *catalog.Variant)
 	}
 	t.Fatal("no such variant in the demo store")
 	return nil, nil
-}
-
-func demoProductOf(t *testing.T, v *catalog.Variant) *catalog.Product {
-	t.Helper()
-	for _, p := range demoStore(t).PublishedProducts() {
-		if p.Variant(v.ID) == v {
-			return p
-		}
-	}
-	t.Fatal("variant of no product")
-	return nil
 }
 
 // fakeCheckout answers every handoff with a fixed URL, counting calls.

@@ -12,15 +12,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/wandstore/wandstore/catalog"
-	"github.com/wandstore/wandstore/catalog/contentdir"
 	"github.com/wandstore/wandstore/components"
-	"github.com/wandstore/wandstore/content"
 	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/islands/cache"
 	"github.com/wandstore/wandstore/islands/shopper"
@@ -49,24 +46,9 @@ func newTestServer(t *testing.T, srv *Server) *httptest.Server {
 	return ts
 }
 
-var (
-	wandsOnce sync.Once
-	wands     *catalog.Store
-	wandsErr  error
-)
-
-func demoStore(t testing.TB) *catalog.Store {
-	wandsOnce.Do(func() {
-		wands, wandsErr = contentdir.New(content.FS).Load(context.Background(), "magic-wands")
-		if wandsErr == nil {
-			wandsErr = wands.Validate()
-		}
-	})
-	if wandsErr != nil {
-		t.Fatal(wandsErr)
-	}
-	return wands
-}
+// demoStore is the store the islands' tests serve: the embedded
+// magic-wands demo, a fresh copy each time.
+func demoStore(t testing.TB) *catalog.Store { return testkit.DemoStore(t, "magic-wands") }
 
 // demoCatalog is the demo store as the islands server sees it, under
 // http://127.0.0.1/s/magic-wands/. Its Site is built with components alone,
