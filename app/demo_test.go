@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,25 +23,6 @@ import (
 	"github.com/wandstore/wandstore/islands/cache"
 	"github.com/wandstore/wandstore/islands/session"
 )
-
-// logBuffer is an io.Writer for a server's log, safe to read while the
-// server writes.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // olricFile writes the repository's olric.yaml with the member's ports
 // changed, and joins given up on quickly (a test's peers that are not
@@ -119,7 +99,7 @@ func TestDemoStartsWhenItsOlricPortsAreTaken(t *testing.T) {
 	hold("tcp", port)
 	hold("tcp", gossip)
 	hold("udp", gossip)
-	var log logBuffer
+	var log testkit.LogBuffer
 	d, err := StartDemo(context.Background(), DemoOptions{
 		Addr: "127.0.0.1:0", Out: t.TempDir(), Data: t.TempDir(), Log: &log, OlricConfig: olricFile(t, port, gossip),
 	})
@@ -154,7 +134,7 @@ func TestListenOrFree(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer held.Close()
-	var buf logBuffer
+	var buf testkit.LogBuffer
 	log := slog.New(slog.NewTextHandler(&buf, nil))
 	ln, err := listenOrFree(held.Addr().String(), true, log)
 	if err != nil {
@@ -191,7 +171,7 @@ func TestDemoCommandHonoursItsFlags(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stdoutR, stdoutW := io.Pipe()
-	var stderr logBuffer
+	var stderr testkit.LogBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, args, stdoutW, &stderr)

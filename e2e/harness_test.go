@@ -1,11 +1,9 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"github.com/wandstore/wandstore/internal/testkit"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -18,6 +16,7 @@ import (
 	"github.com/playwright-community/playwright-go"
 
 	"github.com/wandstore/wandstore/app"
+	"github.com/wandstore/wandstore/internal/testkit"
 )
 
 const (
@@ -68,7 +67,7 @@ type suite struct {
 	cancel  context.CancelFunc
 	tmp     string
 	demo    *app.Demo
-	demoLog *lockedBuffer
+	demoLog *testkit.LogBuffer
 	pw      *playwright.Playwright
 	browser playwright.Browser
 }
@@ -187,7 +186,7 @@ func (s *suite) startDemo() error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	s.demoLog = &lockedBuffer{}
+	s.demoLog = &testkit.LogBuffer{}
 	demo, err := app.StartDemo(ctx, app.DemoOptions{
 		Addr: "127.0.0.1:0",
 		Out:  out,
@@ -416,33 +415,4 @@ func storePath(store string) string { return "/s/" + store + "/" }
 
 func productPath(store, handle string) string {
 	return "/s/" + store + "/products/" + handle + "/"
-}
-
-// lockedBuffer collects the demo's log, written from its goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) Len() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Len()
-}
-
-// Tail returns at most the last n bytes written.
-func (b *lockedBuffer) Tail(n int) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	p := b.buf.Bytes()
-	if len(p) > n {
-		p = p[len(p)-n:]
-	}
-	return string(p)
 }

@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/wandstore/wandstore/internal/testkit"
 	"io"
 	"net/http"
 	"os"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/wandstore/wandstore/app"
 	"github.com/wandstore/wandstore/catalog/shopify/shopifytest"
+	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/islands/webhook"
 )
 
@@ -70,7 +70,7 @@ func startShopifyDemo(t *testing.T) (*shopifytest.Server, *app.Demo) {
 		t.Fatal(err)
 	}
 
-	log := &lockedBuffer{}
+	log := &testkit.LogBuffer{}
 	d, err := app.StartDemo(context.Background(), app.DemoOptions{
 		Addr:            "127.0.0.1:0",
 		Content:         dir,

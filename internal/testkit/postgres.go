@@ -1,6 +1,10 @@
 // Package testkit holds what tests across the repository share: a fresh
-// PostgreSQL schema per test, free ports on 127.0.0.1. It is imported by
-// tests only.
+// PostgreSQL schema per test and both database backends per test, free
+// ports on 127.0.0.1, the embedded demo stores, content folders described
+// as txtar archives, and a log buffer safe to read while a server writes.
+// It is imported by tests only, and imports only the leaf packages catalog,
+// catalog/contentdir and content (and internal/freeport), so any package
+// above them may use it in its own tests without an import cycle.
 package testkit
 
 import (
