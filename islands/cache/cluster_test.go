@@ -38,26 +38,12 @@ func eventually(t *testing.T, within time.Duration, what string, f func() error)
 // shutdown of the first member (the coordinator) loses nothing.
 func TestCluster(t *testing.T) {
 	ctx := context.Background()
-	cfgs := make([]Config, 3)
-	var peers []string
-	for i := range cfgs {
-		cfgs[i] = memberConfig(t)
-		cfgs[i].ReplicaCount = 2
-		peers = append(peers, cfgs[i].memberlistAddr())
-	}
-	// Every member gets the list up to itself (its own address is dropped),
-	// so none waits on a peer that is not up yet.
-	ms := make([]*Cache, 3)
-	for i := range cfgs {
-		cfgs[i].Peers = peers[:i+1]
-		start := time.Now()
-		ms[i] = open(t, cfgs[i])
+	ms := startCluster(t, 3, nil, func(_ int, m *Cache) {
 		// The counts below start as soon as the third member is ready:
 		// membership must be read fresh, as it is once the reuse window
 		// (membersTTL) after a change has passed.
-		ms[i].membersTTL = 0
-		t.Logf("member %d (%s) ready in %s", i+1, ms[i].Name(), time.Since(start).Round(time.Millisecond))
-	}
+		m.membersTTL = 0
+	})
 	for i, m := range ms {
 		eventually(t, 10*time.Second, fmt.Sprintf("member %d sees 3", i+1), func() error {
 			if n := m.Members(); n != 3 {

@@ -73,19 +73,12 @@ func pinger(ms ...*Cache) (stop func() []error) {
 // (Ping) never fails, they see two, report the split, agree on the next
 // coordinator, and each logs the change once, not every tick.
 func TestMembershipWhenAMemberLeaves(t *testing.T) {
-	ms := make([]*Cache, 3)
 	logs := make([]*recorder, 3)
-	var peers []string
-	for i := range ms {
-		cfg := memberConfig(t)
-		cfg.ReplicaCount = 2
+	ms := startCluster(t, 3, func(i int, cfg *Config) {
 		cfg.ExpectedMembers = 3
 		logs[i] = &recorder{}
 		cfg.Log = slog.New(logs[i])
-		peers = append(peers, cfg.memberlistAddr())
-		cfg.Peers = peers // up to itself: none waits on a member not up yet
-		ms[i] = open(t, cfg)
-	}
+	}, nil)
 	for _, m := range ms {
 		sees(t, m, 3, false, ms[0].Name())
 		if got := m.Membership(); got.Expected != 3 || got.Self != m.Name() {

@@ -12,18 +12,7 @@ import (
 // every member, in order; a closed member's Publish fails.
 func TestPublishReachesEveryMember(t *testing.T) {
 	ctx := context.Background()
-	cfgs := make([]Config, 3)
-	var peers []string
-	for i := range cfgs {
-		cfgs[i] = memberConfig(t)
-		cfgs[i].ReplicaCount = 2
-		peers = append(peers, cfgs[i].memberlistAddr())
-	}
-	ms := make([]*Cache, 3)
-	for i := range cfgs {
-		cfgs[i].Peers = peers[:i+1]
-		ms[i] = open(t, cfgs[i])
-	}
+	ms := startCluster(t, 3, nil, nil)
 	for i, m := range ms {
 		eventually(t, 10*time.Second, fmt.Sprintf("member %d sees 3", i+1), func() error {
 			if n := m.Members(); n != 3 {
