@@ -107,13 +107,20 @@ func (e *env) openDB() {
 	e.t.Cleanup(func() { db.Close() })
 }
 
-func openCache(t testing.TB) *cache.Cache {
+// openCache starts an Olric member on free ports of 127.0.0.1, quiet, and
+// closes it when the test ends; mod, when given, adjusts its config (peers,
+// replicas) first.
+func openCache(t testing.TB, mod ...func(*cache.Config)) *cache.Cache {
 	t.Helper()
-	c, err := cache.Open(context.Background(), cache.Config{
+	cfg := cache.Config{
 		BindAddr: "127.0.0.1", BindPort: testkit.MustFreePort(t), MemberlistPort: testkit.MustFreePort(t), LogLevel: "ERROR",
 		Log:          slog.New(slog.DiscardHandler), // shutdown chatter from Olric
 		StartTimeout: 20 * time.Second,
-	})
+	}
+	for _, m := range mod {
+		m(&cfg)
+	}
+	c, err := cache.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,14 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"reflect"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/islands/cache"
 )
 
@@ -40,19 +38,10 @@ func (e *env) readyz() (int, readyzBody) {
 // answers) and shows the split in /readyz and /metrics.
 func TestReadyzWhenAPeerLeaves(t *testing.T) {
 	member := func(peers ...string) (*cache.Cache, string) {
-		gossip := testkit.MustFreePort(t)
-		c, err := cache.Open(context.Background(), cache.Config{
-			BindAddr: "127.0.0.1", BindPort: testkit.MustFreePort(t), MemberlistPort: gossip, Peers: peers,
-			ExpectedMembers: 2, ReplicaCount: 2, LogLevel: "ERROR", Log: slog.New(slog.DiscardHandler),
-			StartTimeout: 20 * time.Second,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			_ = c.Close(ctx)
+		var gossip int
+		c := openCache(t, func(cfg *cache.Config) {
+			cfg.Peers, cfg.ExpectedMembers, cfg.ReplicaCount = peers, 2, 2
+			gossip = cfg.MemberlistPort
 		})
 		return c, fmt.Sprintf("127.0.0.1:%d", gossip)
 	}
