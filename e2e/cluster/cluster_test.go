@@ -11,7 +11,6 @@
 package cluster_test
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"fmt"
@@ -35,8 +34,6 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/wandstore/wandstore/catalog/contentdir"
-	"github.com/wandstore/wandstore/content"
 	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/islands/session"
 )
@@ -115,10 +112,7 @@ func buildWandgen(t testing.TB) string {
 // stock-tracked (so a stock limit never refuses an add).
 func buyable(t *testing.T) [][2]string {
 	t.Helper()
-	st, err := contentdir.New(content.FS).Load(t.Context(), storeHandle)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := testkit.DemoStore(t, storeHandle)
 	var out [][2]string
 	for _, p := range st.PublishedProducts() {
 		for _, v := range p.Variants {
@@ -149,7 +143,7 @@ type member struct {
 	cmd                 *exec.Cmd
 	exited              chan struct{}
 	up                  atomic.Bool
-	log                 *lockedBuffer
+	log                 *testkit.LogBuffer
 }
 
 func newCluster(t testing.TB, bin, dsn string, n int) *cluster {
@@ -161,8 +155,8 @@ func newCluster(t testing.TB, bin, dsn string, n int) *cluster {
 	c := &cluster{t: t, bin: bin, dsn: dsn, db: db}
 	out := t.TempDir() // nothing static is served here: islands only
 	for i := range n {
-		m := &member{i: i, data: t.TempDir(), out: out, log: &lockedBuffer{}}
-		m.http, m.olric, m.gossip = freePort(t), freePort(t), freePort(t)
+		m := &member{i: i, data: t.TempDir(), out: out, log: &testkit.LogBuffer{}}
+		m.http, m.olric, m.gossip = testkit.MustFreePort(t), testkit.MustFreePort(t), testkit.MustFreePort(t)
 		c.ms = append(c.ms, m)
 	}
 	t.Cleanup(func() {
@@ -174,7 +168,7 @@ func newCluster(t testing.TB, bin, dsn string, n int) *cluster {
 		}
 		if t.Failed() {
 			for _, m := range c.ms {
-				t.Logf("member %d log (last 4 KiB):\n%s", m.i, m.log.tail(4096))
+				t.Logf("member %d log (last 4 KiB):\n%s", m.i, m.log.Tail(4096))
 			}
 		}
 	})
@@ -246,11 +240,11 @@ func (c *cluster) waitReady(t testing.TB, i int) {
 		}
 		select {
 		case <-m.exited:
-			t.Fatalf("member %d exited while starting:\n%s", i, m.log.tail(4096))
+			t.Fatalf("member %d exited while starting:\n%s", i, m.log.Tail(4096))
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("member %d not ready after 60 s:\n%s", i, m.log.tail(4096))
+			t.Fatalf("member %d not ready after 60 s:\n%s", i, m.log.Tail(4096))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -282,7 +276,7 @@ func (c *cluster) term(t testing.TB, i int) {
 		t.Fatalf("member %d did not stop within 30 s of SIGTERM", i)
 	}
 	if code := m.cmd.ProcessState.ExitCode(); code != 0 {
-		t.Errorf("member %d exited %d after SIGTERM:\n%s", i, code, m.log.tail(2048))
+		t.Errorf("member %d exited %d after SIGTERM:\n%s", i, code, m.log.Tail(2048))
 	}
 	t.Logf("member %d stopped (SIGTERM)", i)
 }
@@ -719,41 +713,4 @@ func get(u string) (string, error) {
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	return string(b), err
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	p, err := testkit.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// lockedBuffer collects a member's output.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  []byte
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	l.b = append(l.b, p...)
-	l.mu.Unlock()
-	return len(p), nil
-}
-
-func (l *lockedBuffer) tail(n int) string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.b
-	if len(b) > n {
-		b = b[len(b)-n:]
-	}
-	sc := bufio.NewScanner(strings.NewReader(string(b)))
-	var lines []string
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	return strings.Join(lines, "\n")
 }
