@@ -235,3 +235,23 @@ func TestCheckoutWithoutShopCheckoutIsLocal(t *testing.T) {
 		t.Fatalf("external cart kept for a local checkout: %q %v", id, err)
 	}
 }
+
+// The handoff follows the same rule as a local checkout: a cart other than
+// the one the shopper was shown goes nowhere, the shop is not asked.
+func TestCheckoutHandoffRefusesACartOtherThanShown(t *testing.T) {
+	e, srv := shopifyEnv(t, nil)
+	c := e.shopper()
+	p, v := e.variant(untracked)
+	c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "1")
+	shown := c.cartToken()
+	c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "1") // another tab
+	creates := srv.RequestsFor("CartCreate")
+	a := c.post("checkout", "cart", shown)
+	must(t, a.status == 200 && a.header.Get("HX-Redirect") == "" && strings.Contains(a.body, "Your cart changed"), "htmx: %d %q %s", a.status, a.header.Get("HX-Redirect"), a.body)
+	f := c.do("POST", e.base+"checkout", url.Values{"cart": {shown}}, false)
+	must(t, f.status == 422 && f.header.Get("Location") == "", "no-JS: %d Location=%q", f.status, f.header.Get("Location"))
+	must(t, srv.RequestsFor("CartCreate") == creates, "the shop was asked for a cart the shopper was not shown")
+	// The cart as shown now goes to the shop.
+	a = c.post("checkout", "cart", c.cartToken())
+	must(t, a.header.Get("HX-Redirect") != "", "handoff of the shown cart: %d %s", a.status, a.body)
+}
