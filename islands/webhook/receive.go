@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -126,10 +127,13 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	h := r.Header
 	d := Delivery{
-		WebhookID:  h.Get(HeaderWebhookID),
-		EventID:    h.Get(HeaderEventID),
-		Topic:      h.Get(HeaderTopic),
-		Shop:       h.Get(HeaderShopDomain),
+		WebhookID: h.Get(HeaderWebhookID),
+		EventID:   h.Get(HeaderEventID),
+		Topic:     h.Get(HeaderTopic),
+		// Domains are case-insensitive: one shop is one key, for the
+		// queue's per-shop order and for the versions that keep a stale
+		// delivery out, however the header is spelt.
+		Shop:       strings.ToLower(strings.TrimSpace(h.Get(HeaderShopDomain))),
 		APIVersion: h.Get(HeaderAPIVersion),
 		Body:       body,
 	}

@@ -198,3 +198,48 @@ func testReceiveDeduplicates(t *testing.T) {
 		t.Fatalf("two deliveries without event id: %d deliveries, want 4", n)
 	}
 }
+
+// X-Shopify-Shop-Domain in another letter case is the same shop: a stale
+// delivery spelt differently must not slip past the versions of the shop.
+func TestReceiveNormalisesShopDomain(t *testing.T) { testkit.EachDB(t, testReceiveNormalisesShopDomain) }
+
+func testReceiveNormalisesShopDomain(t *testing.T) {
+	q, _ := openTest(t, Options{})
+	url := serve(t, q, ReceiverOptions{})
+	newer := newDelivery(TopicProductsUpdate, productBody(7001, "Elder wand", "2026-11-25T10:00:00Z"))
+	older := newDelivery(TopicProductsUpdate, productBody(7001, "Old wand", "2026-11-25T09:00:00Z"))
+	older.shop = "  Wand-Demo.MyShopify.COM "
+	for _, d := range []delivery{newer, older} {
+		if got := post(t, http.DefaultClient, url, d); got != http.StatusOK {
+			t.Fatalf("status %d", got)
+		}
+	}
+	got, err := q.Delivery(t.Context(), older.webhookID)
+	if err != nil || got.Shop != testShop {
+		t.Fatalf("recorded shop %q (%v), want %q", got.Shop, err, testShop)
+	}
+	v := q.Versions()
+	cNew, err := mustDelivery(t, q, newer.webhookID).Change()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := v.MarkApplied(t.Context(), cNew); !ok || err != nil {
+		t.Fatalf("mark newer: %v %v", ok, err)
+	}
+	cOld, err := got.Change()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if apply, err := v.ShouldApply(t.Context(), cOld); apply || err != nil {
+		t.Errorf("the older delivery, its shop spelt otherwise, would be applied (%v, %v)", apply, err)
+	}
+}
+
+func mustDelivery(t *testing.T, q *Queue, id string) Delivery {
+	t.Helper()
+	d, err := q.Delivery(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
