@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Publisher is where built files go: a local folder served by a static
@@ -36,12 +37,65 @@ type DirPublisher struct {
 
 var _ Publisher = (*DirPublisher)(nil)
 
-// NewDirPublisher returns a publisher writing below root, creating it.
+// NewDirPublisher returns a publisher writing below root, creating it. It
+// removes the temporary files of writes a crash interrupted (see
+// removeStaleTemps), so they are neither served nor copied elsewhere.
 func NewDirPublisher(root string) (*DirPublisher, error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("publish folder: %w", err)
 	}
+	if _, err := removeStaleTemps(root, time.Now().Add(-staleTempAge)); err != nil {
+		return nil, fmt.Errorf("publish folder: %w", err)
+	}
 	return &DirPublisher{root: root}, nil
+}
+
+// staleTempAge is how old a temporary file must be to be taken for the
+// leftover of an interrupted write rather than one another process is
+// writing now (a write lasts milliseconds).
+const staleTempAge = time.Minute
+
+// removeStaleTemps deletes, below root, the temporary files writeAtomic
+// makes (".<name>.tmp-<random>") last modified before cutoff, and returns
+// how many it removed.
+func removeStaleTemps(root string, cutoff time.Time) (int, error) {
+	n := 0
+	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // removed meanwhile
+			}
+			return err
+		}
+		if e.IsDir() || !isTempName(e.Name()) {
+			return nil
+		}
+		info, err := e.Info()
+		if err != nil || !info.ModTime().Before(cutoff) {
+			return nil
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		n++
+		return nil
+	})
+	return n, err
+}
+
+// isTempName reports whether name is one writeAtomic gives its temporary
+// files: "." + the target's name + ".tmp-" + base-36 digits.
+func isTempName(name string) bool {
+	i := strings.LastIndex(name, ".tmp-")
+	if !strings.HasPrefix(name, ".") || i < 2 || i+5 == len(name) {
+		return false
+	}
+	for _, r := range name[i+5:] {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z') {
+			return false
+		}
+	}
+	return true
 }
 
 // Root is the folder written to.
