@@ -126,10 +126,102 @@ func (r *Regen) Handle(ctx context.Context, d webhook.Delivery) error {
 	if err != nil {
 		return err
 	}
-	if !applied {
-		r.log.Info("regen: stale delivery skipped", "store", store, "topic", d.Topic, "id", c.ID, "updated_at", c.UpdatedAt)
+	if applied {
+		return nil
 	}
-	return nil
+	tie, err := r.tie(ctx, c)
+	if err != nil {
+		return err
+	}
+	if !tie {
+		r.log.Info("regen: stale delivery skipped", "store", store, "topic", d.Topic, "id", c.ID, "updated_at", c.UpdatedAt)
+		return nil
+	}
+	// Shopify's updated_at has one-second precision: two edits in the same
+	// second carry the same stamp, and this delivery may be the later one
+	// or a repeat of the earlier. The payloads cannot decide; the shop's
+	// state now can.
+	r.log.Info("regen: same updated_at as applied; reading the shop", "store", store, "topic", d.Topic, "id", c.ID, "updated_at", c.UpdatedAt)
+	return r.applyTie(ctx, store, c)
+}
+
+// tie reports whether c is a create or update of a product or collection
+// whose updated_at equals the applied one (and is not deleted).
+func (r *Regen) tie(ctx context.Context, c webhook.Change) (bool, error) {
+	if c.Deleted || (c.Kind != webhook.KindProduct && c.Kind != webhook.KindCollection) {
+		return false, nil
+	}
+	cur, ok, err := r.opts.Versions.Applied(ctx, c.Shop, c.Kind, c.ID)
+	if err != nil || !ok {
+		return false, err
+	}
+	return !cur.Deleted && cur.UpdatedAt.Equal(c.UpdatedAt), nil
+}
+
+// applyTie publishes the product or collection as the shop has it now.
+// Without Storefront access to the store there is nothing to read: the
+// delivery is skipped, as before, and reconciliation repairs any loss.
+func (r *Regen) applyTie(ctx context.Context, handle string, c webhook.Change) error {
+	rr := r.opts.Rereaders[handle]
+	if rr == nil {
+		r.log.Warn("regen: same-second delivery skipped: the store has no Storefront access to decide", "store", handle, "id", c.ID)
+		return nil
+	}
+	cur, err := r.current(handle)
+	if err != nil {
+		return err
+	}
+	var ch catalog.Change
+	switch c.Kind {
+	case webhook.KindProduct:
+		old := productByID(cur, c.ID)
+		h := c.Handle
+		if h == "" && old != nil {
+			h = old.Handle
+		}
+		if h == "" {
+			return nil
+		}
+		p, err := r.reread(ctx, handle, h, c.UpdatedAt)
+		if err != nil {
+			return err
+		}
+		if old != nil && (p == nil || !p.Published() || old.Handle != p.Handle) {
+			ch.RemoveProducts = append(ch.RemoveProducts, old.Handle)
+		}
+		if p != nil && p.Published() {
+			p.SourceID = c.ID
+			ch.Products = []*catalog.Product{p}
+		}
+	case webhook.KindCollection:
+		old := collectionByID(cur, c.ID)
+		h := c.Handle
+		if h == "" && old != nil {
+			h = old.Handle
+		}
+		if h == "" {
+			return nil
+		}
+		if err := r.lag(ctx); err != nil {
+			return err
+		}
+		col, _, err := rr.Collection(ctx, h)
+		if err != nil {
+			return fmt.Errorf("regen: re-read collection %s: %w", h, err)
+		}
+		if old != nil && (col == nil || old.Handle != col.Handle) {
+			ch.RemoveCollections = append(ch.RemoveCollections, old.Handle)
+		}
+		if col != nil {
+			col.SourceID = c.ID
+			ch.Collections = []*catalog.Collection{r.knownMembers(cur, col)}
+		}
+	}
+	if ch.Empty() {
+		return nil
+	}
+	_, err = r.publish(ctx, cur, ch)
+	return err
 }
 
 // current is the store's catalog as last published.
@@ -388,8 +480,15 @@ func (r *Regen) collectionChange(ctx context.Context, cur *catalog.Store, d webh
 		}
 		col = read
 	}
-	// Members the store does not have (not yet published here) are left
-	// out; the reconciliation adds them once their products arrive.
+	col.SourceID = cu.ID
+	ch.Collections = []*catalog.Collection{r.knownMembers(cur, col)}
+	return ch, nil
+}
+
+// knownMembers leaves out of a hand-picked collection the members the
+// store does not have (not yet published here); the reconciliation adds
+// them once their products arrive.
+func (r *Regen) knownMembers(cur *catalog.Store, col *catalog.Collection) *catalog.Collection {
 	if col.Rules == nil {
 		kept := col.ProductHandles[:0:0]
 		for _, h := range col.ProductHandles {
@@ -399,9 +498,7 @@ func (r *Regen) collectionChange(ctx context.Context, cur *catalog.Store, d webh
 		}
 		col.ProductHandles = kept
 	}
-	col.SourceID = cu.ID
-	ch.Collections = []*catalog.Collection{col}
-	return ch, nil
+	return col
 }
 
 // inventoryChange re-reads the product an inventory level belongs to: the

@@ -128,6 +128,28 @@ func (f *fixture) product(handle string) shopifytest.Product {
 	return shopifytest.Product{}
 }
 
+// edit changes a product's title in the stand-in shop, stamped updated,
+// as a merchant's edit would, and returns it.
+func (f *fixture) edit(handle, title string, updated time.Time) shopifytest.Product {
+	ps := f.shop.Products()
+	for i := range ps {
+		if ps[i].Handle == handle {
+			ps[i].Title = title
+			ps[i].UpdatedAt = updated.Format(time.RFC3339)
+			f.shop.SetProducts(ps)
+			return ps[i]
+		}
+	}
+	f.t.Fatalf("no product %s", handle)
+	return shopifytest.Product{}
+}
+
+// shows reports whether the product's published page carries title.
+func (f *fixture) shows(handle, title string) bool {
+	page := f.page(handle)
+	return strings.Contains(page, ">"+title+"<") || strings.Contains(page, title+"</")
+}
+
 func at(hour int) time.Time { return time.Date(2026, 11, 25, hour, 0, 0, 0, time.UTC) }
 
 func TestUpdatePublishesSwapsAndBroadcasts(t *testing.T) {
@@ -171,8 +193,7 @@ func TestUpdatePublishesSwapsAndBroadcasts(t *testing.T) {
 
 func TestStaleAndRepeatedDeliveriesAreSkipped(t *testing.T) {
 	f := newFixture(t)
-	p := f.product("elder-wand")
-	p.Title = "New"
+	p := f.edit("elder-wand", "New", at(12))
 	if err := f.handle(webhook.TopicProductsUpdate, shopifytest.ProductPayload(p, at(12))); err != nil {
 		t.Fatal(err)
 	}
@@ -180,15 +201,45 @@ func TestStaleAndRepeatedDeliveriesAreSkipped(t *testing.T) {
 	if err := f.handle(webhook.TopicProductsUpdate, shopifytest.ProductPayload(p, at(11))); err != nil {
 		t.Fatal(err)
 	}
-	p.Title = "Same second"
-	if err := f.handle(webhook.TopicProductsUpdate, shopifytest.ProductPayload(p, at(12))); err != nil {
-		t.Fatal(err)
-	}
-	if page := f.page("elder-wand"); !strings.Contains(page, ">New<") && !strings.Contains(page, "New</") {
-		t.Fatalf("an older or repeated delivery overwrote the newer one")
+	if !f.shows("elder-wand", "New") {
+		t.Fatalf("an older delivery overwrote the newer one")
 	}
 	if len(f.bus.msgs) != 1 {
 		t.Fatalf("%d broadcasts; want 1", len(f.bus.msgs))
+	}
+	// A delivery of the same second is read back from the shop, which
+	// still says "New": a repeat changes nothing.
+	p.Title = "Same second, older"
+	if err := f.handle(webhook.TopicProductsUpdate, shopifytest.ProductPayload(p, at(12))); err != nil {
+		t.Fatal(err)
+	}
+	if !f.shows("elder-wand", "New") {
+		t.Fatalf("a same-second delivery the shop does not show was published")
+	}
+}
+
+// Shopify stamps updated_at to the second: two edits in one second carry
+// the same stamp, in either order. The shop's final state wins.
+func TestSameSecondEditsAreNotLost(t *testing.T) {
+	for _, order := range []string{"A then B", "B then A"} {
+		t.Run(order, func(t *testing.T) {
+			f := newFixture(t)
+			a := f.product("elder-wand")
+			a.Title = "Edit A"
+			b := f.edit("elder-wand", "Edit B", at(12)) // the shop's final state
+			first, second := a, b
+			if order == "B then A" {
+				first, second = b, a
+			}
+			for _, p := range []shopifytest.Product{first, second} {
+				if err := f.handle(webhook.TopicProductsUpdate, shopifytest.ProductPayload(p, at(12))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !f.shows("elder-wand", "Edit B") {
+				t.Fatalf("the page lost the shop's final edit of the second")
+			}
+		})
 	}
 }
 
