@@ -201,7 +201,9 @@ func testReceiveDeduplicates(t *testing.T) {
 
 // X-Shopify-Shop-Domain in another letter case is the same shop: a stale
 // delivery spelt differently must not slip past the versions of the shop.
-func TestReceiveNormalisesShopDomain(t *testing.T) { testkit.EachDB(t, testReceiveNormalisesShopDomain) }
+func TestReceiveNormalisesShopDomain(t *testing.T) {
+	testkit.EachDB(t, testReceiveNormalisesShopDomain)
+}
 
 func testReceiveNormalisesShopDomain(t *testing.T) {
 	q, _ := openTest(t, Options{})
