@@ -139,6 +139,14 @@ func (s *Server) setupShopify(ctx context.Context, opts ServeOptions, src catalo
 	if sh.regen, err = regen.New(ropts); err != nil {
 		return nil, err
 	}
+	// What the catalogs loaded at the start say is published: a delivery
+	// older than that (a retry after downtime) must not roll it back.
+	for _, h := range sh.handles {
+		x, _ := cats.Get(h)
+		if err := sh.regen.Seed(ctx, x.Store, s.started); err != nil {
+			return nil, err
+		}
+	}
 	if len(secrets) > 0 {
 		rc, err := webhook.NewReceiver(sh.queue, webhook.ReceiverOptions{
 			Secrets: secrets, Log: s.log,
@@ -222,6 +230,7 @@ func (sh *shopifyStores) start(s *Server, cats *islands.Catalogs, siteURL string
 // reconcile re-reads a store from its shop and publishes what differs from
 // what webhooks left (a lost or failed delivery).
 func (sh *shopifyStores) reconcile(ctx context.Context, handle string) (*generator.Summary, error) {
+	loadedAt := time.Now()
 	st, err := sh.src.Load(ctx, handle)
 	if err != nil {
 		return nil, err
@@ -229,7 +238,7 @@ func (sh *shopifyStores) reconcile(ctx context.Context, handle string) (*generat
 	if err := st.Validate(); err != nil {
 		return nil, err
 	}
-	sum, err := sh.regen.Reconcile(ctx, st)
+	sum, err := sh.regen.Reconcile(ctx, st, loadedAt)
 	if err != nil {
 		return nil, err
 	}

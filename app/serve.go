@@ -106,6 +106,9 @@ type Server struct {
 	db    *store.DB
 	log   *slog.Logger
 	shop  *shopifyStores
+	// started is when startOn began, before the catalogs were loaded: the
+	// time their versions are seeded as of.
+	started time.Time
 
 	// publishedHook, when set, is told of every webhook-driven publish
 	// (the webhook benchmark times it).
@@ -156,7 +159,7 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{URL: origin, done: make(chan error, 1), log: log}
+	s := &Server{URL: origin, done: make(chan error, 1), log: log, started: time.Now()}
 	defer func() {
 		if err != nil {
 			s.closeBackends(context.Background())

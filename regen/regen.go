@@ -224,6 +224,34 @@ func (r *Regen) applyTie(ctx context.Context, handle string, c webhook.Change) e
 	return err
 }
 
+// Seed records the versions of a store's catalog as just loaded from its
+// shop (at the start, and by each reconciliation), so a delivery older than
+// what is published, such as a Shopify retry after downtime or a late
+// update of a product deleted before the start, is skipped rather than
+// applied over it. Products carry their updated_at; collections do not,
+// and are left to the deliveries.
+func (r *Regen) Seed(ctx context.Context, st *catalog.Store, loadedAt time.Time) error {
+	var shop string
+	for d, h := range r.opts.Shops {
+		if h == st.Handle {
+			shop = d
+		}
+	}
+	if shop == "" {
+		return nil
+	}
+	present := make(map[string]time.Time, len(st.Products))
+	for _, p := range st.Products {
+		if p.SourceID != "" {
+			present[p.SourceID] = p.UpdatedAt
+		}
+	}
+	if err := r.opts.Versions.Seed(ctx, shop, webhook.KindProduct, present, loadedAt); err != nil {
+		return fmt.Errorf("regen: seed %s: %w", st.Handle, err)
+	}
+	return nil
+}
+
 // current is the store's catalog as last published.
 func (r *Regen) current(handle string) (*catalog.Store, error) {
 	if st := r.opts.Live.Store(handle); st != nil {
@@ -268,12 +296,16 @@ func (r *Regen) apply(ctx context.Context, handle string, d webhook.Delivery, c 
 }
 
 // Reconcile publishes fresh, a store's catalog as read again from its
-// source, in place of what webhooks made of it: whatever a lost or failed
+// source (the read began at loadedAt), in place of what webhooks made of it,
+// and seeds the versions from it (Seed): whatever a lost or failed
 // delivery missed is repaired (only files whose bytes differ are written).
 // The other members reconcile on their own schedule.
-func (r *Regen) Reconcile(ctx context.Context, fresh *catalog.Store) (*generator.Summary, error) {
+func (r *Regen) Reconcile(ctx context.Context, fresh *catalog.Store, loadedAt time.Time) (*generator.Summary, error) {
 	r.applyMu.Lock()
 	defer r.applyMu.Unlock()
+	if err := r.Seed(ctx, fresh, loadedAt); err != nil {
+		return nil, err
+	}
 	sum, err := r.opts.Live.Update(ctx, fresh)
 	if err != nil {
 		return nil, fmt.Errorf("regen: reconcile %s: %w", fresh.Handle, err)

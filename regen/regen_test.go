@@ -63,6 +63,7 @@ func newFixture(t *testing.T) *fixture {
 	ctx := context.Background()
 	srv := shopifytest.New(t, shopifytest.WithShop("Wand Shop", "USD"))
 	srv.SetProducts(products())
+	loadedAt := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC) // after the products' updated_at, before the deliveries
 	srv.SetCollections([]shopifytest.Collection{{Handle: "wands", Title: "Wands", ProductHandles: []string{"elder-wand"}}})
 	client, err := shopify.New(shopify.Config{Endpoint: srv.URL(), MaxRetries: -1})
 	if err != nil {
@@ -99,6 +100,10 @@ func newFixture(t *testing.T) *fixture {
 	r, err := New(Options{Live: live, Catalogs: cats, Versions: q.Versions(), Shops: map[string]string{testShop: "wands"},
 		Rereaders: map[string]Rereader{"wands": src}, SiteURL: siteURL, Bus: b, RereadDelay: time.Millisecond})
 	if err != nil {
+		t.Fatal(err)
+	}
+	// As the server does at its start.
+	if err := r.Seed(ctx, st, loadedAt); err != nil {
 		t.Fatal(err)
 	}
 	return &fixture{t: t, shop: srv, r: r, cats: cats, bus: b, out: out}
@@ -240,6 +245,56 @@ func TestSameSecondEditsAreNotLost(t *testing.T) {
 				t.Fatalf("the page lost the shop's final edit of the second")
 			}
 		})
+	}
+}
+
+// A delivery older than the catalog the server loaded (a Shopify retry
+// after downtime, or a fresh database) must not roll the page back.
+func TestDeliveryOlderThanTheLoadedCatalogIsSkipped(t *testing.T) {
+	f := newFixture(t) // loaded elder-wand as of 2026-11-20T10:00
+	p := f.product("elder-wand")
+	p.Title = "Before the start"
+	if err := f.handle(webhook.TopicProductsUpdate, shopifytest.ProductPayload(p, time.Date(2026, 11, 19, 0, 0, 0, 0, time.UTC))); err != nil {
+		t.Fatal(err)
+	}
+	if f.shows("elder-wand", "Before the start") || !f.shows("elder-wand", "Elder Wand") {
+		t.Fatal("a delivery older than the loaded catalog republished an old title")
+	}
+	if len(f.bus.msgs) != 0 {
+		t.Fatalf("%d broadcasts; want none", len(f.bus.msgs))
+	}
+}
+
+// A product deleted before the server started: a late update of it, dated
+// before the catalog was loaded, must not republish it.
+func TestLateUpdateOfAProductGoneBeforeTheStartIsSkipped(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ghost := shopifytest.Product{ID: "gid://shopify/Product/999", Handle: "ghost-wand", Title: "Ghost Wand",
+		UpdatedAt: "2026-11-22T00:00:00Z", CreatedAt: "2026-01-01T00:00:00Z",
+		Variants: []shopifytest.Variant{{SKU: "GW", AvailableForSale: true, Price: shopifytest.Money{Amount: "9.00", CurrencyCode: "USD"}}}}
+	// A previous run applied it (and the shop deleted it while down).
+	if _, err := f.r.opts.Versions.MarkApplied(ctx, webhook.Change{Shop: testShop, Kind: webhook.KindProduct, ID: "999",
+		UpdatedAt: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	// This start loads a catalog without it.
+	x, _ := f.cats.Get("wands")
+	if err := f.r.Seed(ctx, x.Store, time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.handle(webhook.TopicProductsUpdate, shopifytest.ProductPayload(ghost, time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))); err != nil {
+		t.Fatal(err)
+	}
+	if f.page("ghost-wand") != "" {
+		t.Fatal("a late update republished a product the loaded catalog no longer has")
+	}
+	// A later one (re-created or published again) does apply.
+	if err := f.handle(webhook.TopicProductsUpdate, shopifytest.ProductPayload(ghost, time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC))); err != nil {
+		t.Fatal(err)
+	}
+	if f.page("ghost-wand") == "" {
+		t.Fatal("an update after the load did not publish the product")
 	}
 }
 
@@ -401,7 +456,7 @@ func TestReconcileRepairsWhatWasMissed(t *testing.T) {
 	if err := fresh.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	sum, err := f.r.Reconcile(context.Background(), fresh)
+	sum, err := f.r.Reconcile(context.Background(), fresh, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

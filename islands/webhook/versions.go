@@ -223,3 +223,38 @@ func (v *Versions) Apply(ctx context.Context, c Change, fn func(ctx context.Cont
 	}
 	return true, nil
 }
+
+// Seed records what a freshly loaded catalog of shop says, read at
+// loadedAt, so no delivery older than it can roll a page back: each
+// resource of kind in present (id -> its updated_at) is marked applied at
+// that time (never moving a recorded version back), and each resource of
+// kind recorded as alive, at a version older than loadedAt, but absent
+// from present is marked deleted at loadedAt (the catalog no longer has
+// it; an update stamped later, such as a re-publication, still applies). A zero updated_at in present
+// records nothing for that resource.
+func (v *Versions) Seed(ctx context.Context, shop string, kind Kind, present map[string]time.Time, loadedAt time.Time) error {
+	for id, at := range present {
+		if at.IsZero() {
+			continue
+		}
+		if _, err := v.MarkApplied(ctx, Change{Shop: shop, Kind: kind, ID: id, UpdatedAt: at}); err != nil {
+			return err
+		}
+	}
+	var alive []version
+	if err := v.db.NewSelect().Model(&alive).Column("resource_id").
+		Where("v.shop = ?", shop).Where("v.kind = ?", kind).Where("v.deleted = ?", false).
+		Where("v.updated_at < ?", normTime(loadedAt)). // applied after the load began: the load may not show it yet
+		Scan(ctx); err != nil {
+		return fmt.Errorf("webhook: seed: %w", err)
+	}
+	for _, r := range alive {
+		if _, ok := present[r.ResourceID]; ok {
+			continue
+		}
+		if _, err := v.MarkApplied(ctx, Change{Shop: shop, Kind: kind, ID: r.ResourceID, UpdatedAt: loadedAt, Deleted: true}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

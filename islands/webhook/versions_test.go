@@ -175,3 +175,43 @@ func testVersionsDeleteThenLateUpdate(t *testing.T) {
 		t.Errorf("MarkApplied(late update) = %v, %v; want false", ok, err)
 	}
 }
+
+// Seed marks what a loaded catalog holds as applied (never moving a
+// version back) and what it lacks as deleted as of the load, except a
+// resource applied after the load began.
+func TestVersionsSeed(t *testing.T) { testkit.EachDB(t, testVersionsSeed) }
+
+func testVersionsSeed(t *testing.T) {
+	q, _ := openTest(t, Options{})
+	v := q.Versions()
+	ctx := t.Context()
+	day := func(d int) time.Time { return time.Date(2026, 11, d, 0, 0, 0, 0, time.UTC) }
+	mark := func(id string, at time.Time) {
+		t.Helper()
+		if _, err := v.MarkApplied(ctx, Change{Shop: testShop, Kind: KindProduct, ID: id, UpdatedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mark("1", day(10)) // in the catalog, older there
+	mark("2", day(20)) // in the catalog, newer here than there: kept
+	mark("3", day(10)) // gone from the catalog
+	mark("4", day(26)) // applied after the load began: kept alive
+	if err := v.Seed(ctx, testShop, KindProduct, map[string]time.Time{"1": day(15), "2": day(12), "5": day(14), "6": {}}, day(25)); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]Change{
+		"1": {UpdatedAt: day(15)},
+		"2": {UpdatedAt: day(20)},
+		"3": {UpdatedAt: day(25), Deleted: true},
+		"4": {UpdatedAt: day(26)},
+		"5": {UpdatedAt: day(14)},
+	} {
+		got, ok, err := v.Applied(ctx, testShop, KindProduct, id)
+		if err != nil || !ok || !got.UpdatedAt.Equal(want.UpdatedAt) || got.Deleted != want.Deleted {
+			t.Errorf("product %s: %+v %v %v; want updated %v deleted %v", id, got, ok, err, want.UpdatedAt, want.Deleted)
+		}
+	}
+	if _, ok, _ := v.Applied(ctx, testShop, KindProduct, "6"); ok {
+		t.Error("a product without updated_at was recorded")
+	}
+}
