@@ -79,14 +79,7 @@ type Regen struct {
 	// applyMu serialises changes and reconciliations: each starts from the
 	// catalog the one before it published.
 	applyMu sync.Mutex
-
-	mu sync.Mutex
-	// inventory maps an inventory item to its store and product handle,
-	// learnt from product payloads (the Storefront API has no such id).
-	inventory map[string]invRef
 }
-
-type invRef struct{ store, product string }
 
 // New checks the options.
 func New(opts Options) (*Regen, error) {
@@ -104,7 +97,7 @@ func New(opts Options) (*Regen, error) {
 		shops[strings.ToLower(d)] = h
 	}
 	opts.Shops = shops
-	return &Regen{opts: opts, log: opts.Log, inventory: map[string]invRef{}}, nil
+	return &Regen{opts: opts, log: opts.Log}, nil
 }
 
 // Handle applies one delivery (a webhook.Handler). A delivery older than
@@ -415,11 +408,16 @@ func (r *Regen) productChange(ctx context.Context, cur *catalog.Store, d webhook
 	if err != nil {
 		return ch, fmt.Errorf("regen: %w: %w", err, webhook.ErrPermanent)
 	}
-	r.mu.Lock()
+	// Which product each inventory item belongs to, kept in the database
+	// (the Storefront API has no such id): inventory_levels/update names
+	// only the item, and may come after a restart or to another member.
+	items := make([]string, 0, len(pu.InventoryItems))
 	for item := range pu.InventoryItems {
-		r.inventory[item] = invRef{cur.Handle, pu.Product.Handle}
+		items = append(items, item)
 	}
-	r.mu.Unlock()
+	if err := r.opts.Versions.SetInventoryItems(ctx, d.Shop, cur.Handle, pu.Product.Handle, items); err != nil {
+		return ch, err
+	}
 	p := pu.Product
 	if !pu.Complete && p.Published() {
 		if p, err = r.reread(ctx, cur.Handle, p.Handle, c.UpdatedAt); err != nil {
@@ -539,20 +537,21 @@ func (r *Regen) knownMembers(cur *catalog.Store, col *catalog.Collection) *catal
 func (r *Regen) inventoryChange(ctx context.Context, cur *catalog.Store, c webhook.Change) (catalog.Change, error) {
 	var ch catalog.Change
 	item, _, _ := strings.Cut(c.ID, ":")
-	r.mu.Lock()
-	ref, ok := r.inventory[item]
-	r.mu.Unlock()
-	if !ok || ref.store != cur.Handle {
+	store, product, ok, err := r.opts.Versions.InventoryItem(ctx, c.Shop, item)
+	if err != nil {
+		return ch, err
+	}
+	if !ok || store != cur.Handle {
 		r.log.Warn("regen: inventory item of no known product; the next reconciliation will catch it", "store", cur.Handle, "inventory_item", item)
 		return ch, nil
 	}
-	p, err := r.reread(ctx, cur.Handle, ref.product, time.Time{})
+	p, err := r.reread(ctx, cur.Handle, product, time.Time{})
 	if err != nil {
 		return ch, err
 	}
 	if p == nil || !p.Published() {
-		if cur.Product(ref.product) != nil {
-			ch.RemoveProducts = []string{ref.product}
+		if cur.Product(product) != nil {
+			ch.RemoveProducts = []string{product}
 		}
 		return ch, nil
 	}

@@ -26,6 +26,13 @@ func migrations() *migrate.Migrations {
 			return m.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return up1(ctx, tx) })
 		},
 	})
+	ms.Add(migrate.Migration{
+		Name:    "20261206000002",
+		Comment: "webhook_inventory_items",
+		Up: func(ctx context.Context, m *migrate.Migrator, _ *migrate.Migration) error {
+			return m.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return up2(ctx, tx) })
+		},
+	})
 	return ms
 }
 
@@ -93,5 +100,25 @@ func up1(ctx context.Context, db bun.IDB) error {
 		return err
 	}
 	_, err := db.NewCreateTable().Model((*m1Version)(nil)).IfNotExists().Exec(ctx)
+	return err
+}
+
+// The schema of migration 2, frozen.
+
+// m2InventoryItem says which product an inventory item belongs to, as
+// product payloads told it (inventory_levels/update names only the item).
+type m2InventoryItem struct {
+	bun.BaseModel `bun:"table:webhook_inventory_items"`
+
+	Shop      string    `bun:"shop,pk,notnull"`
+	Item      string    `bun:"item,pk,notnull"`
+	Store     string    `bun:"store,notnull"`
+	Product   string    `bun:"product,notnull"`
+	UpdatedAt time.Time `bun:"updated_at,notnull"`
+}
+
+// up2: read and written by its primary key only.
+func up2(ctx context.Context, db bun.IDB) error {
+	_, err := db.NewCreateTable().Model((*m2InventoryItem)(nil)).IfNotExists().Exec(ctx)
 	return err
 }

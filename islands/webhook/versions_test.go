@@ -215,3 +215,30 @@ func testVersionsSeed(t *testing.T) {
 		t.Error("a product without updated_at was recorded")
 	}
 }
+
+func TestInventoryItems(t *testing.T) { testkit.EachDB(t, testInventoryItems) }
+
+func testInventoryItems(t *testing.T) {
+	q, _ := openTest(t, Options{})
+	v := q.Versions()
+	ctx := t.Context()
+	if _, _, ok, err := v.InventoryItem(ctx, testShop, "11"); ok || err != nil {
+		t.Fatalf("unknown item: %v %v", ok, err)
+	}
+	if err := v.SetInventoryItems(ctx, testShop, "wands", "elder-wand", []string{"11", "12"}); err != nil {
+		t.Fatal(err)
+	}
+	// A variant moved to another product (or the product renamed).
+	if err := v.SetInventoryItems(ctx, testShop, "wands", "holly-wand", []string{"12"}); err != nil {
+		t.Fatal(err)
+	}
+	for item, want := range map[string]string{"11": "elder-wand", "12": "holly-wand"} {
+		store, product, ok, err := v.InventoryItem(ctx, testShop, item)
+		if err != nil || !ok || store != "wands" || product != want {
+			t.Errorf("item %s: %s %s %v %v; want wands %s", item, store, product, ok, err, want)
+		}
+	}
+	if _, _, ok, _ := v.InventoryItem(ctx, "other.myshopify.com", "11"); ok {
+		t.Error("another shop's item found")
+	}
+}
