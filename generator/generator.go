@@ -163,6 +163,11 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 
 // executeAndSave publishes a plan and saves its manifest.
 func (b *builder) executeAndSave(ctx context.Context, p *storePlan, sum *Summary) error {
+	if m := intent(p); m != nil {
+		if err := m.save(b.opts.StateDir); err != nil {
+			return err
+		}
+	}
 	next, err := b.execute(ctx, p, sum, false)
 	if err != nil {
 		return err

@@ -101,6 +101,14 @@ func (l *Live) Update(ctx context.Context, st *catalog.Store) (*Summary, error) 
 		ls.reset()
 		return nil, fmt.Errorf("plan: %w", err)
 	}
+	if m := intent(p); m != nil {
+		// New paths are on disk in the manifest before they are published
+		// (see intent): this save cannot wait for the next batch.
+		if err := l.saveNow(ls, m); err != nil {
+			ls.reset()
+			return nil, err
+		}
+	}
 	t = time.Now()
 	next, err := l.b.execute(ctx, p, sum, trusted)
 	sum.Phases["render"] = time.Since(t)
@@ -175,6 +183,17 @@ func (l *Live) save(ls *liveStore, m *Manifest) {
 		}
 		l.lastSave = time.Now()
 	}()
+}
+
+// saveNow writes m at once, in order with the background saves: one in
+// progress finishes first, and those not yet written are overtaken by m
+// (and by what is handed to save after it). The caller holds ls.mu.
+func (l *Live) saveNow(ls *liveStore, m *Manifest) error {
+	l.saveMu.Lock()
+	defer l.saveMu.Unlock()
+	ls.saved = m
+	l.lastSave = time.Now()
+	return m.save(l.b.opts.StateDir)
 }
 
 // Flush waits for the manifests being saved and returns the first save

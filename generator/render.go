@@ -103,6 +103,30 @@ func (b *builder) execute(ctx context.Context, p *storePlan, sum *Summary, trust
 	return next, nil
 }
 
+// intent returns the manifest to record before p is published when p
+// writes paths its manifest does not list (a new product's page, a new
+// listing page), else nil: the manifest as it is, plus those paths with an
+// empty entry. Deletions come only from the manifest, so a page written
+// and then lost to a crash before the manifest was saved would stay
+// published for good once its product is deleted; recorded first, it is
+// deleted (or, its entry empty, rendered again) by the next build.
+func intent(p *storePlan) *Manifest {
+	var m *Manifest
+	for _, j := range p.jobs {
+		if _, ok := p.manifest.Files[j.path]; ok {
+			continue
+		}
+		if m == nil {
+			m = &Manifest{Version: manifestVersion, Store: p.handle, Files: maps.Clone(p.manifest.Files)}
+			if m.Files == nil {
+				m.Files = map[string]Entry{}
+			}
+		}
+		m.Files[j.path] = Entry{}
+	}
+	return m
+}
+
 // saveIfChanged saves next unless it is what p was planned against.
 func (b *builder) saveIfChanged(p *storePlan, next *Manifest) error {
 	if maps.Equal(next.Files, p.manifest.Files) {
