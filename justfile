@@ -43,6 +43,7 @@ bench:
         go test -run '^$' -bench ClusterIslands -benchtime 4000x ./e2e/cluster/
     WANDSTORE_BENCH_DIR=$([ -d /dev/shm ] && echo /dev/shm || true) go test -run '^$' -bench LiveProductChange -benchtime 300x -benchmem ./generator/
     WANDSTORE_BENCH_DIR=$([ -d /dev/shm ] && echo /dev/shm || true) go test -run '^$' -bench WebhookToPublished -benchtime 300x ./app/
+    WANDSTORE_BENCH_DIR=$([ -d /dev/shm ] && echo /dev/shm || true) go test -run '^$' -bench WebhookBurst -benchtime 1x ./app/
 
 # Build the demo stores and serve them (flags pass through: just demo --addr 127.0.0.1:8080).
 demo *flags:

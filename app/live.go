@@ -27,6 +27,12 @@ const (
 	envWebhookSecretPrev = "WANDSTORE_WEBHOOK_SECRET_PREVIOUS"
 )
 
+// webhookBatch is how many of a shop's queued deliveries the worker applies
+// as one change: a bulk edit of thousands of products is published in a
+// few renders instead of one each, while a batch's broadcast to the other
+// members stays a few MB at most.
+const webhookBatch = 500
+
 // DefaultReconcileEvery is how often a server re-reads its Shopify-backed
 // stores to repair what a lost webhook missed.
 const DefaultReconcileEvery = 15 * time.Minute
@@ -198,7 +204,7 @@ func (sh *shopifyStores) start(s *Server, cats *islands.Catalogs, siteURL string
 		sh.wg.Add(1)
 		go func() {
 			defer sh.wg.Done()
-			if err := sh.queue.Run(ctx, sh.regen.Handle); err != nil {
+			if err := sh.queue.RunBatch(ctx, sh.regen.HandleBatch, webhookBatch); err != nil {
 				sh.log.Error("webhook worker", "err", err)
 			}
 		}()

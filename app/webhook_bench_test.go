@@ -36,7 +36,16 @@ func BenchmarkWebhookToPublished(b *testing.B) {
 	}
 }
 
-func benchWebhooks(b *testing.B, n int) {
+// benchPublish is one webhook-driven publish the server made.
+type benchPublish struct {
+	at       time.Time
+	rendered int
+}
+
+// benchShopServer starts a server whose store "big" is a stand-in shop of n
+// products in 21 collections; it returns the server, the shop's products
+// (with their ids) and the publishes the server makes.
+func benchShopServer(b *testing.B, n int) (*Server, []shopifytest.Product, chan benchPublish) {
 	const token = "shpat_bench"
 	srv := shopifytest.New(b, shopifytest.WithToken(token), shopifytest.WithShop("Wand Shop", "USD"))
 	ps := make([]shopifytest.Product, n)
@@ -69,15 +78,11 @@ func benchWebhooks(b *testing.B, n int) {
 	dir := b.TempDir()
 	writeFile(b, dir+"/big/store.yaml", "name: Big\nsource:\n  kind: shopify\n  shop: wand-shop\n  token_env: WANDSTORE_BENCH_TOKEN\n  endpoint: "+srv.URL()+"\n")
 
-	type publish struct {
-		at       time.Time
-		rendered int
-	}
-	done := make(chan publish, 1)
+	done := make(chan benchPublish, 1024)
 	out := b.TempDir()
 	if d := benchDir(); d != "" {
 		out = d
-		defer os.RemoveAll(d)
+		b.Cleanup(func() { os.RemoveAll(d) })
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -90,9 +95,19 @@ func benchWebhooks(b *testing.B, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	hook := func(_ string, sum *generator.Summary) { done <- publish{time.Now(), sum.Rendered} }
+	hook := func(_ string, sum *generator.Summary) {
+		select {
+		case done <- benchPublish{time.Now(), sum.Rendered}:
+		default:
+		}
+	}
 	s.publishedHook.Store(&hook)
-	defer s.Close(context.Background())
+	b.Cleanup(func() { s.Close(context.Background()) })
+	return s, ps, done
+}
+
+func benchWebhooks(b *testing.B, n int) {
+	s, ps, done := benchShopServer(b, n)
 	url := s.URL + "/webhooks/shopify"
 	c := &http.Client{}
 	var acks, pubs, totals []time.Duration
@@ -171,4 +186,75 @@ func benchDir() string {
 		return ""
 	}
 	return d
+}
+
+// signedUpdate is a signed products/update delivery of p, stamped at.
+func signedUpdate(url, id string, p shopifytest.Product, at time.Time) *http.Request {
+	body := shopifytest.ProductPayload(p, at)
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set(webhook.HeaderTopic, webhook.TopicProductsUpdate)
+	req.Header.Set(webhook.HeaderShopDomain, "wand-shop.myshopify.com")
+	req.Header.Set(webhook.HeaderWebhookID, id)
+	req.Header.Set(webhook.HeaderHmac, webhook.Sign([]byte(testWebhookSecret), body))
+	return req
+}
+
+// BenchmarkWebhookBurst: a bulk edit. N distinct products/update
+// deliveries (new titles) are posted as fast as they are acknowledged to
+// a server whose store is a stand-in shop of 1,000 products; the clock
+// runs from the last acknowledgment until the queue is drained (every
+// delivery applied and published). It reports that time and the
+// deliveries applied a second over the whole burst.
+//
+//	go test -run '^$' -bench WebhookBurst -benchtime 1x ./app/
+func BenchmarkWebhookBurst(b *testing.B) {
+	for _, n := range []int{1000, 8000} {
+		b.Run(fmt.Sprintf("products=1000/deliveries=%d", n), func(b *testing.B) {
+			s, ps, _ := benchShopServer(b, 1000)
+			url := s.URL + "/webhooks/shopify"
+			c := &http.Client{}
+			b.ResetTimer()
+			var drain, whole time.Duration
+			for r := 0; r < b.N; r++ {
+				start := time.Now()
+				for i := 0; i < n; i++ {
+					p := ps[i%len(ps)]
+					p.Title = fmt.Sprintf("%s r%d e%d", p.Title, r, i)
+					at := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC).Add(time.Duration(r*n+i+1) * time.Second)
+					res, err := c.Do(signedUpdate(url, fmt.Sprintf("burst-%d-%d", r, i), p, at))
+					if err != nil {
+						b.Fatal(err)
+					}
+					io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+					if res.StatusCode != http.StatusOK {
+						b.Fatalf("webhook answered %d", res.StatusCode)
+					}
+				}
+				lastAck := time.Now()
+				deadline := lastAck.Add(5 * time.Minute)
+				for {
+					counts, err := s.shop.queue.Counts(context.Background())
+					if err != nil {
+						b.Fatal(err)
+					}
+					if counts[webhook.StatusQueued] == 0 {
+						break
+					}
+					if time.Now().After(deadline) {
+						b.Fatalf("%d deliveries still queued 5 min after the last", counts[webhook.StatusQueued])
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+				drain += time.Since(lastAck)
+				whole += time.Since(start)
+				if counts, _ := s.shop.queue.Counts(context.Background()); counts[webhook.StatusFailed] > 0 {
+					b.Fatalf("%d deliveries failed", counts[webhook.StatusFailed])
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(drain.Seconds()/float64(b.N), "last-ack-to-published-s")
+			b.ReportMetric(float64(n*b.N)/whole.Seconds(), "deliveries/s")
+		})
+	}
 }

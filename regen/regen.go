@@ -100,71 +100,180 @@ func New(opts Options) (*Regen, error) {
 	return &Regen{opts: opts, log: opts.Log}, nil
 }
 
-// Handle applies one delivery (a webhook.Handler). A delivery older than
-// what was applied is dropped (webhook.Versions); one that cannot be
-// understood fails permanently; anything else that fails is retried by the
-// queue.
+// Handle applies one delivery (a webhook.Handler): HandleBatch of one.
 func (r *Regen) Handle(ctx context.Context, d webhook.Delivery) error {
-	c, err := d.Change()
-	if err != nil {
-		return err
+	return r.HandleBatch(ctx, []webhook.Delivery{d})[0]
+}
+
+// HandleBatch applies deliveries of one shop, in order, as one change (a
+// webhook.BatchHandler): each is checked against the versions applied
+// (those of the batch before it included), its change is computed against
+// the catalog the ones before it made, and the result is published once,
+// swapped into the islands once and broadcast once; then each applied
+// delivery's version is recorded. A delivery older than what was applied
+// is skipped; one that cannot be understood fails permanently (its error
+// wraps webhook.ErrPermanent) and the rest go on. A delivery that fails
+// otherwise (a read-back the shop is not ready for) ends the batch there:
+// the ones before it are published, it gets the error (a retry) and the
+// ones after it webhook.ErrNotAttempted (they stay queued, in order).
+func (r *Regen) HandleBatch(ctx context.Context, ds []webhook.Delivery) []error {
+	errs := make([]error, len(ds))
+	if len(ds) == 0 {
+		return errs
 	}
-	store, ok := r.opts.Shops[strings.ToLower(d.Shop)]
+	store, ok := r.opts.Shops[strings.ToLower(ds[0].Shop)]
 	if !ok {
-		return fmt.Errorf("regen: no store for shop %q: %w", d.Shop, webhook.ErrPermanent)
+		for i := range ds {
+			errs[i] = fmt.Errorf("regen: no store for shop %q: %w", ds[0].Shop, webhook.ErrPermanent)
+		}
+		return errs
 	}
 	r.applyMu.Lock()
 	defer r.applyMu.Unlock()
-	applied, err := r.opts.Versions.Apply(ctx, c, func(ctx context.Context) error { return r.apply(ctx, store, d, c) })
+	cur, err := r.current(store)
 	if err != nil {
-		return err
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs
 	}
-	if applied {
-		return nil
+	var (
+		work    = cur
+		changes []catalog.Change
+		applied []webhook.Change
+		seen    = map[string]webhook.Change{} // kind/id -> applied in this batch
+		stop    = len(ds)
+	)
+	for i, d := range ds {
+		if strings.ToLower(d.Shop) != strings.ToLower(ds[0].Shop) {
+			errs[i] = fmt.Errorf("regen: batch mixes shops: %w", webhook.ErrNotAttempted)
+			continue
+		}
+		c, err := d.Change()
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		key := string(c.Kind) + "/" + c.ID
+		decision, err := r.decide(ctx, c, seen[key])
+		if err != nil {
+			errs[i], stop = err, i
+			break
+		}
+		var ch catalog.Change
+		switch decision {
+		case skip:
+			r.log.Info("regen: stale delivery skipped", "store", store, "topic", d.Topic, "id", c.ID, "updated_at", c.UpdatedAt)
+			continue
+		case readBack:
+			// Shopify's updated_at has one-second precision: two edits in
+			// the same second carry the same stamp, and this delivery may
+			// be the later one or a repeat of the earlier. The payloads
+			// cannot decide; the shop's state now can.
+			r.log.Info("regen: same updated_at as applied; reading the shop", "store", store, "topic", d.Topic, "id", c.ID, "updated_at", c.UpdatedAt)
+			ch, err = r.tieChange(ctx, store, work, c)
+		case apply:
+			ch, err = r.change(ctx, work, d, c)
+		}
+		if err != nil {
+			if errors.Is(err, webhook.ErrPermanent) {
+				errs[i] = err
+				continue
+			}
+			errs[i], stop = fmt.Errorf("webhook: apply %s %s: %w", c.Kind, c.ID, err), i
+			break
+		}
+		if decision == apply {
+			applied = append(applied, c)
+			seen[key] = c
+		}
+		if ch.Empty() {
+			continue
+		}
+		next, err := work.With(ch)
+		if err != nil {
+			errs[i] = fmt.Errorf("regen: %s: %w: %w", store, err, webhook.ErrPermanent)
+			if decision == apply {
+				applied, seen[key] = applied[:len(applied)-1], webhook.Change{}
+			}
+			continue
+		}
+		work, changes = next, append(changes, ch)
 	}
-	tie, err := r.tie(ctx, c)
-	if err != nil {
-		return err
+	for i := stop + 1; i < len(ds); i++ {
+		errs[i] = webhook.ErrNotAttempted
 	}
-	if !tie {
-		r.log.Info("regen: stale delivery skipped", "store", store, "topic", d.Topic, "id", c.ID, "updated_at", c.UpdatedAt)
-		return nil
+	if len(changes) > 0 {
+		if _, err := r.publish(ctx, cur, work, changes); err != nil {
+			// Nothing of the batch is recorded: every delivery is retried.
+			for i := range errs {
+				if errs[i] == nil {
+					errs[i] = err
+				}
+			}
+			return errs
+		}
 	}
-	// Shopify's updated_at has one-second precision: two edits in the same
-	// second carry the same stamp, and this delivery may be the later one
-	// or a repeat of the earlier. The payloads cannot decide; the shop's
-	// state now can.
-	r.log.Info("regen: same updated_at as applied; reading the shop", "store", store, "topic", d.Topic, "id", c.ID, "updated_at", c.UpdatedAt)
-	return r.applyTie(ctx, store, c)
+	for _, c := range applied {
+		if _, err := r.opts.Versions.MarkApplied(ctx, c); err != nil {
+			// Published but not recorded: a retry applies it again, which
+			// is harmless (the same change).
+			for i := range errs {
+				if errs[i] == nil {
+					errs[i] = err
+				}
+			}
+			return errs
+		}
+	}
+	return errs
 }
 
-// tie reports whether c is a create or update of a product or collection
-// whose updated_at equals the applied one (and is not deleted).
-func (r *Regen) tie(ctx context.Context, c webhook.Change) (bool, error) {
-	if c.Deleted || (c.Kind != webhook.KindProduct && c.Kind != webhook.KindCollection) {
-		return false, nil
-	}
+type decision int
+
+const (
+	skip     decision = iota // older than (or a repeat of) what was applied
+	apply                    // newer: apply the payload
+	readBack                 // same second as applied: ask the shop
+)
+
+// decide orders c against what was applied: the versions recorded, and
+// batched, the change of this batch for the same resource (zero if none).
+func (r *Regen) decide(ctx context.Context, c webhook.Change, batched webhook.Change) (decision, error) {
 	cur, ok, err := r.opts.Versions.Applied(ctx, c.Shop, c.Kind, c.ID)
-	if err != nil || !ok {
-		return false, err
+	if err != nil {
+		return skip, err
 	}
-	return !cur.Deleted && cur.UpdatedAt.Equal(c.UpdatedAt), nil
+	if batched.ID != "" && (!ok || batched.Deleted && !cur.Deleted || batched.UpdatedAt.After(cur.UpdatedAt) || batched.Deleted == cur.Deleted && batched.UpdatedAt.Equal(cur.UpdatedAt)) {
+		cur, ok = batched, true
+	}
+	if !ok {
+		return apply, nil
+	}
+	switch {
+	case c.Deleted && cur.Deleted:
+		return skip, nil
+	case c.Deleted:
+		return apply, nil
+	case c.UpdatedAt.After(cur.UpdatedAt):
+		return apply, nil
+	case !cur.Deleted && c.UpdatedAt.Equal(cur.UpdatedAt) && (c.Kind == webhook.KindProduct || c.Kind == webhook.KindCollection):
+		return readBack, nil
+	}
+	return skip, nil
 }
 
-// applyTie publishes the product or collection as the shop has it now.
-// Without Storefront access to the store there is nothing to read: the
-// delivery is skipped, as before, and reconciliation repairs any loss.
-func (r *Regen) applyTie(ctx context.Context, handle string, c webhook.Change) error {
+// tieChange is the change that makes cur show the product or collection as
+// the shop has it now. Without Storefront access to the store there is
+// nothing to read: no change (the delivery is skipped, and reconciliation
+// repairs any loss).
+func (r *Regen) tieChange(ctx context.Context, handle string, cur *catalog.Store, c webhook.Change) (catalog.Change, error) {
+	var ch catalog.Change
 	rr := r.opts.Rereaders[handle]
 	if rr == nil {
 		r.log.Warn("regen: same-second delivery skipped: the store has no Storefront access to decide", "store", handle, "id", c.ID)
-		return nil
+		return ch, nil
 	}
-	cur, err := r.current(handle)
-	if err != nil {
-		return err
-	}
-	var ch catalog.Change
 	switch c.Kind {
 	case webhook.KindProduct:
 		old := productByID(cur, c.ID)
@@ -173,11 +282,11 @@ func (r *Regen) applyTie(ctx context.Context, handle string, c webhook.Change) e
 			h = old.Handle
 		}
 		if h == "" {
-			return nil
+			return ch, nil
 		}
 		p, err := r.reread(ctx, handle, h, c.UpdatedAt)
 		if err != nil {
-			return err
+			return ch, err
 		}
 		if old != nil && (p == nil || !p.Published() || old.Handle != p.Handle) {
 			ch.RemoveProducts = append(ch.RemoveProducts, old.Handle)
@@ -193,14 +302,14 @@ func (r *Regen) applyTie(ctx context.Context, handle string, c webhook.Change) e
 			h = old.Handle
 		}
 		if h == "" {
-			return nil
+			return ch, nil
 		}
 		if err := r.lag(ctx); err != nil {
-			return err
+			return ch, err
 		}
 		col, _, err := rr.Collection(ctx, h)
 		if err != nil {
-			return fmt.Errorf("regen: re-read collection %s: %w", h, err)
+			return ch, fmt.Errorf("regen: re-read collection %s: %w", h, err)
 		}
 		if old != nil && (col == nil || old.Handle != col.Handle) {
 			ch.RemoveCollections = append(ch.RemoveCollections, old.Handle)
@@ -210,11 +319,7 @@ func (r *Regen) applyTie(ctx context.Context, handle string, c webhook.Change) e
 			ch.Collections = []*catalog.Collection{r.knownMembers(cur, col)}
 		}
 	}
-	if ch.Empty() {
-		return nil
-	}
-	_, err = r.publish(ctx, cur, ch)
-	return err
+	return ch, nil
 }
 
 // Seed records the versions of a store's catalog as just loaded from its
@@ -256,12 +361,12 @@ func (r *Regen) current(handle string) (*catalog.Store, error) {
 	return nil, fmt.Errorf("regen: store %q is not loaded", handle)
 }
 
-func (r *Regen) apply(ctx context.Context, handle string, d webhook.Delivery, c webhook.Change) error {
-	cur, err := r.current(handle)
-	if err != nil {
-		return err
-	}
-	var ch catalog.Change
+// change is the catalog change a delivery makes to cur.
+func (r *Regen) change(ctx context.Context, cur *catalog.Store, d webhook.Delivery, c webhook.Change) (catalog.Change, error) {
+	var (
+		ch  catalog.Change
+		err error
+	)
 	switch d.Topic {
 	case webhook.TopicProductsCreate, webhook.TopicProductsUpdate:
 		ch, err = r.productChange(ctx, cur, d, c)
@@ -278,14 +383,7 @@ func (r *Regen) apply(ctx context.Context, handle string, d webhook.Delivery, c 
 	case webhook.TopicInventoryLevelsUpdate:
 		ch, err = r.inventoryChange(ctx, cur, c)
 	}
-	if err != nil {
-		return err
-	}
-	if ch.Empty() {
-		return nil
-	}
-	_, err = r.publish(ctx, cur, ch)
-	return err
+	return ch, err
 }
 
 // Reconcile publishes fresh, a store's catalog as read again from its
@@ -312,14 +410,10 @@ func (r *Regen) Reconcile(ctx context.Context, fresh *catalog.Store, loadedAt ti
 	return sum, nil
 }
 
-// publish applies a change to cur (a store's current catalog), publishes
-// the pages it touches, swaps the islands' catalog and broadcasts the
-// change. A change the catalog refuses fails permanently.
-func (r *Regen) publish(ctx context.Context, cur *catalog.Store, ch catalog.Change) (*generator.Summary, error) {
-	next, err := cur.With(ch)
-	if err != nil {
-		return nil, fmt.Errorf("regen: %s: %w: %w", cur.Handle, err, webhook.ErrPermanent)
-	}
+// publish publishes next, the catalog changes made of cur (a store's
+// current catalog): the pages they touch are rendered and published, the
+// islands' catalog swapped, and the changes broadcast, once for all.
+func (r *Regen) publish(ctx context.Context, cur, next *catalog.Store, changes []catalog.Change) (*generator.Summary, error) {
 	sum, err := r.opts.Live.Update(ctx, next)
 	if err != nil {
 		return nil, fmt.Errorf("regen: publish %s: %w", cur.Handle, err)
@@ -328,10 +422,15 @@ func (r *Regen) publish(ctx context.Context, cur *catalog.Store, ch catalog.Chan
 	if x, ok := r.opts.Catalogs.Get(cur.Handle); ok {
 		prev = x.Version
 	}
-	msg := Message{Store: cur.Handle, From: prev, Version: nextVersion(prev, ch), Change: ch}
+	msg := Message{Store: cur.Handle, From: prev, Version: nextVersion(prev, changes), Changes: changes}
 	r.opts.Catalogs.Set(&islands.Catalog{Store: next, Site: sum.Sites[cur.Handle], Version: msg.Version})
-	r.log.Info("regen: published", "store", cur.Handle, "products", len(ch.Products), "removed", len(ch.RemoveProducts),
-		"collections", len(ch.Collections)+len(ch.RemoveCollections), "rendered", sum.Rendered, "written", sum.Written,
+	var products, removed, collections int
+	for _, ch := range changes {
+		products, removed = products+len(ch.Products), removed+len(ch.RemoveProducts)
+		collections += len(ch.Collections) + len(ch.RemoveCollections)
+	}
+	r.log.Info("regen: published", "store", cur.Handle, "changes", len(changes), "products", products, "removed", removed,
+		"collections", collections, "rendered", sum.Rendered, "written", sum.Written,
 		"deleted", sum.Deleted, "took", sum.Duration.Round(time.Microsecond))
 	if r.opts.Bus != nil {
 		if data, err := json.Marshal(msg); err != nil {
@@ -348,20 +447,21 @@ func (r *Regen) publish(ctx context.Context, cur *catalog.Store, ch catalog.Chan
 	return sum, nil
 }
 
-// Message is a change broadcast to the islands members: applied to the
-// catalog whose version is From, it gives the catalog Version.
+// Message is what a batch of deliveries changed, broadcast to the islands
+// members: its changes, applied in order to the catalog whose version is
+// From, give the catalog Version.
 type Message struct {
-	Store   string         `json:"store"`
-	From    string         `json:"from"`
-	Version string         `json:"version"`
-	Change  catalog.Change `json:"change"`
+	Store   string           `json:"store"`
+	From    string           `json:"from"`
+	Version string           `json:"version"`
+	Changes []catalog.Change `json:"changes"`
 }
 
-// nextVersion names the catalog a change makes: a digest of the previous
-// version and the change, the same on every member that applies the same
+// nextVersion names the catalog changes make: a digest of the previous
+// version and the changes, the same on every member that applies the same
 // changes in the same order (fragment cache keys carry it).
-func nextVersion(prev string, ch catalog.Change) string {
-	data, err := json.Marshal(ch)
+func nextVersion(prev string, changes []catalog.Change) string {
+	data, err := json.Marshal(changes)
 	if err != nil {
 		data = []byte(time.Now().String()) // cannot happen for catalog values; still a new version
 	}
@@ -389,10 +489,13 @@ func Receive(cats *islands.Catalogs, siteURL string, log *slog.Logger, data []by
 		log.Warn("regen: broadcast for another catalog version; waiting for reconciliation", "store", m.Store, "have", x.Version, "from", m.From)
 		return
 	}
-	next, err := x.Store.With(m.Change)
-	if err != nil {
-		log.Error("regen: broadcast change refused", "store", m.Store, "err", err)
-		return
+	next := x.Store
+	for _, ch := range m.Changes {
+		var err error
+		if next, err = next.With(ch); err != nil {
+			log.Error("regen: broadcast change refused", "store", m.Store, "err", err)
+			return
+		}
 	}
 	site, err := generator.Site(next, siteURL)
 	if err != nil {

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/components"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,6 +49,10 @@ type fixture struct {
 	bus  *bus
 	out  string
 	seq  int
+	// initial is the catalog the fixture started with, and its version.
+	initial        *catalog.Store
+	initialVersion string
+	initialSite    *components.Site
 }
 
 func products() []shopifytest.Product {
@@ -106,7 +113,7 @@ func newFixture(t *testing.T) *fixture {
 	if err := r.Seed(ctx, st, loadedAt); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{t: t, shop: srv, r: r, cats: cats, bus: b, out: out}
+	return &fixture{t: t, shop: srv, r: r, cats: cats, bus: b, out: out, initial: st, initialVersion: generator.CatalogVersion(st), initialSite: sum.Sites["wands"]}
 }
 
 func (f *fixture) handle(topic string, body []byte) error {
@@ -472,5 +479,62 @@ func TestReconcileRepairsWhatWasMissed(t *testing.T) {
 	}
 	if x, _ := f.cats.Get("wands"); x.Store.Product("holly-wand").Title != "Changed without a webhook" {
 		t.Fatal("reconcile did not swap the islands catalog")
+	}
+}
+
+// delivery builds a products/update delivery of the fixture's shop.
+func (f *fixture) delivery(topic string, body []byte) webhook.Delivery {
+	f.seq++
+	return webhook.Delivery{ID: int64(f.seq), WebhookID: fmt.Sprint("wh-", f.seq), Topic: topic,
+		Shop: testShop, Body: body, ReceivedAt: time.Now().UTC(), TriggeredAt: time.Now().UTC()}
+}
+
+// A burst is applied as one change, by the same ordering rules as one
+// delivery at a time: the newest of each product wins, an older one in the
+// same batch is skipped, a delivery that cannot be understood fails alone,
+// and the batch is published and broadcast once.
+func TestBatchAppliesInOrderAsOneChange(t *testing.T) {
+	f := newFixture(t)
+	elder, holly := f.product("elder-wand"), f.product("holly-wand")
+	upd := func(p shopifytest.Product, title string, at time.Time) webhook.Delivery {
+		p.Title = title
+		return f.delivery(webhook.TopicProductsUpdate, shopifytest.ProductPayload(p, at))
+	}
+	ds := []webhook.Delivery{
+		upd(elder, "Elder one", at(12)),
+		upd(holly, "Holly one", at(12)),
+		f.delivery(webhook.TopicProductsUpdate, []byte(`{"id": "not a number"}`)),
+		upd(elder, "Elder stale", at(11)), // older than the batch's own
+		upd(elder, "Elder two", at(13)),
+	}
+	errs := f.r.HandleBatch(context.Background(), ds)
+	for i, err := range errs {
+		if bad := i == 2; bad != (err != nil) || bad && !errors.Is(err, webhook.ErrPermanent) {
+			t.Errorf("delivery %d: %v", i, err)
+		}
+	}
+	if !f.shows("elder-wand", "Elder two") || !f.shows("holly-wand", "Holly one") {
+		t.Fatal("the batch did not publish the newest of each product")
+	}
+	if len(f.bus.msgs) != 1 {
+		t.Fatalf("%d broadcasts; want one for the batch", len(f.bus.msgs))
+	}
+	x, _ := f.cats.Get("wands")
+	if got := x.Store.Product("elder-wand").Title; got != "Elder two" {
+		t.Fatalf("islands catalog has %q", got)
+	}
+	// Recorded: a later single delivery older than the batch's is stale.
+	if err := f.handle(webhook.TopicProductsUpdate, shopifytest.ProductPayload(elder, at(12))); err != nil {
+		t.Fatal(err)
+	}
+	if !f.shows("elder-wand", "Elder two") {
+		t.Fatal("the batch's versions were not recorded")
+	}
+	// The broadcast, applied on another member, gives the same catalog.
+	other := islands.NewCatalogs(&islands.Catalog{Store: f.initial, Site: f.initialSite, Version: f.initialVersion})
+	Receive(other, siteURL, slog.New(slog.DiscardHandler), f.bus.msgs[0])
+	y, ok := other.Get("wands")
+	if !ok || y.Version != x.Version || y.Store.Product("elder-wand") == nil || y.Store.Product("elder-wand").Title != "Elder two" {
+		t.Fatalf("another member reached %+v (want version %q)", y, x.Version)
 	}
 }

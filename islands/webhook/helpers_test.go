@@ -168,3 +168,14 @@ func eventually(t testing.TB, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// one makes a BatchHandler of a Handler, for batches of one.
+func one(h Handler) BatchHandler {
+	return func(ctx context.Context, ds []Delivery) []error {
+		errs := make([]error, len(ds))
+		for i, d := range ds {
+			errs[i] = h(ctx, d)
+		}
+		return errs
+	}
+}

@@ -37,12 +37,16 @@ func exercise(t *testing.T, q *Queue) {
 		t.Fatal(err)
 	}
 	if next != nil {
-		if err := q.handle(ctx, func(context.Context, Delivery) error { return nil }, next); err != nil {
+		ds, err := q.batch(ctx, next, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.handle(ctx, one(func(context.Context, Delivery) error { return nil }), ds); err != nil {
 			t.Fatal(err)
 		}
 	}
-	fail := &Delivery{ID: 99, WebhookID: "w2"}
-	if err := q.handle(ctx, func(context.Context, Delivery) error { return io.ErrUnexpectedEOF }, fail); err != nil {
+	fail := Delivery{ID: 99, WebhookID: "w2"}
+	if err := q.handle(ctx, one(func(context.Context, Delivery) error { return io.ErrUnexpectedEOF }), []Delivery{fail}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := q.Counts(ctx); err != nil {

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -18,6 +19,15 @@ type Handler func(ctx context.Context, d Delivery) error
 // ErrPermanent, wrapped in a handler's error, says retrying cannot help
 // (say, a payload that does not parse): the delivery is marked failed.
 var ErrPermanent = errors.New("webhook: permanent failure")
+
+// BatchHandler applies deliveries of one shop, in order, as one change,
+// and returns one result per delivery (as a Handler's). ErrNotAttempted
+// says a delivery was not tried (one before it failed): it stays queued,
+// its attempts unchanged.
+type BatchHandler func(ctx context.Context, ds []Delivery) []error
+
+// ErrNotAttempted: see BatchHandler.
+var ErrNotAttempted = errors.New("webhook: not attempted")
 
 // Notify wakes the worker: a delivery was recorded. It never blocks.
 func (q *Queue) Notify() {
@@ -47,6 +57,19 @@ func (q *Queue) Run(ctx context.Context, h Handler) error {
 	if h == nil {
 		return errors.New("webhook: run: nil handler")
 	}
+	return q.RunBatch(ctx, func(ctx context.Context, ds []Delivery) []error { return []error{h(ctx, ds[0])} }, 1)
+}
+
+// RunBatch is Run handing h up to size deliveries at a time: the due head
+// of a shop's queue and the shop's deliveries queued behind it, in order,
+// so a burst (a bulk edit of thousands of products) is applied as a few
+// changes rather than one by one. Order, retries and results are Run's,
+// per delivery.
+func (q *Queue) RunBatch(ctx context.Context, h BatchHandler, size int) error {
+	if h == nil {
+		return errors.New("webhook: run: nil handler")
+	}
+	size = cmp.Or(size, 1)
 	if !q.running.CompareAndSwap(false, true) {
 		return errors.New("webhook: run: already running")
 	}
@@ -56,6 +79,10 @@ func (q *Queue) Run(ctx context.Context, h Handler) error {
 			return nil
 		}
 		d, wait, err := q.next(ctx)
+		var ds []Delivery
+		if err == nil && d != nil {
+			ds, err = q.batch(ctx, d, size)
+		}
 		switch {
 		case err != nil:
 			if ctx.Err() != nil {
@@ -63,8 +90,8 @@ func (q *Queue) Run(ctx context.Context, h Handler) error {
 			}
 			q.log.Error("webhook: worker: reading the queue", "err", err)
 			wait = time.Second
-		case d != nil:
-			if err := q.handle(ctx, h, d); err != nil {
+		case len(ds) > 0:
+			if err := q.handle(ctx, h, ds); err != nil {
 				if ctx.Err() != nil {
 					return nil
 				}
@@ -84,6 +111,32 @@ func (q *Queue) Run(ctx context.Context, h Handler) error {
 		}
 		t.Stop()
 	}
+}
+
+// batch returns head and the deliveries of its shop queued behind it, in
+// order, up to size in all, stopping at the first one not yet due.
+func (q *Queue) batch(ctx context.Context, head *Delivery, size int) ([]Delivery, error) {
+	if size <= 1 {
+		return []Delivery{*head}, nil
+	}
+	var ds []Delivery
+	err := q.db.NewSelect().Model(&ds).
+		Where("d.status = ? AND d.shop = ? AND d.id >= ?", StatusQueued, head.Shop, head.ID).
+		OrderExpr("d.id ASC").Limit(int64(size)).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("webhook: batch: %w", err)
+	}
+	now := q.clock()
+	for i, d := range ds {
+		if d.NextAttemptAt.After(now) {
+			ds = ds[:i]
+			break
+		}
+	}
+	if len(ds) == 0 || ds[0].ID != head.ID {
+		return []Delivery{*head}, nil
+	}
+	return ds, nil
 }
 
 // next returns the oldest due delivery among each shop's oldest queued
@@ -110,13 +163,26 @@ func (q *Queue) next(ctx context.Context) (*Delivery, time.Duration, error) {
 	return &d, 0, nil
 }
 
-// handle calls h with d and records the outcome.
-func (q *Queue) handle(ctx context.Context, h Handler, d *Delivery) error {
-	herr := q.call(ctx, h, *d)
-	if herr != nil && ctx.Err() != nil {
-		// Stopped mid-delivery: not the delivery's fault, and it stays
-		// queued for the next run.
-		return ctx.Err()
+// handle calls h with ds and records each outcome.
+func (q *Queue) handle(ctx context.Context, h BatchHandler, ds []Delivery) error {
+	herrs := q.call(ctx, h, ds)
+	for i := range ds {
+		if herrs[i] != nil && ctx.Err() != nil {
+			// Stopped mid-delivery: not the delivery's fault, and it stays
+			// queued for the next run.
+			return ctx.Err()
+		}
+		if err := q.record(ctx, &ds[i], herrs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// record writes the outcome of one delivery.
+func (q *Queue) record(ctx context.Context, d *Delivery, herr error) error {
+	if errors.Is(herr, ErrNotAttempted) {
+		return nil
 	}
 	now := q.clock()
 	attempts := d.Attempts + 1
@@ -143,16 +209,28 @@ func (q *Queue) handle(ctx context.Context, h Handler, d *Delivery) error {
 	return nil
 }
 
-// call runs h with a deadline, turning a panic into an error.
-func (q *Queue) call(ctx context.Context, h Handler, d Delivery) (err error) {
+// call runs h with a deadline, turning a panic into an error for every
+// delivery, and a result of the wrong length into one.
+func (q *Queue) call(ctx context.Context, h BatchHandler, ds []Delivery) (errs []error) {
 	ctx, cancel := context.WithTimeout(ctx, q.timeout)
 	defer cancel()
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("handler panicked: %v", p)
+			errs = make([]error, len(ds))
+			for i := range errs {
+				errs[i] = fmt.Errorf("handler panicked: %v", p)
+			}
 		}
 	}()
-	return h(ctx, d)
+	errs = h(ctx, ds)
+	if len(errs) != len(ds) {
+		err := fmt.Errorf("handler returned %d results for %d deliveries", len(errs), len(ds))
+		errs = make([]error, len(ds))
+		for i := range errs {
+			errs[i] = err
+		}
+	}
+	return errs
 }
 
 func truncate(s string) string {

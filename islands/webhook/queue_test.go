@@ -378,7 +378,7 @@ func testPrune(t *testing.T) {
 	oldQueued.shop = "other.myshopify.com"
 	post(t, http.DefaultClient, url, oldQueued)
 	d := status(t, q, old.webhookID)
-	if err := q.handle(t.Context(), func(context.Context, Delivery) error { return nil }, &d); err != nil {
+	if err := q.handle(t.Context(), one(func(context.Context, Delivery) error { return nil }), []Delivery{d}); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
@@ -394,5 +394,70 @@ func testPrune(t *testing.T) {
 	}
 	if c := count(t, q); c != 2 {
 		t.Errorf("%d deliveries left, want 2 (queued ones are kept)", c)
+	}
+}
+
+// RunBatch hands a shop's queued deliveries over together, in order; a
+// delivery that fails ends its batch (the rest stay queued, attempts
+// untouched) and is retried first, the rest behind it, in order.
+func TestRunBatch(t *testing.T) { testkit.EachDB(t, testRunBatch) }
+
+func testRunBatch(t *testing.T) {
+	q, _ := openTest(t, Options{Backoff: func(int) time.Duration { return 100 * time.Millisecond }})
+	url := serve(t, q, ReceiverOptions{})
+	var ids []string
+	for i := range 5 {
+		d := newDelivery(TopicProductsUpdate, productBody(int64(200+i), "Wand", "2026-11-25T10:00:00Z"))
+		if post(t, http.DefaultClient, url, d) != http.StatusOK {
+			t.Fatal("not accepted")
+		}
+		ids = append(ids, d.webhookID)
+	}
+	var (
+		mu      sync.Mutex
+		batches [][]string
+	)
+	failed := false
+	h := func(_ context.Context, ds []Delivery) []error {
+		mu.Lock()
+		defer mu.Unlock()
+		var b []string
+		for _, d := range ds {
+			b = append(b, d.WebhookID)
+		}
+		batches = append(batches, b)
+		errs := make([]error, len(ds))
+		if !failed { // the second delivery fails once
+			failed = true
+			errs[1] = errors.New("shop not ready")
+			for i := 2; i < len(ds); i++ {
+				errs[i] = ErrNotAttempted
+			}
+		}
+		return errs
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- q.RunBatch(ctx, h, 10) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	eventually(t, "all done", func() bool {
+		c, err := q.Counts(t.Context())
+		return err == nil && c[StatusDone] == 5
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(batches) != 2 || !slices.Equal(batches[0], ids) || !slices.Equal(batches[1], ids[1:]) {
+		t.Fatalf("batches %v, want %v then %v", batches, ids, ids[1:])
+	}
+	for i, id := range ids {
+		d, err := q.Delivery(t.Context(), id)
+		if want := map[bool]int{true: 2, false: 1}[i == 1]; err != nil || d.Attempts != want {
+			t.Errorf("delivery %d: %d attempts (%v), want %d", i, d.Attempts, err, want)
+		}
 	}
 }
