@@ -48,7 +48,7 @@ type shopifyStores struct {
 	regen   *regen.Regen
 	live    *generator.Live
 	log     *slog.Logger
-	worker  bool // this member takes webhooks and runs their worker
+	worker  bool // this member takes webhooks (and, while it leads, runs their worker)
 	// purges carries published changes to the CDN purger, one at a time,
 	// off the webhook worker's path; nil without a purger.
 	purges chan *generator.Summary
@@ -154,10 +154,22 @@ func (s *Server) setupShopify(ctx context.Context, opts ServeOptions, src catalo
 		}
 	}
 	if len(secrets) > 0 {
-		rc, err := webhook.NewReceiver(sh.queue, webhook.ReceiverOptions{
+		ropts := webhook.ReceiverOptions{
 			Secrets: secrets, Log: s.log,
 			Shop: func(domain string) bool { _, ok := sh.shops[strings.ToLower(domain)]; return ok },
-		})
+		}
+		if s.cache != nil {
+			// Any member takes deliveries; the leader's worker applies them:
+			// tell it one is waiting (it also polls, in case this is lost).
+			ropts.Recorded = func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
+				defer cancel()
+				if _, err := s.cache.Publish(ctx, webhookChannel, []byte("queued")); err != nil {
+					s.log.Debug("webhook: could not wake the leader", "err", err)
+				}
+			}
+		}
+		rc, err := webhook.NewReceiver(sh.queue, ropts)
 		if err != nil {
 			return nil, err
 		}
@@ -200,14 +212,12 @@ func (sh *shopifyStores) start(s *Server, cats *islands.Catalogs, siteURL string
 			return err
 		}
 	}
-	if sh.worker {
-		sh.wg.Add(1)
-		go func() {
-			defer sh.wg.Done()
-			if err := sh.queue.RunBatch(ctx, sh.regen.HandleBatch, webhookBatch); err != nil {
-				sh.log.Error("webhook worker", "err", err)
-			}
-		}()
+	if s.cache != nil && sh.worker {
+		err := s.cache.Subscribe(ctx, webhookChannel, func([]byte) { sh.queue.Notify() })
+		if err != nil {
+			cancel()
+			return err
+		}
 	}
 	if every <= 0 {
 		every = DefaultReconcileEvery
@@ -215,22 +225,97 @@ func (sh *shopifyStores) start(s *Server, cats *islands.Catalogs, siteURL string
 	sh.wg.Add(1)
 	go func() {
 		defer sh.wg.Done()
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
+		sh.lead(ctx, s, every)
+	}()
+	return nil
+}
+
+// webhookChannel is the Olric channel on which a member that recorded a
+// delivery wakes the leader's worker.
+const webhookChannel = "wandstore.webhooks.queued"
+
+// leaderRole is the role of the one member that applies webhook deliveries
+// and reconciles: every member records deliveries, one applies them.
+const leaderRole = "shopify-webhooks"
+
+// leadRetry is how often a member that does not lead tries to.
+const leadRetry = time.Second
+
+// lead runs, while this member holds the leader's role (one member of those
+// sharing the database; with SQLite, this one), the periodic reconciliation
+// and, when this member takes webhooks, their worker. On taking the role it first reconciles every
+// store: its own catalogs and manifests may be behind what the previous
+// leader published (not when it takes the role at the start: its catalogs
+// were just read). It stops acting the moment the role may be lost (the
+// database connection that holds it failed), and tries to take it again.
+func (sh *shopifyStores) lead(ctx context.Context, s *Server, every time.Duration) {
+	// Taken at the start, the role needs no catch-up: the catalogs were
+	// just read from the shops.
+	fresh := true
+	for ctx.Err() == nil {
+		l, ok, err := s.db.TryLead(ctx, leaderRole)
+		if err != nil && ctx.Err() == nil {
+			sh.log.Warn("could not take the webhook leader's role", "err", err)
+		}
+		if !ok {
+			fresh = false
 			select {
 			case <-ctx.Done():
 				return
+			case <-time.After(leadRetry):
+			}
+			continue
+		}
+		sh.log.Info("this member leads: it applies webhook deliveries and reconciles")
+		lctx, cancel := context.WithCancel(ctx)
+		go func() {
+			select {
+			case <-l.Lost:
+				cancel()
+			case <-lctx.Done():
+			}
+		}()
+		for _, h := range sh.handles {
+			if fresh {
+				break
+			}
+			if _, err := sh.reconcile(lctx, h); err != nil && lctx.Err() == nil {
+				sh.log.Error("reconcile", "store", h, "err", err)
+			}
+		}
+		fresh = false
+		var wg sync.WaitGroup
+		if sh.worker {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := sh.queue.RunBatch(lctx, sh.regen.HandleBatch, webhookBatch); err != nil {
+					sh.log.Error("webhook worker", "err", err)
+				}
+			}()
+		}
+		t := time.NewTicker(every)
+	reconciling:
+		for {
+			select {
+			case <-lctx.Done():
+				break reconciling
 			case <-t.C:
 				for _, h := range sh.handles {
-					if _, err := sh.reconcile(ctx, h); err != nil && ctx.Err() == nil {
+					if _, err := sh.reconcile(lctx, h); err != nil && lctx.Err() == nil {
 						sh.log.Error("reconcile", "store", h, "err", err)
 					}
 				}
 			}
 		}
-	}()
-	return nil
+		t.Stop()
+		wg.Wait()
+		cancel()
+		l.Release()
+		if ctx.Err() == nil {
+			sh.log.Warn("this member no longer leads the webhook worker; trying to again")
+		}
+	}
 }
 
 // reconcile re-reads a store from its shop and publishes what differs from

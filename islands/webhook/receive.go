@@ -52,6 +52,10 @@ type ReceiverOptions struct {
 	// Log receives dropped deliveries and storage errors. Default: the
 	// queue's.
 	Log *slog.Logger
+	// Recorded, when set, is called after a delivery is recorded, for the
+	// worker of another process (the cluster's leader) to wake, as Notify
+	// wakes this one's. It must not block for long.
+	Recorded func()
 }
 
 // Receiver is the http.Handler for POST /webhooks/shopify (it answers
@@ -66,11 +70,12 @@ type ReceiverOptions struct {
 // id) and a topic or shop that is not ours; 500 if the database failed
 // (Shopify retries). Nothing is recorded except on the first 200.
 type Receiver struct {
-	q       *Queue
-	secrets [][]byte
-	maxBody int64
-	shop    func(string) bool
-	log     *slog.Logger
+	q        *Queue
+	secrets  [][]byte
+	maxBody  int64
+	shop     func(string) bool
+	log      *slog.Logger
+	recorded func()
 }
 
 var _ http.Handler = (*Receiver)(nil)
@@ -97,7 +102,7 @@ func NewReceiver(q *Queue, opts ReceiverOptions) (*Receiver, error) {
 	if opts.Log == nil {
 		opts.Log = q.log
 	}
-	return &Receiver{q: q, secrets: secrets, maxBody: opts.MaxBody, shop: opts.Shop, log: opts.Log}, nil
+	return &Receiver{q: q, secrets: secrets, maxBody: opts.MaxBody, shop: opts.Shop, log: opts.Log, recorded: opts.Recorded}, nil
 }
 
 func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -168,6 +173,9 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if added {
 		rc.q.Notify()
+		if rc.recorded != nil {
+			rc.recorded()
+		}
 	} else {
 		rc.log.Debug("webhook: duplicate", "topic", d.Topic, "shop", d.Shop, "webhook_id", d.WebhookID, "event_id", d.EventID)
 	}
