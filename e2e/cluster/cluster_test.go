@@ -134,6 +134,9 @@ type cluster struct {
 	dsn string
 	db  *sql.DB
 	ms  []*member
+	// args and env are added to every member's command line and
+	// environment (a content folder, a webhook secret).
+	args, env []string
 }
 
 type member struct {
@@ -216,8 +219,9 @@ func (c *cluster) launch(t testing.TB, i int) {
 		"--trusted-proxy", "127.0.0.1",
 		"--rate-limit-shopper", "100000", "--rate-limit-ip", "100000",
 	)
+	m.cmd.Args = append(m.cmd.Args, c.args...)
 	m.cmd.Stdout, m.cmd.Stderr = m.log, m.log
-	m.cmd.Env = append(os.Environ(), "WANDSTORE_WEBHOOK_SECRET=")
+	m.cmd.Env = append(append(os.Environ(), "WANDSTORE_WEBHOOK_SECRET="), c.env...)
 	if err := m.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
