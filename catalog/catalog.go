@@ -118,7 +118,7 @@ type Option struct {
 type Variant struct {
 	ID        string // stable id: the SKU when there is one, else derived from the options
 	SKU       string
-	Title     string   // option values joined by " / ", or "Default Title"
+	Title     string   // option values joined by " / ", or DefaultVariantTitle
 	Options   []string // one value per product option, in option order
 	Price     Money
 	CompareAt Money // zero Amount when not on sale

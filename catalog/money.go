@@ -95,6 +95,10 @@ func allDigits(s string) bool {
 	return s != ""
 }
 
+// Times is m multiplied by n (a line total: a unit price times a
+// quantity), in the same currency.
+func (m Money) Times(n int) Money { return Money{Amount: m.Amount * int64(n), Currency: m.Currency} }
+
 // IsZero reports whether the amount is zero, whatever the currency (a
 // variant's CompareAt is zero when it is not on sale).
 func (m Money) IsZero() bool { return m.Amount == 0 }

@@ -252,3 +252,13 @@ func FuzzParseMoney(f *testing.F) {
 
 // currencies the fuzz target picks from: two, zero and three decimals.
 var currencies = []string{"USD", "JPY", "KWD", "CLP", "EUR"}
+
+func TestMoneyTimes(t *testing.T) {
+	m := Money{Amount: 1250, Currency: "USD"}
+	if got := m.Times(3); got != (Money{Amount: 3750, Currency: "USD"}) {
+		t.Errorf("Times(3) = %+v", got)
+	}
+	if got := (Money{Amount: 1200, Currency: "JPY"}).Times(0); got != (Money{Currency: "JPY"}) {
+		t.Errorf("Times(0) = %+v", got)
+	}
+}

@@ -100,7 +100,7 @@ func (p *Product) SEOTitle() string {
 // VariantTitle names a variant by its option values ("Elder / 11 in").
 func VariantTitle(values []string) string {
 	if len(values) == 0 {
-		return "Default Title"
+		return DefaultVariantTitle
 	}
 	return strings.Join(values, " / ")
 }
@@ -134,3 +134,11 @@ func NewVariantID(sku string, options []string, taken map[string]bool) string {
 	taken[id] = true
 	return id
 }
+
+// DefaultVariantTitle is the title of the one variant of a product without
+// options, as Shopify names it; it is not shown to shoppers.
+const DefaultVariantTitle = "Default Title"
+
+// ShowsVariant reports whether a variant's title tells shoppers something
+// (it is neither empty nor DefaultVariantTitle).
+func ShowsVariant(title string) bool { return title != "" && title != DefaultVariantTitle }

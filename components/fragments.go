@@ -75,7 +75,7 @@ func PreferenceSorts() []NavLink {
 
 // showVariant reports whether a variant title says anything: a product
 // without options has one variant called "Default Title".
-func showVariant(title string) bool { return title != "" && title != "Default Title" }
+func showVariant(title string) bool { return catalog.ShowsVariant(title) }
 
 func itemsLabel(n int) string {
 	if n == 1 {

@@ -359,7 +359,7 @@ func productLD(p *catalog.Product, url, description string, images []string) ldP
 		if !vr.Available {
 			o.Availability = "https://schema.org/OutOfStock"
 		}
-		if vr.Title != "Default Title" {
+		if vr.Title != catalog.DefaultVariantTitle {
 			o.Name = vr.Title
 		}
 		ld.Offers = append(ld.Offers, o)

@@ -260,7 +260,7 @@ func (s *Server) cartAdd(q *request) {
 		return
 	}
 	label := p.Title
-	if v.Title != "Default Title" {
+	if v.Title != catalog.DefaultVariantTitle {
 		label += " (" + v.Title + ")"
 	}
 	if !v.Available {
@@ -487,11 +487,11 @@ func (s *Server) checkout(q *request) {
 		p := q.cat.Store.Product(l.Product)
 		vr := p.Variant(l.Variant)
 		ol := shopper.OrderLine{Product: p.Handle, Variant: vr.ID, Title: p.Title, SKU: vr.SKU, Quantity: l.Quantity, UnitPrice: vr.Price}
-		if vr.Title != "Default Title" {
+		if vr.Title != catalog.DefaultVariantTitle {
 			ol.VariantTitle = vr.Title
 		}
 		lines = append(lines, ol)
-		sub.Amount += vr.Price.Amount * int64(l.Quantity)
+		sub.Amount += vr.Price.Times(l.Quantity).Amount
 	}
 	o, st2, err := s.store.PlaceOrder(ctx, q.cat.Store.Handle, q.id, lines, sub)
 	if errors.Is(err, shopper.ErrEmptyCart) {

@@ -47,7 +47,7 @@ func cartView(c *Catalog, st *shopper.State) (components.CartView, bool) {
 			continue
 		}
 		lv.Title, lv.Path = p.Title, s.ProductPath(p.Handle)
-		if vr.Title != "Default Title" {
+		if vr.Title != catalog.DefaultVariantTitle {
 			lv.VariantTitle = vr.Title
 		}
 		img := p.MainImage()
@@ -61,7 +61,7 @@ func cartView(c *Catalog, st *shopper.State) (components.CartView, bool) {
 			}
 		}
 		lv.UnitPrice = s.Money(vr.Price)
-		lineTotal := catalog.Money{Amount: vr.Price.Amount * int64(l.Quantity), Currency: vr.Price.Currency}
+		lineTotal := vr.Price.Times(l.Quantity)
 		lv.LineTotal = s.Money(lineTotal)
 		switch {
 		case !vr.Available:
@@ -113,7 +113,7 @@ func preferencesView(st *shopper.State) components.PreferencesView {
 func orderView(c *Catalog, o *shopper.Order) components.OrderView {
 	v := components.OrderView{Number: o.Number, Date: o.CreatedAt.Format("2 January 2006"), Subtotal: c.Site.Money(o.Subtotal)}
 	for _, l := range o.Lines {
-		total := catalog.Money{Amount: l.UnitPrice.Amount * int64(l.Quantity), Currency: l.UnitPrice.Currency}
+		total := l.UnitPrice.Times(l.Quantity)
 		v.Lines = append(v.Lines, components.OrderLineView{
 			Title: l.Title, VariantTitle: l.VariantTitle, Quantity: strconv.Itoa(l.Quantity),
 			UnitPrice: c.Site.Money(l.UnitPrice), LineTotal: c.Site.Money(total),

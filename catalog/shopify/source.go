@@ -398,7 +398,7 @@ func (m *mapper) product(gp *gqlProduct) *catalog.Product {
 		p.Options = append(p.Options, opt)
 	}
 	if len(p.Options) == 1 && strings.EqualFold(p.Options[0].Name, "title") &&
-		slices.Equal(p.Options[0].Values, []string{"Default Title"}) {
+		slices.Equal(p.Options[0].Values, []string{catalog.DefaultVariantTitle}) {
 		p.Options = nil
 	}
 	ids := map[string]bool{}

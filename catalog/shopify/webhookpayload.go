@@ -268,7 +268,7 @@ func (rp *restProduct) storefront(handle, currency string) (gp *gqlProduct, comp
 				continue
 			}
 			if i >= len(names) {
-				if val != "Default Title" {
+				if val != catalog.DefaultVariantTitle {
 					complete = false // values of options the payload does not name
 				}
 				continue
