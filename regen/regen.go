@@ -145,7 +145,7 @@ func (r *Regen) HandleBatch(ctx context.Context, ds []webhook.Delivery) []error 
 		stop    = len(ds)
 	)
 	for i, d := range ds {
-		if strings.ToLower(d.Shop) != strings.ToLower(ds[0].Shop) {
+		if !strings.EqualFold(d.Shop, ds[0].Shop) {
 			errs[i] = fmt.Errorf("regen: batch mixes shops: %w", webhook.ErrNotAttempted)
 			continue
 		}
