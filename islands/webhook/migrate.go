@@ -14,9 +14,9 @@ import (
 
 // Migrations follow islands/store's rules: Go functions building DDL with
 // Bun's query builder from frozen structs, one transaction each, IF NOT
-// EXISTS. Their bookkeeping has tables of its own (webhook_migrations), so
-// this package and islands/store can share a database without either
-// seeing the other's migrations as unknown.
+// EXISTS. They are recorded in the database's one bookkeeping table
+// (bun_migrations, beside islands/store's: names never collide, and Bun's
+// migrator looks only at the migrations it is given), under the same lock.
 func migrations() *migrate.Migrations {
 	ms := migrate.NewMigrations()
 	ms.Add(migrate.Migration{
@@ -33,6 +33,13 @@ func migrations() *migrate.Migrations {
 			return m.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return up2(ctx, tx) })
 		},
 	})
+	ms.Add(migrate.Migration{
+		Name:    "20261206000004",
+		Comment: "drop_webhook_migration_tables",
+		Up: func(ctx context.Context, m *migrate.Migrator, _ *migrate.Migration) error {
+			return m.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return up4(ctx, tx) })
+		},
+	})
 	return ms
 }
 
@@ -41,8 +48,7 @@ func migrateUp(ctx context.Context, db *bun.DB, log *slog.Logger) error {
 }
 
 func migrateLocked(ctx context.Context, db *bun.DB, log *slog.Logger) error {
-	m := migrate.NewMigrator(db, migrations(), migrate.WithMarkAppliedOnSuccess(true),
-		migrate.WithTableName("webhook_migrations"), migrate.WithLocksTableName("webhook_migration_locks"))
+	m := migrate.NewMigrator(db, migrations(), migrate.WithMarkAppliedOnSuccess(true))
 	if err := m.Init(ctx); err != nil {
 		return fmt.Errorf("webhook: migrate: init: %w", err)
 	}
@@ -121,4 +127,16 @@ type m2InventoryItem struct {
 func up2(ctx context.Context, db bun.IDB) error {
 	_, err := db.NewCreateTable().Model((*m2InventoryItem)(nil)).IfNotExists().Exec(ctx)
 	return err
+}
+
+// up4: until this migration the package kept its own bookkeeping tables;
+// the migrations they recorded are recorded again in bun_migrations (their
+// IF NOT EXISTS makes the rerun a no-op), and the old tables go.
+func up4(ctx context.Context, db bun.IDB) error {
+	for _, t := range []string{"webhook_migrations", "webhook_migration_locks"} {
+		if _, err := db.NewDropTable().TableExpr(t).IfExists().Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }

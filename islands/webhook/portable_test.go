@@ -3,11 +3,14 @@ package webhook
 import (
 	"context"
 	"database/sql"
+	"github.com/uptrace/bun/migrate"
+	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/islands/internal/sqlrecord"
 	"io"
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -198,5 +201,51 @@ func TestSharesFileWithStore(t *testing.T) {
 	q2 := openQueue(t, openDB(t, path), Options{})
 	if n := count(t, q2); n != 1 {
 		t.Errorf("%d deliveries after reopening, want 1", n)
+	}
+}
+
+// One bookkeeping table in the database: the queue's migrations are
+// recorded beside the store's, and a database from before (with the
+// queue's own webhook_migrations) is brought over.
+func TestOneMigrationTable(t *testing.T) { testkit.EachDB(t, testOneMigrationTable) }
+
+func testOneMigrationTable(t *testing.T) {
+	dsn := testkit.DSN(t)
+	ctx := t.Context()
+	st, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	db := st.Writer()
+	// As an older binary left it: the queue's tables and its bookkeeping.
+	if err := up1(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.NewCreateTable().Model((*migrate.Migration)(nil)).ModelTableExpr("webhook_migrations").IfNotExists().Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(ctx, db, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	if err := db.NewSelect().TableExpr("bun_migrations").Column("name").OrderExpr("name").Scan(ctx, &names); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"20260301000001", "20261125000001", "20261125000002", "20261206000002", "20261206000003", "20261206000004"}
+	if !slices.Equal(names, want) {
+		t.Errorf("bun_migrations holds %v, want %v", names, want)
+	}
+	var n int
+	err = db.NewSelect().TableExpr("webhook_migrations").ColumnExpr("COUNT(*)").Scan(ctx, &n)
+	if err == nil {
+		t.Error("webhook_migrations still exists")
+	}
+	// Opening again changes nothing.
+	if _, err := Open(ctx, db, Options{}); err != nil {
+		t.Fatal(err)
 	}
 }
