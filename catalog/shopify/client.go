@@ -18,11 +18,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/wandstore/wandstore/internal/retry"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -128,9 +127,7 @@ func New(cfg Config) (*Client, error) {
 func (c *Client) URL() string { return c.url }
 
 func defaultBackoff(attempt int) time.Duration {
-	d := 250 * time.Millisecond << min(attempt-1, 6)
-	d = min(d, 10*time.Second)
-	return d/2 + rand.N(d/2+1) // jitter: between half and the whole
+	return retry.Exponential(attempt, 250*time.Millisecond, 10*time.Second, 0.5) // between half and the whole
 }
 
 type buyerIPKey struct{}
@@ -365,19 +362,7 @@ func isConnError(err error) bool {
 }
 
 // retryAfter reads Retry-After as seconds or an HTTP date; 0 when absent.
-func retryAfter(v string) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 0 {
-		return time.Duration(n * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0)
-	}
-	return 0
-}
+func retryAfter(v string) time.Duration { return retry.After(v, time.Now()) }
 
 func snippet(b []byte) string {
 	s := strings.TrimSpace(string(b))

@@ -10,12 +10,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/wandstore/wandstore/internal/retry"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -274,30 +273,14 @@ func (p *Purger) attempt(ctx context.Context, body []byte) (wait time.Duration, 
 // retryAfter reads a Retry-After header (seconds or an HTTP date), capped;
 // 0 if it is absent or unreadable.
 func retryAfter(h string, now time.Time) time.Duration {
-	if h == "" {
-		return 0
-	}
-	var d time.Duration
-	if s, err := strconv.Atoi(strings.TrimSpace(h)); err == nil {
-		d = time.Duration(s) * time.Second
-	} else if t, err := http.ParseTime(h); err == nil {
-		d = t.Sub(now)
-	}
-	if d <= 0 {
-		return 0
-	}
-	return min(d, maxRetryAfter)
+	return min(retry.After(h, now), maxRetryAfter)
 }
 
 // backoff is the wait before retry attempt+1: doubling from firstBackoff,
 // capped at maxBackoff, with up to a quarter of jitter so that builds
 // retrying at once do not retry in step.
 func backoff(attempt int) time.Duration {
-	d := maxBackoff
-	if attempt < 16 {
-		d = min(firstBackoff<<attempt, maxBackoff)
-	}
-	return d - time.Duration(rand.Int64N(int64(d/4)+1))
+	return retry.Exponential(attempt+1, firstBackoff, maxBackoff, 0.25)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

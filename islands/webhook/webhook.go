@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/wandstore/wandstore/internal/retry"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -163,13 +164,7 @@ func Open(ctx context.Context, db *bun.DB, opts Options) (*Queue, error) {
 	return q, nil
 }
 
-func defaultBackoff(n int) time.Duration {
-	const limit = 10 * time.Minute
-	if n > 20 {
-		return limit
-	}
-	return min(time.Second<<max(n-1, 0), limit)
-}
+func defaultBackoff(n int) time.Duration { return retry.Exponential(n, time.Second, 10*time.Minute, 0) }
 
 // clock is the current time as stored: UTC, microseconds (Bun's
 // precision), so stored and compared values agree.
