@@ -155,24 +155,24 @@ func (r *Regen) HandleBatch(ctx context.Context, ds []webhook.Delivery) []error 
 			continue
 		}
 		key := string(c.Kind) + "/" + c.ID
-		decision, err := r.decide(ctx, c, seen[key])
+		verdict, err := r.decide(ctx, c, seen[key])
 		if err != nil {
 			errs[i], stop = err, i
 			break
 		}
 		var ch catalog.Change
-		switch decision {
-		case skip:
+		switch verdict {
+		case webhook.Stale:
 			r.log.Info("regen: stale delivery skipped", "store", store, "topic", d.Topic, "id", c.ID, "updated_at", c.UpdatedAt)
 			continue
-		case readBack:
+		case webhook.Tie:
 			// Shopify's updated_at has one-second precision: two edits in
 			// the same second carry the same stamp, and this delivery may
 			// be the later one or a repeat of the earlier. The payloads
 			// cannot decide; the shop's state now can.
 			r.log.Info("regen: same updated_at as applied; reading the shop", "store", store, "topic", d.Topic, "id", c.ID, "updated_at", c.UpdatedAt)
 			ch, err = r.tieChange(ctx, store, work, c)
-		case apply:
+		case webhook.Newer:
 			ch, err = r.change(ctx, work, d, c)
 		}
 		if err != nil {
@@ -183,7 +183,7 @@ func (r *Regen) HandleBatch(ctx context.Context, ds []webhook.Delivery) []error 
 			errs[i], stop = fmt.Errorf("webhook: apply %s %s: %w", c.Kind, c.ID, err), i
 			break
 		}
-		if decision == apply {
+		if verdict == webhook.Newer {
 			applied = append(applied, c)
 			seen[key] = c
 		}
@@ -193,7 +193,7 @@ func (r *Regen) HandleBatch(ctx context.Context, ds []webhook.Delivery) []error 
 		next, err := work.With(ch)
 		if err != nil {
 			errs[i] = fmt.Errorf("regen: %s: %w: %w", store, err, webhook.ErrPermanent)
-			if decision == apply {
+			if verdict == webhook.Newer {
 				applied, seen[key] = applied[:len(applied)-1], webhook.Change{}
 			}
 			continue
@@ -229,38 +229,18 @@ func (r *Regen) HandleBatch(ctx context.Context, ds []webhook.Delivery) []error 
 	return errs
 }
 
-type decision int
-
-const (
-	skip     decision = iota // older than (or a repeat of) what was applied
-	apply                    // newer: apply the payload
-	readBack                 // same second as applied: ask the shop
-)
-
-// decide orders c against what was applied: the versions recorded, and
-// batched, the change of this batch for the same resource (zero if none).
-func (r *Regen) decide(ctx context.Context, c webhook.Change, batched webhook.Change) (decision, error) {
+// decide orders c against what was applied for its resource: the change
+// of this batch for it when there is one (batched; it was judged newer
+// than what is recorded, so it supersedes it), else the recorded version.
+func (r *Regen) decide(ctx context.Context, c, batched webhook.Change) (webhook.Verdict, error) {
+	if batched.ID != "" {
+		return webhook.Judge(c, batched, true), nil
+	}
 	cur, ok, err := r.opts.Versions.Applied(ctx, c.Shop, c.Kind, c.ID)
 	if err != nil {
-		return skip, err
+		return webhook.Stale, err
 	}
-	if batched.ID != "" && (!ok || batched.Deleted && !cur.Deleted || batched.UpdatedAt.After(cur.UpdatedAt) || batched.Deleted == cur.Deleted && batched.UpdatedAt.Equal(cur.UpdatedAt)) {
-		cur, ok = batched, true
-	}
-	if !ok {
-		return apply, nil
-	}
-	switch {
-	case c.Deleted && cur.Deleted:
-		return skip, nil
-	case c.Deleted:
-		return apply, nil
-	case c.UpdatedAt.After(cur.UpdatedAt):
-		return apply, nil
-	case !cur.Deleted && c.UpdatedAt.Equal(cur.UpdatedAt) && (c.Kind == webhook.KindProduct || c.Kind == webhook.KindCollection):
-		return readBack, nil
-	}
-	return skip, nil
+	return webhook.Judge(c, cur, ok), nil
 }
 
 // tieChange is the change that makes cur show the product or collection as

@@ -136,26 +136,51 @@ type version struct {
 	Deleted    bool      `bun:"deleted,notnull"`
 }
 
+// Verdict is how a change stands against what was applied for its
+// resource (Judge).
+type Verdict int
+
+const (
+	// Stale: older than, or a repeat of, what was applied; skip it.
+	Stale Verdict = iota
+	// Newer: apply it.
+	Newer
+	// Tie: a create or update of a product or collection stamped the same
+	// second as the applied one. Shopify's updated_at has one-second
+	// precision, so two real edits in one second look alike and the
+	// payloads cannot say which is the later: read the shop.
+	Tie
+)
+
+// Judge orders c against applied, what was last applied for its resource
+// (ok false: nothing was). A create or update is newer only if its
+// UpdatedAt is after the applied one, which for a deleted resource is the
+// delete's time, so a late update never undoes a delete; a delete is newer
+// unless the resource is already deleted. A resource never seen is newer.
+// This is the one ordering rule: ShouldApply and the regenerator use it.
+func Judge(c, applied Change, ok bool) Verdict {
+	switch {
+	case !ok:
+		return Newer
+	case c.Deleted && applied.Deleted:
+		return Stale
+	case c.Deleted, normTime(c.UpdatedAt).After(applied.UpdatedAt):
+		return Newer
+	case !applied.Deleted && normTime(c.UpdatedAt).Equal(applied.UpdatedAt) && (c.Kind == KindProduct || c.Kind == KindCollection):
+		return Tie
+	}
+	return Stale
+}
+
 // ShouldApply reports whether c is newer than what was applied for its
-// resource: a create or update only if its UpdatedAt is after the last
-// applied one (equal is a repeat), which for a deleted resource is the
-// delete's time, so a late update never undoes a delete; a delete only
-// if the resource is not already deleted. A resource never seen applies.
-//
-// Shopify's updated_at has one-second precision: two real edits in the
-// same second look like a repeat, and the second is refused. A handler
-// that cares re-reads the resource from the source when ShouldApply
-// refuses an update whose UpdatedAt equals the applied one (see
-// Versions.Applied).
+// resource (Judge). A tie is refused: a handler that cares re-reads the
+// resource from the source then.
 func (v *Versions) ShouldApply(ctx context.Context, c Change) (bool, error) {
 	cur, ok, err := v.Applied(ctx, c.Shop, c.Kind, c.ID)
-	if err != nil || !ok {
-		return !ok && err == nil, err
+	if err != nil {
+		return false, err
 	}
-	if c.Deleted {
-		return !cur.Deleted, nil
-	}
-	return normTime(c.UpdatedAt).After(cur.UpdatedAt), nil
+	return Judge(c, cur, ok) == Newer, nil
 }
 
 // Applied returns what was last applied for a resource: its UpdatedAt
