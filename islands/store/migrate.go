@@ -8,7 +8,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/migrate"
 
-	"github.com/wandstore/wandstore/islands/internal/migratelock"
+	"github.com/wandstore/wandstore/islands/internal/migration"
 )
 
 // Migrations are Go functions compiled into the binary (nothing to ship
@@ -21,27 +21,9 @@ import (
 // its commit and its bookkeeping row makes the rerun a no-op.
 func migrations() *migrate.Migrations {
 	ms := migrate.NewMigrations()
-	ms.Add(migrate.Migration{
-		Name:    "20260301000001",
-		Comment: "shoppers_carts_views_wishlist_orders",
-		Up: func(ctx context.Context, m *migrate.Migrator, _ *migrate.Migration) error {
-			return m.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return up1(ctx, tx) })
-		},
-	})
-	ms.Add(migrate.Migration{
-		Name:    "20261125000002",
-		Comment: "external_carts",
-		Up: func(ctx context.Context, m *migrate.Migrator, _ *migrate.Migration) error {
-			return m.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return up2(ctx, tx) })
-		},
-	})
-	ms.Add(migrate.Migration{
-		Name:    "20261206000003",
-		Comment: "session_keys",
-		Up: func(ctx context.Context, m *migrate.Migrator, _ *migrate.Migration) error {
-			return m.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return up3(ctx, tx) })
-		},
-	})
+	ms.Add(migration.InTx("20260301000001", "shoppers_carts_views_wishlist_orders", up1))
+	ms.Add(migration.InTx("20261125000002", "external_carts", up2))
+	ms.Add(migration.InTx("20261206000003", "session_keys", up3))
 	return ms
 }
 
@@ -61,7 +43,7 @@ func (d *DB) migrator() *migrate.Migrator {
 // processes at once: on PostgreSQL they take turns (an advisory lock), on
 // SQLite the single writer serializes them.
 func (d *DB) Migrate(ctx context.Context) error {
-	return migratelock.Do(ctx, d.w, d.migrate)
+	return migration.Lock(ctx, d.w, d.migrate)
 }
 
 func (d *DB) migrate(ctx context.Context) error {

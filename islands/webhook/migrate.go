@@ -9,7 +9,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/migrate"
 
-	"github.com/wandstore/wandstore/islands/internal/migratelock"
+	"github.com/wandstore/wandstore/islands/internal/migration"
 )
 
 // Migrations follow islands/store's rules: Go functions building DDL with
@@ -19,32 +19,14 @@ import (
 // migrator looks only at the migrations it is given), under the same lock.
 func migrations() *migrate.Migrations {
 	ms := migrate.NewMigrations()
-	ms.Add(migrate.Migration{
-		Name:    "20261125000001",
-		Comment: "webhook_deliveries_versions",
-		Up: func(ctx context.Context, m *migrate.Migrator, _ *migrate.Migration) error {
-			return m.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return up1(ctx, tx) })
-		},
-	})
-	ms.Add(migrate.Migration{
-		Name:    "20261206000002",
-		Comment: "webhook_inventory_items",
-		Up: func(ctx context.Context, m *migrate.Migrator, _ *migrate.Migration) error {
-			return m.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return up2(ctx, tx) })
-		},
-	})
-	ms.Add(migrate.Migration{
-		Name:    "20261206000004",
-		Comment: "drop_webhook_migration_tables",
-		Up: func(ctx context.Context, m *migrate.Migrator, _ *migrate.Migration) error {
-			return m.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return up4(ctx, tx) })
-		},
-	})
+	ms.Add(migration.InTx("20261125000001", "webhook_deliveries_versions", up1))
+	ms.Add(migration.InTx("20261206000002", "webhook_inventory_items", up2))
+	ms.Add(migration.InTx("20261206000004", "drop_webhook_migration_tables", up4))
 	return ms
 }
 
 func migrateUp(ctx context.Context, db *bun.DB, log *slog.Logger) error {
-	return migratelock.Do(ctx, db, func(ctx context.Context) error { return migrateLocked(ctx, db, log) })
+	return migration.Lock(ctx, db, func(ctx context.Context) error { return migrateLocked(ctx, db, log) })
 }
 
 func migrateLocked(ctx context.Context, db *bun.DB, log *slog.Logger) error {

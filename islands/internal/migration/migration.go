@@ -1,9 +1,10 @@
-// Package migratelock serializes schema migrations between processes that
-// share a PostgreSQL database: members of a cluster start together, and two
+// Package migration holds what the islands database's migrations share:
+// the form of one (InTx) and the lock that serializes them between
+// processes that share a PostgreSQL database (Lock): members of a cluster start together, and two
 // concurrent CREATE TABLE IF NOT EXISTS of one table collide in PostgreSQL's
 // catalog (a unique violation on pg_type) instead of one waiting for the
 // other. SQLite needs nothing: its single writer already serializes DDL.
-package migratelock
+package migration
 
 import (
 	"context"
@@ -11,16 +12,30 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/migrate"
 )
+
+// InTx is a migration whose up runs in one transaction (DDL is
+// transactional in SQLite and PostgreSQL), so a crash leaves it undone
+// rather than half done.
+func InTx(name, comment string, up func(ctx context.Context, db bun.IDB) error) migrate.Migration {
+	return migrate.Migration{
+		Name:    name,
+		Comment: comment,
+		Up: func(ctx context.Context, m *migrate.Migrator, _ *migrate.Migration) error {
+			return m.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return up(ctx, tx) })
+		},
+	}
+}
 
 // key names the advisory lock: any 64-bit number the application does not
 // use for something else ("wandmigr" in ASCII).
 const key int64 = 0x77616e646d696772
 
-// Do runs f while holding a session-level advisory lock on one connection
-// of db (PostgreSQL), so a second process's Do waits for the first to
+// Lock runs f while holding a session-level advisory lock on one connection
+// of db (PostgreSQL), so a second process's Lock waits for the first to
 // finish. On other databases it simply runs f.
-func Do(ctx context.Context, db *bun.DB, f func(context.Context) error) error {
+func Lock(ctx context.Context, db *bun.DB, f func(context.Context) error) error {
 	if db.Dialect().Name() != dialect.PG {
 		return f(ctx)
 	}
