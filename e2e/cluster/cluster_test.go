@@ -129,7 +129,6 @@ func buyable(t *testing.T) [][2]string {
 
 // cluster is three member processes over one database.
 type cluster struct {
-	t   testing.TB
 	bin string
 	dsn string
 	db  *sql.DB
@@ -155,7 +154,7 @@ func newCluster(t testing.TB, bin, dsn string, n int) *cluster {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	c := &cluster{t: t, bin: bin, dsn: dsn, db: db}
+	c := &cluster{bin: bin, dsn: dsn, db: db}
 	out := t.TempDir() // nothing static is served here: islands only
 	for i := range n {
 		m := &member{i: i, data: t.TempDir(), out: out, log: &testkit.LogBuffer{}}
