@@ -19,8 +19,8 @@ import (
 // reconcileCommand is build under the name operators look for: it re-reads
 // every store from its source (a shop, an export, a folder) and publishes
 // whatever differs from what was published, repairing what a lost webhook
-// missed. A running server reconciles its Shopify-backed stores on its own
-// every ServeOptions.ReconcileEvery.
+// missed. Running servers reconcile their Shopify-backed stores too: the
+// one that leads does, every ServeOptions.ReconcileEvery.
 func reconcileCommand() *cli.Command {
 	c := buildCommand()
 	c.Name = "reconcile"

@@ -24,7 +24,7 @@ type DemoOptions struct {
 	Addr    string
 	Content string    // content folder; "" means the embedded demo content
 	Out     string    // build output folder; default "public"
-	Data    string    // state folder (database, session key); default ".wandstore"
+	Data    string    // state folder (the SQLite database); default ".wandstore"
 	Stores  []string  // empty means every store
 	Log     io.Writer // progress and log output; nil discards
 	// DB, SessionSecret and TrustedProxies: see ServeOptions.

@@ -35,7 +35,7 @@ import (
 type ServeOptions struct {
 	Addr    string // listen address; default "localhost:8080"
 	Public  string // built output to serve; default "public"
-	Data    string // state folder (SQLite database, session key); default ".wandstore"
+	Data    string // state folder (the SQLite database); default ".wandstore"
 	Content string // catalog source for the islands; "" means the embedded demo stores
 	Stores  []string
 	// SiteURL is the origin the stores were built for (as `build --site-url`);
@@ -62,8 +62,9 @@ type ServeOptions struct {
 	// NoCache runs without Olric: every read goes to the database.
 	NoCache bool
 	// SessionSecret signs shopper cookies: comma-separated keys of at least
-	// 32 bytes, hex or base64; the first signs, all verify. "" means a key
-	// generated once and kept in <Data>/session.key.
+	// 32 bytes, hex or base64; the first signs, all verify. "" means the key
+	// kept in the database (created by the first server; an older
+	// <Data>/session.key is carried over).
 	SessionSecret  string
 	TrustedProxies []string
 	Limits         islands.Limits

@@ -11,7 +11,7 @@ import (
 // even where the cache itself does not: Olric's calls to another member
 // wait on the connection with no deadline of their own, and a member that
 // joined but is not yet bootstrapped answers only after its bootstrap
-// timeout (10 s). Such a call is left to finish in the background while
+// timeout (3 s, olric.yaml's bootstrapTimeout). Such a call is left to finish in the background while
 // the request goes on without the cache, as it does on any cache error.
 type boundedCache struct{ c shopper.Cache }
 

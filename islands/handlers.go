@@ -487,7 +487,7 @@ func (s *Server) checkout(q *request) {
 		p := q.cat.Store.Product(l.Product)
 		vr := p.Variant(l.Variant)
 		ol := shopper.OrderLine{Product: p.Handle, Variant: vr.ID, Title: p.Title, SKU: vr.SKU, Quantity: l.Quantity, UnitPrice: vr.Price}
-		if vr.Title != catalog.DefaultVariantTitle {
+		if catalog.ShowsVariant(vr.Title) {
 			ol.VariantTitle = vr.Title
 		}
 		lines = append(lines, ol)

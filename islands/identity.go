@@ -48,11 +48,14 @@ func cookieErr(err error) string {
 	return "malformed"
 }
 
-// setCookie issues (or renews) the shopper's session cookie: HttpOnly,
-// SameSite=Lax, Secure when the request came over HTTPS.
-func (s *Server) setCookie(q *request) {
+// setCookie issues (or renews) the shopper's session cookie.
+func (s *Server) setCookie(q *request) { s.cookie(q, session.CookieName, s.codec.Encode(q.id), "/") }
+
+// cookie sets one of the shopper's cookies, all alike: for the session's
+// life, HttpOnly, SameSite=Lax, Secure when the request came over HTTPS.
+func (s *Server) cookie(q *request, name, value, path string) {
 	http.SetCookie(q.w, &http.Cookie{
-		Name: session.CookieName, Value: s.codec.Encode(q.id), Path: "/",
+		Name: name, Value: value, Path: path,
 		MaxAge: int(s.codec.MaxAge().Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: s.isHTTPS(q.r),
 	})

@@ -7,7 +7,6 @@ package islands
 import (
 	"context"
 	"fmt"
-	"net/http"
 
 	"github.com/wandstore/wandstore/islands/shopper"
 )
@@ -68,11 +67,7 @@ func (s *Server) acknowledge(q *request, st *shopper.State) {
 		return
 	}
 	q.seen = st.Version
-	http.SetCookie(q.w, &http.Cookie{
-		Name: versionCookie(q), Value: s.codec.EncodeVersion(q.cat.Store.Handle, q.id, st.Version),
-		Path: q.cat.Site.BasePath, MaxAge: int(s.codec.MaxAge().Seconds()), HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: s.isHTTPS(q.r),
-	})
+	s.cookie(q, versionCookie(q), s.codec.EncodeVersion(q.cat.Store.Handle, q.id, st.Version), q.cat.Site.BasePath)
 }
 
 // cacheError counts and logs (at debug) a cache call that failed; the

@@ -27,19 +27,19 @@ func cartView(c *Catalog, st *shopper.State) (components.CartView, bool) {
 	ok := true
 	h := sha256.New()
 	for _, l := range st.Cart {
-		var price catalog.Money
-		if p := c.Store.Product(l.Product); p != nil && p.Published() {
-			if vr := p.Variant(l.Variant); vr != nil && vr.Available {
-				price = vr.Price
-			}
-		}
-		fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00%s\n", l.Product, l.Variant, l.Quantity, price.Amount, price.Currency)
 		lv := components.CartLineView{Product: l.Product, Variant: l.Variant, Quantity: l.Quantity, Title: l.Product}
 		p := c.Store.Product(l.Product)
 		var vr *catalog.Variant
 		if p != nil && p.Published() {
 			vr = p.Variant(l.Variant)
 		}
+		// The token: each line as shown, with the price it is sold at (none
+		// for a line that cannot be bought).
+		var price catalog.Money
+		if vr != nil && vr.Available {
+			price = vr.Price
+		}
+		fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00%s\n", l.Product, l.Variant, l.Quantity, price.Amount, price.Currency)
 		if vr == nil {
 			lv.Problem = "No longer available: please remove it."
 			ok = false
@@ -47,7 +47,7 @@ func cartView(c *Catalog, st *shopper.State) (components.CartView, bool) {
 			continue
 		}
 		lv.Title, lv.Path = p.Title, s.ProductPath(p.Handle)
-		if vr.Title != catalog.DefaultVariantTitle {
+		if catalog.ShowsVariant(vr.Title) {
 			lv.VariantTitle = vr.Title
 		}
 		img := p.MainImage()

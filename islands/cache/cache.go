@@ -108,11 +108,7 @@ func Open(ctx context.Context, cfg Config) (*Cache, error) {
 		// table (Olric keeps treating it as the dead incarnation). A new
 		// start, with a new birth date, joins as a new member: that heals
 		// it, as a crash-looping restart would, but inside one start.
-		lg := cfg.Log
-		if lg == nil {
-			lg = slog.Default()
-		}
-		lg.Warn("cache: the cluster did not bootstrap this member; starting it again", "attempt", attempt, "err", err)
+		cfg.logger().Warn("cache: the cluster did not bootstrap this member; starting it again", "attempt", attempt, "err", err)
 		select {
 		case <-ctx.Done():
 			return nil, err
@@ -205,10 +201,7 @@ func openMember(ctx context.Context, cfg Config, timeout time.Duration) (*Cache,
 	poll.Wait() // ends at once: the member answers now
 
 	logw, _ := oc.LogOutput.(*slogWriter)
-	lg := cfg.Log
-	if lg == nil {
-		lg = slog.Default()
-	}
+	lg := cfg.logger()
 	expected := cfg.ExpectedMembers
 	if expected <= 0 {
 		expected = len(oc.Peers) + 1

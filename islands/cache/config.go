@@ -165,10 +165,7 @@ func (c Config) olricConfig() (*config.Config, error) {
 	if c.MemberlistPort != 0 {
 		setGossipPort(oc, c.MemberlistPort)
 	}
-	lg := c.Log
-	if lg == nil {
-		lg = slog.Default()
-	}
+	lg := c.logger()
 	if c.FreePortsWhenTaken {
 		if err := c.freeIfTaken(oc, lg.With("component", "cache")); err != nil {
 			return nil, err
@@ -316,3 +313,11 @@ func (w *slogWriter) Write(p []byte) (int, error) {
 }
 
 var _ io.Writer = (*slogWriter)(nil)
+
+// logger is Log, or slog.Default() when it is nil.
+func (c Config) logger() *slog.Logger {
+	if c.Log == nil {
+		return slog.Default()
+	}
+	return c.Log
+}

@@ -83,19 +83,8 @@ func (c *Codec) Decode(value string) (shopper.ID, time.Time, error) {
 		return "", time.Time{}, ErrMalformed
 	}
 	payload, sig := value[:i], value[i+1:]
-	got, err := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil || len(got) != sha256.Size {
-		return "", time.Time{}, ErrMalformed
-	}
-	ok := false
-	for _, k := range c.keys {
-		// Check every key, so timing does not tell which one matched.
-		if hmac.Equal(got, mac(k, payload)) {
-			ok = true
-		}
-	}
-	if !ok {
-		return "", time.Time{}, ErrSignature
+	if err := c.verify(sig, payload); err != nil {
+		return "", time.Time{}, err
 	}
 	parts := strings.Split(payload, ".")
 	if len(parts) != 3 || parts[0] != version {
@@ -115,6 +104,26 @@ func (c *Codec) Decode(value string) (shopper.ID, time.Time, error) {
 		return "", time.Time{}, ErrExpired
 	}
 	return id, issued, nil
+}
+
+// verify checks sig, a base64url MAC, against payload under every key
+// (ErrMalformed, ErrSignature), in constant time for each.
+func (c *Codec) verify(sig, payload string) error {
+	got, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil || len(got) != sha256.Size {
+		return ErrMalformed
+	}
+	ok := false
+	for _, k := range c.keys {
+		// Check every key, so timing does not tell which one matched.
+		if hmac.Equal(got, mac(k, payload)) {
+			ok = true
+		}
+	}
+	if !ok {
+		return ErrSignature
+	}
+	return nil
 }
 
 func mac(key []byte, payload string) []byte {
@@ -152,19 +161,8 @@ func (c *Codec) DecodeVersion(value, store string, id shopper.ID) (int64, error)
 	if len(parts) != 3 || parts[0] != tokenVersion {
 		return 0, ErrMalformed
 	}
-	got, err := base64.RawURLEncoding.DecodeString(parts[2])
-	if err != nil || len(got) != sha256.Size {
-		return 0, ErrMalformed
-	}
-	payload := tokenPayload(store, id, parts[1])
-	ok := false
-	for _, k := range c.keys {
-		if hmac.Equal(got, mac(k, payload)) {
-			ok = true
-		}
-	}
-	if !ok {
-		return 0, ErrSignature
+	if err := c.verify(parts[2], tokenPayload(store, id, parts[1])); err != nil {
+		return 0, err
 	}
 	v, err := strconv.ParseInt(parts[1], 36, 64)
 	if err != nil || v < 0 {

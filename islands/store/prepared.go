@@ -43,18 +43,22 @@ type prepared struct {
 
 // hot returns the prepared statements, preparing them on first use (after
 // Migrate has made the tables; a failure is returned and tried again on
-// the next call).
+// the next call). Once prepared, it takes no lock.
 func (d *DB) hot(ctx context.Context) (*prepared, error) {
+	if p := d.stmts.Load(); p != nil {
+		return p, nil
+	}
 	d.stmtsMu.Lock()
 	defer d.stmtsMu.Unlock()
-	if d.stmts == nil {
-		p, err := d.prepare(ctx)
-		if err != nil {
-			return nil, err
-		}
-		d.stmts = p
+	if p := d.stmts.Load(); p != nil {
+		return p, nil
 	}
-	return d.stmts, nil
+	p, err := d.prepare(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d.stmts.Store(p)
+	return p, nil
 }
 
 func (d *DB) prepare(ctx context.Context) (*prepared, error) {
@@ -71,7 +75,10 @@ func (d *DB) prepare(ctx context.Context) (*prepared, error) {
 		bump:    prep(d.w.DB, sqlBump),
 		addLine: prep(d.w.DB, sqlAddLine),
 		stateW:  prep(d.w.DB, sqlState),
-		stateR:  prep(d.r.DB, sqlState),
+	}
+	p.stateR = p.stateW // one pool (PostgreSQL)
+	if d.r != d.w {
+		p.stateR = prep(d.r.DB, sqlState)
 	}
 	if err != nil {
 		_ = p.close()
@@ -83,7 +90,7 @@ func (d *DB) prepare(ctx context.Context) (*prepared, error) {
 func (p *prepared) close() error {
 	var errs []error
 	for _, st := range []*sql.Stmt{p.bump, p.addLine, p.stateW, p.stateR} {
-		if st != nil {
+		if st != nil && (st != p.stateR || p.stateR != p.stateW) {
 			errs = append(errs, st.Close())
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -79,8 +80,8 @@ type DB struct {
 	// postgres is set when the database is PostgreSQL.
 	postgres bool
 	// stmts are the hot statements, prepared on first use (prepared.go).
-	stmtsMu sync.Mutex
-	stmts   *prepared
+	stmtsMu sync.Mutex // held while preparing
+	stmts   atomic.Pointer[prepared]
 
 	now func() time.Time
 	log *slog.Logger
@@ -183,9 +184,8 @@ func (d *DB) Writer() *bun.DB { return d.w }
 func (d *DB) Close() error {
 	var errs []error
 	d.stmtsMu.Lock()
-	if d.stmts != nil {
-		errs = append(errs, d.stmts.close())
-		d.stmts = nil
+	if p := d.stmts.Swap(nil); p != nil {
+		errs = append(errs, p.close())
 	}
 	d.stmtsMu.Unlock()
 	if d.r != d.w {
