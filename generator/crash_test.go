@@ -3,10 +3,12 @@ package generator
 import (
 	"context"
 	"errors"
+	"fmt"
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/catalog/contentdir"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // crashingPublisher publishes into a folder until the page it is told to
@@ -121,5 +123,31 @@ func TestLivePageWrittenBeforeACrashIsUnpublishedLater(t *testing.T) {
 	}
 	if s.exists(page) {
 		t.Fatal("the page of a deleted product, written before a crash, is still published")
+	}
+}
+
+// Live updates that add pages save the manifest at once (saveNow) while
+// background saves of earlier updates are due: the two must not wait on
+// each other. This deadlocked within seconds when the background save
+// took the store's lock; the test then hangs until go test's timeout.
+func TestLiveNewPagesAndBackgroundSavesDoNotDeadlock(t *testing.T) {
+	s := newSite(t, shop)
+	live, err := NewLive(s.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Second) // a few background saves' worth (saveEvery)
+	for i := 0; time.Now().Before(deadline); i++ {
+		s.write(fmt.Sprintf("tea/products/new-%03d.md", i), "---\ntitle: New\ntype: Tea\ncreated: 2026-04-01\nprice: \"9.00\"\n---\nNew.\n")
+		st, err := contentdir.New(s.fs).Load(context.Background(), "tea")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := live.Update(context.Background(), st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := live.Flush(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wandstore/wandstore/catalog"
@@ -25,8 +26,9 @@ import (
 // (as Build does, checking that unchanged files are still published). The
 // manifest is saved in the background, at most twice a second (Flush
 // saves at once and waits): a crash in between costs the next build some
-// needless uploads, and can leave behind a page deleted from the catalog
-// in that half second (the next build does not know to remove it). Live does not write the site's front door
+// needless work. Paths published for the first time are saved at once,
+// before they are written, so no crash leaves a page the next build does
+// not know to remove. Live does not write the site's front door
 // (the list of stores): Build does.
 //
 // Live is safe for concurrent use; updates of one store are serialised.
@@ -55,7 +57,10 @@ type liveStore struct {
 	man   *Manifest // what is published
 	cache *planCache
 	site  *components.Site
-	saved *Manifest // newest manifest handed to the saver
+	// saved is the newest manifest handed to the saver. Atomic: the
+	// background save reads it under saveMu alone, while Update, holding
+	// ls.mu, may wait for saveMu (saveNow); locking ls.mu there deadlocked.
+	saved atomic.Pointer[Manifest]
 }
 
 // NewLive checks the options as Build does; Source is not used (Update is
@@ -151,7 +156,7 @@ func (l *Live) Store(handle string) *catalog.Store {
 // saves of a store happen in order, and a save already overtaken by a
 // newer manifest is skipped (the newer one's save follows).
 func (l *Live) save(ls *liveStore, m *Manifest) {
-	ls.saved = m
+	ls.saved.Store(m)
 	l.saves.Add(1)
 	go func() {
 		defer l.saves.Done()
@@ -171,10 +176,7 @@ func (l *Live) save(ls *liveStore, m *Manifest) {
 		}
 		l.saveMu.Lock()
 		defer l.saveMu.Unlock()
-		ls.mu.Lock()
-		newest := ls.saved
-		ls.mu.Unlock()
-		if newest != m {
+		if ls.saved.Load() != m {
 			return
 		}
 		if err := m.save(l.b.opts.StateDir); err != nil {
@@ -187,11 +189,12 @@ func (l *Live) save(ls *liveStore, m *Manifest) {
 
 // saveNow writes m at once, in order with the background saves: one in
 // progress finishes first, and those not yet written are overtaken by m
-// (and by what is handed to save after it). The caller holds ls.mu.
+// (and by what is handed to save after it). The caller holds ls.mu; the
+// background save does not take it, so the two cannot wait on each other.
 func (l *Live) saveNow(ls *liveStore, m *Manifest) error {
 	l.saveMu.Lock()
 	defer l.saveMu.Unlock()
-	ls.saved = m
+	ls.saved.Store(m)
 	l.lastSave = time.Now()
 	return m.save(l.b.opts.StateDir)
 }
