@@ -118,9 +118,6 @@ func intent(p *storePlan) *Manifest {
 		}
 		if m == nil {
 			m = &Manifest{Version: manifestVersion, Store: p.handle, Files: maps.Clone(p.manifest.Files)}
-			if m.Files == nil {
-				m.Files = map[string]Entry{}
-			}
 		}
 		m.Files[j.path] = Entry{}
 	}

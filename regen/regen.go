@@ -6,9 +6,6 @@
 // change is broadcast to every islands member (Olric pub/sub) so they
 // swap theirs and their cached fragments of the old catalog stop being
 // served.
-//
-// It lives under cmd/ because it is where the generator and the islands
-// server meet.
 package regen
 
 import (
@@ -132,10 +129,7 @@ func (r *Regen) HandleBatch(ctx context.Context, ds []webhook.Delivery) []error 
 	defer r.applyMu.Unlock()
 	cur, err := r.current(store)
 	if err != nil {
-		for i := range errs {
-			errs[i] = err
-		}
-		return errs
+		return fillErrs(errs, err)
 	}
 	var (
 		work    = cur
@@ -183,22 +177,18 @@ func (r *Regen) HandleBatch(ctx context.Context, ds []webhook.Delivery) []error 
 			errs[i], stop = fmt.Errorf("webhook: apply %s %s: %w", c.Kind, c.ID, err), i
 			break
 		}
+		if !ch.Empty() {
+			next, err := work.With(ch)
+			if err != nil {
+				errs[i] = fmt.Errorf("regen: %s: %w: %w", store, err, webhook.ErrPermanent)
+				continue
+			}
+			work, changes = next, append(changes, ch)
+		}
 		if verdict == webhook.Newer {
 			applied = append(applied, c)
 			seen[key] = c
 		}
-		if ch.Empty() {
-			continue
-		}
-		next, err := work.With(ch)
-		if err != nil {
-			errs[i] = fmt.Errorf("regen: %s: %w: %w", store, err, webhook.ErrPermanent)
-			if verdict == webhook.Newer {
-				applied, seen[key] = applied[:len(applied)-1], webhook.Change{}
-			}
-			continue
-		}
-		work, changes = next, append(changes, ch)
 	}
 	for i := stop + 1; i < len(ds); i++ {
 		errs[i] = webhook.ErrNotAttempted
@@ -206,24 +196,25 @@ func (r *Regen) HandleBatch(ctx context.Context, ds []webhook.Delivery) []error 
 	if len(changes) > 0 {
 		if _, err := r.publish(ctx, cur, work, changes); err != nil {
 			// Nothing of the batch is recorded: every delivery is retried.
-			for i := range errs {
-				if errs[i] == nil {
-					errs[i] = err
-				}
-			}
-			return errs
+			return fillErrs(errs, err)
 		}
 	}
 	for _, c := range applied {
 		if _, err := r.opts.Versions.MarkApplied(ctx, c); err != nil {
 			// Published but not recorded: a retry applies it again, which
 			// is harmless (the same change).
-			for i := range errs {
-				if errs[i] == nil {
-					errs[i] = err
-				}
-			}
-			return errs
+			return fillErrs(errs, err)
+		}
+	}
+	return errs
+}
+
+// fillErrs gives err to every delivery of the batch that has no result
+// yet, and returns errs.
+func fillErrs(errs []error, err error) []error {
+	for i := range errs {
+		if errs[i] == nil {
+			errs[i] = err
 		}
 	}
 	return errs

@@ -231,10 +231,9 @@ func (v *Versions) MarkApplied(ctx context.Context, c Change) (bool, error) {
 //
 // The check and the mark are not one transaction: fn (rendering and
 // publishing pages) may take long, and holding a write transaction that
-// long would block the receiver's inserts. The queue's worker hands a
-// shop's deliveries out one at a time, so nothing else applies a change
-// of that shop in between; should two appliers race anyway, MarkApplied
-// still never moves a version back.
+// long would block the receiver's inserts. Should two appliers race,
+// MarkApplied still never moves a version back. (The regenerator judges
+// whole batches itself, with Judge, and marks after publishing.)
 func (v *Versions) Apply(ctx context.Context, c Change, fn func(ctx context.Context) error) (bool, error) {
 	ok, err := v.ShouldApply(ctx, c)
 	if err != nil || !ok {
