@@ -248,6 +248,10 @@ func (v *Versions) Apply(ctx context.Context, c Change, fn func(ctx context.Cont
 	return true, nil
 }
 
+// seedBatch is how many versions one Seed statement writes (5 parameters
+// a row, well within SQLite's limit on a statement's parameters).
+const seedBatch = 500
+
 // Seed records what a freshly loaded catalog of shop says, read at
 // loadedAt, so no delivery older than it can roll a page back: each
 // resource of kind in present (id -> its updated_at) is marked applied at
@@ -257,13 +261,26 @@ func (v *Versions) Apply(ctx context.Context, c Change, fn func(ctx context.Cont
 // it; an update stamped later, such as a re-publication, still applies). A zero updated_at in present
 // records nothing for that resource.
 func (v *Versions) Seed(ctx context.Context, shop string, kind Kind, present map[string]time.Time, loadedAt time.Time) error {
+	// The catalog's versions go in by hundreds (a start or a reconcile of
+	// a large shop would otherwise cost a round trip a product), by
+	// MarkApplied's rule for an update: only ever forward.
+	rows := make([]version, 0, len(present))
 	for id, at := range present {
-		if at.IsZero() {
-			continue
+		if !at.IsZero() {
+			rows = append(rows, version{Shop: shop, Kind: kind, ResourceID: id, UpdatedAt: normTime(at)})
 		}
-		if _, err := v.MarkApplied(ctx, Change{Shop: shop, Kind: kind, ID: id, UpdatedAt: at}); err != nil {
-			return err
+	}
+	for len(rows) > 0 {
+		n := min(len(rows), seedBatch)
+		chunk := rows[:n]
+		if _, err := v.db.NewInsert().Model(&chunk).
+			On("CONFLICT (shop, kind, resource_id) DO UPDATE").
+			Set("deleted = EXCLUDED.deleted").Set("updated_at = EXCLUDED.updated_at").
+			Where("v.updated_at < EXCLUDED.updated_at").
+			Exec(ctx); err != nil {
+			return fmt.Errorf("webhook: seed: %w", err)
 		}
+		rows = rows[n:]
 	}
 	var alive []version
 	if err := v.db.NewSelect().Model(&alive).Column("resource_id").
