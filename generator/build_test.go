@@ -98,8 +98,8 @@ func TestBuildWritesEveryPage(t *testing.T) {
 		"s/tea/collections/all/index.html", "s/tea/collections/all/page/2/index.html",
 		"s/tea/collections/all/price-asc/index.html", "s/tea/collections/all/price-asc/page/2/index.html",
 		"s/tea/collections/picks/newest/index.html",
-		"s/tea/search/index.html", "s/tea/search.json", "s/tea/cart/index.html", "s/tea/404.html",
-		"s/tea/sitemap.xml", "s/tea/sitemap-1.xml", "s/tea/robots.txt",
+		"s/tea/search/index.html", "s/tea/search.json", "s/tea/search-0.json", "s/tea/cart/index.html", "s/tea/404.html",
+		"s/tea/sitemap.xml", "s/tea/sitemap-pages-1.xml", "s/tea/sitemap-products-0.xml", "s/tea/robots.txt",
 		"index.html", "robots.txt", // the site's front door: every store was built
 	} {
 		if !s.exists(want) {
@@ -371,27 +371,32 @@ func TestBrokenFileAfterGoodBuildKeepsOutput(t *testing.T) {
 func TestSitemapShards(t *testing.T) {
 	s := newSite(t, shop)
 	s.build(func(o *Options) { o.SitemapShardSize = 3 })
-	// URLs: home, all (2 pages), green, picks, 3 products = 8 -> 3 shards.
+	// URLs: home, all (2 pages), green, picks = 5 pages -> 2 shards of
+	// pages; 3 products, by a hash of their handles, over shards of at
+	// most 3.
 	index := s.read("s/tea/sitemap.xml")
-	if n := strings.Count(index, "<sitemap>"); n != 3 {
-		t.Fatalf("index lists %d shards:\n%s", n, index)
+	locs := regexp.MustCompile(`<loc>https://shop.test/s/tea/(sitemap-[a-z]+-[0-9]+\.xml)</loc>`).FindAllStringSubmatch(index, -1)
+	if len(locs) != strings.Count(index, "<sitemap>") || len(locs) < 3 {
+		t.Fatalf("index:\n%s", index)
 	}
-	total := 0
-	for i := 1; i <= 3; i++ {
-		shard := s.read("s/tea/sitemap-" + string(rune('0'+i)) + ".xml")
+	var all string
+	pages, products := 0, 0
+	for _, m := range locs {
+		shard := s.read("s/tea/" + m[1])
 		n := strings.Count(shard, "<url>")
 		if n > 3 {
-			t.Errorf("shard %d has %d URLs", i, n)
+			t.Errorf("%s has %d URLs", m[1], n)
 		}
-		total += n
-		if !strings.Contains(index, "https://shop.test/s/tea/sitemap-"+string(rune('0'+i))+".xml") {
-			t.Errorf("index does not list shard %d", i)
+		if strings.HasPrefix(m[1], "sitemap-pages-") {
+			pages += n
+		} else {
+			products += n
 		}
+		all += shard
 	}
-	if total != 8 {
-		t.Errorf("sitemaps hold %d URLs, want 8", total)
+	if pages != 5 || products != 3 {
+		t.Errorf("sitemaps hold %d pages and %d products, want 5 and 3", pages, products)
 	}
-	all := s.read("s/tea/sitemap-1.xml") + s.read("s/tea/sitemap-2.xml") + s.read("s/tea/sitemap-3.xml")
 	if !strings.Contains(all, "<loc>https://shop.test/s/tea/products/matcha/</loc><lastmod>2026-03-01</lastmod>") {
 		t.Errorf("product URL with lastmod missing:\n%s", all)
 	}
@@ -407,15 +412,31 @@ func TestSitemapShards(t *testing.T) {
 func TestSearchIndex(t *testing.T) {
 	s := newSite(t, shop)
 	s.build()
-	var entries []map[string]any
-	if err := json.Unmarshal([]byte(s.read("s/tea/search.json")), &entries); err != nil {
+	var index struct{ Shards []string }
+	if err := json.Unmarshal([]byte(s.read("s/tea/search.json")), &index); err != nil {
 		t.Fatal(err)
+	}
+	var entries []map[string]any
+	for _, u := range index.Shards {
+		path, v, _ := strings.Cut(strings.TrimPrefix(u, "/"), "?v=")
+		data := s.read(path)
+		if v == "" || !strings.HasPrefix(digest([]byte(data)), v) {
+			t.Errorf("shard %s: the index names it by a digest its bytes do not have", u)
+		}
+		var es []map[string]any
+		if err := json.Unmarshal([]byte(data), &es); err != nil {
+			t.Fatal(err)
+		}
+		entries = append(entries, es...)
 	}
 	if len(entries) != 3 {
 		t.Fatalf("index has %d products", len(entries))
 	}
-	e := entries[1] // sencha, in source order
-	if e["title"] != "Sencha" || e["url"] != "/s/tea/products/sencha/" || e["price"] != "From $8.00" || e["vendor"] != "Leaf Co" {
+	i := slices.IndexFunc(entries, func(e map[string]any) bool { return e["title"] == "Sencha" })
+	if i < 0 {
+		t.Fatalf("no Sencha in %v", entries)
+	}
+	if e := entries[i]; e["url"] != "/s/tea/products/sencha/" || e["price"] != "From $8.00" || e["vendor"] != "Leaf Co" {
 		t.Errorf("entry = %v", e)
 	}
 }
@@ -427,7 +448,7 @@ func TestDraftProductsAreNotPublished(t *testing.T) {
 	if s.exists("s/tea/products/matcha/index.html") {
 		t.Error("draft product published")
 	}
-	if strings.Contains(s.read("s/tea/search.json"), "Matcha") || strings.Contains(s.read("s/tea/collections/green/index.html"), "Matcha") {
+	if strings.Contains(s.read("s/tea/search-0.json"), "Matcha") || strings.Contains(s.read("s/tea/collections/green/index.html"), "Matcha") {
 		t.Error("draft product listed")
 	}
 }

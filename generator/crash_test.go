@@ -31,6 +31,7 @@ func (c *crashingPublisher) Put(ctx context.Context, p string, data []byte) erro
 	}
 	if p == c.after {
 		c.dead.Store(true)
+		return errKilled // written, and the process dies before it can record it
 	}
 	return nil
 }

@@ -101,6 +101,9 @@ type StoreSummary struct {
 	Products, Pages    int
 	Rendered, Written  int
 	Skipped, Deleted   int
+	// Delta says the store was planned as a change to what it last
+	// published (Live): only what the change touches.
+	Delta bool
 }
 
 // Build loads, validates, plans, renders and publishes. Nothing is written
@@ -163,16 +166,17 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 
 // executeAndSave publishes a plan and saves its manifest.
 func (b *builder) executeAndSave(ctx context.Context, p *storePlan, sum *Summary) error {
-	if m := intent(p); m != nil {
-		if err := m.save(b.opts.StateDir); err != nil {
+	if lines := intent(p); len(lines) > 0 {
+		p.manifest = applied(p.manifest, lines)
+		if err := p.manifest.save(b.opts.StateDir); err != nil {
 			return err
 		}
 	}
-	next, err := b.execute(ctx, p, sum, false)
-	if err != nil {
+	lines, err := b.execute(ctx, p, sum, false)
+	if err != nil || len(lines) == 0 {
 		return err
 	}
-	return b.saveIfChanged(p, next)
+	return applied(p.manifest, lines).save(b.opts.StateDir)
 }
 
 type builder struct {

@@ -3,6 +3,8 @@ package generator
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -15,21 +17,29 @@ import (
 // Live is a long-lived builder for servers that keep stores fresh as their
 // catalogs change (Shopify webhooks): it keeps each store's plan and
 // manifest in memory between updates, so publishing a changed catalog
-// costs the pages the change touches, not a build. A product that did not
-// change (the same *catalog.Product: catalog.Store.With shares them) is
-// not re-planned, a listing that shows the same products is not re-hashed,
-// a sorted listing is updated by moving the changed products, and only
+// costs the pages the change touches, not a build.
+//
+// The first Update of a store is a full build against the manifest on disk
+// (as Build does, checking that unchanged files are still published).
+// After that, an Update whose catalog differs from the last one published
+// only in products (catalog.Store.With's products, sharing the others) is
+// planned as a delta (planDelta): only the changed products' pages, the
+// listing pages that show them, the search index and sitemap shards that
+// hold them and the home page are planned, rendered and published. Any
+// other change (settings, theme, collections' definitions, a reconcile's
+// fresh catalog) is planned in full, reusing what did not change: a
+// product that did not change (the same *catalog.Product) is not
+// re-planned, a listing that shows the same products is not re-hashed, a
+// sorted listing is updated by moving the changed products, and only
 // files whose inputs changed are rendered; of those, only the ones whose
 // bytes changed are published.
 //
-// The first Update of a store is a full build against the manifest on disk
-// (as Build does, checking that unchanged files are still published). The
-// manifest is saved in the background, at most twice a second (Flush
-// saves at once and waits): a crash in between costs the next build some
-// needless work. Paths published for the first time are saved at once,
-// before they are written, so no crash leaves a page the next build does
-// not know to remove. Live does not write the site's front door
-// (the list of stores): Build does.
+// Every update's manifest changes are appended to the store's manifest
+// log before it returns (paths published for the first time before they
+// are written, so no crash leaves a page the next build does not know to
+// remove); the log is folded into a new snapshot in the background once it
+// outgrows the manifest. Live does not write the site's front door (the
+// list of stores): Build does.
 //
 // Live is safe for concurrent use; updates of one store are serialised.
 type Live struct {
@@ -38,30 +48,27 @@ type Live struct {
 	mu     sync.Mutex
 	stores map[string]*liveStore
 
-	saveMu   sync.Mutex // one save at a time, in order
-	saveErr  error
-	saves    sync.WaitGroup
-	lastSave time.Time
-	wake     chan struct{} // closed by Flush: pending saves go at once
-	flushing int           // Flushes waiting: saves go at once
+	saveMu  sync.Mutex // one snapshot written at a time
+	saveErr error
+	saves   sync.WaitGroup
 }
-
-// saveEvery is the least time between two manifest saves: a burst of
-// changes is saved once, and a save (JSON of every file's entry) does not
-// compete with every change for the CPU.
-const saveEvery = 500 * time.Millisecond
 
 type liveStore struct {
 	mu    sync.Mutex
 	st    *catalog.Store
 	man   *Manifest // what is published
+	log   *manifestLog
 	cache *planCache
 	site  *components.Site
-	// saved is the newest manifest handed to the saver. Atomic: the
-	// background save reads it under saveMu alone, while Update, holding
-	// ls.mu, may wait for saveMu (saveNow); locking ls.mu there deadlocked.
-	saved atomic.Pointer[Manifest]
+	// compacting is set while a snapshot of the manifest is being
+	// written: one at a time, so no older snapshot lands after a newer.
+	compacting atomic.Bool
 }
+
+// compactAfter is how many log lines, beyond the manifest's size, a store
+// gathers before its log is folded into a snapshot: a snapshot costs
+// the whole manifest, so it is written once per as many changed entries.
+const compactAfter = 1024
 
 // NewLive checks the options as Build does; Source is not used (Update is
 // given the catalogs).
@@ -70,7 +77,7 @@ func NewLive(opts Options) (*Live, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Live{b: b, stores: map[string]*liveStore{}, wake: make(chan struct{})}, nil
+	return &Live{b: b, stores: map[string]*liveStore{}}, nil
 }
 
 // Update publishes st, a validated store (a whole catalog, usually the
@@ -96,43 +103,61 @@ func (l *Live) Update(ctx context.Context, st *catalog.Store) (*Summary, error) 
 			return nil, err
 		}
 		ls.man, ls.cache = man, newPlanCache()
+		ls.log = &manifestLog{stateDir: l.b.opts.StateDir, store: st.Handle, gen: man.Log}
 	}
 	sum := &Summary{Phases: map[string]time.Duration{}, Sites: map[string]*components.Site{}}
 	ls.cache.manifest = ls.man
 	t := time.Now()
-	p, err := l.b.plan(ctx, st, ls.cache)
-	sum.Phases["plan"] = time.Since(t)
-	if err != nil {
-		ls.reset()
-		return nil, fmt.Errorf("plan: %w", err)
+	var p *storePlan
+	if trusted && !l.b.opts.Force {
+		p = l.b.planDelta(st, ls.cache)
 	}
-	if m := intent(p); m != nil {
-		// New paths are on disk in the manifest before they are published
-		// (see intent): this save cannot wait for the next batch.
-		if err := l.saveNow(ls, m); err != nil {
+	if p == nil {
+		var err error
+		if p, err = l.b.plan(ctx, st, ls.cache); err != nil {
 			ls.reset()
-			return nil, err
+			return nil, fmt.Errorf("plan: %w", err)
 		}
 	}
+	sum.Phases["plan"] = time.Since(t)
+	// New paths are in the manifest's log before they are published (see
+	// intent).
+	if err := ls.record(intent(p)); err != nil {
+		ls.reset()
+		return nil, err
+	}
 	t = time.Now()
-	next, err := l.b.execute(ctx, p, sum, trusted)
+	lines, err := l.b.execute(ctx, p, sum, trusted)
 	sum.Phases["render"] = time.Since(t)
+	if err == nil {
+		err = ls.record(lines)
+	}
 	if err != nil {
 		// Some files may be published and others not: forget what is
 		// cached and check against the publisher next time.
 		ls.reset()
 		return nil, fmt.Errorf("render: %w", err)
 	}
-	ls.st, ls.man, ls.site = st, next, p.site
+	ls.st, ls.site = st, p.site
 	sum.Sites[st.Handle] = p.site
 	sum.Catalogs = []*catalog.Store{st}
 	sort.Strings(sum.Changed)
 	sort.Strings(sum.Removed)
 	sum.Duration = time.Since(start)
-	if sum.Written > 0 || sum.Deleted > 0 || !trusted {
-		l.save(ls, next)
+	if ls.log.lines > len(ls.man.Files)+compactAfter {
+		l.compact(ls)
 	}
 	return sum, nil
+}
+
+// record applies manifest changes to the store's manifest and appends
+// them to its log. The caller holds ls.mu.
+func (ls *liveStore) record(lines []logLine) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	ls.man.apply(lines)
+	return ls.log.append(lines)
 }
 
 // reset forgets a store's in-memory state after a failure: the next Update
@@ -152,65 +177,40 @@ func (l *Live) Store(handle string) *catalog.Store {
 	return ls.st
 }
 
-// save writes a manifest in the background, at most every saveEvery;
-// saves of a store happen in order, and a save already overtaken by a
-// newer manifest is skipped (the newer one's save follows).
-func (l *Live) save(ls *liveStore, m *Manifest) {
-	ls.saved.Store(m)
+// compact folds a store's log into a snapshot in the background: the
+// manifest as it is now is written with the next log generation, to which
+// later updates append, and the older logs are removed once it is. A
+// crash at any point leaves a snapshot and the logs that follow it. The
+// caller holds ls.mu.
+func (l *Live) compact(ls *liveStore) {
+	if !ls.compacting.CompareAndSwap(false, true) {
+		return // the log outgrew the manifest again while a snapshot is written: the next update tries again
+	}
+	snap := &Manifest{Version: manifestVersion, Store: ls.man.Store, Files: maps.Clone(ls.man.Files), Log: ls.log.rotate()}
 	l.saves.Add(1)
 	go func() {
 		defer l.saves.Done()
-		l.saveMu.Lock()
-		wait, wake := saveEvery-time.Since(l.lastSave), l.wake
-		if l.flushing > 0 {
-			wait = 0
-		}
-		l.saveMu.Unlock()
-		if wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-t.C:
-			case <-wake:
-				t.Stop()
-			}
-		}
+		defer ls.compacting.Store(false)
 		l.saveMu.Lock()
 		defer l.saveMu.Unlock()
-		if ls.saved.Load() != m {
+		if err := snap.write(l.b.opts.StateDir); err != nil {
+			l.b.log.Error("saving the manifest", "store", snap.Store, "err", err)
+			l.saveErr = err
 			return
 		}
-		if err := m.save(l.b.opts.StateDir); err != nil {
-			l.b.log.Error("saving the manifest", "store", m.Store, "err", err)
-			l.saveErr = err
+		gens, err := logGens(l.b.opts.StateDir, snap.Store)
+		if err == nil {
+			removeLogs(l.b.opts.StateDir, snap.Store, slices.DeleteFunc(gens, func(g int) bool { return g >= snap.Log }))
 		}
-		l.lastSave = time.Now()
 	}()
 }
 
-// saveNow writes m at once, in order with the background saves: one in
-// progress finishes first, and those not yet written are overtaken by m
-// (and by what is handed to save after it). The caller holds ls.mu; the
-// background save does not take it, so the two cannot wait on each other.
-func (l *Live) saveNow(ls *liveStore, m *Manifest) error {
-	l.saveMu.Lock()
-	defer l.saveMu.Unlock()
-	ls.saved.Store(m)
-	l.lastSave = time.Now()
-	return m.save(l.b.opts.StateDir)
-}
-
-// Flush waits for the manifests being saved and returns the first save
-// error since the last Flush.
+// Flush waits for the manifest snapshots being written and returns the
+// first error since the last Flush.
 func (l *Live) Flush() error {
-	l.saveMu.Lock()
-	l.flushing++
-	close(l.wake)
-	l.wake = make(chan struct{})
-	l.saveMu.Unlock()
 	l.saves.Wait()
 	l.saveMu.Lock()
 	defer l.saveMu.Unlock()
-	l.flushing--
 	err := l.saveErr
 	l.saveErr = nil
 	return err

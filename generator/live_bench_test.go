@@ -16,11 +16,11 @@ import (
 // BenchmarkLiveProductChange is the webhook path's publishing cost: one
 // product's title and price change (catalog.Store.With, then Live.Update:
 // plan, render and publish what changed) in stores of 1,000 and 10,000
-// products (the same generator as BenchmarkBuildFull10k), output on
+// products and 100,000 (the same generator as BenchmarkBuildFull10k), output on
 // WANDSTORE_BENCH_DIR. It reports the p50 and p99 of each change and what
 // was rendered and written, so growth with catalog size shows.
 func BenchmarkLiveProductChange(b *testing.B) {
-	for _, n := range []int{1000, benchProducts} {
+	for _, n := range []int{1000, benchProducts, 100000} {
 		b.Run(fmt.Sprintf("products=%d", n), func(b *testing.B) {
 			dir := benchContent(b)
 			if n != benchProducts {

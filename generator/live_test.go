@@ -99,7 +99,14 @@ func TestLiveMatchesAFullBuild(t *testing.T) {
 		if err := live.Flush(); err != nil {
 			t.Fatal(err)
 		}
-		full, err := Build(ctx, Options{Source: oneStore{next}, Out: out, SiteURL: opts.SiteURL, RenderVersion: "test", Workers: 2})
+		// The build reads a copy of what Live saved: its own manifest save
+		// must not become Live's (a build and a running Live never share
+		// a state folder).
+		state := t.TempDir()
+		if err := os.CopyFS(state, os.DirFS(filepath.Join(out, ".wandstore"))); err != nil {
+			t.Fatal(err)
+		}
+		full, err := Build(ctx, Options{Source: oneStore{next}, Out: out, StateDir: state, SiteURL: opts.SiteURL, RenderVersion: "test", Workers: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,8 +114,8 @@ func TestLiveMatchesAFullBuild(t *testing.T) {
 		// alone: compare the store's own files.
 		i := slices.IndexFunc(full.Stores, func(s StoreSummary) bool { return s.Handle == next.Handle })
 		if fs := full.Stores[i]; fs.Rendered != 0 || fs.Written != 0 || fs.Deleted != 0 {
-			t.Fatalf("round %d: after Live published %v (removed %v), a full build rendered %d, wrote %v, deleted %d",
-				round, sum.Changed, sum.Removed, fs.Rendered, full.Changed, fs.Deleted)
+			t.Fatalf("round %d: after Live published %v (removed %v), a full build rendered %d, wrote %v, deleted %v",
+				round, sum.Changed, sum.Removed, fs.Rendered, full.Changed, full.Removed)
 		}
 		st = next
 	}
@@ -122,7 +129,8 @@ func TestLivePublishesOnlyWhatAPriceChangeTouches(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := testkit.DemoStore(t, "magic-wands")
-	if _, err := live.Update(ctx, st); err != nil {
+	first, err := live.Update(ctx, st)
+	if err != nil {
 		t.Fatal(err)
 	}
 	p := st.Product("elder-wand")
@@ -138,6 +146,12 @@ func TestLivePublishesOnlyWhatAPriceChangeTouches(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := "s/magic-wands/products/elder-wand/index.html"
+	if len(sum.Stores) != 1 || !sum.Stores[0].Delta {
+		t.Fatalf("a product change was planned in full: %+v", sum.Stores)
+	}
+	if sum.Files != first.Files || sum.Stores[0].Pages != sum.Files {
+		t.Errorf("the store's file count after a delta: %d (%d)", sum.Files, sum.Stores[0].Pages)
+	}
 	if !slices.Contains(sum.Changed, page) || !slices.Contains(sum.Changed, "s/magic-wands/search.json") {
 		t.Fatalf("changed %v: want the product page and the search index", sum.Changed)
 	}

@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 // manifestVersion changes when the manifest's meaning changes; an old
@@ -20,10 +23,18 @@ const manifestVersion = 1
 // hash of the inputs it was rendered from and of the bytes written. The next
 // build renders only files whose inputs hash differently, and writes only
 // files whose bytes differ.
+//
+// On disk a manifest is a snapshot (manifest-<store>.json) followed by an
+// append-only log of the entries changed since (manifest-<store>.log.<n>,
+// one JSON line per entry, from generation Log on): a long-lived builder
+// records a change in the bytes it touches, not the whole manifest, and
+// folds the log into a new snapshot once it outgrows it.
 type Manifest struct {
 	Version int              `json:"version"`
 	Store   string           `json:"store"`
 	Files   map[string]Entry `json:"files"`
+	// Log is the generation of the first log that follows this snapshot.
+	Log int `json:"log,omitempty"`
 }
 
 // Entry is one published file.
@@ -33,38 +44,182 @@ type Entry struct {
 	Size int    `json:"size"` // bytes
 }
 
+// logLine is one line of a manifest's log: a file's new entry, or its
+// removal.
+type logLine struct {
+	Path string `json:"p"`
+	Entry
+	Gone bool `json:"gone,omitempty"`
+}
+
 func manifestPath(stateDir, store string) string {
 	return filepath.Join(stateDir, "manifest-"+store+".json")
 }
 
-// loadManifest reads a store's manifest; a missing, unreadable or
-// old-version one gives an empty manifest (everything is rebuilt).
-func loadManifest(stateDir, store string) (*Manifest, error) {
-	m := &Manifest{Version: manifestVersion, Store: store, Files: map[string]Entry{}}
-	data, err := os.ReadFile(manifestPath(stateDir, store))
-	if errors.Is(err, fs.ErrNotExist) {
-		return m, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("manifest: %w", err)
-	}
-	var old Manifest
-	if json.Unmarshal(data, &old) != nil || old.Version != manifestVersion || old.Files == nil {
-		return m, nil // corrupt or old: rebuild everything rather than fail
-	}
-	return &old, nil
+func logPath(stateDir, store string, gen int) string {
+	return filepath.Join(stateDir, "manifest-"+store+".log."+strconv.Itoa(gen))
 }
 
+// loadManifest reads a store's manifest: its snapshot, then its logs in
+// order. A missing, unreadable or old-version snapshot gives an empty
+// manifest (everything is rebuilt); a log's last line cut short by a crash
+// is ignored, and a log damaged elsewhere is treated like a damaged
+// snapshot.
+func loadManifest(stateDir, store string) (*Manifest, error) {
+	empty := &Manifest{Version: manifestVersion, Store: store, Files: map[string]Entry{}}
+	data, err := os.ReadFile(manifestPath(stateDir, store))
+	m := empty
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		// A store whose only record is a log (a crash before the first
+		// snapshot) still replays it.
+	case err != nil:
+		return nil, fmt.Errorf("manifest: %w", err)
+	default:
+		var old Manifest
+		if json.Unmarshal(data, &old) != nil || old.Version != manifestVersion || old.Files == nil {
+			return empty, nil // corrupt or old: rebuild everything rather than fail
+		}
+		m = &old
+	}
+	for gen := m.Log; ; gen++ {
+		data, err := os.ReadFile(logPath(stateDir, store, gen))
+		if errors.Is(err, fs.ErrNotExist) {
+			return m, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("manifest: %w", err)
+		}
+		if !m.replay(data) {
+			return &Manifest{Version: manifestVersion, Store: store, Files: map[string]Entry{}}, nil
+		}
+	}
+}
+
+// replay applies a log's lines to m, and reports whether the log was
+// sound: every line but a last one without its newline must decode.
+func (m *Manifest) replay(data []byte) bool {
+	for len(data) > 0 {
+		line, rest, complete := bytes.Cut(data, []byte("\n"))
+		data = rest
+		if !complete {
+			return true // the tail of an append a crash cut short
+		}
+		var l logLine
+		if json.Unmarshal(line, &l) != nil || l.Path == "" {
+			return false
+		}
+		m.apply([]logLine{l})
+	}
+	return true
+}
+
+// save writes m as the store's snapshot, with no log after it: the logs
+// of the previous snapshot are removed once it is written.
 func (m *Manifest) save(stateDir string) error {
 	if err := os.MkdirAll(stateDir, 0o755); err != nil {
 		return fmt.Errorf("manifest: %w", err)
 	}
-	// Sorted keys keep the file diffable; encoding/json sorts map keys.
+	gens, err := logGens(stateDir, m.Store)
+	if err != nil {
+		return err
+	}
+	snap := *m
+	snap.Log = 0
+	if len(gens) > 0 {
+		snap.Log = gens[len(gens)-1] + 1 // past every log there is
+	}
+	if err := snap.write(stateDir); err != nil {
+		return err
+	}
+	m.Log = snap.Log
+	removeLogs(stateDir, m.Store, gens)
+	return nil
+}
+
+// write writes m's snapshot as it is. Sorted keys keep the file
+// diffable; encoding/json sorts map keys.
+func (m *Manifest) write(stateDir string) error {
 	data, err := json.MarshalIndent(m, "", " ")
 	if err != nil {
 		return fmt.Errorf("manifest: %w", err)
 	}
 	return writeAtomic(manifestPath(stateDir, m.Store), data)
+}
+
+// logGens lists the generations of a store's logs on disk, in order.
+func logGens(stateDir, store string) ([]int, error) {
+	names, err := filepath.Glob(filepath.Join(stateDir, "manifest-"+store+".log.*"))
+	if err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	var gens []int
+	prefix := "manifest-" + store + ".log."
+	for _, n := range names {
+		if g, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(n), prefix)); err == nil && g >= 0 {
+			gens = append(gens, g)
+		}
+	}
+	sort.Ints(gens)
+	return gens, nil
+}
+
+// removeLogs deletes the given logs of a store, which a newer snapshot
+// has made useless (and which a load no longer reads: they precede its
+// Log). A log left behind by a failure is removed by the next save.
+func removeLogs(stateDir, store string, gens []int) {
+	for _, g := range gens {
+		os.Remove(logPath(stateDir, store, g))
+	}
+}
+
+// manifestLog appends a store's manifest changes to its current log, the
+// one that follows the manifest's snapshot (and that loadManifest read to
+// its end).
+type manifestLog struct {
+	stateDir, store string
+	gen             int
+	lines           int // lines appended since the snapshot
+}
+
+// append writes lines in one write: a crash keeps a prefix of it, and a
+// torn last line is ignored by loadManifest.
+func (l *manifestLog) append(lines []logLine) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	for _, line := range lines {
+		if err := enc.Encode(line); err != nil {
+			return fmt.Errorf("manifest: %w", err)
+		}
+	}
+	if err := os.MkdirAll(l.stateDir, 0o755); err != nil {
+		return fmt.Errorf("manifest: %w", err)
+	}
+	f, err := os.OpenFile(logPath(l.stateDir, l.store, l.gen), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("manifest: %w", err)
+	}
+	_, err = f.Write(b.Bytes())
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("manifest: %w", err)
+	}
+	l.lines += len(lines)
+	return nil
+}
+
+// rotate starts the next generation: the lines appended from now on
+// follow a snapshot of the manifest as it is now, which the caller writes
+// with Log set to the returned generation.
+func (l *manifestLog) rotate() int {
+	l.gen++
+	l.lines = 0
+	return l.gen
 }
 
 // Paths lists the manifest's files, sorted.

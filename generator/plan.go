@@ -39,6 +39,11 @@ type storePlan struct {
 	summary  StoreSummary
 	jobs     []job
 	manifest *Manifest
+	// delta says jobs are only what a change touches (planDelta), and
+	// remove lists the files it unpublishes; else jobs are every file of
+	// the store and the others are removed.
+	delta  bool
+	remove []string
 }
 
 // inputs hashes a page's inputs: a label, then values (strings, byte
@@ -91,6 +96,48 @@ func fingerprint(name string, data []byte) string {
 	return stem + "." + hex.EncodeToString(sum[:5]) + ext
 }
 
+// planner is one plan of one store under way: what every part of the
+// plan needs.
+type planner struct {
+	b     *builder
+	p     *storePlan
+	pc    *planCache // nil for a one-off build
+	st    *catalog.Store
+	s     *components.Site
+	root  string // the store's folder, "s/magic-wands/"
+	site  string // hash of what every page shows
+	per   int    // products per listing page
+	delta bool   // plans only what a change touches (see planDelta)
+	// plans are the products' plans by product (the cache's, with one).
+	plans           map[*catalog.Product]*productPlan
+	search, sitemap *shardSet
+	pageCounts      map[string]int  // default-order pages per collection
+	imagesDone      map[string]bool // image files a delta plan has looked at
+}
+
+func (pl *planner) add(j job) { pl.p.jobs = append(pl.p.jobs, j) }
+
+func (pl *planner) page(rel string) string { return pl.root + rel + "index.html" }
+
+// card is a product's plan at render time: the cache's, once the plan
+// ends (so a kept job holds no plan's map), else this plan's.
+func (pl *planner) card(pr *catalog.Product) *productPlan {
+	if pl.pc != nil {
+		return pl.pc.products[pr]
+	}
+	return pl.plans[pr]
+}
+
+func (pl *planner) cardsOf(ps []*catalog.Product) ([]components.ProductCardView, []string) {
+	cv := make([]components.ProductCardView, len(ps))
+	hs := make([]string, len(ps))
+	for i, pr := range ps {
+		pp := pl.plans[pr]
+		cv[i], hs[i] = pp.card, pp.cardHash
+	}
+	return cv, hs
+}
+
 // plan lists the files of one store and hashes each one's inputs. pc, when
 // not nil, carries per-product and per-listing work from the store's
 // previous plan (see planCache) and is updated for the next one.
@@ -111,7 +158,6 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 		p.jobs = make([]job, 0, pc.jobs)
 	}
 	p.summary = StoreSummary{Handle: st.Handle, Name: st.Name, Path: base.Path, BaseURL: base.String()}
-	add := func(j job) { p.jobs = append(p.jobs, j) }
 
 	// Assets first: their fingerprinted names are inputs of every page.
 	var images map[string]asset
@@ -123,70 +169,138 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 		return nil, err
 	}
 	p.site = s
+	pl := &planner{b: b, p: p, pc: pc, st: st, s: s, root: root, per: st.ProductsPerPage(), pageCounts: map[string]int{}}
 	for _, a := range assets {
-		add(job{path: root + a.rel, in: digest(a.data), asset: true, render: staticBytes(a.data)})
+		pl.add(job{path: root + a.rel, in: digest(a.data), asset: true, render: staticBytes(a.data)})
 	}
 	products := st.PublishedProducts()
 	collections := allCollections(st)
-	site := newInputs("site", b.version, storeInputs(st), s.BaseURL, s.CSS, s.HTMX, s.SearchJS, s.Image(st.Theme.Logo), s.Nav).sum()
-	pc.begin(newInputs(site, collectionDefs(collections)).sum())
+	pl.site = newInputs("site", b.version, storeInputs(st), s.BaseURL, s.CSS, s.HTMX, s.SearchJS, s.Image(st.Theme.Logo), s.Nav).sum()
+	pc.begin(newInputs(pl.site, collectionDefs(collections)).sum())
 
-	// Per product, in parallel: its card (and the card's hash, which feeds
-	// every listing), its page's input hash, its search index entry and
-	// its sitemap entry; from the previous plan when the product is the
-	// same.
+	// Per product, in parallel: its plan (card, page, search and sitemap
+	// entries), from the previous plan when the product is the same.
 	plans := make([]*productPlan, len(products))
 	parallel(len(products), b.opts.Workers, func(i int) {
-		pr := products[i]
-		if pp := pc.product(pr); pp != nil {
+		if pp := pc.product(products[i]); pp != nil {
 			plans[i] = pp
 			return
 		}
-		pp := &productPlan{}
-		plans[i] = pp
-		pp.card = components.NewCard(s, pr)
-		pp.cardHash = newInputs(pp.card).sum()
-		pp.cols = primaryFirst(st, st.CollectionsOf(pr))
-		refs := make([][2]string, len(pp.cols))
-		for j, c := range pp.cols {
-			refs[j] = [2]string{c.Handle, c.Title}
-		}
-		imgs := make([]string, len(pr.Images))
-		for j, img := range pr.Images {
-			imgs[j] = s.Image(img)
-		}
-		pp.pageIn = newInputs("product", site, pr, refs, imgs).sum()
-		pp.search = searchEntry(pr, pp.card)
-		pp.sitemap = sitemapEntry(s, pr)
-		cols := pp.cols
-		pp.job = job{path: root + "products/" + pr.Handle + "/index.html", in: pp.pageIn,
-			render: func(ctx context.Context, w io.Writer) error {
-				return components.ProductPage(s, components.NewProductView(s, pr, cols)).Render(ctx, w)
-			}}
+		plans[i] = pl.planProduct(products[i])
 	})
+	if pc != nil {
+		pl.plans = pc.next
+	} else {
+		pl.plans = make(map[*catalog.Product]*productPlan, len(products))
+	}
 	for i, pr := range products {
-		pc.keepProduct(pr, plans[i])
+		pl.plans[pr] = plans[i]
 	}
-	byProduct := make(map[*catalog.Product]*productPlan, len(products))
-	for i, pr := range products {
-		byProduct[pr] = plans[i]
-	}
-	cardsOf := func(ps []*catalog.Product) ([]components.ProductCardView, []string) {
-		cv := make([]components.ProductCardView, len(ps))
-		hs := make([]string, len(ps))
-		for i, pr := range ps {
-			pp := byProduct[pr]
-			cv[i], hs[i] = pp.card, pp.cardHash
-		}
-		return cv, hs
-	}
-	page := func(rel string) string { return root + rel + "index.html" }
 
-	// Home.
+	pl.home(products)
+	for i := range products {
+		pl.add(plans[i].job)
+	}
+	for _, c := range collections {
+		pl.listings(c)
+	}
+
+	// Search, cart, 404.
+	pl.search = newShardSet(len(products), searchShardSize)
+	for i, pr := range products {
+		pl.search.put(pr.Handle, plans[i].search)
+	}
+	pl.searchShards()
+	pl.add(job{path: pl.page("search/"), in: newInputs("search", pl.site).sum(),
+		render: renderComponent(components.SearchPage(s, components.SimpleMeta(s, "Search", "search/", true), s.Path("search.json")))})
+	for _, ip := range []struct{ rel, title, island, id, fallback string }{
+		{"cart/", "Your cart", components.RouteCart, "cart-drawer", "Open your cart"},
+		{"wishlist/", "Your wishlist", components.RouteWishlist, "wishlist", "Open your wishlist"},
+		{"account/", "Your preferences", components.RoutePreferences, "preferences", "Open your preferences"},
+	} {
+		pl.add(job{path: pl.page(ip.rel), in: newInputs("island-page", pl.site, ip).sum(),
+			render: renderComponent(components.IslandPage(s, components.SimpleMeta(s, ip.title, "", true), ip.title, ip.island, ip.id, ip.fallback))})
+	}
+	pl.add(job{path: root + "404.html", in: newInputs("404", pl.site).sum(),
+		render: renderComponent(components.NotFoundPage(s, components.SimpleMeta(s, "Page not found", "", true)))})
+
+	// Sitemaps and robots.txt.
+	handles := make([]string, len(products))
+	for i, pr := range products {
+		handles[i] = pr.Handle
+	}
+	pl.sitemap = sitemapShards(handles, b.opts.SitemapShardSize)
+	for i, pr := range products {
+		pl.sitemap.put(pr.Handle, plans[i].sitemap)
+	}
+	pl.sitemaps(collections, 0)
+	robots := robotsTxt([]string{s.URL("sitemap.xml")}, s.BasePath)
+	pl.add(job{path: root + "robots.txt", in: digest(robots), render: staticBytes(robots)})
+
+	p.summary.Products = len(products)
+	p.summary.Pages = len(p.jobs)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if pc != nil {
+		pc.st, pc.site, pc.root, pc.siteIn = st, s, root, pl.site
+		pc.search, pc.sitemap, pc.pageCounts = pl.search, pl.sitemap, pl.pageCounts
+		pc.count = len(products)
+		pc.imageRefs = map[string]int{}
+		countImages(pc.imageRefs, 1, st.Theme.Logo)
+		for _, pr := range products {
+			countImages(pc.imageRefs, 1, pr.Images...)
+		}
+		for _, c := range collections {
+			countImages(pc.imageRefs, 1, c.Image)
+		}
+	}
+	pc.end(len(p.jobs))
+	return p, nil
+}
+
+// planProduct works out a product's plan: its card (and the card's hash,
+// which feeds every listing), its page's input hash and job, its search
+// index entry and its sitemap entry.
+func (pl *planner) planProduct(pr *catalog.Product) *productPlan {
+	s, st := pl.s, pl.st
+	pp := &productPlan{}
+	pp.card = components.NewCard(s, pr)
+	pp.cardHash = newInputs(pp.card).sum()
+	pp.cols = primaryFirst(st, st.CollectionsOf(pr))
+	refs := make([][2]string, len(pp.cols))
+	for j, c := range pp.cols {
+		refs[j] = [2]string{c.Handle, c.Title}
+	}
+	imgs := make([]string, len(pr.Images))
+	for j, img := range pr.Images {
+		imgs[j] = s.Image(img)
+	}
+	pp.pageIn = newInputs("product", pl.site, pr, refs, imgs).sum()
+	pp.search = searchEntry(pr, pp.card)
+	pp.sitemap = sitemapEntry(s, pr)
+	cols := pp.cols
+	pp.job = job{path: pl.productPath(pr.Handle), in: pp.pageIn,
+		render: func(ctx context.Context, w io.Writer) error {
+			return components.ProductPage(s, components.NewProductView(s, pr, cols)).Render(ctx, w)
+		}}
+	return pp
+}
+
+func (pl *planner) productPath(handle string) string {
+	return pl.root + "products/" + handle + "/index.html"
+}
+
+// home plans the home page: the featured collections' teasers and the
+// featured products' cards (the first products when none is featured).
+func (pl *planner) home(products []*catalog.Product) {
+	st, s := pl.st, pl.s
 	var teasers []components.CollectionTeaser
 	for _, h := range st.Settings.FeaturedCollections {
-		if c := findCollection(collections, h); c != nil {
+		if c := st.Collection(h); c != nil {
 			teasers = append(teasers, components.NewTeaser(s, c))
+		} else if h == components.AllHandle {
+			teasers = append(teasers, components.NewTeaser(s, st.AllProducts(components.AllHandle, "All products")))
 		}
 	}
 	var featured []*catalog.Product
@@ -196,103 +310,139 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 		}
 	}
 	if len(featured) == 0 { // a store that features nothing shows its first products
-		featured = products[:min(8, len(products))]
+		featured = products
+		if featured == nil {
+			featured = firstPublished(st, 8)
+		}
+		featured = featured[:min(8, len(featured))]
 	}
-	fc, fh := cardsOf(featured)
-	add(job{path: page(""), in: newInputs("home", site, teasers, fh).sum(),
+	fc, fh := pl.cardsOf(featured)
+	pl.add(job{path: pl.page(""), in: newInputs("home", pl.site, teasers, fh).sum(),
 		render: renderComponent(components.HomePage(s, components.NewHomeView(s, teasers, fc)))})
+}
 
-	// Products: each page's job is made once per product (and kept with
-	// its plan), since it only renders that product.
-	for i := range products {
-		add(plans[i].job)
-	}
-
-	// Collections: every sort order, every page. A page's job is kept from
-	// the previous plan while the listing's header (the collection, the
-	// order, the page count and the total) and the page's products are the
-	// same; otherwise its inputs are hashed again (and it renders only if
-	// they differ from what was published).
-	per := st.ProductsPerPage()
-	// Cards at render time: the cache's products (this plan's, once it
-	// ends) rather than byProduct, so a kept job holds no plan's map.
-	cardAt := func(pr *catalog.Product) *productPlan { return byProduct[pr] }
-	if pc != nil {
-		cardAt = func(pr *catalog.Product) *productPlan { return pc.products[pr] }
-	}
-	for _, c := range collections {
-		// What a listing page shows of the collection, without its
-		// members: kept jobs must not hold a catalog's member lists.
-		cm := &catalog.Collection{Handle: c.Handle, Title: c.Title, DescriptionHTML: c.DescriptionHTML, Image: c.Image, SEO: c.SEO, Sort: c.Sort}
-		meta := newInputs(c.Handle, c.Title, c.DescriptionHTML, c.SEO, s.Image(c.Image)).sum()
-		for _, order := range catalog.SortOrders {
-			sorted := pc.sorted(c, order)
-			pages := max(1, (len(sorted)+per-1)/per)
-			total := len(sorted)
-			header := meta + "/" + string(order) + "/" + strconv.Itoa(pages) + "/" + strconv.Itoa(total)
-			prev := pc.listingsOf(c.Handle, order, header)
-			cur := make([]listing, pages)
-			for n := 1; n <= pages; n++ {
-				members := sorted[(n-1)*per : min(n*per, total)]
-				if n <= len(prev) && slices.Equal(prev[n-1].members, members) {
-					cur[n-1] = prev[n-1]
-				} else {
-					ms := slices.Clone(members)
-					_, hs := cardsOf(ms)
-					rel := strings.TrimPrefix(s.CollectionPath(c.Handle, order, n), s.BasePath)
-					in := newInputs("collection", site, meta, string(order), n, pages, total, hs).sum()
-					cur[n-1] = listing{members: ms, job: job{path: page(rel), in: in, render: func(ctx context.Context, w io.Writer) error {
-						cv := make([]components.ProductCardView, len(ms))
-						for i, pr := range ms {
-							cv[i] = cardAt(pr).card
-						}
-						return components.CollectionPage(s, components.NewCollectionView(s, cm, order, n, pages, total, cv)).Render(ctx, w)
-					}}}
-				}
-				add(cur[n-1].job)
-			}
-			pc.keepListings(c.Handle, order, header, cur)
+// firstPublished returns a store's first n published products.
+func firstPublished(st *catalog.Store, n int) []*catalog.Product {
+	var out []*catalog.Product
+	for _, p := range st.Products {
+		if len(out) == n {
+			break
+		}
+		if p.Published() {
+			out = append(out, p)
 		}
 	}
+	return out
+}
 
-	// Search, cart, 404.
-	entries := make([][]byte, len(products))
-	for i := range products {
-		entries[i] = plans[i].search
+// listings plans a collection's pages in every sort order. A page's job
+// is kept from the previous plan while the listing's header (the
+// collection, the order, the page count and the total) and the page's
+// products are the same; otherwise its inputs are hashed again (and it
+// renders only if they differ from what was published). A delta plan adds
+// only the pages planned again, and removes the pages a listing lost.
+func (pl *planner) listings(c *catalog.Collection) {
+	s, pc := pl.s, pl.pc
+	// What a listing page shows of the collection, without its members:
+	// kept jobs must not hold a catalog's member lists.
+	cm := &catalog.Collection{Handle: c.Handle, Title: c.Title, DescriptionHTML: c.DescriptionHTML, Image: c.Image, SEO: c.SEO, Sort: c.Sort}
+	meta := newInputs(c.Handle, c.Title, c.DescriptionHTML, c.SEO, s.Image(c.Image)).sum()
+	for _, order := range catalog.SortOrders {
+		sorted := pc.sorted(c, order)
+		total := len(sorted)
+		pages := max(1, (total+pl.per-1)/pl.per)
+		header := meta + "/" + string(order) + "/" + strconv.Itoa(pages) + "/" + strconv.Itoa(total)
+		prev := pc.listingsOf(c.Handle, order, header)
+		if pl.delta {
+			if had := pc.pagesOf(c.Handle, order); len(had) > pages {
+				for _, gone := range had[pages:] {
+					pl.p.remove = append(pl.p.remove, gone.job.path)
+				}
+			}
+		}
+		cur := make([]listing, pages)
+		for n := 1; n <= pages; n++ {
+			members := sorted[(n-1)*pl.per : min(n*pl.per, total)]
+			if n <= len(prev) && slices.Equal(prev[n-1].members, members) {
+				cur[n-1] = prev[n-1]
+				if !pl.delta {
+					pl.add(cur[n-1].job)
+				}
+				continue
+			}
+			ms := slices.Clone(members)
+			_, hs := pl.cardsOf(ms)
+			rel := strings.TrimPrefix(s.CollectionPath(c.Handle, order, n), s.BasePath)
+			in := newInputs("collection", pl.site, meta, string(order), n, pages, total, hs).sum()
+			cur[n-1] = listing{members: ms, job: job{path: pl.page(rel), in: in, render: func(ctx context.Context, w io.Writer) error {
+				cv := make([]components.ProductCardView, len(ms))
+				for i, pr := range ms {
+					cv[i] = pl.card(pr).card
+				}
+				return components.CollectionPage(s, components.NewCollectionView(s, cm, order, n, pages, total, cv)).Render(ctx, w)
+			}}}
+			pl.add(cur[n-1].job)
+		}
+		pc.keepListings(c.Handle, order, header, cur)
+		if order == catalog.SortManual {
+			pl.pageCounts[c.Handle] = pages
+		}
 	}
-	index := searchIndex(entries)
-	add(job{path: root + "search.json", in: digest(index), render: staticBytes(index)})
-	add(job{path: page("search/"), in: newInputs("search", site).sum(),
-		render: renderComponent(components.SearchPage(s, components.SimpleMeta(s, "Search", "search/", true), s.Path("search.json")))})
-	for _, ip := range []struct{ rel, title, island, id, fallback string }{
-		{"cart/", "Your cart", components.RouteCart, "cart-drawer", "Open your cart"},
-		{"wishlist/", "Your wishlist", components.RouteWishlist, "wishlist", "Open your wishlist"},
-		{"account/", "Your preferences", components.RoutePreferences, "preferences", "Open your preferences"},
-	} {
-		add(job{path: page(ip.rel), in: newInputs("island-page", site, ip).sum(),
-			render: renderComponent(components.IslandPage(s, components.SimpleMeta(s, ip.title, "", true), ip.title, ip.island, ip.id, ip.fallback))})
-	}
-	add(job{path: root + "404.html", in: newInputs("404", site).sum(),
-		render: renderComponent(components.NotFoundPage(s, components.SimpleMeta(s, "Page not found", "", true)))})
+}
 
-	// Sitemaps and robots.txt.
-	smEntries := make([][]byte, len(products))
-	for i := range products {
-		smEntries[i] = plans[i].sitemap
+// sitemaps plans sitemap.xml, an index of the pages' shards
+// (sitemap-pages-1.xml, ...: the home page and every collection's
+// default-order pages) and the products' shards
+// (sitemap-products-0.xml, ...). Re-sorted listings are left out: their
+// canonical is the default order. had is how many pages' shards the
+// previous plan made (a delta plan removes those it no longer makes);
+// product shards are planned when changed.
+func (pl *planner) sitemaps(cols []*catalog.Collection, had int) {
+	s := pl.s
+	var index []sitemapURL
+	pages := sitemapPages(s, pl.root, cols, pl.pageCounts, pl.b.opts.SitemapShardSize)
+	for i, f := range pages {
+		pl.add(job{path: f.path, in: digest(f.data), render: staticBytes(f.data)})
+		index = append(index, sitemapURL{Loc: s.URL("sitemap-pages-" + strconv.Itoa(i+1) + ".xml")})
 	}
-	for _, f := range sitemaps(s, root, smEntries, collections, b.opts.SitemapShardSize) {
-		add(job{path: f.path, in: digest(f.data), render: staticBytes(f.data)})
+	for n := len(pages) + 1; n <= had; n++ {
+		pl.p.remove = append(pl.p.remove, pl.root+"sitemap-pages-"+strconv.Itoa(n)+".xml")
 	}
-	robots := robotsTxt([]string{s.URL("sitemap.xml")}, s.BasePath)
-	add(job{path: root + "robots.txt", in: digest(robots), render: staticBytes(robots)})
+	pl.productSitemaps()
+	for k := range pl.sitemap.entries {
+		index = append(index, sitemapURL{Loc: s.URL("sitemap-products-" + strconv.Itoa(k) + ".xml")})
+	}
+	data := sitemapIndex(index)
+	pl.add(job{path: pl.root + "sitemap.xml", in: digest(data), render: staticBytes(data)})
+	if pl.pc != nil {
+		pl.pc.sitemapPages = len(pages)
+	}
+}
 
-	p.summary.Products = len(products)
-	p.summary.Pages = len(p.jobs)
-	if err := ctx.Err(); err != nil {
-		return nil, err
+// productSitemaps plans the product shards changed since the last plan.
+func (pl *planner) productSitemaps() {
+	pl.sitemap.each(func(k int, entries [][]byte) string {
+		data := urlset(entries)
+		d := digest(data)
+		pl.add(job{path: pl.root + "sitemap-products-" + strconv.Itoa(k) + ".xml", in: d, render: staticBytes(data)})
+		return d
+	})
+}
+
+// countImages adds by to the count of each image file among imgs (those
+// that are not absolute URLs).
+func countImages(refs map[string]int, by int, imgs ...catalog.Image) {
+	for _, img := range imgs {
+		if localImage(img) {
+			refs[img.Src] += by
+		}
 	}
-	pc.end(len(p.jobs))
-	return p, nil
+}
+
+// localImage reports whether an image is one of the store's files (and
+// not an absolute URL): one the store publishes as an asset.
+func localImage(img catalog.Image) bool {
+	return img.Src != "" && !strings.Contains(img.Src, "://")
 }
 
 // parallel calls f(0..n-1) on up to workers goroutines and waits.
@@ -351,7 +501,7 @@ func storeSite(st *catalog.Store, base *url.URL, known map[string]asset) (*compo
 	collections := allCollections(st)
 	images := map[string]bool{}
 	useImage := func(img catalog.Image) {
-		if img.Src != "" && !strings.Contains(img.Src, "://") {
+		if localImage(img) {
 			images[img.Src] = true
 		}
 	}

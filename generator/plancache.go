@@ -45,6 +45,24 @@ type planCache struct {
 	nextListings map[sortKey]listingGroup
 
 	jobs int // how many jobs the last plan had: the next one's capacity
+
+	// What a delta plan (planDelta) starts from: the store the cache was
+	// planned from, its Site, folder and site-wide inputs hash, the
+	// search index's and the sitemap's shards, the default-order page
+	// count of each collection, how many pages' sitemap shards there are,
+	// and how many products are published.
+	st           *catalog.Store
+	site         *components.Site
+	root, siteIn string
+	search       *shardSet
+	sitemap      *shardSet
+	pageCounts   map[string]int
+	sitemapPages int
+	count        int
+	// imageRefs counts, by source path, what shows each image file (the
+	// logo, published products, collections): an image's asset is
+	// published while its count is above zero.
+	imageRefs map[string]int
 }
 
 type sortKey struct {
@@ -91,6 +109,11 @@ func (pc *planCache) begin(key string) {
 	pc.next = make(map[*catalog.Product]*productPlan, len(pc.products))
 	pc.nextSorts = make(map[sortKey]sortedList, len(pc.sorts))
 	pc.nextListings = make(map[sortKey]listingGroup, len(pc.listings))
+}
+
+// beginDelta starts a delta plan: entries are updated in place.
+func (pc *planCache) beginDelta() {
+	pc.next, pc.nextSorts, pc.nextListings = pc.products, pc.sorts, pc.listings
 }
 
 // end makes this plan's entries (a plan of jobs jobs) the ones the next
@@ -190,7 +213,7 @@ func (sl *sortedList) resort(members []*catalog.Product, order catalog.SortOrder
 		}
 		return sl.rank[e] - t.rank
 	}
-	sorted := slices.Clone(sl.sorted)
+	sorted := sl.sorted // in place: the previous plan's list is not used again
 	for _, i := range diff {
 		old, p := sl.members[i], members[i]
 		at, found := slices.BinarySearchFunc(sorted, target{order.Key(old), i}, cmp)
@@ -217,6 +240,12 @@ func (pc *planCache) listingsOf(collection string, order catalog.SortOrder, head
 		return g.pages
 	}
 	return nil
+}
+
+// pagesOf returns the pages of a collection in an order as the previous
+// plan made them, whatever their header.
+func (pc *planCache) pagesOf(collection string, order catalog.SortOrder) []listing {
+	return pc.listings[sortKey{collection, order}].pages
 }
 
 // keepListings remembers a collection's pages in an order for the next

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -26,19 +27,22 @@ type result struct {
 }
 
 // execute renders what changed and publishes what differs: assets first,
-// then pages, then removes files the store no longer has, and finally saves
-// the manifest. A failure leaves the old manifest in place, so the next
-// build redoes this one's work.
+// then pages, then removes files the store no longer has. It returns the
+// manifest's changes (new entries, and removals), which the caller
+// records: a failure records nothing, so the next build redoes this one's
+// work.
 //
 // trusted says the manifest is what is published (a Live builder's, kept in
 // memory since it published): files whose inputs are unchanged are then
 // skipped without asking the publisher whether they exist.
-func (b *builder) execute(ctx context.Context, p *storePlan, sum *Summary, trusted bool) (*Manifest, error) {
-	next := &Manifest{Version: manifestVersion, Store: p.handle, Files: make(map[string]Entry, len(p.jobs))}
+//
+// A full plan's files are all of the store's, and the manifest's other
+// files are removed; a delta plan's are what a change touches, and it
+// names the files to remove.
+func (b *builder) execute(ctx context.Context, p *storePlan, sum *Summary, trusted bool) ([]logLine, error) {
 	var assets, pages []job
 	for _, j := range p.jobs {
 		if old, ok := p.manifest.Files[j.path]; trusted && ok && old.In == j.in && !b.opts.Force {
-			next.Files[j.path] = old
 			sum.Skipped++
 			p.summary.Skipped++
 			continue
@@ -49,6 +53,7 @@ func (b *builder) execute(ctx context.Context, p *storePlan, sum *Summary, trust
 			pages = append(pages, j)
 		}
 	}
+	var lines []logLine
 	var done atomic.Int64
 	total := len(p.jobs)
 	for _, batch := range [][]job{assets, pages} {
@@ -59,7 +64,9 @@ func (b *builder) execute(ctx context.Context, p *storePlan, sum *Summary, trust
 			return nil, err
 		}
 		for _, r := range results {
-			next.Files[r.path] = r.entry
+			if old, ok := p.manifest.Files[r.path]; !ok || old != r.entry {
+				lines = append(lines, logLine{Path: r.path, Entry: r.entry})
+			}
 			switch {
 			case r.skipped:
 				sum.Skipped++
@@ -78,58 +85,84 @@ func (b *builder) execute(ctx context.Context, p *storePlan, sum *Summary, trust
 			}
 		}
 	}
-	sum.Files += len(p.jobs)
 
 	// Files the store no longer has (a deleted product, a shorter
 	// collection, an old fingerprinted asset).
-	var gone []string
-	for old := range p.manifest.Files {
-		if _, keep := next.Files[old]; !keep {
-			gone = append(gone, old)
+	gone := p.remove
+	if !p.delta {
+		planned := make(map[string]bool, len(p.jobs))
+		for _, j := range p.jobs {
+			planned[j.path] = true
+		}
+		for old := range p.manifest.Files {
+			if !planned[old] {
+				gone = append(gone, old)
+			}
 		}
 	}
 	sort.Strings(gone)
+	gone = slices.Compact(gone)
 	for _, old := range gone {
 		if err := b.pub.Delete(ctx, old); err != nil {
 			return nil, err
 		}
+		lines = append(lines, logLine{Path: old, Gone: true})
 		sum.Deleted++
 		sum.Removed = append(sum.Removed, old)
 		p.summary.Deleted++
 	}
+	files := len(p.jobs)
+	if p.delta {
+		files = len(p.manifest.Files)
+		for _, l := range lines {
+			if _, had := p.manifest.Files[l.Path]; had && l.Gone {
+				files--
+			} else if !had && !l.Gone {
+				files++
+			}
+		}
+		p.summary.Pages = files
+	}
+	sum.Files += files
 	sum.Stores = append(sum.Stores, p.summary)
-	b.log.Info("published", "store", p.handle, "files", len(p.jobs), "rendered", p.summary.Rendered,
+	b.log.Info("published", "store", p.handle, "files", files, "rendered", p.summary.Rendered,
 		"written", p.summary.Written, "skipped", p.summary.Skipped, "deleted", p.summary.Deleted)
-	return next, nil
+	return lines, nil
 }
 
-// intent returns the manifest to record before p is published when p
-// writes paths its manifest does not list (a new product's page, a new
-// listing page), else nil: the manifest as it is, plus those paths with an
-// empty entry. Deletions come only from the manifest, so a page written
-// and then lost to a crash before the manifest was saved would stay
-// published for good once its product is deleted; recorded first, it is
-// deleted (or, its entry empty, rendered again) by the next build.
-func intent(p *storePlan) *Manifest {
-	var m *Manifest
+// intent returns what to record in the manifest before p is published:
+// the paths p writes that its manifest does not list (a new product's
+// page, a new listing page), with an empty entry. Deletions come only from
+// the manifest, so a page written and then lost to a crash before the
+// manifest was saved would stay published for good once its product is
+// deleted; recorded first, it is deleted (or, its entry empty, rendered
+// again) by the next build.
+func intent(p *storePlan) []logLine {
+	var lines []logLine
 	for _, j := range p.jobs {
-		if _, ok := p.manifest.Files[j.path]; ok {
-			continue
+		if _, ok := p.manifest.Files[j.path]; !ok {
+			lines = append(lines, logLine{Path: j.path})
 		}
-		if m == nil {
-			m = &Manifest{Version: manifestVersion, Store: p.handle, Files: maps.Clone(p.manifest.Files)}
-		}
-		m.Files[j.path] = Entry{}
 	}
-	return m
+	return lines
 }
 
-// saveIfChanged saves next unless it is what p was planned against.
-func (b *builder) saveIfChanged(p *storePlan, next *Manifest) error {
-	if maps.Equal(next.Files, p.manifest.Files) {
-		return nil
+// applied returns m with lines applied, leaving m as it is.
+func applied(m *Manifest, lines []logLine) *Manifest {
+	next := &Manifest{Version: m.Version, Store: m.Store, Files: maps.Clone(m.Files), Log: m.Log}
+	next.apply(lines)
+	return next
+}
+
+// apply applies lines to m in place.
+func (m *Manifest) apply(lines []logLine) {
+	for _, l := range lines {
+		if l.Gone {
+			delete(m.Files, l.Path)
+		} else {
+			m.Files[l.Path] = l.Entry
+		}
 	}
-	return next.save(b.opts.StateDir)
 }
 
 // runPool renders jobs on b.opts.Workers goroutines. The first error cancels

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,35 +19,6 @@ type sitemapFile struct {
 type sitemapURL struct {
 	Loc     string `xml:"loc"`
 	LastMod string `xml:"lastmod,omitempty"`
-}
-
-// sitemaps writes sitemap.xml as an index of shards (sitemap-1.xml, ...),
-// each holding at most shard URLs: the home page, every collection's
-// default-order pages and every product. Re-sorted listings are left out:
-// their canonical is the default order.
-// products are the products' entries (sitemapEntry), made once per
-// product by the plan.
-func sitemaps(s *components.Site, root string, products [][]byte, cols []*catalog.Collection, shard int) []sitemapFile {
-	var b bytes.Buffer
-	urls := [][]byte{entry(&b, "url", sitemapURL{Loc: s.BaseURL})}
-	per := s.Store.ProductsPerPage()
-	for _, c := range cols {
-		pages := max(1, (len(c.Products())+per-1)/per)
-		for n := 1; n <= pages; n++ {
-			urls = append(urls, entry(&b, "url", sitemapURL{Loc: s.AbsURL(s.CollectionPath(c.Handle, catalog.SortManual, n))}))
-		}
-	}
-	urls = append(urls, products...)
-
-	var files []sitemapFile
-	var index []sitemapURL
-	for i, n := 0, 1; i < len(urls); i, n = i+shard, n+1 {
-		name := "sitemap-" + strconv.Itoa(n) + ".xml"
-		files = append(files, sitemapFile{path: root + name, data: urlset(urls[i:min(i+shard, len(urls))])})
-		index = append(index, sitemapURL{Loc: s.URL(name)})
-	}
-	files = append(files, sitemapFile{path: root + "sitemap.xml", data: sitemapIndex(index)})
-	return files
 }
 
 func lastMod(p *catalog.Product) time.Time {

@@ -1,4 +1,5 @@
-// Client-side search over the store's static index (search.json). It builds
+// Client-side search over the store's static index: search.json names its
+// shards (search-0.json, ...), fetched together on the first search. It builds
 // results with DOM APIs only (no innerHTML), so catalog text is never parsed
 // as markup. Without JavaScript the page still offers a link to all products.
 (function () {
@@ -15,13 +16,18 @@
   }
   function load() {
     if (index) return Promise.resolve(index);
-    return fetch(root.getAttribute("data-index"), { credentials: "same-origin" })
-      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
-      .then(function (data) {
-        index = data.map(function (p) {
+    function get(url) {
+      return fetch(url, { credentials: "same-origin" })
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); });
+    }
+    return get(root.getAttribute("data-index"))
+      .then(function (idx) { return Promise.all(idx.shards.map(get)); })
+      .then(function (shards) {
+        index = [].concat.apply([], shards).map(function (p) {
           p.hay = norm([p.title, p.vendor, p.type].concat(p.tags || []).join(" "));
           return p;
         });
+        index.sort(function (a, b) { return a.title.localeCompare(b.title); });
         return index;
       });
   }

@@ -1,0 +1,222 @@
+package generator
+
+import (
+	"reflect"
+	"slices"
+
+	"github.com/wandstore/wandstore/catalog"
+)
+
+// swap is one published product a change touches: old is the version
+// published before (nil for a product new to the listings), new the one
+// to publish (nil for a product removed or unpublished).
+type swap struct{ old, new *catalog.Product }
+
+// planDelta plans only what changed between the store the cache was last
+// planned from (as published) and st: the pages of the products that
+// changed, the listing pages that show them, the search index and sitemap
+// shards that hold them, and the home page. Its cost follows the change,
+// not the catalog: no page's inputs are hashed, no file listed and no
+// shard rebuilt unless the change touches it (what remains of the
+// catalog's size is a walk comparing product pointers).
+//
+// It returns nil, having changed nothing, when the change is not one it
+// can plan alone: the store's settings, theme or collections' definitions
+// changed, a product brings an image file not yet published, a sitemap
+// shard would overflow, or so many products changed that a full plan costs
+// about the same. The caller then plans in full.
+func (b *builder) planDelta(st *catalog.Store, pc *planCache) *storePlan {
+	if pc == nil || pc.st == nil || pc.site == nil || pc.manifest == nil {
+		return nil
+	}
+	prev := pc.st
+	if !sameShell(prev, st) {
+		return nil
+	}
+	swaps := productSwaps(prev, st, max(64, pc.count/8))
+	if swaps == nil {
+		return nil
+	}
+	added := map[int]int{} // sitemap shard -> products it gains
+	for _, sw := range swaps {
+		if sw.new == nil {
+			continue
+		}
+		for _, img := range sw.new.Images {
+			if _, known := pc.images[img.Src]; localImage(img) && !known {
+				return nil
+			}
+		}
+		if sw.old == nil {
+			k := pc.sitemap.shard(sw.new.Handle)
+			added[k]++
+			if len(pc.sitemap.entries[k])+added[k] > b.opts.SitemapShardSize {
+				return nil
+			}
+		}
+	}
+
+	// From here on the cache is updated in place: a failure before the
+	// plan is published must drop it (Live does).
+	site := *pc.site
+	site.Store = st // the same shell; the new catalog, so the old one is not kept alive
+	p := &storePlan{handle: st.Handle, manifest: pc.manifest, site: &site, delta: true}
+	pl := &planner{b: b, p: p, pc: pc, st: st, s: &site, root: pc.root, site: pc.siteIn, per: st.ProductsPerPage(),
+		delta: true, imagesDone: map[string]bool{}, plans: pc.products, search: pc.search, sitemap: pc.sitemap, pageCounts: pc.pageCounts}
+	pc.beginDelta()
+	for _, sw := range swaps {
+		if sw.old != nil {
+			countImages(pc.imageRefs, -1, sw.old.Images...)
+		}
+		if sw.new != nil {
+			countImages(pc.imageRefs, 1, sw.new.Images...)
+		}
+	}
+	for _, sw := range swaps {
+		pl.images(sw.old)
+		pl.images(sw.new)
+		if sw.old != nil {
+			delete(pc.products, sw.old)
+			pl.search.remove(sw.old.Handle)
+			pl.sitemap.remove(sw.old.Handle)
+			pc.count--
+			if sw.new == nil {
+				p.remove = append(p.remove, pl.productPath(sw.old.Handle))
+			}
+		}
+		if sw.new != nil {
+			pp := pl.planProduct(sw.new)
+			pc.products[sw.new] = pp
+			pl.add(pp.job)
+			pl.search.put(sw.new.Handle, pp.search)
+			pl.sitemap.put(sw.new.Handle, pp.sitemap)
+			pc.count++
+		}
+	}
+	pl.home(nil)
+	collections := allCollections(st)
+	pagesChanged := false
+	for _, c := range collections {
+		if had, ok := pc.sorts[sortKey{c.Handle, catalog.SortManual}]; ok && sameMembers(had.members, c.Products()) {
+			continue // no member changed: every page of it is as published
+		}
+		before := pc.pageCounts[c.Handle]
+		pl.listings(c)
+		pagesChanged = pagesChanged || pl.pageCounts[c.Handle] != before
+	}
+	if pagesChanged {
+		pl.sitemaps(collections, pc.sitemapPages)
+	} else {
+		pl.productSitemaps()
+	}
+	pl.searchShards()
+	pc.st, pc.site = st, &site
+	p.summary = StoreSummary{Handle: st.Handle, Name: st.Name, Path: site.BasePath, BaseURL: site.BaseURL, Products: pc.count, Delta: true}
+	pc.end(pc.jobs)
+	return p
+}
+
+// images publishes the image files of p that a change made shown again
+// and removes those it left shown by nothing (once each: the counts are
+// the change's result).
+func (pl *planner) images(p *catalog.Product) {
+	if p == nil {
+		return
+	}
+	for _, img := range p.Images {
+		a, ok := pl.pc.images[img.Src]
+		if !localImage(img) || !ok || pl.imagesDone[img.Src] {
+			continue
+		}
+		pl.imagesDone[img.Src] = true
+		path := pl.root + a.rel
+		_, published := pl.p.manifest.Files[path]
+		switch n := pl.pc.imageRefs[img.Src]; {
+		case n > 0 && !published:
+			pl.add(job{path: path, in: digest(a.data), asset: true, render: staticBytes(a.data)})
+		case n <= 0 && published:
+			pl.p.remove = append(pl.p.remove, path)
+			delete(pl.pc.imageRefs, img.Src)
+		}
+	}
+}
+
+// sameShell reports whether two versions of a store show the same shell
+// (settings, theme, base URL) and define the same collections, so that
+// only products differ.
+func sameShell(a, b *catalog.Store) bool {
+	if a.Handle != b.Handle || !reflect.DeepEqual(storeInputs(a), storeInputs(b)) || len(a.Collections) != len(b.Collections) {
+		return false
+	}
+	for i, x := range a.Collections {
+		y := b.Collections[i]
+		if x == y {
+			continue
+		}
+		if x.Handle != y.Handle || x.Title != y.Title || x.DescriptionHTML != y.DescriptionHTML || x.Image != y.Image ||
+			x.SEO != y.SEO || x.Sort != y.Sort || !sameStrings(x.ProductHandles, y.ProductHandles) ||
+			(x.Rules != y.Rules && !reflect.DeepEqual(x.Rules, y.Rules)) {
+			return false
+		}
+	}
+	return true
+}
+
+// productSwaps lists the published products that differ between two
+// versions of a store whose products keep their order (catalog.Store.With
+// replaces in place, removes, and appends what it adds), or nil when the
+// order changed or more than limit differ.
+func productSwaps(prev, st *catalog.Store, limit int) []swap {
+	op, np := prev.Products, st.Products
+	swaps := []swap{}
+	note := func(o, n *catalog.Product) {
+		if o != nil && !o.Published() {
+			o = nil
+		}
+		if n != nil && !n.Published() {
+			n = nil
+		}
+		if o != nil || n != nil {
+			swaps = append(swaps, swap{o, n})
+		}
+	}
+	for i, j := 0, 0; i < len(op) || j < len(np); {
+		switch {
+		case i < len(op) && j < len(np) && op[i] == np[j]:
+			i, j = i+1, j+1
+			continue
+		case i < len(op) && j < len(np) && op[i].Handle == np[j].Handle:
+			note(op[i], np[j])
+			i, j = i+1, j+1
+		case i < len(op) && st.Product(op[i].Handle) == nil:
+			note(op[i], nil)
+			i++
+		case j < len(np) && prev.Product(np[j].Handle) == nil:
+			note(nil, np[j])
+			j++
+		default:
+			return nil
+		}
+		if len(swaps) > limit {
+			return nil
+		}
+	}
+	return swaps
+}
+
+// sameMembers reports whether two member lists are the same: the same
+// slice (catalog.Store.With keeps a collection's members when the change
+// does not touch them) or equal.
+func sameMembers(a, b []*catalog.Product) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	return len(a) == 0 || &a[0] == &b[0] || slices.Equal(a, b)
+}
+
+func sameStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	return len(a) == 0 || &a[0] == &b[0] || slices.Equal(a, b)
+}
