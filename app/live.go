@@ -14,9 +14,9 @@ import (
 	"github.com/wandstore/wandstore/generator"
 	"github.com/wandstore/wandstore/generator/cdnpurge"
 	"github.com/wandstore/wandstore/islands"
-	"github.com/wandstore/wandstore/islands/shopifycheckout"
-	"github.com/wandstore/wandstore/islands/webhook"
 	"github.com/wandstore/wandstore/regen"
+	"github.com/wandstore/wandstore/shopify/checkout"
+	"github.com/wandstore/wandstore/shopify/webhook"
 )
 
 // Environment variables holding Shopify's webhook signing secret, and the
@@ -81,7 +81,7 @@ func (s *Server) setupShopify(ctx context.Context, opts ServeOptions, src catalo
 		if iopts.Checkouts == nil {
 			iopts.Checkouts = map[string]islands.Checkout{}
 		}
-		iopts.Checkouts[h] = shopifycheckout.New(client)
+		iopts.Checkouts[h] = checkout.New(client)
 		rs, err := ss.ShopifySource(h)
 		if err != nil {
 			return nil, fmt.Errorf("store %s: %w", h, err)

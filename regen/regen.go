@@ -1,5 +1,5 @@
 // Package regen applies Shopify's catalog webhooks to the stores a server
-// publishes: each recorded delivery (islands/webhook's queue) becomes a
+// publishes: each recorded delivery (shopify/webhook's queue) becomes a
 // catalog.Change, the store's catalog is updated (catalog.Store.With),
 // the pages it touches are re-rendered and the changed files published
 // (generator.Live), the islands server's catalog is swapped, and the
@@ -21,10 +21,10 @@ import (
 	"time"
 
 	"github.com/wandstore/wandstore/catalog"
-	"github.com/wandstore/wandstore/catalog/shopify"
 	"github.com/wandstore/wandstore/generator"
 	"github.com/wandstore/wandstore/islands"
-	"github.com/wandstore/wandstore/islands/webhook"
+	"github.com/wandstore/wandstore/shopify"
+	"github.com/wandstore/wandstore/shopify/webhook"
 )
 
 // Rereader reads one product or collection from the shop (the Storefront

@@ -1,4 +1,4 @@
-// Package shopifycsv reads Shopify's product CSV (the file Shopify's admin
+// Package productcsv reads Shopify's product CSV (the file Shopify's admin
 // exports and imports: one row per variant, image rows, rows grouped by
 // handle) into a catalog.Store. It is used two ways: by `wandgen import`,
 // which writes the store's content folder, and as a catalog.Source, so the
@@ -30,7 +30,7 @@
 //
 // The store returned passes catalog.Store.Validate; products that would
 // not are left out and reported on their first line.
-package shopifycsv
+package productcsv
 
 import (
 	"bufio"
@@ -38,7 +38,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"github.com/wandstore/wandstore/catalog/internal/shopifyimport"
+	"github.com/wandstore/wandstore/shopify/internal/mapping"
 	"io"
 	"regexp"
 	"slices"
@@ -309,7 +309,7 @@ func (im *importer) row(line int, rec []string) {
 	}
 	if src := im.get(rec, colImageSrc); src != "" {
 		pos, _ := strconv.Atoi(im.get(rec, colImagePos))
-		d.addImage(catalog.Image{Src: shopifyimport.ImageURL(src), Alt: im.get(rec, colImageAlt)}, pos)
+		d.addImage(catalog.Image{Src: mapping.ImageURL(src), Alt: im.get(rec, colImageAlt)}, pos)
 	}
 	if im.isVariantRow(rec) {
 		im.variant(d, line, rec)
@@ -439,7 +439,7 @@ func (im *importer) variant(d *draft, line int, rec []string) {
 		qty = n
 	}
 	sellsOut := strings.EqualFold(im.get(rec, colPolicy), "continue") || strings.EqualFold(im.get(rec, colContinue), "true")
-	shopifyimport.SetStock(&v, tracked && !sellsOut, qty, nil)
+	mapping.SetStock(&v, tracked && !sellsOut, qty, nil)
 	for _, o := range d.variants {
 		if slices.Equal(o.v.Options, v.Options) {
 			msg := fmt.Sprintf("same option values as the variant on line %d; variant skipped", o.line)
@@ -458,7 +458,7 @@ func (im *importer) variant(d *draft, line int, rec []string) {
 			im.skus[v.SKU] = line
 		}
 	}
-	d.variants = append(d.variants, draftVariant{v: v, line: line, imageSrc: shopifyimport.ImageURL(im.get(rec, colVariantImage))})
+	d.variants = append(d.variants, draftVariant{v: v, line: line, imageSrc: mapping.ImageURL(im.get(rec, colVariantImage))})
 }
 
 func (im *importer) finish() (*catalog.Store, catalog.ValidationErrors, error) {
@@ -473,7 +473,7 @@ func (im *importer) finish() (*catalog.Store, catalog.ValidationErrors, error) {
 		s.Products = append(s.Products, d.p)
 		lines = append(lines, d.line)
 	}
-	im.problems = append(im.problems, shopifyimport.Prune(s, im.opts.File, lines)...)
+	im.problems = append(im.problems, mapping.Prune(s, im.opts.File, lines)...)
 	sort.SliceStable(im.problems, func(i, j int) bool { return im.problems[i].Line < im.problems[j].Line })
 	s.Index()
 	return s, im.problems, nil
@@ -532,18 +532,18 @@ func allDefault(vs []draftVariant) bool {
 // required), Name (default: the handle), Currency (default USD), Locale
 // (default en-US), File (names the file in problems; default
 // "products.csv").
-type Options = shopifyimport.Options
+type Options = mapping.Options
 
 // Source reads one store from a CSV file, read again at each Load. It
 // is strict, as a build's source should be: a file with any problem gives a
 // catalog.ValidationErrors naming each line. `wandgen import` is the
 // lenient way: it imports the good rows and lists the rest.
-type Source = shopifyimport.FileSource
+type Source = mapping.FileSource
 
 // NewSource returns a Source for the file at path; opts.File defaults to
 // the file's base name.
 func NewSource(path string, opts Options) *Source {
-	return shopifyimport.NewFileSource(path, opts, Read)
+	return mapping.NewFileSource(path, opts, Read)
 }
 
 // ParsePrice reads a price as Shopify writes it into currency's minor
@@ -552,5 +552,5 @@ func NewSource(path string, opts Options) *Source {
 // when they are zeros, as Shopify writes ".00" for every currency).
 // Anything else gives an error naming the value.
 func ParsePrice(s, currency string) (catalog.Money, error) {
-	return shopifyimport.ParsePrice(s, currency, true)
+	return mapping.ParsePrice(s, currency, true)
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/migrate"
 
-	"github.com/wandstore/wandstore/islands/internal/migration"
+	"github.com/wandstore/wandstore/internal/migration"
 )
 
 // Migrations follow islands/store's rules: Go functions building DDL with

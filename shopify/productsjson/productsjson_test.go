@@ -1,4 +1,4 @@
-package shopifyjson
+package productsjson
 
 import (
 	"context"

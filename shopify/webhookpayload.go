@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/wandstore/wandstore/catalog"
-	"github.com/wandstore/wandstore/catalog/internal/shopifyimport"
+	"github.com/wandstore/wandstore/shopify/internal/mapping"
 )
 
 // Webhooks carry the Admin REST shapes, not the Storefront API's. The
@@ -430,7 +430,7 @@ func decodePayload(kind string, body []byte, v interface{ key() *restKey }) (id,
 // a string, a number kept as written (ids are never read as floats), a
 // bool, or null; a whole number; REST's comma-separated tags or a list.
 type (
-	restText = shopifyimport.Text
-	restInt  = shopifyimport.Int
-	restTags = shopifyimport.Tags
+	restText = mapping.Text
+	restInt  = mapping.Int
+	restTags = mapping.Tags
 )

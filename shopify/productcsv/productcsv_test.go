@@ -1,4 +1,4 @@
-package shopifycsv
+package productcsv
 
 import (
 	"context"

@@ -1,6 +1,7 @@
-// Package migration holds what the islands database's migrations share:
-// the form of one (InTx) and the lock that serializes them between
-// processes that share a PostgreSQL database (Lock): members of a cluster start together, and two
+// Package migration holds what the database's migrations share (those of
+// islands/store and shopify/webhook): the form of one (InTx) and the lock
+// that serializes them between processes that share a PostgreSQL database
+// (Lock): members of a cluster start together, and two
 // concurrent CREATE TABLE IF NOT EXISTS of one table collide in PostgreSQL's
 // catalog (a unique violation on pg_type) instead of one waiting for the
 // other. SQLite needs nothing: its single writer already serializes DDL.

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wandstore/wandstore/catalog/shopify/shopifytest"
+	"github.com/wandstore/wandstore/shopify/shopifytest"
 )
 
 func post(t *testing.T, url, body string, header map[string]string) (int, map[string]any) {

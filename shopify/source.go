@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/wandstore/wandstore/catalog"
-	"github.com/wandstore/wandstore/catalog/internal/shopifyimport"
+	"github.com/wandstore/wandstore/shopify/internal/mapping"
 )
 
 // SourceOptions describe the store a shop's catalog goes into.
@@ -465,7 +465,7 @@ func (m *mapper) variant(file, field string, p *catalog.Product, gv *gqlVariant,
 	if q := gv.QuantityAvailable; q != nil {
 		qty = *q
 	}
-	shopifyimport.SetStock(&v, gv.QuantityAvailable != nil, qty, &gv.AvailableForSale)
+	mapping.SetStock(&v, gv.QuantityAvailable != nil, qty, &gv.AvailableForSale)
 	if gv.Image != nil {
 		if img := image(gv.Image); img.Src != "" {
 			v.Image = imageIndex(p.Images, img.Src)
@@ -596,7 +596,7 @@ func image(g *gqlImage) catalog.Image {
 	if g == nil {
 		return catalog.Image{}
 	}
-	src := shopifyimport.ImageURL(strings.TrimSpace(g.URL))
+	src := mapping.ImageURL(strings.TrimSpace(g.URL))
 	return catalog.Image{Src: src, Alt: g.AltText, Width: max(g.Width, 0), Height: max(g.Height, 0)}
 }
 

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wandstore/wandstore/catalog/shopify"
-	"github.com/wandstore/wandstore/catalog/shopify/shopifytest"
+	"github.com/wandstore/wandstore/shopify"
+	"github.com/wandstore/wandstore/shopify/shopifytest"
 )
 
 func TestCart(t *testing.T) {

@@ -1,16 +1,16 @@
-// Package shopifycheckout hands a shopper's cart to a Shopify shop's own
+// Package checkout hands a shopper's cart to a Shopify shop's own
 // checkout: it makes a Shopify cart with the cart's lines (Storefront Cart
-// API, through catalog/shopify) and answers its checkoutUrl. It implements
+// API, through package shopify) and answers its checkoutUrl. It implements
 // the islands server's Checkout interface.
-package shopifycheckout
+package checkout
 
 import (
 	"context"
 	"errors"
 	"fmt"
 
-	"github.com/wandstore/wandstore/catalog/shopify"
 	"github.com/wandstore/wandstore/islands/shopper"
+	"github.com/wandstore/wandstore/shopify"
 )
 
 // Checkout hands carts to one shop's checkout. It is safe for concurrent

@@ -1,4 +1,4 @@
-// Package shopifyjson reads products in the shape of Shopify's public
+// Package productsjson reads products in the shape of Shopify's public
 // storefront endpoint /products.json ({"products": [...]}) into a
 // catalog.Store. It also takes one product ({"product": {...}}, as
 // /products/<handle>.json and the Admin REST API give it) and a bare list of
@@ -25,14 +25,14 @@
 //
 // The store returned passes catalog.Store.Validate; products that would
 // not are left out and reported on their line.
-package shopifyjson
+package productsjson
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/wandstore/wandstore/catalog/internal/shopifyimport"
+	"github.com/wandstore/wandstore/shopify/internal/mapping"
 	"io"
 	"slices"
 	"sort"
@@ -107,9 +107,9 @@ type optionJSON struct {
 // The lenient JSON values Shopify's REST shapes need (shared with the
 // webhook payloads of catalog/shopify).
 type (
-	flexString = shopifyimport.Text
-	flexInt    = shopifyimport.Int
-	flexTags   = shopifyimport.Tags
+	flexString = mapping.Text
+	flexInt    = mapping.Int
+	flexTags   = mapping.Tags
 )
 
 // featuredImage takes an image object, its URL as a string, or null.
@@ -317,7 +317,7 @@ func (im *importer) product(line int, field string, pj *productJSON) {
 	imageByID := map[string]int{}
 	imageOfVariant := map[string]int{}
 	for _, ij := range imgs {
-		src := shopifyimport.ImageURL(strings.TrimSpace(string(ij.Src)))
+		src := mapping.ImageURL(strings.TrimSpace(string(ij.Src)))
 		if src == "" {
 			continue
 		}
@@ -398,7 +398,7 @@ func (im *importer) product(line int, field string, pj *productJSON) {
 // imageIndex finds a variant's featured image among the product's by its
 // URL, adding it when the product's images leave it out.
 func imageIndex(p *catalog.Product, src string) int {
-	src = shopifyimport.ImageURL(strings.TrimSpace(src))
+	src = mapping.ImageURL(strings.TrimSpace(src))
 	if i := slices.IndexFunc(p.Images, func(img catalog.Image) bool { return img.Src == src }); i >= 0 {
 		return i
 	}
@@ -441,12 +441,12 @@ func (im *importer) variant(line int, field string, p *catalog.Product, vj varia
 	}
 	cur := im.opts.Currency
 	var err error
-	if v.Price, err = shopifyimport.ParsePrice(string(vj.Price), cur, false); err != nil {
+	if v.Price, err = mapping.ParsePrice(string(vj.Price), cur, false); err != nil {
 		im.problem(line, field+".price", err.Error()+"; variant skipped")
 		return v, false
 	}
 	if s := strings.TrimSpace(string(vj.CompareAtPrice)); s != "" {
-		ca, err := shopifyimport.ParsePrice(s, cur, false)
+		ca, err := mapping.ParsePrice(s, cur, false)
 		if err != nil {
 			im.problem(line, field+".compare_at_price", err.Error()+"; variant skipped")
 			return v, false
@@ -464,7 +464,7 @@ func (im *importer) variant(line int, field string, p *catalog.Product, vj varia
 	if vj.InventoryQuantity != nil {
 		qty = int(*vj.InventoryQuantity)
 	}
-	shopifyimport.SetStock(&v, tracked, qty, vj.Available)
+	mapping.SetStock(&v, tracked, qty, vj.Available)
 	if v.SKU != "" {
 		if prev, dup := im.skus[v.SKU]; dup {
 			im.problem(line, field+".sku", fmt.Sprintf("%q is also the SKU of %s; imported without a SKU", v.SKU, prev))
@@ -492,7 +492,7 @@ func (im *importer) date(line int, field, s string) time.Time {
 func (im *importer) finish() *catalog.Store {
 	s := &catalog.Store{Handle: im.opts.Store, Name: im.opts.Name, Currency: im.opts.Currency, Locale: im.opts.Locale,
 		Products: im.products}
-	im.problems = append(im.problems, shopifyimport.Prune(s, im.opts.File, im.lines)...)
+	im.problems = append(im.problems, mapping.Prune(s, im.opts.File, im.lines)...)
 	sort.SliceStable(im.problems, func(i, j int) bool { return im.problems[i].Line < im.problems[j].Line })
 	s.Index()
 	return s
@@ -502,16 +502,16 @@ func (im *importer) finish() *catalog.Store {
 // required), Name (default: the handle), Currency (default USD), Locale
 // (default en-US), File (names the file in problems; default
 // "products.json").
-type Options = shopifyimport.Options
+type Options = mapping.Options
 
 // Source reads one store from a JSON file, read again at each Load. It
 // is strict, as a build's source should be: a file with any problem gives a
 // catalog.ValidationErrors naming each line. `wandgen import` is the
 // lenient way: it imports the good rows and lists the rest.
-type Source = shopifyimport.FileSource
+type Source = mapping.FileSource
 
 // NewSource returns a Source for the file at path; opts.File defaults to
 // the file's base name.
 func NewSource(path string, opts Options) *Source {
-	return shopifyimport.NewFileSource(path, opts, Read)
+	return mapping.NewFileSource(path, opts, Read)
 }

@@ -1,4 +1,4 @@
-package shopifycheckout_test
+package checkout_test
 
 import (
 	"errors"
@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wandstore/wandstore/catalog/shopify"
-	"github.com/wandstore/wandstore/catalog/shopify/shopifytest"
-	"github.com/wandstore/wandstore/islands/shopifycheckout"
 	"github.com/wandstore/wandstore/islands/shopper"
+	"github.com/wandstore/wandstore/shopify"
+	"github.com/wandstore/wandstore/shopify/checkout"
+	"github.com/wandstore/wandstore/shopify/shopifytest"
 )
 
 const (
@@ -21,7 +21,7 @@ const (
 
 // setup serves two products (variants 10001 and 20001) and returns a
 // Checkout over them, retrying quickly.
-func setup(t *testing.T) (*shopifytest.Server, *shopifycheckout.Checkout) {
+func setup(t *testing.T) (*shopifytest.Server, *checkout.Checkout) {
 	t.Helper()
 	srv := shopifytest.New(t, shopifytest.WithToken("secret"))
 	srv.SetProducts([]shopifytest.Product{
@@ -33,7 +33,7 @@ func setup(t *testing.T) (*shopifytest.Server, *shopifycheckout.Checkout) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return srv, shopifycheckout.New(c)
+	return srv, checkout.New(c)
 }
 
 func lines(kv ...any) []shopper.CheckoutLine {

@@ -1,8 +1,8 @@
-// Package shopifyimport holds what Shopify's export formats (product CSV,
+// Package mapping holds what Shopify's export formats (product CSV,
 // products.json) and the Storefront API map the same way: options of a
 // one-store import, image addresses, stock, prices, dropping what would not
 // validate, and a file as a catalog.Source.
-package shopifyimport
+package mapping
 
 import (
 	"context"

@@ -9,8 +9,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/wandstore/wandstore/catalog/shopify"
-	"github.com/wandstore/wandstore/catalog/shopify/shopifytest"
+	"github.com/wandstore/wandstore/shopify"
+	"github.com/wandstore/wandstore/shopify/shopifytest"
 )
 
 func singleShop(t *testing.T) *shopifytest.Server {

@@ -1,4 +1,4 @@
-package shopifyimport
+package mapping
 
 import (
 	"bytes"

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/wandstore/wandstore/catalog"
-	"github.com/wandstore/wandstore/catalog/shopify"
-	"github.com/wandstore/wandstore/catalog/shopify/shopifytest"
+	"github.com/wandstore/wandstore/shopify"
+	"github.com/wandstore/wandstore/shopify/shopifytest"
 )
 
 func newClient(t *testing.T, srv *shopifytest.Server, edit func(*shopify.Config)) *shopify.Client {

@@ -25,7 +25,7 @@ import (
 //     with a 20 ms handler (the acknowledgment must not wait for it).
 //
 // It reports p50/p99 in µs and deliveries/s. go test -bench Receive
-// -run '^$' ./islands/webhook
+// -run '^$' ./shopify/webhook
 func BenchmarkReceive(b *testing.B) {
 	body := []byte(benchPayload())
 	b.Run("bare", func(b *testing.B) {
