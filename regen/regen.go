@@ -143,7 +143,7 @@ func (r *Regen) HandleBatch(ctx context.Context, ds []webhook.Delivery) []error 
 			errs[i] = fmt.Errorf("regen: batch mixes shops: %w", webhook.ErrNotAttempted)
 			continue
 		}
-		c, err := d.Change()
+		c, pl, err := d.Decode()
 		if err != nil {
 			errs[i] = err
 			continue
@@ -167,7 +167,7 @@ func (r *Regen) HandleBatch(ctx context.Context, ds []webhook.Delivery) []error 
 			r.log.Info("regen: same updated_at as applied; reading the shop", "store", store, "topic", d.Topic, "id", c.ID, "updated_at", c.UpdatedAt)
 			ch, err = r.tieChange(ctx, store, work, c)
 		case webhook.Newer:
-			ch, err = r.change(ctx, work, d, c)
+			ch, err = r.change(ctx, work, d.Topic, c, pl)
 		}
 		if err != nil {
 			if errors.Is(err, webhook.ErrPermanent) {
@@ -332,21 +332,22 @@ func (r *Regen) current(handle string) (*catalog.Store, error) {
 	return nil, fmt.Errorf("regen: store %q is not loaded", handle)
 }
 
-// change is the catalog change a delivery makes to cur.
-func (r *Regen) change(ctx context.Context, cur *catalog.Store, d webhook.Delivery, c webhook.Change) (catalog.Change, error) {
+// change is the catalog change a delivery (its topic, change and payload)
+// makes to cur.
+func (r *Regen) change(ctx context.Context, cur *catalog.Store, topic string, c webhook.Change, pl webhook.Payload) (catalog.Change, error) {
 	var (
 		ch  catalog.Change
 		err error
 	)
-	switch d.Topic {
+	switch topic {
 	case webhook.TopicProductsCreate, webhook.TopicProductsUpdate:
-		ch, err = r.productChange(ctx, cur, d, c)
+		ch, err = r.productChange(ctx, cur, c, pl.Product)
 	case webhook.TopicProductsDelete:
 		if p := productByID(cur, c.ID); p != nil {
 			ch.RemoveProducts = []string{p.Handle}
 		}
 	case webhook.TopicCollectionsCreate, webhook.TopicCollectionsUpdate:
-		ch, err = r.collectionChange(ctx, cur, d)
+		ch, err = r.collectionChange(ctx, cur, pl.Collection)
 	case webhook.TopicCollectionsDelete:
 		if col := collectionByID(cur, c.ID); col != nil {
 			ch.RemoveCollections = []string{col.Handle}
@@ -476,9 +477,9 @@ func Receive(cats *islands.Catalogs, siteURL string, log *slog.Logger, data []by
 	cats.Set(&islands.Catalog{Store: next, Site: site, Version: m.Version})
 }
 
-func (r *Regen) productChange(ctx context.Context, cur *catalog.Store, d webhook.Delivery, c webhook.Change) (catalog.Change, error) {
+func (r *Regen) productChange(ctx context.Context, cur *catalog.Store, c webhook.Change, rp *shopify.RESTProduct) (catalog.Change, error) {
 	var ch catalog.Change
-	pu, err := shopify.ProductFromWebhook(d.Body, cur.Handle, cur.Currency)
+	pu, err := shopify.ProductFromREST(rp, cur.Handle, cur.Currency)
 	if err != nil {
 		return ch, fmt.Errorf("regen: %w: %w", err, webhook.ErrPermanent)
 	}
@@ -489,7 +490,7 @@ func (r *Regen) productChange(ctx context.Context, cur *catalog.Store, d webhook
 	for item := range pu.InventoryItems {
 		items = append(items, item)
 	}
-	if err := r.opts.Versions.SetInventoryItems(ctx, d.Shop, cur.Handle, pu.Product.Handle, items); err != nil {
+	if err := r.opts.Versions.SetInventoryItems(ctx, c.Shop, cur.Handle, pu.Product.Handle, items); err != nil {
 		return ch, err
 	}
 	p := pu.Product
@@ -548,9 +549,9 @@ func (r *Regen) lag(ctx context.Context) error {
 	}
 }
 
-func (r *Regen) collectionChange(ctx context.Context, cur *catalog.Store, d webhook.Delivery) (catalog.Change, error) {
+func (r *Regen) collectionChange(ctx context.Context, cur *catalog.Store, rc *shopify.RESTCollection) (catalog.Change, error) {
 	var ch catalog.Change
-	cu, err := shopify.CollectionFromWebhook(d.Body, cur.Handle)
+	cu, err := shopify.CollectionFromREST(rc, cur.Handle)
 	if err != nil {
 		return ch, fmt.Errorf("regen: %w: %w", err, webhook.ErrPermanent)
 	}

@@ -10,6 +10,17 @@
 // retried with exponential backoff and jitter, honouring Retry-After; other
 // 4xx answers are not. Tokens are sent as headers and never appear in an
 // error.
+//
+// It also holds the one model of Shopify's REST shape of products and
+// collections (RESTProduct, RESTCollection: what webhooks and products.json
+// send) and maps it into the catalog by the same rules as the Storefront
+// API's answers (ProductFromREST, CollectionFromREST).
+//
+// The rest of the Shopify wing lives beneath it: shopify/webhook (the
+// webhooks' receiver, durable queue and versions), shopify/checkout (the
+// islands server's handoff to Shopify's checkout), shopify/productsjson and
+// shopify/productcsv (Shopify's exports), and shopify/shopifytest (a
+// stand-in shop for tests).
 package shopify
 
 import (

@@ -1,7 +1,6 @@
 package shopify
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -9,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/wandstore/wandstore/catalog"
-	"github.com/wandstore/wandstore/shopify/internal/mapping"
 )
 
 // Webhooks carry the Admin REST shapes, not the Storefront API's. The
@@ -46,20 +44,34 @@ type ProductUpdate struct {
 // body for the store (its handle) selling in currency. Unknown fields and
 // nulls are taken as Shopify means them (a null compare_at_price is no
 // sale, a null inventory_management is untracked stock). It returns an
-// error for a body that is not JSON, or has no numeric id or no handle,
-// and for a currency that is not ISO 4217.
+// error for a body that is not a JSON object in the REST shape
+// (DecodeProduct), or has no numeric id or no handle, and for a currency
+// that is not ISO 4217.
 func ProductFromWebhook(body []byte, store, currency string) (*ProductUpdate, error) {
+	rp, err := DecodeProduct(body)
+	if err != nil {
+		return nil, err
+	}
+	return ProductFromREST(rp, store, currency)
+}
+
+// ProductFromREST maps a product decoded by DecodeProduct, as
+// ProductFromWebhook: it returns an error for a product with no numeric id
+// or no handle, and for a currency that is not ISO 4217.
+func ProductFromREST(rp *RESTProduct, store, currency string) (*ProductUpdate, error) {
 	currency = strings.ToUpper(strings.TrimSpace(currency))
 	if !catalog.ValidCurrency(currency) {
 		return nil, fmt.Errorf("product webhook: currency %q: %w", currency, catalog.ErrCurrency)
 	}
-	var rp restProduct
-	id, handle, err := decodePayload("product", body, &rp)
+	id, handle, err := restKey("product", rp.ID, rp.Handle)
 	if err != nil {
 		return nil, err
 	}
 
-	gp, complete := rp.storefront(handle, currency)
+	gp, complete, err := rp.storefront(handle, currency)
+	if err != nil {
+		return nil, err
+	}
 	m := &mapper{store: store, currency: currency, skus: map[string]string{}}
 	p := m.product(gp)
 	status, known := restStatus(string(rp.Status), rp.PublishedAt)
@@ -111,8 +123,18 @@ type CollectionUpdate struct {
 // webhook body for the store (its handle). It returns an error for a body
 // that is not JSON, or has no numeric id or no handle.
 func CollectionFromWebhook(body []byte, store string) (*CollectionUpdate, error) {
-	var rc restCollection
-	id, handle, err := decodePayload("collection", body, &rc)
+	rc, err := DecodeCollection(body)
+	if err != nil {
+		return nil, err
+	}
+	return CollectionFromREST(rc, store)
+}
+
+// CollectionFromREST maps a collection decoded by DecodeCollection, as
+// CollectionFromWebhook: it returns an error for a collection with no
+// numeric id or no handle.
+func CollectionFromREST(rc *RESTCollection, store string) (*CollectionUpdate, error) {
+	id, handle, err := restKey("collection", rc.ID, rc.Handle)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +205,7 @@ var restRuleFields = map[string]string{
 	"variant_inventory":        "inventory",
 }
 
-func (r restRule) condition() (catalog.Condition, bool) {
+func (r RESTRule) condition() (catalog.Condition, bool) {
 	field, ok := restRuleFields[strings.ToLower(strings.TrimSpace(string(r.Column)))]
 	rel := strings.ToLower(strings.TrimSpace(string(r.Relation)))
 	if !ok || !slices.Contains(catalog.RuleRelations, rel) {
@@ -208,16 +230,17 @@ func restStatus(status string, publishedAt json.RawMessage) (s catalog.Status, k
 }
 
 // storefront is the product as the Storefront API would give it; complete
-// is false when the payload leaves out what the mapping needs.
-func (rp *restProduct) storefront(handle, currency string) (gp *gqlProduct, complete bool) {
+// is false when the payload leaves out what the mapping needs. The error is
+// for an inventory_management that is not text.
+func (rp *RESTProduct) storefront(handle, currency string) (gp *gqlProduct, complete bool, err error) {
 	complete = true
 	gp = &gqlProduct{
 		ID: productGIDPrefix + string(rp.ID), Handle: handle, Title: string(rp.Title), Vendor: string(rp.Vendor),
 		ProductType: string(rp.ProductType), Tags: rp.Tags, DescriptionHTML: string(rp.BodyHTML),
 		CreatedAt: string(rp.CreatedAt), UpdatedAt: string(rp.UpdatedAt),
 	}
-	images := byPosition(rp.Images, func(i restImage) int { return i.Position })
-	imageOf := map[restText]*gqlImage{} // image id or variant id -> image
+	images := byPosition(rp.Images, func(i RESTImage) int { return int(i.Position) })
+	imageOf := map[Text]*gqlImage{} // image id or variant id -> image
 	for _, ri := range images {
 		img := ri.storefront()
 		if img == nil {
@@ -234,7 +257,7 @@ func (rp *restProduct) storefront(handle, currency string) (gp *gqlProduct, comp
 		}
 	}
 	var names []string
-	for i, o := range byPosition(rp.Options, func(o restOption) int { return o.Position }) {
+	for i, o := range byPosition(rp.Options, func(o RESTOption) int { return int(o.Position) }) {
 		name := strings.TrimSpace(string(o.Name))
 		if name == "" {
 			name = "Option " + strconv.Itoa(i+1)
@@ -252,7 +275,7 @@ func (rp *restProduct) storefront(handle, currency string) (gp *gqlProduct, comp
 			} `json:"optionValues"`
 		}{Name: name, Values: vals})
 	}
-	for _, rv := range byPosition(rp.Variants, func(v restVariant) int { return v.Position }) {
+	for _, rv := range byPosition(rp.Variants, func(v RESTVariant) int { return int(v.Position) }) {
 		gv := gqlVariant{SKU: string(rv.SKU)}
 		if rv.ID != "" {
 			gv.ID = variantGIDPrefix + string(rv.ID)
@@ -263,7 +286,7 @@ func (rp *restProduct) storefront(handle, currency string) (gp *gqlProduct, comp
 		if rv.CompareAtPrice != "" {
 			gv.CompareAtPrice = &gqlMoney{Amount: string(rv.CompareAtPrice), CurrencyCode: currency}
 		}
-		for i, val := range []restText{rv.Option1, rv.Option2, rv.Option3} {
+		for i, val := range []Text{rv.Option1, rv.Option2, rv.Option3} {
 			if val == "" {
 				continue
 			}
@@ -281,13 +304,19 @@ func (rp *restProduct) storefront(handle, currency string) (gp *gqlProduct, comp
 		// What the Storefront API says of the same variant: a quantity
 		// when Shopify tracks it, and for sale while in stock or when it
 		// sells on out of stock (inventory_policy continue).
-		tracked := strings.EqualFold(string(rv.InventoryManagement), "shopify")
+		var mgmt Text
+		if rv.InventoryManagement != nil {
+			if err := mgmt.UnmarshalJSON(rv.InventoryManagement); err != nil {
+				return nil, false, fmt.Errorf("product webhook: not Shopify's shape: inventory_management: %w", err)
+			}
+		}
+		tracked := strings.EqualFold(string(mgmt), "shopify")
 		gv.AvailableForSale = !tracked
 		if tracked {
 			if rv.InventoryQuantity == nil {
 				complete = false
 			} else {
-				q := *rv.InventoryQuantity
+				q := int(*rv.InventoryQuantity)
 				gv.QuantityAvailable = &q
 				gv.AvailableForSale = q > 0 || strings.EqualFold(string(rv.InventoryPolicy), "continue")
 			}
@@ -301,10 +330,10 @@ func (rp *restProduct) storefront(handle, currency string) (gp *gqlProduct, comp
 			Node gqlVariant `json:"node"`
 		}{gv})
 	}
-	return gp, complete
+	return gp, complete, nil
 }
 
-func (ri *restImage) storefront() *gqlImage {
+func (ri *RESTImage) storefront() *gqlImage {
 	if ri.Src == "" {
 		return nil
 	}
@@ -328,93 +357,9 @@ func byPosition[T any](list []T, pos func(T) int) []T {
 	return out
 }
 
-// The REST shapes: what the mapping reads of them. encoding/json ignores
-// the rest; restText and restInt take null.
-
-type restProduct struct {
-	restKey
-	Title       restText        `json:"title"`
-	BodyHTML    restText        `json:"body_html"`
-	Vendor      restText        `json:"vendor"`
-	ProductType restText        `json:"product_type"`
-	CreatedAt   restText        `json:"created_at"`
-	UpdatedAt   restText        `json:"updated_at"`
-	PublishedAt json.RawMessage `json:"published_at"` // nil when absent, null when unpublished
-	Status      restText        `json:"status"`
-	Tags        restTags        `json:"tags"`
-	Variants    []restVariant   `json:"variants"`
-	Options     []restOption    `json:"options"`
-	Images      []restImage     `json:"images"`
-}
-
-type restVariant struct {
-	ID                  restText `json:"id"`
-	Position            int      `json:"position"`
-	Price               restText `json:"price"`
-	CompareAtPrice      restText `json:"compare_at_price"`
-	SKU                 restText `json:"sku"`
-	Option1             restText `json:"option1"`
-	Option2             restText `json:"option2"`
-	Option3             restText `json:"option3"`
-	InventoryItemID     restText `json:"inventory_item_id"`
-	InventoryQuantity   *int     `json:"inventory_quantity"`
-	InventoryManagement restText `json:"inventory_management"`
-	InventoryPolicy     restText `json:"inventory_policy"`
-	ImageID             restText `json:"image_id"`
-}
-
-type restOption struct {
-	Name     restText   `json:"name"`
-	Position int        `json:"position"`
-	Values   []restText `json:"values"`
-}
-
-type restImage struct {
-	ID         restText   `json:"id"`
-	Position   int        `json:"position"`
-	Src        restText   `json:"src"`
-	Alt        restText   `json:"alt"`
-	Width      restInt    `json:"width"`
-	Height     restInt    `json:"height"`
-	VariantIDs []restText `json:"variant_ids"`
-}
-
-type restCollection struct {
-	restKey
-	Title       restText        `json:"title"`
-	BodyHTML    restText        `json:"body_html"`
-	PublishedAt json.RawMessage `json:"published_at"`
-	SortOrder   restText        `json:"sort_order"`
-	Image       *restImage      `json:"image"`
-	Rules       []restRule      `json:"rules"`
-	Disjunctive bool            `json:"disjunctive"`
-}
-
-type restRule struct {
-	Column    restText `json:"column"`
-	Relation  restText `json:"relation"`
-	Condition restText `json:"condition"`
-}
-
-// restKey is what every payload must have.
-type restKey struct {
-	ID     restText `json:"id"`
-	Handle restText `json:"handle"`
-}
-
-func (k *restKey) key() *restKey { return k }
-
-// decodePayload decodes a kind ("product") of payload into v and returns
-// its numeric id and its handle, both required.
-func decodePayload(kind string, body []byte, v interface{ key() *restKey }) (id, handle string, err error) {
-	if t := bytes.TrimSpace(body); len(t) == 0 || t[0] != '{' {
-		return "", "", fmt.Errorf("%s webhook: not a JSON object", kind)
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return "", "", fmt.Errorf("%s webhook: not Shopify's shape: %w", kind, err)
-	}
-	k := v.key()
-	id, handle = string(k.ID), strings.TrimSpace(string(k.Handle))
+// restKey checks what every payload must have: a numeric id and a handle.
+func restKey(kind string, rawID, rawHandle Text) (id, handle string, err error) {
+	id, handle = string(rawID), strings.TrimSpace(string(rawHandle))
 	switch {
 	case id == "":
 		return "", "", fmt.Errorf("%s webhook: no id", kind)
@@ -425,12 +370,3 @@ func decodePayload(kind string, body []byte, v interface{ key() *restKey }) (id,
 	}
 	return id, handle, nil
 }
-
-// The lenient JSON values of REST payloads, shared with catalog/shopifyjson:
-// a string, a number kept as written (ids are never read as floats), a
-// bool, or null; a whole number; REST's comma-separated tags or a list.
-type (
-	restText = mapping.Text
-	restInt  = mapping.Int
-	restTags = mapping.Tags
-)

@@ -5,7 +5,9 @@
 // products. It is used two ways: by `wandgen import`, which writes the
 // store's content folder, and as a catalog.Source.
 //
-// The shape is read leniently: unknown fields are ignored; null, missing
+// A product is decoded by package shopify's REST model (RESTProduct), the
+// one Shopify's product webhooks are decoded by. The shape is read
+// leniently: unknown fields are ignored; null, missing
 // and differently typed fields (a price as a string or a number, tags as a
 // comma-separated string or a list, ids as numbers or strings) are
 // accepted. What cannot be imported is reported as a catalog.FieldError
@@ -32,7 +34,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/wandstore/wandstore/shopify/internal/mapping"
 	"io"
 	"slices"
 	"sort"
@@ -41,87 +42,13 @@ import (
 	"time"
 
 	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/shopify"
+	"github.com/wandstore/wandstore/shopify/internal/mapping"
 )
 
 // ErrNotProducts reports JSON that holds no products: neither
 // {"products": [...]}, {"product": {...}} nor a list.
 var ErrNotProducts = errors.New(`not Shopify products JSON: want {"products": [...]}`)
-
-// The JSON shapes. Only what is used is declared; encoding/json ignores
-// the rest.
-
-type productJSON struct {
-	ID          flexString      `json:"id"`
-	Title       flexString      `json:"title"`
-	Handle      flexString      `json:"handle"`
-	BodyHTML    flexString      `json:"body_html"`
-	Vendor      flexString      `json:"vendor"`
-	ProductType flexString      `json:"product_type"`
-	Tags        flexTags        `json:"tags"`
-	CreatedAt   flexString      `json:"created_at"`
-	UpdatedAt   flexString      `json:"updated_at"`
-	PublishedAt json.RawMessage `json:"published_at"`
-	Status      flexString      `json:"status"`
-	SEO         *struct {
-		Title       flexString `json:"title"`
-		Description flexString `json:"description"`
-	} `json:"seo"`
-	Variants []variantJSON `json:"variants"`
-	Images   []imageJSON   `json:"images"`
-	Options  []optionJSON  `json:"options"`
-}
-
-type variantJSON struct {
-	ID                  flexString      `json:"id"`
-	Title               flexString      `json:"title"`
-	Option1             flexString      `json:"option1"`
-	Option2             flexString      `json:"option2"`
-	Option3             flexString      `json:"option3"`
-	SKU                 flexString      `json:"sku"`
-	Price               flexString      `json:"price"`
-	CompareAtPrice      flexString      `json:"compare_at_price"`
-	Available           *bool           `json:"available"`
-	InventoryQuantity   *flexInt        `json:"inventory_quantity"`
-	InventoryManagement json.RawMessage `json:"inventory_management"`
-	InventoryPolicy     flexString      `json:"inventory_policy"`
-	ImageID             flexString      `json:"image_id"`
-	FeaturedImage       featuredImage   `json:"featured_image"`
-}
-
-type imageJSON struct {
-	ID         flexString   `json:"id"`
-	Src        flexString   `json:"src"`
-	Alt        flexString   `json:"alt"`
-	Width      flexInt      `json:"width"`
-	Height     flexInt      `json:"height"`
-	Position   flexInt      `json:"position"`
-	VariantIDs []flexString `json:"variant_ids"`
-}
-
-type optionJSON struct {
-	Name     flexString   `json:"name"`
-	Position flexInt      `json:"position"`
-	Values   []flexString `json:"values"`
-}
-
-// The lenient JSON values Shopify's REST shapes need (shared with the
-// webhook payloads of catalog/shopify).
-type (
-	flexString = mapping.Text
-	flexInt    = mapping.Int
-	flexTags   = mapping.Tags
-)
-
-// featuredImage takes an image object, its URL as a string, or null.
-type featuredImage struct{ imageJSON }
-
-func (f *featuredImage) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '{' {
-		return json.Unmarshal(b, &f.imageJSON)
-	}
-	return f.Src.UnmarshalJSON(b)
-}
 
 // Read reads products JSON. It returns the store (never nil without an
 // error) and the problems of the products and variants it skipped or
@@ -220,7 +147,7 @@ func (im *importer) one(dec *json.Decoder, field string) error {
 	if err := dec.Decode(&raw); err != nil {
 		return syntaxErr(err, im.data)
 	}
-	var pj productJSON
+	var pj shopify.RESTProduct
 	if err := json.Unmarshal(raw, &pj); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
@@ -257,7 +184,7 @@ func (im *importer) problem(line int, field, msg string) {
 	im.problems = append(im.problems, &catalog.FieldError{Store: im.opts.Store, File: im.opts.File, Line: line, Field: field, Message: msg})
 }
 
-func (im *importer) product(line int, field string, pj *productJSON) {
+func (im *importer) product(line int, field string, pj *shopify.RESTProduct) {
 	title := strings.TrimSpace(string(pj.Title))
 	handle := strings.ToLower(strings.TrimSpace(string(pj.Handle)))
 	if handle == "" {
@@ -406,7 +333,7 @@ func imageIndex(p *catalog.Product, src string) int {
 	return len(p.Images) - 1
 }
 
-func allDefault(vs []variantJSON) bool {
+func allDefault(vs []shopify.RESTVariant) bool {
 	for _, v := range vs {
 		if o := strings.TrimSpace(string(v.Option1)); o != "" && !strings.EqualFold(o, "default title") {
 			return false
@@ -415,9 +342,9 @@ func allDefault(vs []variantJSON) bool {
 	return true
 }
 
-func (im *importer) variant(line int, field string, p *catalog.Product, vj variantJSON, kept [][]string) (catalog.Variant, bool) {
+func (im *importer) variant(line int, field string, p *catalog.Product, vj shopify.RESTVariant, kept [][]string) (catalog.Variant, bool) {
 	v := catalog.Variant{SKU: strings.TrimSpace(string(vj.SKU)), Image: -1}
-	raw := []flexString{vj.Option1, vj.Option2, vj.Option3}
+	raw := []shopify.Text{vj.Option1, vj.Option2, vj.Option3}
 	for i := range p.Options {
 		val := string(raw[i])
 		if strings.TrimSpace(val) == "" {

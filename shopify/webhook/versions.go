@@ -2,12 +2,12 @@ package webhook
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/wandstore/wandstore/shopify"
 )
 
 // Kind is the kind of resource a change is about.
@@ -40,57 +40,71 @@ type Change struct {
 	Available *int64
 }
 
-// payload is the part of Shopify's REST webhook payloads that orders a
-// change: products/* and collections/* carry {"id", "handle",
-// "updated_at", ...}, */delete only {"id"}, inventory_levels/update
-// {"inventory_item_id", "location_id", "available", "updated_at"}.
-type payload struct {
-	ID              json.Number `json:"id"`
-	Handle          string      `json:"handle"`
-	UpdatedAt       string      `json:"updated_at"`
-	InventoryItemID json.Number `json:"inventory_item_id"`
-	LocationID      json.Number `json:"location_id"`
-	Available       *int64      `json:"available"`
+// Payload is a delivery's body, decoded once by package shopify's REST
+// model: the one of its fields the topic says (a */delete body is
+// {"id"} in Product or Collection).
+type Payload struct {
+	Product        *shopify.RESTProduct        // products/*
+	Collection     *shopify.RESTCollection     // collections/*
+	InventoryLevel *shopify.RESTInventoryLevel // inventory_levels/update
 }
 
-// Change parses the delivery's payload. The error wraps ErrPermanent
-// (retrying will not make it parse): a topic this package does not
-// record, a body that is not a JSON object, a missing or non-numeric id,
-// or a missing or malformed updated_at on a create or update.
+// Change parses the delivery's payload (Decode) for what orders it.
 func (d Delivery) Change() (Change, error) {
+	c, _, err := d.Decode()
+	return c, err
+}
+
+// Decode decodes the delivery's body and returns the change it says (what
+// Versions orders) and the payload, for the handler to map. The error wraps
+// ErrPermanent (retrying will not make it parse): a topic this package does
+// not record, a body that is not a JSON object in Shopify's REST shape, a
+// missing or non-numeric id, or a missing or malformed updated_at on a
+// create or update.
+func (d Delivery) Decode() (Change, Payload, error) {
 	c := Change{Shop: d.Shop}
-	var deleteTopic bool
+	var (
+		deleteTopic bool
+		p           Payload
+		err         error
+		id, handle  shopify.Text
+		updated     shopify.Text
+	)
 	switch d.Topic {
-	case TopicProductsCreate, TopicProductsUpdate:
-		c.Kind = KindProduct
-	case TopicProductsDelete:
-		c.Kind, deleteTopic = KindProduct, true
-	case TopicCollectionsCreate, TopicCollectionsUpdate:
-		c.Kind = KindCollection
-	case TopicCollectionsDelete:
-		c.Kind, deleteTopic = KindCollection, true
+	case TopicProductsCreate, TopicProductsUpdate, TopicProductsDelete:
+		c.Kind, deleteTopic = KindProduct, d.Topic == TopicProductsDelete
+		if p.Product, err = shopify.DecodeProduct(d.Body); err == nil {
+			id, handle, updated = p.Product.ID, p.Product.Handle, p.Product.UpdatedAt
+		}
+	case TopicCollectionsCreate, TopicCollectionsUpdate, TopicCollectionsDelete:
+		c.Kind, deleteTopic = KindCollection, d.Topic == TopicCollectionsDelete
+		if p.Collection, err = shopify.DecodeCollection(d.Body); err == nil {
+			id, handle, updated = p.Collection.ID, p.Collection.Handle, p.Collection.UpdatedAt
+		}
 	case TopicInventoryLevelsUpdate:
 		c.Kind = KindInventoryLevel
+		if p.InventoryLevel, err = shopify.DecodeInventoryLevel(d.Body); err == nil {
+			updated = p.InventoryLevel.UpdatedAt
+		}
 	default:
-		return Change{}, fmt.Errorf("webhook: change: topic %q: %w", d.Topic, ErrPermanent)
+		return Change{}, Payload{}, fmt.Errorf("webhook: change: topic %q: %w", d.Topic, ErrPermanent)
 	}
-	var p payload
-	if err := json.Unmarshal(d.Body, &p); err != nil {
-		return Change{}, fmt.Errorf("webhook: change: %s: %v: %w", d.Topic, err, ErrPermanent)
+	if err != nil {
+		return Change{}, Payload{}, fmt.Errorf("webhook: change: %s: %v: %w", d.Topic, err, ErrPermanent)
 	}
 	if c.Kind == KindInventoryLevel {
-		item, err1 := resourceID(p.InventoryItemID)
-		loc, err2 := resourceID(p.LocationID)
+		item, err1 := resourceID(p.InventoryLevel.InventoryItemID)
+		loc, err2 := resourceID(p.InventoryLevel.LocationID)
 		if err1 != nil || err2 != nil {
-			return Change{}, fmt.Errorf("webhook: change: %s: bad inventory_item_id or location_id: %w", d.Topic, ErrPermanent)
+			return Change{}, Payload{}, fmt.Errorf("webhook: change: %s: bad inventory_item_id or location_id: %w", d.Topic, ErrPermanent)
 		}
-		c.ID, c.Available = item+":"+loc, p.Available
+		c.ID, c.Available = item+":"+loc, p.InventoryLevel.Available
 	} else {
-		id, err := resourceID(p.ID)
+		rid, err := resourceID(id)
 		if err != nil {
-			return Change{}, fmt.Errorf("webhook: change: %s: bad id: %w", d.Topic, ErrPermanent)
+			return Change{}, Payload{}, fmt.Errorf("webhook: change: %s: bad id: %w", d.Topic, ErrPermanent)
 		}
-		c.ID, c.Handle = id, p.Handle
+		c.ID, c.Handle = rid, string(handle)
 	}
 	if deleteTopic {
 		c.Deleted = true
@@ -99,19 +113,19 @@ func (d Delivery) Change() (Change, error) {
 			c.UpdatedAt = d.ReceivedAt
 		}
 		c.UpdatedAt = normTime(c.UpdatedAt)
-		return c, nil
+		return c, p, nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, p.UpdatedAt)
+	t, err := time.Parse(time.RFC3339Nano, string(updated))
 	if err != nil {
-		return Change{}, fmt.Errorf("webhook: change: %s: updated_at %q: %w", d.Topic, p.UpdatedAt, ErrPermanent)
+		return Change{}, Payload{}, fmt.Errorf("webhook: change: %s: updated_at %q: %w", d.Topic, updated, ErrPermanent)
 	}
 	c.UpdatedAt = normTime(t)
-	return c, nil
+	return c, p, nil
 }
 
 // resourceID accepts a positive integer id (Shopify's REST ids, which
 // fit in int64).
-func resourceID(n json.Number) (string, error) {
+func resourceID(n shopify.Text) (string, error) {
 	v, err := strconv.ParseInt(string(n), 10, 64)
 	if err != nil || v <= 0 {
 		return "", fmt.Errorf("bad id %q", n)
