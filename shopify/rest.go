@@ -223,39 +223,29 @@ type RESTInventoryLevel struct {
 // body). The error says when body is not a JSON object, or does not fit the
 // shape; the id and the handle are checked by ProductFromREST.
 func DecodeProduct(body []byte) (*RESTProduct, error) {
-	var rp RESTProduct
-	if err := decodeREST("product", body, &rp); err != nil {
-		return nil, err
-	}
-	return &rp, nil
+	return decodeREST[RESTProduct]("product", body)
 }
 
 // DecodeCollection decodes a collection in the REST shape (a
 // collections/* webhook body), as DecodeProduct.
 func DecodeCollection(body []byte) (*RESTCollection, error) {
-	var rc RESTCollection
-	if err := decodeREST("collection", body, &rc); err != nil {
-		return nil, err
-	}
-	return &rc, nil
+	return decodeREST[RESTCollection]("collection", body)
 }
 
-// DecodeInventoryLevel decodes an inventory_levels/update body.
+// DecodeInventoryLevel decodes an inventory_levels/update body, as
+// DecodeProduct.
 func DecodeInventoryLevel(body []byte) (*RESTInventoryLevel, error) {
-	var rl RESTInventoryLevel
-	if err := decodeREST("inventory level", body, &rl); err != nil {
-		return nil, err
-	}
-	return &rl, nil
+	return decodeREST[RESTInventoryLevel]("inventory level", body)
 }
 
-// decodeREST decodes a kind ("product") of webhook body into v.
-func decodeREST(kind string, body []byte, v any) error {
+// decodeREST decodes a kind ("product") of webhook body.
+func decodeREST[T any](kind string, body []byte) (*T, error) {
 	if t := bytes.TrimSpace(body); len(t) == 0 || t[0] != '{' {
-		return fmt.Errorf("%s webhook: not a JSON object", kind)
+		return nil, fmt.Errorf("%s webhook: not a JSON object", kind)
 	}
+	v := new(T)
 	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("%s webhook: not Shopify's shape: %w", kind, err)
+		return nil, fmt.Errorf("%s webhook: not Shopify's shape: %w", kind, err)
 	}
-	return nil
+	return v, nil
 }

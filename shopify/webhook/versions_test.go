@@ -242,3 +242,27 @@ func testInventoryItems(t *testing.T) {
 		t.Error("another shop's item found")
 	}
 }
+
+// Decode decodes a body once, by package shopify's REST model, and hands
+// the handler the same payload its change was read from.
+func TestDecodeHandsThePayload(t *testing.T) {
+	d := Delivery{Topic: TopicProductsUpdate, Shop: testShop, Body: []byte(productBody(632910392, "IPod Nano", "2026-11-25T10:00:00-05:00"))}
+	c, p, err := d.Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Product == nil || p.Collection != nil || p.InventoryLevel != nil {
+		t.Fatalf("payload %+v: want the product only", p)
+	}
+	if string(p.Product.ID) != c.ID || string(p.Product.Handle) != c.Handle || string(p.Product.Title) != "IPod Nano" {
+		t.Errorf("payload product %s %q %q, change %s %q", p.Product.ID, p.Product.Handle, p.Product.Title, c.ID, c.Handle)
+	}
+	d = Delivery{Topic: TopicCollectionsUpdate, Shop: testShop, Body: []byte(`{"id":7,"handle":"wands","title":"Wands","updated_at":"2026-11-25T10:00:00Z","rules":[{"column":"tag","relation":"equals","condition":"wand"}]}`)}
+	if _, p, err = d.Decode(); err != nil || p.Collection == nil || len(p.Collection.Rules) != 1 || p.Product != nil {
+		t.Errorf("collection payload %+v, err %v", p, err)
+	}
+	d = Delivery{Topic: TopicInventoryLevelsUpdate, Shop: testShop, Body: []byte(`{"inventory_item_id":3,"location_id":4,"available":5,"updated_at":"2026-11-25T10:00:00Z"}`)}
+	if _, p, err = d.Decode(); err != nil || p.InventoryLevel == nil || p.InventoryLevel.Available == nil || *p.InventoryLevel.Available != 5 {
+		t.Errorf("inventory payload %+v, err %v", p, err)
+	}
+}
