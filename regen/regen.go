@@ -6,6 +6,14 @@
 // change is broadcast to every islands member (Olric pub/sub) so they
 // swap theirs and their cached fragments of the old catalog stop being
 // served.
+//
+// It is the whole use case, which app only wires: New publishes the
+// served Shopify stores as loaded, seeds the versions from them and
+// subscribes to the other members' changes; Run runs, while this member
+// holds the leader's role (one member of those sharing a database), the
+// queue's worker and the periodic reconciliation, and the CDN purges of
+// what was published; Close stops them. It knows catalog, generator,
+// islands and shopify/...; nothing below it knows it.
 package regen
 
 import (
