@@ -14,10 +14,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/wandstore/wandstore/catalog"
-	"github.com/wandstore/wandstore/catalog/shopifycsv"
-	"github.com/wandstore/wandstore/catalog/shopifyjson"
 	"github.com/wandstore/wandstore/catalog/stores"
 	"github.com/wandstore/wandstore/content"
+	"github.com/wandstore/wandstore/shopify/productcsv"
+	"github.com/wandstore/wandstore/shopify/productsjson"
 )
 
 // Version is set at link time (-ldflags "-X .../app.Version=v1.2.3"); else
@@ -141,9 +141,9 @@ func source(dir string, only []string) (catalog.Source, error) {
 	}
 	switch strings.ToLower(filepath.Ext(dir)) {
 	case ".csv":
-		return shopifycsv.NewSource(dir, shopifycsv.Options{Store: handle}), nil
+		return productcsv.NewSource(dir, productcsv.Options{Store: handle}), nil
 	case ".json":
-		return shopifyjson.NewSource(dir, shopifyjson.Options{Store: handle}), nil
+		return productsjson.NewSource(dir, productsjson.Options{Store: handle}), nil
 	}
 	return nil, fmt.Errorf("content %s: not a folder, a Shopify product CSV (.csv) or products.json (.json)", dir)
 }

@@ -307,7 +307,7 @@ func TestTrustedProxies(t *testing.T) {
 // strict: a messy export is refused with its rows named (wandgen import is
 // the lenient path); a clean one builds.
 func TestBuildFromShopifyFiles(t *testing.T) {
-	for _, f := range []string{"../catalog/shopifycsv/testdata/messy.csv", "../catalog/shopifyjson/testdata/products.json"} {
+	for _, f := range []string{"../shopify/productcsv/testdata/messy.csv", "../shopify/productsjson/testdata/products.json"} {
 		out := t.TempDir()
 		_, stderr, err := run(t, "build", "--content", f, "--store", "imported", "--out", out)
 		if err == nil || !strings.Contains(stderr, "nothing was written") || !strings.Contains(stderr, "imported: ") {

@@ -12,8 +12,8 @@ import (
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/catalog/contentdir"
 	"github.com/wandstore/wandstore/catalog/contentwrite"
-	"github.com/wandstore/wandstore/catalog/shopifycsv"
-	"github.com/wandstore/wandstore/catalog/shopifyjson"
+	"github.com/wandstore/wandstore/shopify/productcsv"
+	"github.com/wandstore/wandstore/shopify/productsjson"
 	"gopkg.in/yaml.v3"
 )
 
@@ -172,9 +172,9 @@ func runImport(c *cli.Context, file string) error {
 func readImport(format string, r io.Reader, handle, name, currency, locale, file string) (*catalog.Store, catalog.ValidationErrors, error) {
 	switch format {
 	case formatShopifyCSV:
-		return shopifycsv.Read(r, shopifycsv.Options{Store: handle, Name: name, Currency: currency, Locale: locale, File: file})
+		return productcsv.Read(r, productcsv.Options{Store: handle, Name: name, Currency: currency, Locale: locale, File: file})
 	case formatShopifyJSON:
-		return shopifyjson.Read(r, shopifyjson.Options{Store: handle, Name: name, Currency: currency, Locale: locale, File: file})
+		return productsjson.Read(r, productsjson.Options{Store: handle, Name: name, Currency: currency, Locale: locale, File: file})
 	}
 	return nil, nil, fmt.Errorf("unknown --format %q: want %s or %s", format, formatShopifyCSV, formatShopifyJSON)
 }

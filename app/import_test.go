@@ -13,7 +13,7 @@ import (
 
 func TestImportShopifyCSV(t *testing.T) {
 	content := t.TempDir()
-	stdout, stderr, err := run(t, "import", "--format", "shopify-csv", "../catalog/shopifycsv/testdata/messy.csv",
+	stdout, stderr, err := run(t, "import", "--format", "shopify-csv", "../shopify/productcsv/testdata/messy.csv",
 		"--store", "wands", "--content", content, "--name", "Wand Shop", "--locale", "en-GB")
 	if err != nil {
 		t.Fatalf("import: %v\n%s", err, stderr)
@@ -58,7 +58,7 @@ func TestImportShopifyCSV(t *testing.T) {
 
 func TestImportStrictWritesNothing(t *testing.T) {
 	content := t.TempDir()
-	_, stderr, err := run(t, "import", "--strict", "--store", "wands", "--content", content, "../catalog/shopifycsv/testdata/messy.csv")
+	_, stderr, err := run(t, "import", "--strict", "--store", "wands", "--content", content, "../shopify/productcsv/testdata/messy.csv")
 	if err == nil || !strings.Contains(stderr, "nothing was written") || !strings.Contains(stderr, "messy.csv:7") {
 		t.Errorf("strict import: err = %v\n%s", err, stderr)
 	}
@@ -68,7 +68,7 @@ func TestImportStrictWritesNothing(t *testing.T) {
 }
 
 func TestImportUsageErrors(t *testing.T) {
-	csv := "../catalog/shopifycsv/testdata/messy.csv"
+	csv := "../shopify/productcsv/testdata/messy.csv"
 	for _, c := range []struct {
 		args []string
 		want string
@@ -102,7 +102,7 @@ sku: CLOAK
 price: "1.00"
 ---
 `)
-	_, stderr, err := run(t, "import", "--store", "wands", "--content", content, "../catalog/shopifycsv/testdata/messy.csv")
+	_, stderr, err := run(t, "import", "--store", "wands", "--content", content, "../shopify/productcsv/testdata/messy.csv")
 	if err == nil || !strings.Contains(stderr, "does not build") || !strings.Contains(stderr, `"CLOAK" is also used`) {
 		t.Errorf("err = %v\n%s", err, stderr)
 	}

@@ -76,7 +76,7 @@ type ServeOptions struct {
 	Publisher generator.Publisher
 	StateDir  string
 	// ReconcileEvery is how often Shopify-backed stores are read again to
-	// repair what a lost webhook missed; default DefaultReconcileEvery.
+	// repair what a lost webhook missed; default regen.DefaultReconcileEvery.
 	ReconcileEvery time.Duration
 	// RereadDelay is how long a webhook whose payload is incomplete waits
 	// before the change is read from the Storefront API; default 1 s.
@@ -211,9 +211,7 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 		return nil, err
 	}
 	if s.shop != nil {
-		if err := s.shop.start(s, cats, opts.SiteURL, opts.ReconcileEvery, opts.Purger); err != nil {
-			return nil, err
-		}
+		s.shop.start()
 	}
 	public, err := filepath.Abs(opts.Public)
 	if err != nil {

@@ -9,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wandstore/wandstore/catalog/shopify/shopifytest"
-	"github.com/wandstore/wandstore/catalog/shopifycsv"
 	"github.com/wandstore/wandstore/catalog/stores"
 	"github.com/wandstore/wandstore/internal/testkit"
+	"github.com/wandstore/wandstore/shopify/productcsv"
+	"github.com/wandstore/wandstore/shopify/shopifytest"
 )
 
 // A content folder's stores each read the source their store.yaml names:
@@ -106,8 +106,8 @@ func TestSourceKinds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := src.(*shopifycsv.Source); !ok {
-		t.Errorf("source(.csv) = %T, want *shopifycsv.Source", src)
+	if _, ok := src.(*productcsv.Source); !ok {
+		t.Errorf("source(.csv) = %T, want *productcsv.Source", src)
 	}
 	if h, _ := src.Stores(ctx); !slices.Equal(h, []string{"mugs"}) {
 		t.Errorf("csv stores = %q, want [mugs]", h)

@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wandstore/wandstore/catalog/shopify/shopifytest"
 	"github.com/wandstore/wandstore/generator"
-	"github.com/wandstore/wandstore/islands/webhook"
+	"github.com/wandstore/wandstore/shopify/shopifytest"
+	"github.com/wandstore/wandstore/shopify/webhook"
 )
 
 // BenchmarkWebhookToPublished is the webhook path end to end, over HTTP on

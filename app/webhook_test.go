@@ -17,11 +17,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wandstore/wandstore/catalog/shopify/shopifytest"
 	"github.com/wandstore/wandstore/generator/cdnpurge"
 	"github.com/wandstore/wandstore/generator/s3publish"
 	"github.com/wandstore/wandstore/internal/testkit"
-	"github.com/wandstore/wandstore/islands/webhook"
+	"github.com/wandstore/wandstore/shopify/shopifytest"
+	"github.com/wandstore/wandstore/shopify/webhook"
 )
 
 const testWebhookSecret = "whsec_app_test_secret"

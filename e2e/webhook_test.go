@@ -21,9 +21,9 @@ import (
 	"github.com/playwright-community/playwright-go"
 
 	"github.com/wandstore/wandstore/app"
-	"github.com/wandstore/wandstore/catalog/shopify/shopifytest"
 	"github.com/wandstore/wandstore/internal/testkit"
-	"github.com/wandstore/wandstore/islands/webhook"
+	"github.com/wandstore/wandstore/shopify/shopifytest"
+	"github.com/wandstore/wandstore/shopify/webhook"
 )
 
 const (

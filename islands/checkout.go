@@ -13,7 +13,7 @@ import (
 )
 
 // Checkout hands a cart to a shop's own checkout (Shopify's; see
-// islands/shopifycheckout). A store with one in Options.Checkouts sends its
+// shopify/checkout). A store with one in Options.Checkouts sends its
 // shoppers there; the others check out locally.
 type Checkout interface {
 	// Handoff makes (or refreshes) the shop's cart with exactly these

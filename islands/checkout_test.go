@@ -10,13 +10,13 @@ import (
 	"time"
 
 	"github.com/wandstore/wandstore/catalog"
-	"github.com/wandstore/wandstore/catalog/shopify"
-	"github.com/wandstore/wandstore/catalog/shopify/shopifytest"
-	"github.com/wandstore/wandstore/islands/shopifycheckout"
 	"github.com/wandstore/wandstore/islands/shopper"
+	"github.com/wandstore/wandstore/shopify"
+	"github.com/wandstore/wandstore/shopify/checkout"
+	"github.com/wandstore/wandstore/shopify/shopifytest"
 )
 
-var _ Checkout = (*shopifycheckout.Checkout)(nil)
+var _ Checkout = (*checkout.Checkout)(nil)
 
 // shopifyEnv is a real islands server whose demo store checks out at a
 // Shopify stand-in (over HTTP on 127.0.0.1) selling the demo store's
@@ -42,7 +42,7 @@ func shopifyEnv(t *testing.T, skip func(v *catalog.Variant) bool) (*env, *shopif
 		t.Fatal(err)
 	}
 	e := newEnv(t, func(o *Options) {
-		o.Checkouts = map[string]Checkout{demoStore(t).Handle: shopifycheckout.New(client)}
+		o.Checkouts = map[string]Checkout{demoStore(t).Handle: checkout.New(client)}
 	})
 	return e, srv
 }

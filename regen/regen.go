@@ -1,11 +1,19 @@
 // Package regen applies Shopify's catalog webhooks to the stores a server
-// publishes: each recorded delivery (islands/webhook's queue) becomes a
+// publishes: each recorded delivery (shopify/webhook's queue) becomes a
 // catalog.Change, the store's catalog is updated (catalog.Store.With),
 // the pages it touches are re-rendered and the changed files published
 // (generator.Live), the islands server's catalog is swapped, and the
 // change is broadcast to every islands member (Olric pub/sub) so they
 // swap theirs and their cached fragments of the old catalog stop being
 // served.
+//
+// It is the whole use case, which app only wires: New publishes the
+// served Shopify stores as loaded, seeds the versions from them and
+// subscribes to the other members' changes; Run runs, while this member
+// holds the leader's role (one member of those sharing a database), the
+// queue's worker and the periodic reconciliation, and the CDN purges of
+// what was published; Close stops them. It knows catalog, generator,
+// islands and shopify/...; nothing below it knows it.
 package regen
 
 import (
@@ -21,10 +29,11 @@ import (
 	"time"
 
 	"github.com/wandstore/wandstore/catalog"
-	"github.com/wandstore/wandstore/catalog/shopify"
 	"github.com/wandstore/wandstore/generator"
+	"github.com/wandstore/wandstore/generator/cdnpurge"
 	"github.com/wandstore/wandstore/islands"
-	"github.com/wandstore/wandstore/islands/webhook"
+	"github.com/wandstore/wandstore/shopify"
+	"github.com/wandstore/wandstore/shopify/webhook"
 )
 
 // Rereader reads one product or collection from the shop (the Storefront
@@ -40,6 +49,8 @@ type Rereader interface {
 // Bus carries changes between islands members (islands/cache.Cache).
 type Bus interface {
 	Publish(ctx context.Context, channel string, message []byte) (int64, error)
+	// Subscribe calls fn with each message on channel until ctx is done.
+	Subscribe(ctx context.Context, channel string, fn func(message []byte)) error
 }
 
 // Channel is the pub/sub channel changes are broadcast on.
@@ -57,18 +68,46 @@ type Options struct {
 	Rereaders map[string]Rereader
 	// SiteURL is the build's site URL (for the islands' Site).
 	SiteURL string
-	// Bus, when set, broadcasts every change to the other members.
+	// Bus, when set, broadcasts every change to the other members, and
+	// brings theirs (Receive) and their wake-ups of the worker (Queued).
 	Bus Bus
 	// RereadDelay is how long to wait before reading a change back from
 	// the Storefront API, which may lag the webhook. Default 1 s.
 	RereadDelay time.Duration
-	// Published, when set, is called after each change is published (a
-	// CDN purge, metrics, tests).
+	// Published, when set, is called after each change is published
+	// (metrics, tests), after its CDN purge is queued.
 	Published func(ctx context.Context, store string, sum *generator.Summary)
 	Log       *slog.Logger
+
+	// What New and Run do besides applying what they are handed.
+
+	// Stores are the handles of the Shopify-backed stores this member
+	// serves, each in Catalogs as loaded at LoadedAt: New publishes them
+	// (rendering what the build left out of date) and seeds Versions from
+	// them; the leader reconciles them. None: New and Run do neither.
+	Stores   []string
+	LoadedAt time.Time
+	// Source reads a store again for reconciliation; required with Stores.
+	Source catalog.Source
+	// Leader decides which member runs the worker and the reconciliation
+	// (store.DB); required with Stores.
+	Leader Leader
+	// Queue, when set, is where this member's webhook receiver records
+	// deliveries: while this member leads, Run's worker applies them
+	// (HandleBatch, Batch at a time). Nil: this member takes no webhooks
+	// and only reconciles.
+	Queue *webhook.Queue
+	// ReconcileEvery is how often the leader reconciles; default
+	// DefaultReconcileEvery.
+	ReconcileEvery time.Duration
+	// Purger, when set, purges the URLs each change published changed
+	// from the CDN, in the background (Run).
+	Purger *cdnpurge.Purger
 }
 
-// Regen applies deliveries; Handle is its webhook.Handler.
+// Regen is the webhook use case of a server's Shopify-backed stores: it
+// applies deliveries (HandleBatch is the queue's webhook.BatchHandler) and
+// reconciliations, and Run runs its loops.
 type Regen struct {
 	opts Options
 	log  *slog.Logger
@@ -76,15 +115,33 @@ type Regen struct {
 	// applyMu serialises changes and reconciliations: each starts from the
 	// catalog the one before it published.
 	applyMu sync.Mutex
+
+	// purges carries published changes to the CDN purger, one at a time,
+	// off the worker's path; nil without a Purger.
+	purges chan *generator.Summary
+
+	// ctx lives until Close (stop): the subscriptions', and Run's bound.
+	ctx     context.Context
+	stop    context.CancelFunc
+	runMu   sync.Mutex // orders Run's start against Close
+	running sync.WaitGroup
 }
 
-// New checks the options.
-func New(opts Options) (*Regen, error) {
+// New checks the options and, for Options.Stores, publishes them, seeds
+// the versions from them and subscribes to the other members (see Run's
+// loops); the subscriptions last until Close.
+func New(ctx context.Context, opts Options) (_ *Regen, err error) {
 	if opts.Live == nil || opts.Catalogs == nil || opts.Versions == nil {
 		return nil, errors.New("regen: Live, Catalogs and Versions are required")
 	}
+	if len(opts.Stores) > 0 && (opts.Source == nil || opts.Leader == nil) {
+		return nil, errors.New("regen: Stores need a Source and a Leader")
+	}
 	if opts.RereadDelay <= 0 {
 		opts.RereadDelay = time.Second
+	}
+	if opts.ReconcileEvery <= 0 {
+		opts.ReconcileEvery = DefaultReconcileEvery
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
@@ -94,7 +151,16 @@ func New(opts Options) (*Regen, error) {
 		shops[strings.ToLower(d)] = h
 	}
 	opts.Shops = shops
-	return &Regen{opts: opts, log: opts.Log}, nil
+	r := &Regen{opts: opts, log: opts.Log}
+	if opts.Purger != nil {
+		r.purges = make(chan *generator.Summary, 64)
+	}
+	r.ctx, r.stop = context.WithCancel(context.Background())
+	if err := r.start(ctx); err != nil {
+		r.stop()
+		return nil, err
+	}
+	return r, nil
 }
 
 // Handle applies one delivery (a webhook.Handler): HandleBatch of one.
@@ -143,7 +209,7 @@ func (r *Regen) HandleBatch(ctx context.Context, ds []webhook.Delivery) []error 
 			errs[i] = fmt.Errorf("regen: batch mixes shops: %w", webhook.ErrNotAttempted)
 			continue
 		}
-		c, err := d.Change()
+		c, pl, err := d.Decode()
 		if err != nil {
 			errs[i] = err
 			continue
@@ -167,7 +233,7 @@ func (r *Regen) HandleBatch(ctx context.Context, ds []webhook.Delivery) []error 
 			r.log.Info("regen: same updated_at as applied; reading the shop", "store", store, "topic", d.Topic, "id", c.ID, "updated_at", c.UpdatedAt)
 			ch, err = r.tieChange(ctx, store, work, c)
 		case webhook.Newer:
-			ch, err = r.change(ctx, work, d, c)
+			ch, err = r.change(ctx, work, d.Topic, c, pl)
 		}
 		if err != nil {
 			if errors.Is(err, webhook.ErrPermanent) {
@@ -332,21 +398,22 @@ func (r *Regen) current(handle string) (*catalog.Store, error) {
 	return nil, fmt.Errorf("regen: store %q is not loaded", handle)
 }
 
-// change is the catalog change a delivery makes to cur.
-func (r *Regen) change(ctx context.Context, cur *catalog.Store, d webhook.Delivery, c webhook.Change) (catalog.Change, error) {
+// change is the catalog change a delivery (its topic, change and payload)
+// makes to cur.
+func (r *Regen) change(ctx context.Context, cur *catalog.Store, topic string, c webhook.Change, pl webhook.Payload) (catalog.Change, error) {
 	var (
 		ch  catalog.Change
 		err error
 	)
-	switch d.Topic {
+	switch topic {
 	case webhook.TopicProductsCreate, webhook.TopicProductsUpdate:
-		ch, err = r.productChange(ctx, cur, d, c)
+		ch, err = r.productChange(ctx, cur, c, pl.Product)
 	case webhook.TopicProductsDelete:
 		if p := productByID(cur, c.ID); p != nil {
 			ch.RemoveProducts = []string{p.Handle}
 		}
 	case webhook.TopicCollectionsCreate, webhook.TopicCollectionsUpdate:
-		ch, err = r.collectionChange(ctx, cur, d)
+		ch, err = r.collectionChange(ctx, cur, pl.Collection)
 	case webhook.TopicCollectionsDelete:
 		if col := collectionByID(cur, c.ID); col != nil {
 			ch.RemoveCollections = []string{col.Handle}
@@ -361,7 +428,7 @@ func (r *Regen) change(ctx context.Context, cur *catalog.Store, d webhook.Delive
 // source (the read began at loadedAt), in place of what webhooks made of it,
 // and seeds the versions from it (Seed): whatever a lost or failed
 // delivery missed is repaired (only files whose bytes differ are written).
-// The other members reconcile on their own schedule.
+// Run's leader calls it on its timer.
 func (r *Regen) Reconcile(ctx context.Context, fresh *catalog.Store, loadedAt time.Time) (*generator.Summary, error) {
 	r.applyMu.Lock()
 	defer r.applyMu.Unlock()
@@ -374,9 +441,7 @@ func (r *Regen) Reconcile(ctx context.Context, fresh *catalog.Store, loadedAt ti
 	}
 	if sum.Written > 0 || sum.Deleted > 0 {
 		r.opts.Catalogs.Set(&islands.Catalog{Store: fresh, Site: sum.Sites[fresh.Handle], Version: generator.CatalogVersion(fresh)})
-		if r.opts.Published != nil {
-			r.opts.Published(ctx, fresh.Handle, sum)
-		}
+		r.published(ctx, fresh.Handle, sum)
 	}
 	return sum, nil
 }
@@ -412,9 +477,7 @@ func (r *Regen) publish(ctx context.Context, cur, next *catalog.Store, changes [
 			r.log.Warn("regen: broadcast failed", "store", cur.Handle, "err", err)
 		}
 	}
-	if r.opts.Published != nil {
-		r.opts.Published(ctx, cur.Handle, sum)
-	}
+	r.published(ctx, cur.Handle, sum)
 	return sum, nil
 }
 
@@ -476,9 +539,9 @@ func Receive(cats *islands.Catalogs, siteURL string, log *slog.Logger, data []by
 	cats.Set(&islands.Catalog{Store: next, Site: site, Version: m.Version})
 }
 
-func (r *Regen) productChange(ctx context.Context, cur *catalog.Store, d webhook.Delivery, c webhook.Change) (catalog.Change, error) {
+func (r *Regen) productChange(ctx context.Context, cur *catalog.Store, c webhook.Change, rp *shopify.RESTProduct) (catalog.Change, error) {
 	var ch catalog.Change
-	pu, err := shopify.ProductFromWebhook(d.Body, cur.Handle, cur.Currency)
+	pu, err := shopify.ProductFromREST(rp, cur.Handle, cur.Currency)
 	if err != nil {
 		return ch, fmt.Errorf("regen: %w: %w", err, webhook.ErrPermanent)
 	}
@@ -489,7 +552,7 @@ func (r *Regen) productChange(ctx context.Context, cur *catalog.Store, d webhook
 	for item := range pu.InventoryItems {
 		items = append(items, item)
 	}
-	if err := r.opts.Versions.SetInventoryItems(ctx, d.Shop, cur.Handle, pu.Product.Handle, items); err != nil {
+	if err := r.opts.Versions.SetInventoryItems(ctx, c.Shop, cur.Handle, pu.Product.Handle, items); err != nil {
 		return ch, err
 	}
 	p := pu.Product
@@ -548,9 +611,9 @@ func (r *Regen) lag(ctx context.Context) error {
 	}
 }
 
-func (r *Regen) collectionChange(ctx context.Context, cur *catalog.Store, d webhook.Delivery) (catalog.Change, error) {
+func (r *Regen) collectionChange(ctx context.Context, cur *catalog.Store, rc *shopify.RESTCollection) (catalog.Change, error) {
 	var ch catalog.Change
-	cu, err := shopify.CollectionFromWebhook(d.Body, cur.Handle)
+	cu, err := shopify.CollectionFromREST(rc, cur.Handle)
 	if err != nil {
 		return ch, fmt.Errorf("regen: %w: %w", err, webhook.ErrPermanent)
 	}

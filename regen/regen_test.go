@@ -15,12 +15,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wandstore/wandstore/catalog/shopify"
-	"github.com/wandstore/wandstore/catalog/shopify/shopifytest"
 	"github.com/wandstore/wandstore/generator"
 	"github.com/wandstore/wandstore/islands"
 	"github.com/wandstore/wandstore/islands/store"
-	"github.com/wandstore/wandstore/islands/webhook"
+	"github.com/wandstore/wandstore/shopify"
+	"github.com/wandstore/wandstore/shopify/shopifytest"
+	"github.com/wandstore/wandstore/shopify/webhook"
 )
 
 const (
@@ -40,6 +40,8 @@ func (b *bus) Publish(_ context.Context, _ string, m []byte) (int64, error) {
 	b.msgs = append(b.msgs, m)
 	return 1, nil
 }
+
+func (b *bus) Subscribe(context.Context, string, func([]byte)) error { return nil }
 
 type fixture struct {
 	t    *testing.T
@@ -104,7 +106,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	b := &bus{}
-	r, err := New(Options{Live: live, Catalogs: cats, Versions: q.Versions(), Shops: map[string]string{testShop: "wands"},
+	r, err := New(context.Background(), Options{Live: live, Catalogs: cats, Versions: q.Versions(), Shops: map[string]string{testShop: "wands"},
 		Rereaders: map[string]Rereader{"wands": src}, SiteURL: siteURL, Bus: b, RereadDelay: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -403,7 +405,7 @@ func TestInventoryLevelReadsTheProductBack(t *testing.T) {
 	}
 	// The server restarts (or another member takes over): what the payload
 	// taught is in the database, not in the old process.
-	r2, err := New(f.r.opts)
+	r2, err := New(context.Background(), f.r.opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,9 +11,9 @@ import (
 
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/catalog/contentdir"
-	"github.com/wandstore/wandstore/catalog/shopifycsv"
-	"github.com/wandstore/wandstore/catalog/shopifyjson"
 	"github.com/wandstore/wandstore/content"
+	"github.com/wandstore/wandstore/shopify/productcsv"
+	"github.com/wandstore/wandstore/shopify/productsjson"
 )
 
 // roundTrip writes s under a temporary content folder (with assets, if
@@ -87,12 +87,12 @@ func sameStore(t *testing.T, want, got *catalog.Store) {
 }
 
 func TestRoundTripShopifyCSV(t *testing.T) {
-	f, err := os.Open("../shopifycsv/testdata/messy.csv")
+	f, err := os.Open("../../shopify/productcsv/testdata/messy.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	s, _, err := shopifycsv.Read(f, shopifycsv.Options{Store: "wands", Name: "Wands", Currency: "USD"})
+	s, _, err := productcsv.Read(f, productcsv.Options{Store: "wands", Name: "Wands", Currency: "USD"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,12 +100,12 @@ func TestRoundTripShopifyCSV(t *testing.T) {
 }
 
 func TestRoundTripShopifyJSON(t *testing.T) {
-	f, err := os.Open("../shopifyjson/testdata/products.json")
+	f, err := os.Open("../../shopify/productsjson/testdata/products.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	s, _, err := shopifyjson.Read(f, shopifyjson.Options{Store: "wands", Name: "Wands", Locale: "en-GB"})
+	s, _, err := productsjson.Read(f, productsjson.Options{Store: "wands", Name: "Wands", Locale: "en-GB"})
 	if err != nil {
 		t.Fatal(err)
 	}

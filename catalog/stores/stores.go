@@ -2,7 +2,8 @@
 // catalog comes from, in the source block of its store.yaml (see
 // content/README.md): its own products/ and collections/ (package
 // contentdir), a shop's Storefront API (package shopify), or a Shopify
-// export in the store folder (packages shopifycsv and shopifyjson).
+// export in the store folder (packages shopify/productcsv and
+// shopify/productsjson).
 //
 // Whatever the source, store.yaml decides how the store looks: its name
 // (when given), locale, description, base URL, theme and settings are laid
@@ -23,9 +24,9 @@ import (
 
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/catalog/contentdir"
-	"github.com/wandstore/wandstore/catalog/shopify"
-	"github.com/wandstore/wandstore/catalog/shopifycsv"
-	"github.com/wandstore/wandstore/catalog/shopifyjson"
+	"github.com/wandstore/wandstore/shopify"
+	"github.com/wandstore/wandstore/shopify/productcsv"
+	"github.com/wandstore/wandstore/shopify/productsjson"
 )
 
 // Options configure a Source.
@@ -118,9 +119,9 @@ func (s *Source) Load(ctx context.Context, handle string) (*catalog.Store, error
 				Message: fmt.Sprintf("is %s but the shop sells in %s: leave it out or make them the same", look.Currency, st.Currency)}}
 		}
 	case contentdir.KindShopifyCSV:
-		st, err = s.readExport(handle, look, spec, shopifycsv.Read)
+		st, err = s.readExport(handle, look, spec, productcsv.Read)
 	case contentdir.KindShopifyJSON:
-		st, err = s.readExport(handle, look, spec, shopifyjson.Read)
+		st, err = s.readExport(handle, look, spec, productsjson.Read)
 	default:
 		err = fmt.Errorf("store %q: source kind %q: %w", handle, spec.Kind, contentdir.ErrOtherSource)
 	}
@@ -133,12 +134,12 @@ func (s *Source) Load(ctx context.Context, handle string) (*catalog.Store, error
 
 // readExport reads a store's Shopify export from the store folder.
 func (s *Source) readExport(handle string, look *catalog.Store, spec contentdir.SourceSpec,
-	read func(io.Reader, shopifycsv.Options) (*catalog.Store, catalog.ValidationErrors, error)) (*catalog.Store, error) {
+	read func(io.Reader, productcsv.Options) (*catalog.Store, catalog.ValidationErrors, error)) (*catalog.Store, error) {
 	data, err := fs.ReadFile(look.Assets, spec.File)
 	if err != nil {
 		return nil, fmt.Errorf("store %q: %w", handle, err)
 	}
-	st, problems, err := read(bytes.NewReader(data), shopifycsv.Options{
+	st, problems, err := read(bytes.NewReader(data), productcsv.Options{
 		Store: handle, Name: look.Name, Currency: look.Currency, Locale: look.Locale, File: spec.File,
 	})
 	if err != nil {

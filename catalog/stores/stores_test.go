@@ -15,8 +15,8 @@ import (
 	"testing/fstest"
 
 	"github.com/wandstore/wandstore/catalog"
-	"github.com/wandstore/wandstore/catalog/shopify"
-	"github.com/wandstore/wandstore/catalog/shopify/shopifytest"
+	"github.com/wandstore/wandstore/shopify"
+	"github.com/wandstore/wandstore/shopify/shopifytest"
 )
 
 const token = "shpat_test_private_token"
@@ -278,8 +278,8 @@ func fixture(t *testing.T, path string) []byte {
 }
 
 func TestExportStores(t *testing.T) {
-	csv := fixture(t, "../shopifycsv/testdata/messy.csv")
-	json := fixture(t, "../shopifyjson/testdata/products.json")
+	csv := fixture(t, "../../shopify/productcsv/testdata/messy.csv")
+	json := fixture(t, "../../shopify/productsjson/testdata/products.json")
 	store := func(kind, file, extra string) []byte {
 		return []byte("name: Exported\ncurrency: GBP\nlocale: en-GB\nsource:\n  kind: " + kind + "\n  file: " + file + "\n" + extra +
 			"theme:\n  logo: { src: logo.png }\nsettings:\n  announcement: Imported\n")

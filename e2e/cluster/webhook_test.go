@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wandstore/wandstore/catalog/shopify/shopifytest"
 	"github.com/wandstore/wandstore/internal/testkit"
-	"github.com/wandstore/wandstore/islands/webhook"
+	"github.com/wandstore/wandstore/shopify/shopifytest"
+	"github.com/wandstore/wandstore/shopify/webhook"
 )
 
 // leadRetryOf is how often a member that does not lead tries to (app's

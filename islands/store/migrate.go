@@ -8,7 +8,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/migrate"
 
-	"github.com/wandstore/wandstore/islands/internal/migration"
+	"github.com/wandstore/wandstore/internal/migration"
 )
 
 // Migrations are Go functions compiled into the binary (nothing to ship

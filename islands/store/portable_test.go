@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"github.com/wandstore/wandstore/islands/internal/sqlrecord"
+	"github.com/wandstore/wandstore/internal/sqlrecord"
 	"regexp"
 	"strings"
 	"sync"

@@ -176,7 +176,7 @@ func (d *DB) Ping(ctx context.Context) error {
 // releases connections (and lets SQLite checkpoint the WAL).
 // Writer is the database's write pool (for SQLite its one write
 // connection, whose transactions BEGIN IMMEDIATE), for companions that keep
-// their own tables in the same database, such as islands/webhook: writing
+// their own tables in the same database, such as shopify/webhook: writing
 // through it keeps one writer per process. Close closes it.
 func (d *DB) Writer() *bun.DB { return d.w }
 

@@ -1,0 +1,57 @@
+// Package migration holds what the database's migrations share (those of
+// islands/store and shopify/webhook): the form of one (InTx) and the lock
+// that serializes them between processes that share a PostgreSQL database
+// (Lock): members of a cluster start together, and two
+// concurrent CREATE TABLE IF NOT EXISTS of one table collide in PostgreSQL's
+// catalog (a unique violation on pg_type) instead of one waiting for the
+// other. SQLite needs nothing: its single writer already serializes DDL.
+package migration
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/migrate"
+)
+
+// InTx is a migration whose up runs in one transaction (DDL is
+// transactional in SQLite and PostgreSQL), so a crash leaves it undone
+// rather than half done.
+func InTx(name, comment string, up func(ctx context.Context, db bun.IDB) error) migrate.Migration {
+	return migrate.Migration{
+		Name:    name,
+		Comment: comment,
+		Up: func(ctx context.Context, m *migrate.Migrator, _ *migrate.Migration) error {
+			return m.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return up(ctx, tx) })
+		},
+	}
+}
+
+// key names the advisory lock: any 64-bit number the application does not
+// use for something else ("wandmigr" in ASCII).
+const key int64 = 0x77616e646d696772
+
+// Lock runs f while holding a session-level advisory lock on one connection
+// of db (PostgreSQL), so a second process's Lock waits for the first to
+// finish. On other databases it simply runs f.
+func Lock(ctx context.Context, db *bun.DB, f func(context.Context) error) error {
+	if db.Dialect().Name() != dialect.PG {
+		return f(ctx)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", key); err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer func() {
+		// A fresh context: the lock must go even when ctx was cancelled
+		// (closing the connection would also release it).
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", key)
+	}()
+	return f(ctx)
+}
