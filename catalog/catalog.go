@@ -162,7 +162,7 @@ type Condition struct {
 }
 
 // Source reads catalogs. Implementations: contentdir (a folder of plain
-// files), shopifycsv and shopifyjson (Shopify's exports), shopify (the
+// files), shopify/productcsv and shopify/productsjson (Shopify's exports), shopify (the
 // Storefront API).
 type Source interface {
 	// Stores lists the handles of the stores the source holds.

@@ -56,7 +56,7 @@ func (c *Checkout) Handoff(ctx context.Context, cartID string, lines []shopper.C
 		case errors.Is(err, shopify.ErrCartNotFound):
 			// Expired or evicted: made again below.
 		case err != nil:
-			return "", "", fmt.Errorf("shopifycheckout: read cart: %w", err)
+			return "", "", fmt.Errorf("shopify checkout: read cart: %w", err)
 		case cart.CheckoutURL != "" && sameLines(cart.Lines, want):
 			return cart.ID, cart.CheckoutURL, nil
 		}
@@ -72,13 +72,13 @@ func (c *Checkout) Handoff(ctx context.Context, cartID string, lines []shopper.C
 	cart, err := c.client.CartCreate(ctx, in, bi)
 	var ue shopify.UserErrors
 	if errors.As(err, &ue) {
-		return "", "", fmt.Errorf("shopifycheckout: %w: %w", shopper.ErrCheckoutRefused, err)
+		return "", "", fmt.Errorf("shopify checkout: %w: %w", shopper.ErrCheckoutRefused, err)
 	}
 	if err != nil {
-		return "", "", fmt.Errorf("shopifycheckout: create cart: %w", err)
+		return "", "", fmt.Errorf("shopify checkout: create cart: %w", err)
 	}
 	if cart.ID == "" || cart.CheckoutURL == "" {
-		return "", "", errors.New("shopifycheckout: create cart: answer without an id or a checkout URL")
+		return "", "", errors.New("shopify checkout: create cart: answer without an id or a checkout URL")
 	}
 	return cart.ID, cart.CheckoutURL, nil
 }
@@ -87,13 +87,13 @@ func (c *Checkout) Handoff(ctx context.Context, cartID string, lines []shopper.C
 // keeps them), in first-seen order, merchandise ids as GIDs.
 func merge(lines []shopper.CheckoutLine) ([]shopify.CartLine, error) {
 	if len(lines) == 0 {
-		return nil, fmt.Errorf("shopifycheckout: %w: no lines", shopper.ErrCheckoutRefused)
+		return nil, fmt.Errorf("shopify checkout: %w: no lines", shopper.ErrCheckoutRefused)
 	}
 	var out []shopify.CartLine
 	at := map[string]int{}
 	for _, l := range lines {
 		if l.Variant == "" || l.Quantity < 1 {
-			return nil, fmt.Errorf("shopifycheckout: %w: a line without a variant or quantity", shopper.ErrCheckoutRefused)
+			return nil, fmt.Errorf("shopify checkout: %w: a line without a variant or quantity", shopper.ErrCheckoutRefused)
 		}
 		gid := shopify.VariantGID(l.Variant)
 		if i, ok := at[gid]; ok {
