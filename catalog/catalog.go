@@ -29,9 +29,9 @@ type Store struct {
 	// whose images are remote URLs.
 	Assets fs.FS
 
-	products    map[string]*Product
+	products    overlay[string, *Product] // by handle
+	skus        overlay[string, *Product] // by variant SKU
 	collections map[string]*Collection
-	memberOf    map[*Product][]*Collection
 }
 
 // Theme is a store's look, written into its CSS as custom properties.
@@ -145,7 +145,8 @@ type Collection struct {
 	Rules           *Rules   // smart collection; nil for a hand-picked one
 	File            string
 
-	products []*Product // resolved members in the collection's own order
+	products []*Product      // resolved members in the collection's own order
+	handles  map[string]bool // ProductHandles as a set (a hand-picked one's)
 }
 
 // Rules select a smart collection's products.

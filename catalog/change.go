@@ -29,16 +29,17 @@ func (c Change) Empty() bool {
 // With returns a new, indexed store: s with the change applied. s itself is
 // not modified, so whoever still reads it (a server answering from the old
 // catalog) is unaffected; products and collections the change does not
-// touch are shared between the two. s must be valid; the products and
-// collections the change brings are validated against the rest of the
-// store (handles, prices, variants, images, SKUs another product has) and
-// any problem is returned as a ValidationErrors, with no store.
+// touch are shared between the two, and so are most of the lookup tables
+// (see overlay): a change costs about what it touches, plus a copy of the
+// product list. s must be valid; the products and collections the change
+// brings are validated against the rest of the store (handles, prices,
+// variants, images, SKUs another product has) and any problem is returned
+// as a ValidationErrors, with no store.
 func (s *Store) With(c Change) (*Store, error) {
-	if s.products == nil {
+	if !s.products.indexed() {
 		s.Index()
 	}
 	n := *s
-	n.products, n.collections, n.memberOf = nil, nil, nil
 
 	removeP := make(map[string]bool, len(c.RemoveProducts))
 	for _, h := range c.RemoveProducts {
@@ -51,22 +52,49 @@ func (s *Store) With(c Change) (*Store, error) {
 			return nil, ValidationErrors{&FieldError{Store: s.Handle, File: p.File, Field: "handle", Message: fmt.Sprintf("%q is changed twice in one change", p.Handle)}}
 		}
 		replace[p.Handle] = p
-		if s.products[p.Handle] == nil {
+		if s.products.get(p.Handle) == nil {
 			added = append(added, p)
 		}
 		delete(removeP, p.Handle) // an upsert wins over a removal in the same change
 	}
-	n.Products = make([]*Product, 0, len(s.Products)+len(added))
-	for _, p := range s.Products {
-		switch {
-		case removeP[p.Handle]:
-		case replace[p.Handle] != nil:
-			n.Products = append(n.Products, replace[p.Handle])
-		default:
-			n.Products = append(n.Products, p)
+	// The products that left or were replaced, and what replaced them.
+	oldOf := make(map[*Product]*Product, len(c.Products)+len(removeP))
+	for _, p := range c.Products {
+		if o := s.products.get(p.Handle); o != nil {
+			oldOf[o] = p
 		}
 	}
-	n.Products = append(n.Products, added...)
+	removed := 0
+	for h := range removeP {
+		if o := s.products.get(h); o != nil {
+			oldOf[o] = nil
+			removed++
+		}
+	}
+	n.Products = withProducts(s.Products, oldOf, removed, added)
+
+	byHandle := make(map[string]*Product, len(replace)+len(removeP))
+	skus := map[string]*Product{}
+	for o, p := range oldOf {
+		byHandle[o.Handle] = p
+		for _, v := range o.Variants {
+			if v.SKU != "" && s.skus.get(v.SKU) == o {
+				skus[v.SKU] = nil
+			}
+		}
+	}
+	for _, p := range c.Products {
+		byHandle[p.Handle] = p
+		for _, v := range p.Variants {
+			if v.SKU != "" {
+				if _, taken := skus[v.SKU]; !taken || skus[v.SKU] == nil {
+					skus[v.SKU] = p
+				}
+			}
+		}
+	}
+	n.products = s.products.with(byHandle)
+	n.skus = s.skus.with(skus)
 
 	removeC := make(map[string]bool, len(c.RemoveCollections))
 	for _, h := range c.RemoveCollections {
@@ -81,62 +109,53 @@ func (s *Store) With(c Change) (*Store, error) {
 		}
 		delete(removeC, col.Handle)
 	}
-	// Every collection is copied, because members are resolved into the
-	// collection itself and the old store's copies must keep theirs. The
-	// members are worked out from the old ones: only the changed products
-	// are matched against rules, so a change costs a walk over the
-	// products, not a rule evaluation per product and collection.
-	oldOf := make(map[*Product]bool, len(c.Products)+len(c.RemoveProducts)) // products that left or were replaced
-	newP := make(map[*Product]bool, len(c.Products))
-	for _, p := range c.Products {
-		newP[p] = true
-		if o := s.products[p.Handle]; o != nil {
-			oldOf[o] = true
-		}
-	}
-	for h := range removeP {
-		if o := s.products[h]; o != nil {
-			oldOf[o] = true
-		}
-	}
-	n.products = make(map[string]*Product, len(n.Products))
-	for _, p := range n.Products {
-		if _, dup := n.products[p.Handle]; !dup {
-			n.products[p.Handle] = p
-		}
-	}
+	// A collection the change does not touch is shared with s. The others
+	// are copied, because members are resolved into the collection itself
+	// and the old store's copies must keep theirs; their members are
+	// worked out from the old ones where they can be (see rematch).
 	n.Collections = make([]*Collection, 0, len(s.Collections)+len(addedC))
 	n.collections = make(map[string]*Collection, len(s.Collections)+len(addedC))
-	n.memberOf = make(map[*Product][]*Collection, len(n.Products))
 	for _, col := range append(slices.Clip(s.Collections), addedC...) {
 		if removeC[col.Handle] {
 			continue
 		}
-		fresh := false
-		if r := replaceC[col.Handle]; r != nil {
-			col, fresh = r, true
+		var cp *Collection
+		unlist := func(x *Collection) { // hand-picked lists drop the removed products
+			if slices.ContainsFunc(x.ProductHandles, func(h string) bool { return removeP[h] }) {
+				x.ProductHandles = slices.DeleteFunc(slices.Clone(x.ProductHandles), func(h string) bool { return removeP[h] })
+			}
 		}
-		cp := *col
-		if len(removeP) > 0 && slices.ContainsFunc(cp.ProductHandles, func(h string) bool { return removeP[h] }) {
-			cp.ProductHandles = slices.DeleteFunc(slices.Clone(cp.ProductHandles), func(h string) bool { return removeP[h] })
+		switch r := replaceC[col.Handle]; {
+		case r != nil:
+			x := *r
+			unlist(&x)
+			x.products, x.handles = nil, handleSet(&x)
+			cp = &x
+			n.resolve(cp)
+		case col.Rules != nil:
+			cp = col
+			if members, touched := s.rematch(&n, col, oldOf, added); touched {
+				x := *col
+				x.products = members
+				cp = &x
+			}
+		default:
+			cp = col
+			listed := slices.ContainsFunc(c.RemoveProducts, func(h string) bool { return col.handles[h] })
+			if listed || slices.ContainsFunc(c.Products, func(p *Product) bool { return col.handles[p.Handle] }) {
+				x := *col
+				if listed {
+					unlist(&x)
+					x.handles = handleSet(&x)
+				}
+				x.products = nil
+				cp = &x
+				n.resolve(cp)
+			}
 		}
-		switch {
-		case fresh:
-			cp.products = nil
-			n.resolve(&cp)
-		case cp.Rules != nil:
-			cp.products = s.rematch(&n, col, oldOf, newP)
-		case slices.ContainsFunc(col.products, func(p *Product) bool { return oldOf[p] }) ||
-			slices.ContainsFunc(c.Products, func(p *Product) bool { return slices.Contains(col.ProductHandles, p.Handle) }):
-			cp.products = nil
-			n.resolve(&cp)
-		}
-		n.Collections = append(n.Collections, &cp)
+		n.Collections = append(n.Collections, cp)
 		if _, dup := n.collections[cp.Handle]; !dup {
-			n.collections[cp.Handle] = &cp
-		}
-		for _, p := range cp.products {
-			n.memberOf[p] = append(n.memberOf[p], &cp)
+			n.collections[cp.Handle] = cp
 		}
 	}
 
@@ -144,27 +163,18 @@ func (s *Store) With(c Change) (*Store, error) {
 	if len(c.Products) > 0 {
 		// SKUs must stay unique: the new products' against every other
 		// product's (and each other's). Only colliding SKUs go in the map.
-		mine := map[string]bool{}
+		taken := map[string]string{}
 		for _, p := range c.Products {
 			for _, vr := range p.Variants {
-				if vr.SKU != "" {
-					mine[vr.SKU] = true
-				}
-			}
-		}
-		skus := map[string]string{}
-		for _, p := range n.Products {
-			if replace[p.Handle] == p {
-				continue
-			}
-			for _, vr := range p.Variants {
-				if mine[vr.SKU] {
-					skus[vr.SKU] = p.File
+				if owner := s.skus.get(vr.SKU); vr.SKU != "" && owner != nil {
+					if _, changed := oldOf[owner]; !changed {
+						taken[vr.SKU] = owner.File
+					}
 				}
 			}
 		}
 		for _, p := range c.Products {
-			n.validateProduct(&v, p, skus)
+			n.validateProduct(&v, p, taken)
 		}
 	}
 	for _, col := range n.Collections {
@@ -178,6 +188,32 @@ func (s *Store) With(c Change) (*Store, error) {
 	return &n, nil
 }
 
+// withProducts returns ps with the products in oldOf replaced by their
+// value (removed when nil; removed of them) and added appended. A few
+// changes are found by scanning for their pointers, many by one pass
+// looking each product up.
+func withProducts(ps []*Product, oldOf map[*Product]*Product, removed int, added []*Product) []*Product {
+	out := make([]*Product, len(ps), len(ps)+len(added))
+	copy(out, ps)
+	if len(oldOf) <= 16 {
+		for o, p := range oldOf {
+			if i := slices.Index(out, o); i >= 0 {
+				out[i] = p
+			}
+		}
+	} else {
+		for i, o := range out {
+			if p, ok := oldOf[o]; ok {
+				out[i] = p
+			}
+		}
+	}
+	if removed > 0 {
+		out = slices.DeleteFunc(out, func(p *Product) bool { return p == nil })
+	}
+	return append(out, added...)
+}
+
 // resolve works out a collection's members from scratch (Index's rule).
 func (s *Store) resolve(c *Collection) {
 	if c.Rules != nil {
@@ -189,44 +225,66 @@ func (s *Store) resolve(c *Collection) {
 		return
 	}
 	for _, h := range c.ProductHandles {
-		if p := s.products[h]; p != nil && p.Published() && !slices.Contains(c.products, p) {
+		if p := s.Product(h); p != nil && p.Published() && !slices.Contains(c.products, p) {
 			c.products = append(c.products, p)
 		}
 	}
 }
 
-// rematch gives a smart collection of s its members in n, where the
-// products in newP replaced those in oldOf (or were added) and the other
-// products are the same: old members stay, in the store's order, and only
-// the new products are matched. The old member slice is reused when nothing
-// changed.
-func (s *Store) rematch(n *Store, c *Collection, oldOf, newP map[*Product]bool) []*Product {
-	touched := slices.ContainsFunc(c.products, func(p *Product) bool { return oldOf[p] })
-	for p := range newP {
-		if !touched && p.Published() && c.Rules.Match(p) {
-			touched = true
+// rematch gives a smart collection of s its members in n, where each
+// product in oldOf was replaced by its value (or removed: nil), the
+// products new to n were added at its end, and the other products are the
+// same. It reports whether the members changed at all; when they did not
+// the old slice is returned. Products that stay members (or stay out) are
+// swapped in place; otherwise old members stay, in the store's order, and
+// only the new products are matched.
+func (s *Store) rematch(n *Store, c *Collection, oldOf map[*Product]*Product, added []*Product) ([]*Product, bool) {
+	member := func(p *Product) bool { return p != nil && p.Published() && c.Rules.Match(p) }
+	touched, inPlace := false, true
+	for o, p := range oldOf {
+		was, is := member(o), member(p)
+		touched = touched || was || is
+		inPlace = inPlace && was == is
+	}
+	for _, p := range added {
+		if member(p) {
+			touched, inPlace = true, false
 		}
 	}
 	if !touched {
-		return c.products
+		return c.products, false
+	}
+	if inPlace && len(oldOf) <= 16 {
+		out := slices.Clone(c.products)
+		for o, p := range oldOf {
+			if member(o) {
+				if i := slices.Index(out, o); i >= 0 {
+					out[i] = p
+				}
+			}
+		}
+		return out, true
 	}
 	var out []*Product
 	j := 0 // walks the old members, a subsequence of s.Products
 	old := c.products
 	for _, p := range n.Products {
-		if newP[p] {
-			if p.Published() && c.Rules.Match(p) {
+		if s.products.get(p.Handle) == p { // the same product as in s
+			for j < len(old) {
+				if _, gone := oldOf[old[j]]; !gone {
+					break
+				}
+				j++
+			}
+			if j < len(old) && old[j] == p {
 				out = append(out, p)
+				j++
 			}
 			continue
 		}
-		for j < len(old) && oldOf[old[j]] {
-			j++
-		}
-		if j < len(old) && old[j] == p {
+		if member(p) {
 			out = append(out, p)
-			j++
 		}
 	}
-	return out
+	return out, true
 }

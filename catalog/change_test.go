@@ -31,13 +31,14 @@ func changeProduct(i int, tag string, cents int64) *Product {
 		Variants: []Variant{{ID: "default", SKU: fmt.Sprintf("SKU-%d", i), Title: "Default Title", Price: Money{Amount: cents, Currency: "USD"}, Available: true, Image: -1}}}
 }
 
-// members is every collection's resolved members by handle, and every
+// members is every collection's resolved members by handle (and
+// address: a replaced product's old version is not its new one), and every
 // product's collections, as handles.
 func members(st *Store) (map[string][]string, map[string][]string) {
 	cols, of := map[string][]string{}, map[string][]string{}
 	for _, c := range st.Collections {
 		for _, p := range c.Products() {
-			cols[c.Handle] = append(cols[c.Handle], p.Handle)
+			cols[c.Handle] = append(cols[c.Handle], fmt.Sprintf("%s@%p", p.Handle, p))
 		}
 	}
 	for _, p := range st.Products {
@@ -54,8 +55,15 @@ func TestWithMatchesAFreshIndex(t *testing.T) {
 	for round := 0; round < 300; round++ {
 		before, beforeOf := members(st)
 		var ch Change
-		for k := 0; k < 1+rng.IntN(3); k++ {
+		changes := 1 + rng.IntN(3)
+		if round%10 == 9 {
+			changes = 20 + rng.IntN(20) // a batch: the paths for many changes
+		}
+		for k := 0; k < changes; k++ {
 			i := rng.IntN(70) // beyond 60: a new product
+			if slices.ContainsFunc(ch.Products, func(p *Product) bool { return p.Handle == fmt.Sprintf("p-%d", i) }) {
+				continue // a product changes once in a change
+			}
 			switch rng.IntN(6) {
 			case 0:
 				ch.RemoveProducts = append(ch.RemoveProducts, fmt.Sprintf("p-%d", i))
@@ -64,9 +72,7 @@ func TestWithMatchesAFreshIndex(t *testing.T) {
 				p.Status = StatusDraft // unpublished: leaves every collection
 				ch.Products = append(ch.Products, p)
 			default:
-				if !slices.ContainsFunc(ch.Products, func(p *Product) bool { return p.Handle == fmt.Sprintf("p-%d", i) }) {
-					ch.Products = append(ch.Products, changeProduct(i, fmt.Sprintf("t%d", rng.IntN(5)), int64(90+rng.IntN(60))))
-				}
+				ch.Products = append(ch.Products, changeProduct(i, fmt.Sprintf("t%d", rng.IntN(5)), int64(90+rng.IntN(60))))
 			}
 		}
 		next, err := st.With(ch)
@@ -85,6 +91,17 @@ func TestWithMatchesAFreshIndex(t *testing.T) {
 		want, wantOf := members(&fresh)
 		if fmt.Sprint(got) != fmt.Sprint(want) || fmt.Sprint(gotOf) != fmt.Sprint(wantOf) {
 			t.Fatalf("round %d (%+v):\n got %v\nwant %v\n got %v\nwant %v", round, ch, got, want, gotOf, wantOf)
+		}
+		// The lookup tables, shared with earlier versions, answer as
+		// fresh ones do (products removed included).
+		for i := 0; i < 70; i++ {
+			h := fmt.Sprintf("p-%d", i)
+			if next.Product(h) != fresh.Product(h) {
+				t.Fatalf("round %d: Product(%s) = %v, want %v", round, h, next.Product(h), fresh.Product(h))
+			}
+			if sku := fmt.Sprintf("SKU-%d", i); next.skus.get(sku) != fresh.skus.get(sku) {
+				t.Fatalf("round %d: the owner of %s is %v, want %v", round, sku, next.skus.get(sku), fresh.skus.get(sku))
+			}
 		}
 		// The old store is untouched.
 		if a, b := members(st); fmt.Sprint(a) != fmt.Sprint(before) || fmt.Sprint(b) != fmt.Sprint(beforeOf) {

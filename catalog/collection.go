@@ -50,44 +50,48 @@ func (s SortOrder) Valid() bool { return slices.Contains(SortOrders, s) }
 // Products or Collections. Unknown hand-picked members are skipped here and
 // reported by Validate.
 func (s *Store) Index() {
-	s.products = make(map[string]*Product, len(s.Products))
+	products := make(map[string]*Product, len(s.Products))
+	skus := map[string]*Product{}
 	for _, p := range s.Products {
-		if _, dup := s.products[p.Handle]; !dup {
-			s.products[p.Handle] = p
+		if _, dup := products[p.Handle]; !dup {
+			products[p.Handle] = p
+		}
+		for _, v := range p.Variants {
+			if _, dup := skus[v.SKU]; v.SKU != "" && !dup {
+				skus[v.SKU] = p
+			}
 		}
 	}
+	s.products, s.skus = overlay[string, *Product]{base: products}, overlay[string, *Product]{base: skus}
 	s.collections = make(map[string]*Collection, len(s.Collections))
-	s.memberOf = make(map[*Product][]*Collection)
 	for _, c := range s.Collections {
 		if _, dup := s.collections[c.Handle]; !dup {
 			s.collections[c.Handle] = c
 		}
 		c.products = nil // not [:0]: callers may hold the previous slice
-		if c.Rules != nil {
-			for _, p := range s.Products {
-				if p.Published() && c.Rules.Match(p) {
-					c.products = append(c.products, p)
-				}
-			}
-		} else {
-			for _, h := range c.ProductHandles {
-				if p := s.products[h]; p != nil && p.Published() && !slices.Contains(c.products, p) {
-					c.products = append(c.products, p)
-				}
-			}
-		}
-		for _, p := range c.products {
-			s.memberOf[p] = append(s.memberOf[p], c)
-		}
+		c.handles = handleSet(c)
+		s.resolve(c)
 	}
+}
+
+// handleSet is a hand-picked collection's members' handles as a set.
+func handleSet(c *Collection) map[string]bool {
+	if c.Rules != nil {
+		return nil
+	}
+	set := make(map[string]bool, len(c.ProductHandles))
+	for _, h := range c.ProductHandles {
+		set[h] = true
+	}
+	return set
 }
 
 // Product returns the product with the handle, or nil.
 func (s *Store) Product(handle string) *Product {
-	if s.products == nil {
+	if !s.products.indexed() {
 		s.Index()
 	}
-	return s.products[handle]
+	return s.products.get(handle)
 }
 
 // Collection returns the collection with the handle, or nil.
@@ -100,10 +104,25 @@ func (s *Store) Collection(handle string) *Collection {
 
 // CollectionsOf returns the collections that list p, in store order.
 func (s *Store) CollectionsOf(p *Product) []*Collection {
-	if s.memberOf == nil {
-		s.Index()
+	if s.Product(p.Handle) != p || !p.Published() {
+		return nil
 	}
-	return s.memberOf[p]
+	var out []*Collection
+	for _, c := range s.Collections {
+		if c.lists(p) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// lists reports whether the collection lists p, a published product of
+// its store (the rule Index resolves members by).
+func (c *Collection) lists(p *Product) bool {
+	if c.Rules != nil {
+		return c.Rules.Match(p)
+	}
+	return c.handles[p.Handle]
 }
 
 // PublishedProducts returns the products shoppers may see, in source order.
