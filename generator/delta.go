@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/components"
 )
 
 // swap is one published product a change touches: old is the version
@@ -94,18 +95,34 @@ func (b *builder) planDelta(st *catalog.Store, pc *planCache) *storePlan {
 		}
 	}
 	pl.home(nil)
-	collections := allCollections(st)
 	pagesChanged := false
-	for _, c := range collections {
-		if had, ok := pc.sorts[sortKey{c.Handle, catalog.SortManual}]; ok && sameMembers(had.members, c.Products()) {
+	for _, c := range st.Collections {
+		had, ok := pc.sorts[sortKey{c.Handle, catalog.SortManual}]
+		if ok && sameMembers(had.members, c.Products()) {
 			continue // no member changed: every page of it is as published
+		}
+		if repl, ok := replacedIn(c, had.members, swaps); ok && pl.listingsInPlace(c, c.Products(), repl) {
+			continue
 		}
 		before := pc.pageCounts[c.Handle]
 		pl.listings(c)
 		pagesChanged = pagesChanged || pl.pageCounts[c.Handle] != before
 	}
+	if st.Collection(components.AllHandle) == nil {
+		// The built-in "all": its members are the published products in
+		// store order, which the cache holds (and owns): replacements are
+		// made in place, anything else lists it again.
+		all := &catalog.Collection{Handle: components.AllHandle, Title: "All products", Sort: catalog.SortManual}
+		members := pc.sorts[sortKey{all.Handle, catalog.SortManual}].members
+		if !pl.allInPlace(all, members, swaps) {
+			all = st.AllProducts(components.AllHandle, "All products")
+			before := pc.pageCounts[all.Handle]
+			pl.listings(all)
+			pagesChanged = pagesChanged || pl.pageCounts[all.Handle] != before
+		}
+	}
 	if pagesChanged {
-		pl.sitemaps(collections, pc.sitemapPages)
+		pl.sitemaps(allCollections(st), pc.sitemapPages)
 	} else {
 		pl.productSitemaps()
 	}
@@ -114,6 +131,118 @@ func (b *builder) planDelta(st *catalog.Store, pc *planCache) *storePlan {
 	p.summary = StoreSummary{Handle: st.Handle, Name: st.Name, Path: site.BasePath, BaseURL: site.BaseURL, Products: pc.count, Delta: true}
 	pc.end(pc.jobs)
 	return p
+}
+
+// replacedIn returns the swaps that replace a member of c in place (the
+// old version listed by c before, the new one now, at the same place), and
+// whether those are all that changed of its members: no product joined or
+// left it.
+func replacedIn(c *catalog.Collection, had []*catalog.Product, swaps []swap) ([]swap, bool) {
+	members := c.Products()
+	if len(members) != len(had) {
+		return nil, false
+	}
+	var repl []swap
+	for _, sw := range swaps {
+		if sw.old == nil || sw.new == nil {
+			if (sw.old != nil && slices.Contains(had, sw.old)) || (sw.new != nil && slices.Contains(members, sw.new)) {
+				return nil, false
+			}
+			continue
+		}
+		i := slices.Index(had, sw.old)
+		switch {
+		case i >= 0 && members[i] == sw.new:
+			repl = append(repl, sw)
+		case i >= 0 || slices.Contains(members, sw.new):
+			return nil, false // joined or left
+		}
+	}
+	return repl, true
+}
+
+// allInPlace updates the built-in "all" listing for swaps that all
+// replace a product (members is the cache's own list of it, updated in
+// place), and reports whether it could.
+func (pl *planner) allInPlace(all *catalog.Collection, members []*catalog.Product, swaps []swap) bool {
+	var repl []swap
+	for _, sw := range swaps {
+		if sw.old == nil || sw.new == nil {
+			return false
+		}
+		repl = append(repl, sw)
+	}
+	pos, ok := pl.pc.positions(all.Handle, repl)
+	if !ok {
+		return false
+	}
+	for i, sw := range repl {
+		members[pos[i]] = sw.new
+	}
+	if !pl.listingsInPlace(all, members, repl) {
+		panic("generator: the all listing's cache changed under a delta plan") // positions checked what listingsInPlace needs
+	}
+	return true
+}
+
+// listingsInPlace updates a collection's listings, in every order, for
+// members in which each swap's new product took its old one's place and
+// nothing else changed: each sorted list moves the product from its old
+// place to its new one (a rotation over the places between), and only the
+// pages within the places moved are planned again. It reports false,
+// having changed nothing, when the cache does not hold every listing of
+// the collection.
+func (pl *planner) listingsInPlace(c *catalog.Collection, members []*catalog.Product, repl []swap) bool {
+	pc := pl.pc
+	pos, ok := pc.positions(c.Handle, repl)
+	if !ok {
+		return false
+	}
+	for _, order := range catalog.SortOrders {
+		k := sortKey{c.Handle, order}
+		if _, ok := pc.listings[k]; !ok {
+			return false
+		}
+		if sl := pc.sorts[k]; len(sl.sorted) != len(members) || (sl.rank == nil && pl.eff(c, order).Sorts()) {
+			return false
+		}
+	}
+	cm, meta := pl.listingMeta(c)
+	total := len(members)
+	pages := max(1, (total+pl.per-1)/pl.per)
+	for _, order := range catalog.SortOrders {
+		k := sortKey{c.Handle, order}
+		sl, g := pc.sorts[k], pc.listings[k]
+		lo, hi := total, -1
+		if eff := pl.eff(c, order); eff.Sorts() {
+			for i, sw := range repl {
+				a, b := sl.move(eff, sw.old, sw.new, pos[i])
+				lo, hi = min(lo, a, b), max(hi, a, b)
+			}
+		} else {
+			sl.sorted = members
+			for i := range repl {
+				lo, hi = min(lo, pos[i]), max(hi, pos[i])
+			}
+		}
+		sl.members = members
+		pc.sorts[k] = sl
+		for n := lo/pl.per + 1; hi >= 0 && n <= hi/pl.per+1; n++ {
+			page := sl.sorted[(n-1)*pl.per : min(n*pl.per, total)]
+			if !slices.Equal(g.pages[n-1].members, page) {
+				g.pages[n-1] = pl.listingPage(cm, meta, order, n, pages, total, page)
+			}
+		}
+	}
+	return true
+}
+
+// eff is the order a listing of c in order sorts by.
+func (pl *planner) eff(c *catalog.Collection, order catalog.SortOrder) catalog.SortOrder {
+	if order == catalog.SortManual {
+		return c.Sort
+	}
+	return order
 }
 
 // images publishes the image files of p that a change made shown again

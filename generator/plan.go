@@ -342,11 +342,8 @@ func firstPublished(st *catalog.Store, n int) []*catalog.Product {
 // renders only if they differ from what was published). A delta plan adds
 // only the pages planned again, and removes the pages a listing lost.
 func (pl *planner) listings(c *catalog.Collection) {
-	s, pc := pl.s, pl.pc
-	// What a listing page shows of the collection, without its members:
-	// kept jobs must not hold a catalog's member lists.
-	cm := &catalog.Collection{Handle: c.Handle, Title: c.Title, DescriptionHTML: c.DescriptionHTML, Image: c.Image, SEO: c.SEO, Sort: c.Sort}
-	meta := newInputs(c.Handle, c.Title, c.DescriptionHTML, c.SEO, s.Image(c.Image)).sum()
+	pc := pl.pc
+	cm, meta := pl.listingMeta(c)
 	for _, order := range catalog.SortOrders {
 		sorted := pc.sorted(c, order)
 		total := len(sorted)
@@ -370,24 +367,38 @@ func (pl *planner) listings(c *catalog.Collection) {
 				}
 				continue
 			}
-			ms := slices.Clone(members)
-			_, hs := pl.cardsOf(ms)
-			rel := strings.TrimPrefix(s.CollectionPath(c.Handle, order, n), s.BasePath)
-			in := newInputs("collection", pl.site, meta, string(order), n, pages, total, hs).sum()
-			cur[n-1] = listing{members: ms, job: job{path: pl.page(rel), in: in, render: func(ctx context.Context, w io.Writer) error {
-				cv := make([]components.ProductCardView, len(ms))
-				for i, pr := range ms {
-					cv[i] = pl.card(pr).card
-				}
-				return components.CollectionPage(s, components.NewCollectionView(s, cm, order, n, pages, total, cv)).Render(ctx, w)
-			}}}
-			pl.add(cur[n-1].job)
+			cur[n-1] = pl.listingPage(cm, meta, order, n, pages, total, members)
 		}
 		pc.keepListings(c.Handle, order, header, cur)
 		if order == catalog.SortManual {
 			pl.pageCounts[c.Handle] = pages
 		}
 	}
+}
+
+// listingMeta is what a listing page shows of a collection, without its
+// members (kept jobs must not hold a catalog's member lists), and its hash.
+func (pl *planner) listingMeta(c *catalog.Collection) (*catalog.Collection, string) {
+	cm := &catalog.Collection{Handle: c.Handle, Title: c.Title, DescriptionHTML: c.DescriptionHTML, Image: c.Image, SEO: c.SEO, Sort: c.Sort}
+	return cm, newInputs(c.Handle, c.Title, c.DescriptionHTML, c.SEO, pl.s.Image(c.Image)).sum()
+}
+
+// listingPage plans page n of a listing showing members (copied).
+func (pl *planner) listingPage(cm *catalog.Collection, meta string, order catalog.SortOrder, n, pages, total int, members []*catalog.Product) listing {
+	s := pl.s
+	ms := slices.Clone(members)
+	_, hs := pl.cardsOf(ms)
+	rel := strings.TrimPrefix(s.CollectionPath(cm.Handle, order, n), s.BasePath)
+	in := newInputs("collection", pl.site, meta, string(order), n, pages, total, hs).sum()
+	l := listing{members: ms, job: job{path: pl.page(rel), in: in, render: func(ctx context.Context, w io.Writer) error {
+		cv := make([]components.ProductCardView, len(ms))
+		for i, pr := range ms {
+			cv[i] = pl.card(pr).card
+		}
+		return components.CollectionPage(s, components.NewCollectionView(s, cm, order, n, pages, total, cv)).Render(ctx, w)
+	}}}
+	pl.add(l.job)
+	return l
 }
 
 // sitemaps plans sitemap.xml, an index of the pages' shards

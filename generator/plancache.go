@@ -177,6 +177,65 @@ func (pc *planCache) sorted(c *catalog.Collection, order catalog.SortOrder) []*c
 	return sl.sorted
 }
 
+// positions returns the place among a collection's members of each
+// swap's old product, from a sorted list's ranks, or false when the cache
+// does not know one.
+func (pc *planCache) positions(collection string, repl []swap) ([]int, bool) {
+	var rank map[*catalog.Product]int
+	for _, order := range catalog.SortOrders {
+		if sl := pc.sorts[sortKey{collection, order}]; sl.rank != nil {
+			rank = sl.rank
+			break
+		}
+	}
+	if rank == nil {
+		return nil, false
+	}
+	pos := make([]int, len(repl))
+	for i, sw := range repl {
+		p, ok := rank[sw.old]
+		if !ok {
+			return nil, false
+		}
+		pos[i] = p
+	}
+	return pos, true
+}
+
+// move replaces old, the member at place i, with p in the sorted list:
+// old is found by its key and place, p goes where a stable sort puts it,
+// and the products between shift by one. It returns the two places (the
+// range of the list that changed). The list and its ranks are updated in
+// place.
+func (sl *sortedList) move(order catalog.SortOrder, old, p *catalog.Product, i int) (int, int) {
+	type target struct {
+		key  catalog.SortKey
+		rank int
+	}
+	cmp := func(e *catalog.Product, t target) int {
+		if c := order.Compare(order.Key(e), t.key); c != 0 {
+			return c
+		}
+		return sl.rank[e] - t.rank
+	}
+	s := sl.sorted
+	a, found := slices.BinarySearchFunc(s, target{order.Key(old), i}, cmp)
+	if !found || s[a] != old {
+		panic("generator: a sorted listing lost a member") // ranks and keys are the list's own
+	}
+	b, _ := slices.BinarySearchFunc(s, target{order.Key(p), i}, cmp)
+	if b > a {
+		b-- // old, before it, leaves
+		copy(s[a:b], s[a+1:b+1])
+	} else {
+		copy(s[b+1:a+1], s[b:a])
+	}
+	s[b] = p
+	delete(sl.rank, old)
+	sl.rank[p] = i
+	return a, b
+}
+
 // maxResort is the most replaced members resort moves one by one.
 const maxResort = 32
 

@@ -54,12 +54,17 @@ func (s *Server) recommendations(q *request) {
 	current := s.productParam(q, q.r.URL.Query().Get("product"))
 	s.serveFragment(q, current, func(st *shopper.State) (templ.Component, error) {
 		pop := s.popularity(q.cat.Store.Handle)
-		picks := q.cat.Recs.For(current, st, pop, listSize)
+		picks := q.cat.Recs().For(current, st, pop, listSize)
+		handles := make([]string, len(picks))
+		for i, p := range picks {
+			handles[i] = p.Handle
+		}
 		title := "Recommended for you"
 		if current != "" {
 			title = "You may also like"
 		}
-		return components.ProductList(q.cat.Site, "recommendations", title, cardsOf(q.cat, picks, shopper.Preferences{})), nil
+		// By handle from the catalog: the index may be a change behind.
+		return components.ProductList(q.cat.Site, "recommendations", title, cards(q.cat, handles, shopper.Preferences{}, current)), nil
 	})
 }
 
