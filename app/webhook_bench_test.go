@@ -22,14 +22,14 @@ import (
 // BenchmarkWebhookToPublished is the webhook path end to end, over HTTP on
 // 127.0.0.1: a signed products/update for one product (new title and
 // price) is posted to a server whose store comes from a stand-in shop of
-// 1,000 or 10,000 products; the clock runs from the 200 answer to the
+// 1,000, 10,000 or 100,000 products; the clock runs from the 200 answer to the
 // moment the changed files are published (the worker's publish done:
 // queue pick-up, ordering check, payload mapping, catalog change, plan,
 // render, write), and, to be safe, from the moment the request was sent
 // (the worker may start before the answer is read). It reports p50/p99 of
 // both and of the answer itself (acknowledgment: verify, record, 200).
 func BenchmarkWebhookToPublished(b *testing.B) {
-	for _, n := range []int{1000, 10000} {
+	for _, n := range []int{1000, 10000, 100000} {
 		b.Run(fmt.Sprintf("products=%d", n), func(b *testing.B) {
 			benchWebhooks(b, n)
 		})
@@ -201,16 +201,17 @@ func signedUpdate(url, id string, p shopifytest.Product, at time.Time) *http.Req
 
 // BenchmarkWebhookBurst: a bulk edit. N distinct products/update
 // deliveries (new titles) are posted as fast as they are acknowledged to
-// a server whose store is a stand-in shop of 1,000 products; the clock
+// a server whose store is a stand-in shop of 1,000 or 10,000 products; the clock
 // runs from the last acknowledgment until the queue is drained (every
 // delivery applied and published). It reports that time and the
 // deliveries applied a second over the whole burst.
 //
 //	go test -run '^$' -bench WebhookBurst -benchtime 1x ./app/
 func BenchmarkWebhookBurst(b *testing.B) {
-	for _, n := range []int{1000, 8000} {
-		b.Run(fmt.Sprintf("products=1000/deliveries=%d", n), func(b *testing.B) {
-			s, ps, _ := benchShopServer(b, 1000)
+	for _, size := range [][2]int{{1000, 1000}, {1000, 8000}, {10000, 1000}, {10000, 8000}} {
+		products, n := size[0], size[1]
+		b.Run(fmt.Sprintf("products=%d/deliveries=%d", products, n), func(b *testing.B) {
+			s, ps, _ := benchShopServer(b, products)
 			url := s.URL + "/webhooks/shopify"
 			c := &http.Client{}
 			b.ResetTimer()
