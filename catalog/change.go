@@ -2,7 +2,9 @@ package catalog
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
+	"time"
 )
 
 // Change is a set of edits to one store's catalog: what a webhook (or a
@@ -287,4 +289,59 @@ func (s *Store) rematch(n *Store, c *Collection, oldOf map[*Product]*Product, ad
 		}
 	}
 	return out, true
+}
+
+// Diff returns the change that makes from's products and collections
+// those of to (products and collections compared by content), and
+// whether that is all that differs: false when the stores differ in
+// anything a Change cannot carry (name, currency, locale, settings,
+// theme...). A server that re-reads a catalog applies the difference as a
+// change, like any other, rather than swapping in the store it read.
+func Diff(from, to *Store) (Change, bool) {
+	var ch Change
+	if from.Handle != to.Handle || from.Name != to.Name || from.BaseURL != to.BaseURL || from.Currency != to.Currency ||
+		from.Locale != to.Locale || from.Description != to.Description ||
+		!reflect.DeepEqual(from.Theme, to.Theme) || !reflect.DeepEqual(from.Settings, to.Settings) {
+		return ch, false
+	}
+	for _, p := range to.Products {
+		if old := from.Product(p.Handle); old == nil || !sameProduct(old, p) {
+			ch.Products = append(ch.Products, p)
+		}
+	}
+	for _, p := range from.Products {
+		if to.Product(p.Handle) == nil {
+			ch.RemoveProducts = append(ch.RemoveProducts, p.Handle)
+		}
+	}
+	for _, c := range to.Collections {
+		if old := from.Collection(c.Handle); old == nil || !sameCollection(old, c) {
+			ch.Collections = append(ch.Collections, c)
+		}
+	}
+	for _, c := range from.Collections {
+		if to.Collection(c.Handle) == nil {
+			ch.RemoveCollections = append(ch.RemoveCollections, c.Handle)
+		}
+	}
+	return ch, true
+}
+
+// sameProduct reports whether two products say the same (times compared
+// as instants: two reads of one timestamp may carry different locations).
+func sameProduct(a, b *Product) bool {
+	if !a.CreatedAt.Equal(b.CreatedAt) || !a.UpdatedAt.Equal(b.UpdatedAt) {
+		return false
+	}
+	x, y := *a, *b
+	x.CreatedAt, x.UpdatedAt, y.CreatedAt, y.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	return reflect.DeepEqual(x, y)
+}
+
+// sameCollection reports whether two collections are defined alike (their
+// resolved members aside).
+func sameCollection(a, b *Collection) bool {
+	return a.Handle == b.Handle && a.SourceID == b.SourceID && a.Title == b.Title && a.DescriptionHTML == b.DescriptionHTML &&
+		a.Image == b.Image && a.SEO == b.SEO && a.Sort == b.Sort && a.File == b.File &&
+		slices.Equal(a.ProductHandles, b.ProductHandles) && reflect.DeepEqual(a.Rules, b.Rules)
 }

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"testing"
+	"time"
 )
 
 // changeStore is a store of n products with smart and hand-picked
@@ -153,5 +155,47 @@ func TestWithDropsRemovedProductsFromPicks(t *testing.T) {
 	}
 	if err := next.Validate(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Diff's change, applied, gives the other store's products and
+// collections; two reads of one catalog differ by nothing; a store whose
+// settings differ cannot be reached by a change.
+func TestDiff(t *testing.T) {
+	from := changeStore(30)
+	to := changeStore(30)
+	if ch, ok := Diff(from, to); !ok || !ch.Empty() {
+		t.Fatalf("two reads of one catalog differ by %+v (%v)", ch, ok)
+	}
+	to.Products[3] = changeProduct(3, "t4", 999)                    // changed
+	to.Products = append(to.Products[:7], to.Products[8:]...)       // p-7 removed
+	to.Products = append(to.Products, changeProduct(40, "t0", 150)) // added
+	to.Products[10].UpdatedAt = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	to.Collections[len(to.Collections)-1].ProductHandles = []string{"p-1", "p-40"} // picks redefined
+	to.Index()
+	ch, ok := Diff(from, to)
+	if !ok {
+		t.Fatal("a catalog change was taken for a store change")
+	}
+	if len(ch.Products) != 3 || len(ch.RemoveProducts) != 1 || ch.RemoveProducts[0] != "p-7" || len(ch.Collections) != 1 || ch.Collections[0].Handle != "picks" {
+		t.Fatalf("diff = %d products, removed %v, %d collections", len(ch.Products), ch.RemoveProducts, len(ch.Collections))
+	}
+	got, err := from.With(ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := Diff(got, to); !again.Empty() {
+		t.Fatalf("after the change the stores still differ by %+v", again)
+	}
+	// The same members (by handle: unchanged products are from's).
+	addr := regexp.MustCompile(`@0x[0-9a-f]+`)
+	a, _ := members(got)
+	b, _ := members(to)
+	if addr.ReplaceAllString(fmt.Sprint(a), "") != addr.ReplaceAllString(fmt.Sprint(b), "") {
+		t.Fatalf("members after the change:\n%v\nwant\n%v", a, b)
+	}
+	to.Settings.ProductsPerPage = 7
+	if _, ok := Diff(from, to); ok {
+		t.Fatal("a change of settings was taken for a catalog change")
 	}
 }

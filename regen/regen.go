@@ -429,11 +429,31 @@ func (r *Regen) change(ctx context.Context, cur *catalog.Store, topic string, c 
 // and seeds the versions from it (Seed): whatever a lost or failed
 // delivery missed is repaired (only files whose bytes differ are written).
 // Run's leader calls it on its timer.
+//
+// What differs is applied as a change (catalog.Diff), like a delivery's:
+// published as a delta and broadcast, so the other members' catalogs
+// follow (they do not reconcile themselves). Only a store whose settings,
+// theme or name changed is swapped whole; members that do not lead then
+// keep their catalog until they lead or restart, and say so.
 func (r *Regen) Reconcile(ctx context.Context, fresh *catalog.Store, loadedAt time.Time) (*generator.Summary, error) {
 	r.applyMu.Lock()
 	defer r.applyMu.Unlock()
 	if err := r.Seed(ctx, fresh, loadedAt); err != nil {
 		return nil, err
+	}
+	cur, err := r.current(fresh.Handle)
+	if err != nil {
+		return nil, err
+	}
+	if ch, ok := catalog.Diff(cur, fresh); ok {
+		if ch.Empty() {
+			return r.opts.Live.Update(ctx, cur) // nothing to do but check what is published
+		}
+		next, err := cur.With(ch)
+		if err == nil {
+			return r.publish(ctx, cur, next, []catalog.Change{ch})
+		}
+		r.log.Warn("regen: reconcile: the catalog read is not a change of the one served; swapping it whole", "store", fresh.Handle, "err", err)
 	}
 	sum, err := r.opts.Live.Update(ctx, fresh)
 	if err != nil {

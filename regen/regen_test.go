@@ -472,6 +472,7 @@ func TestReconcileRepairsWhatWasMissed(t *testing.T) {
 	if err := fresh.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	before, _ := f.cats.Get("wands")
 	sum, err := f.r.Reconcile(context.Background(), fresh, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -479,8 +480,36 @@ func TestReconcileRepairsWhatWasMissed(t *testing.T) {
 	if !strings.Contains(f.page("holly-wand"), "Changed without a webhook") || sum.Written == 0 {
 		t.Fatal("reconcile did not repair the page")
 	}
-	if x, _ := f.cats.Get("wands"); x.Store.Product("holly-wand").Title != "Changed without a webhook" {
+	after, _ := f.cats.Get("wands")
+	if after.Store.Product("holly-wand").Title != "Changed without a webhook" {
 		t.Fatal("reconcile did not swap the islands catalog")
+	}
+	// Only the leader reconciles: another member, with the catalog as it
+	// was, follows by the broadcast, and then follows the next delivery's.
+	other := islands.NewCatalogs(&islands.Catalog{Store: before.Store, Site: before.Site, Version: before.Version})
+	if len(f.bus.msgs) != 1 {
+		t.Fatalf("reconcile broadcast %d messages, want 1", len(f.bus.msgs))
+	}
+	Receive(other, siteURL, f.r.log, f.bus.msgs[0])
+	if got, _ := other.Get("wands"); got.Version != after.Version || got.Store.Product("holly-wand").Title != "Changed without a webhook" {
+		t.Fatalf("the other member has version %s (leader %s)", got.Version, after.Version)
+	}
+	p := f.product("elder-wand")
+	p.Title = "Elder Wand after the reconcile"
+	if err := f.handle(webhook.TopicProductsUpdate, shopifytest.ProductPayload(p, at(13))); err != nil {
+		t.Fatal(err)
+	}
+	Receive(other, siteURL, f.r.log, f.bus.msgs[len(f.bus.msgs)-1])
+	if got, _ := other.Get("wands"); got.Store.Product("elder-wand").Title != "Elder Wand after the reconcile" {
+		t.Fatal("after a reconcile, the other member ignores the leader's changes")
+	}
+	// Read again, unchanged: nothing published, nothing broadcast.
+	n := len(f.bus.msgs)
+	if sum, err := f.r.Reconcile(context.Background(), f.r.opts.Live.Store("wands"), time.Now()); err != nil || sum.Written != 0 {
+		t.Fatalf("an unchanged reconcile wrote %v (%v)", sum, err)
+	}
+	if len(f.bus.msgs) != n {
+		t.Fatal("an unchanged reconcile was broadcast")
 	}
 }
 
