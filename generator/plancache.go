@@ -138,14 +138,6 @@ func (pc *planCache) product(p *catalog.Product) *productPlan {
 	return pc.products[p] // read-only during a plan
 }
 
-// keepProduct remembers a product's plan for the next plan.
-func (pc *planCache) keepProduct(p *catalog.Product, pp *productPlan) {
-	if pc == nil {
-		return
-	}
-	pc.next[p] = pp
-}
-
 // sorted is c.Sorted(order): from the previous plan when the collection
 // has the same members; when a few members were replaced in place (a
 // product changed), by moving just those in the previous order; else

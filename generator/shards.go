@@ -153,6 +153,3 @@ func sitemapShards(handles []string, limit int) *shardSet {
 		}
 	}
 }
-
-// full reports whether shard k holds more than limit entries.
-func (s *shardSet) over(k, limit int) bool { return len(s.entries[k]) > limit }
