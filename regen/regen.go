@@ -387,11 +387,11 @@ func (r *Regen) Seed(ctx context.Context, st *catalog.Store, loadedAt time.Time)
 	return nil
 }
 
-// current is the store's catalog as last published.
+// current is the store's current catalog: the islands' (the one catalog
+// and version every member keeps, by its own changes or the leader's
+// broadcasts). A member that takes the leader's role therefore changes
+// what the previous leader published, not what it last published itself.
 func (r *Regen) current(handle string) (*catalog.Store, error) {
-	if st := r.opts.Live.Store(handle); st != nil {
-		return st, nil
-	}
 	if x, ok := r.opts.Catalogs.Get(handle); ok {
 		return x.Store, nil
 	}
@@ -459,10 +459,8 @@ func (r *Regen) Reconcile(ctx context.Context, fresh *catalog.Store, loadedAt ti
 	if err != nil {
 		return nil, fmt.Errorf("regen: reconcile %s: %w", fresh.Handle, err)
 	}
-	if sum.Written > 0 || sum.Deleted > 0 {
-		r.opts.Catalogs.Set(&islands.Catalog{Store: fresh, Site: sum.Sites[fresh.Handle], Version: generator.CatalogVersion(fresh)})
-		r.published(ctx, fresh.Handle, sum)
-	}
+	r.opts.Catalogs.Set(&islands.Catalog{Store: fresh, Site: sum.Sites[fresh.Handle], Version: generator.CatalogVersion(fresh)})
+	r.published(ctx, fresh.Handle, sum)
 	return sum, nil
 }
 
