@@ -3,7 +3,9 @@ package webhook
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -284,6 +286,10 @@ func (v *Versions) Seed(ctx context.Context, shop string, kind Kind, present map
 			rows = append(rows, version{Shop: shop, Kind: kind, ResourceID: id, UpdatedAt: normTime(at)})
 		}
 	}
+	// In one order: members seeding at once (a cluster's start) then lock
+	// the rows in the same order and wait for each other; in map order
+	// PostgreSQL found them deadlocked.
+	slices.SortFunc(rows, func(a, b version) int { return strings.Compare(a.ResourceID, b.ResourceID) })
 	for len(rows) > 0 {
 		n := min(len(rows), seedBatch)
 		chunk := rows[:n]

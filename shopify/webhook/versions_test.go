@@ -5,6 +5,7 @@ import (
 	"errors"
 	"github.com/wandstore/wandstore/internal/testkit"
 	"strings"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -264,5 +265,31 @@ func TestDecodeHandsThePayload(t *testing.T) {
 	d = Delivery{Topic: TopicInventoryLevelsUpdate, Shop: testShop, Body: []byte(`{"inventory_item_id":3,"location_id":4,"available":5,"updated_at":"2026-11-25T10:00:00Z"}`)}
 	if _, p, err = d.Decode(); err != nil || p.InventoryLevel == nil || p.InventoryLevel.Available == nil || *p.InventoryLevel.Available != 5 {
 		t.Errorf("inventory payload %+v, err %v", p, err)
+	}
+}
+
+// Members that start together seed the same shop's versions at once: they
+// must wait for each other, not deadlock (PostgreSQL found rows written in
+// map order deadlocked at a cluster's start).
+func TestVersionsSeedConcurrently(t *testing.T) { testkit.EachDB(t, testVersionsSeedConcurrently) }
+
+func testVersionsSeedConcurrently(t *testing.T) {
+	q, _ := openTest(t, Options{})
+	v := q.Versions()
+	ctx := t.Context()
+	for round := 0; round < 5; round++ {
+		present := map[string]time.Time{}
+		for i := 0; i < 3*seedBatch; i++ {
+			present[strconv.Itoa(i)] = time.Date(2026, 11, 1+round, 0, 0, 0, i, time.UTC)
+		}
+		errs := make(chan error, 3)
+		for m := 0; m < 3; m++ {
+			go func() { errs <- v.Seed(ctx, testShop, KindProduct, present, time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)) }()
+		}
+		for m := 0; m < 3; m++ {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
 	}
 }
