@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -267,6 +268,14 @@ func (s *Store) validateProduct(v *validator, p *Product, skus map[string]string
 	}
 }
 
+// ImageTypes are the image files a store may publish, by extension: what
+// every browser shows in an <img>, and nothing a browser runs when the
+// file is opened on its own (SVGs are cleaned of scripts when published).
+var ImageTypes = map[string]string{
+	".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+	".gif": "image/gif", ".webp": "image/webp", ".avif": "image/avif",
+}
+
 func (s *Store) validateImage(v *validator, file, field string, img Image) {
 	src := img.Src
 	switch {
@@ -280,6 +289,8 @@ func (s *Store) validateImage(v *validator, file, field string, img Image) {
 		v.add(file, field+".src", fmt.Sprintf("%q must be a path inside the store folder or an https URL", src))
 	case !fs.ValidPath(src):
 		v.add(file, field+".src", fmt.Sprintf("%q is not a clean relative path", src))
+	case ImageTypes[strings.ToLower(path.Ext(src))] == "":
+		v.add(file, field+".src", fmt.Sprintf("%q is not an image file: use .svg, .png, .jpg, .jpeg, .gif, .webp or .avif", src))
 	case s.Assets != nil:
 		ok, seen := v.exists[src]
 		if !seen {

@@ -56,10 +56,10 @@ func validStore() *Store {
 				}}},
 		},
 		Assets: fstest.MapFS{
-			"images/logo.svg":  {Data: []byte("<svg/>")},
-			"images/elder.svg": {Data: []byte("<svg/>")},
-			"images/wands.svg": {Data: []byte("<svg/>")},
-			"images/sub/x.svg": {Data: []byte("<svg/>")},
+			"images/logo.svg":      {Data: []byte("<svg/>")},
+			"images/elder.svg":     {Data: []byte("<svg/>")},
+			"images/wands.svg":     {Data: []byte("<svg/>")},
+			"images/sub.svg/x.svg": {Data: []byte("<svg/>")},
 		},
 	}
 }
@@ -150,7 +150,9 @@ func TestValidateProblems(t *testing.T) {
 		{"product status", func(s *Store) { elder(s).Status = "published" }, []problem{{elderMD, "status", `"published" must be active, draft or archived`}}},
 		{"image src empty", func(s *Store) { elder(s).Images[1].Src = "" }, []problem{{elderMD, "images[1].src", "is required"}}},
 		{"image missing file", func(s *Store) { elder(s).Images[0].Src = "images/elderr.svg" }, []problem{{elderMD, "images[0].src", "does not exist"}}},
-		{"image is a folder", func(s *Store) { elder(s).Images[0].Src = "images/sub" }, []problem{{elderMD, "images[0].src", "does not exist"}}},
+		{"image is a folder", func(s *Store) { elder(s).Images[0].Src = "images/sub.svg" }, []problem{{elderMD, "images[0].src", "does not exist"}}},
+		{"image is a page", func(s *Store) { elder(s).Images[0].Src = "images/evil.html" }, []problem{{elderMD, "images[0].src", "is not an image file"}}},
+		{"image has no type", func(s *Store) { elder(s).Images[0].Src = "images/README" }, []problem{{elderMD, "images[0].src", "is not an image file"}}},
 		{"image http", func(s *Store) { elder(s).Images[1].Src = "http://cdn.example/oak.png" }, []problem{{elderMD, "images[1].src", "inside the store folder or an https URL"}}},
 		{"image absolute path", func(s *Store) { elder(s).Images[0].Src = "/etc/passwd" }, []problem{{elderMD, "images[0].src", "inside the store folder"}}},
 		{"image data URL", func(s *Store) { elder(s).Images[0].Src = "data:image/svg+xml,<svg/>" }, []problem{{elderMD, "images[0].src", "inside the store folder"}}},

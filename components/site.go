@@ -42,6 +42,13 @@ func NewSite(st *catalog.Store, base *url.URL) *Site {
 	return &Site{Store: st, BaseURL: base.String(), BasePath: base.Path, Images: map[string]string{}}
 }
 
+// ContentSecurityPolicy is what every page may load and run: its own
+// origin's scripts, styles and fetches only (no inline script), images
+// from itself and https. Pages carry it in a <meta http-equiv> too, so a
+// bucket or CDN that sends no headers still enforces it; the servers add
+// frame-ancestors 'none' in the header (a meta cannot carry it).
+const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; form-action 'self' https:; base-uri 'self'; object-src 'none'"
+
 // NavLink is a header or footer link.
 type NavLink struct {
 	Title, Path, Handle string

@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"io"
@@ -211,4 +212,54 @@ func checkHTML(t *testing.T, rel, page string, seen map[string]bool) {
 func outer(sel *goquery.Selection) string {
 	h, _ := goquery.OuterHtml(sel)
 	return h
+}
+
+// A merchant's image files are published so that none can run script on
+// the origin every store shares: an SVG's script and handlers are removed
+// (the drawing stays), and a file whose bytes are not the image its name
+// says stops the build, naming it.
+func TestImagesArePublishedSafe(t *testing.T) {
+	s := newSite(t, shop)
+	s.write("tea/images/sencha.svg", `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" onload="fetch('/s/other/islands/greeting')"><script>alert(document.cookie)</script><circle r="5"/></svg>`)
+	s.build()
+	matches, _ := filepath.Glob(filepath.Join(s.out, "s/tea/assets/sencha.*.svg"))
+	if len(matches) != 1 {
+		t.Fatalf("published sencha images: %v", matches)
+	}
+	data, _ := os.ReadFile(matches[0])
+	if got := string(data); strings.Contains(got, "script") || strings.Contains(got, "onload") || !strings.Contains(got, "<circle") {
+		t.Fatalf("published SVG:\n%s", got)
+	}
+
+	// With its size given, the loader does not decode it: the build's
+	// own check is what stops it.
+	s.edit("tea/products/sencha.md", "{ src: images/sencha.svg,", "{ src: images/sencha.png, width: 10, height: 10,")
+	s.write("tea/images/sencha.png", "<html><script>alert(1)</script></html>")
+	_, err := Build(context.Background(), s.options())
+	if err == nil || !strings.Contains(err.Error(), `image "images/sencha.png"`) || !strings.Contains(err.Error(), "not a image/png image") {
+		t.Fatalf("a page named .png: %v", err)
+	}
+	s.write("tea/images/sencha.svg", `<html><body>not an svg</body></html>`)
+	s.edit("tea/products/sencha.md", "images/sencha.png,", "images/sencha.svg,")
+	if _, err := Build(context.Background(), s.options()); err == nil || !strings.Contains(err.Error(), "images/sencha.svg") {
+		t.Fatalf("an HTML page named .svg: %v", err)
+	}
+}
+
+// Every page carries its Content-Security-Policy in a meta element: a
+// bucket or CDN that sends no headers still blocks inline and foreign
+// script.
+func TestPagesCarryTheirCSP(t *testing.T) {
+	s := newSite(t, shop)
+	s.build()
+	for _, page := range []string{"s/tea/index.html", "s/tea/products/sencha/index.html", "s/tea/collections/all/index.html", "s/tea/search/index.html", "s/tea/404.html", "index.html"} {
+		doc, err := goquery.NewDocumentFromReader(strings.NewReader(s.read(page)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		csp, _ := doc.Find(`head > meta[http-equiv="Content-Security-Policy"]`).Attr("content")
+		if !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "object-src 'none'") {
+			t.Errorf("%s: CSP meta %q", page, csp)
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"net/http"
 	"net/url"
 	"path"
 	"slices"
@@ -21,6 +22,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/components"
+	"github.com/wandstore/wandstore/generator/svgsafe"
 )
 
 // job is one file to publish: its path, the hash of everything it is made
@@ -540,6 +542,9 @@ func storeSite(st *catalog.Store, base *url.URL, known map[string]asset) (*compo
 			return nil, nil, fmt.Errorf("store %s: image %q: the source has no files", st.Handle, src)
 		}
 		data, err := fs.ReadFile(st.Assets, src)
+		if err == nil {
+			data, err = safeImage(src, data)
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("store %s: image %q: %w", st.Handle, src, err)
 		}
@@ -550,6 +555,33 @@ func storeSite(st *catalog.Store, base *url.URL, known map[string]asset) (*compo
 	}
 	s.Nav = nav(s, st, collections)
 	return s, assets, nil
+}
+
+// safeImage returns an image file as it may be published on an origin
+// every store shares: an SVG with only what draws (svgsafe: no script, no
+// handler, no reference out), a raster file only if its bytes are the
+// format its name says (a page named photo.png is not published).
+func safeImage(name string, data []byte) ([]byte, error) {
+	ext := strings.ToLower(path.Ext(name))
+	if ext == ".svg" {
+		return svgsafe.Clean(data)
+	}
+	want, ok := catalog.ImageTypes[ext]
+	if !ok {
+		return nil, fmt.Errorf("%s files are not images a store may publish", ext)
+	}
+	if got := sniffImage(data); got != want {
+		return nil, fmt.Errorf("the file is not a %s image (its bytes look like %s)", want, got)
+	}
+	return data, nil
+}
+
+// sniffImage names a raster image's format from its first bytes.
+func sniffImage(data []byte) string {
+	if len(data) >= 12 && string(data[4:8]) == "ftyp" && (string(data[8:12]) == "avif" || string(data[8:12]) == "avis") {
+		return "image/avif"
+	}
+	return http.DetectContentType(data)
 }
 
 // Site returns a store's Site exactly as a build with the given site URL

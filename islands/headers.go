@@ -2,6 +2,8 @@ package islands
 
 import (
 	"net/http"
+
+	"github.com/wandstore/wandstore/components"
 )
 
 // SecurityHeaders sets the headers every WandStore response carries (the
@@ -10,7 +12,7 @@ import (
 // 'self': a checkout form posted without JavaScript is redirected (303) to
 // the shop's checkout, and browsers apply form-action to that redirect.
 func SecurityHeaders(h http.Header) {
-	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; form-action 'self' https:; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
+	h.Set("Content-Security-Policy", components.ContentSecurityPolicy+"; frame-ancestors 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 	h.Set("X-Frame-Options", "DENY")

@@ -59,11 +59,12 @@ func (p *Publisher) Put(ctx context.Context, path string, data []byte) error {
 	rctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
 	_, err = p.client.PutObject(rctx, p.cfg.Bucket, key, bytes.NewReader(data), size, minio.PutObjectOptions{
-		ContentType:      contentType(path),
-		CacheControl:     cacheControl(path),
-		UserMetadata:     map[string]string{metaSHA256Key: sha},
-		SendContentMd5:   true, // the server checks the bytes arrived whole
-		DisableMultipart: true, // one PUT, so the ETag stays the MD5
+		ContentType:        contentType(path),
+		CacheControl:       cacheControl(path),
+		ContentDisposition: contentDisposition(path),
+		UserMetadata:       map[string]string{metaSHA256Key: sha},
+		SendContentMd5:     true, // the server checks the bytes arrived whole
+		DisableMultipart:   true, // one PUT, so the ETag stays the MD5
 		// An unsigned payload (Content-MD5 guards it) rather than the
 		// aws-chunked streaming signature minio-go uses over plain HTTP: the
 		// same request whether the endpoint is https (R2) or http (tests),
@@ -91,6 +92,17 @@ func cacheControl(p string) string {
 		return cacheImmutable
 	}
 	return cacheShort
+}
+
+// contentDisposition is "attachment" for SVG files: a bucket sends no
+// Content-Security-Policy, so an SVG opened on its own would be a document
+// on the origin every store shares; downloaded, it is not (an <img> shows
+// it all the same). The generator also strips SVGs of anything that runs.
+func contentDisposition(p string) string {
+	if strings.EqualFold(path.Ext(p), ".svg") {
+		return "attachment"
+	}
+	return ""
 }
 
 // contentTypes maps extensions to media types. A fixed table rather than

@@ -218,6 +218,15 @@ func TestContentTypeCacheControlAndHash(t *testing.T) {
 		if h.Get("Content-Md5") == "" {
 			t.Errorf("%s: no Content-MD5 sent", name)
 		}
+		// An SVG opened on its own downloads rather than renders on the
+		// origin every store shares (an <img> shows it all the same).
+		wantDisp := ""
+		if strings.HasSuffix(name, ".svg") {
+			wantDisp = "attachment"
+		}
+		if got := info.Metadata.Get("Content-Disposition"); got != wantDisp {
+			t.Errorf("%s: stored Content-Disposition %q, want %q", name, got, wantDisp)
+		}
 	}
 }
 

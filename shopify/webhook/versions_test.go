@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"github.com/wandstore/wandstore/internal/testkit"
-	"strings"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -284,7 +284,9 @@ func testVersionsSeedConcurrently(t *testing.T) {
 		}
 		errs := make(chan error, 3)
 		for m := 0; m < 3; m++ {
-			go func() { errs <- v.Seed(ctx, testShop, KindProduct, present, time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)) }()
+			go func() {
+				errs <- v.Seed(ctx, testShop, KindProduct, present, time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC))
+			}()
 		}
 		for m := 0; m < 3; m++ {
 			if err := <-errs; err != nil {
