@@ -94,7 +94,6 @@ func (s *Server) handoff(q *request, co Checkout, st *shopper.State, v component
 		}
 	}
 	s.log.Info("checkout handed off", "store", store, "lines", len(lines), "reused", kept != "" && cartID == kept)
-	q.w.Header().Set("Cache-Control", "no-store")
 	if q.htmx {
 		q.w.Header().Set(hxRedirect, checkoutURL)
 		q.w.WriteHeader(http.StatusOK)

@@ -6,6 +6,7 @@ package islands
 import (
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/wandstore/wandstore/islands/session"
 	"github.com/wandstore/wandstore/islands/shopper"
@@ -53,8 +54,10 @@ func (s *Server) setCookie(q *request) { s.cookie(q, session.CookieName, s.codec
 
 // cookie sets one of the shopper's cookies, all alike: for the session's
 // life, HttpOnly, SameSite=Lax, Secure when the request came over HTTPS.
+// They go out with the answer only if it succeeds.
 func (s *Server) cookie(q *request, name, value, path string) {
-	http.SetCookie(q.w, &http.Cookie{
+	q.cookies = slices.DeleteFunc(q.cookies, func(c *http.Cookie) bool { return c.Name == name && c.Path == path })
+	q.cookies = append(q.cookies, &http.Cookie{
 		Name: name, Value: value, Path: path,
 		MaxAge: int(s.codec.MaxAge().Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: s.isHTTPS(q.r),

@@ -44,6 +44,5 @@ func (s *Server) render(q *request, status int, c templ.Component) {
 // went wrong.
 func (s *Server) internalError(q *request, err error) {
 	s.log.Error("island failed", "store", q.cat.Store.Handle, "route", q.route, "err", err)
-	q.w.Header().Set("Cache-Control", "no-store")
 	http.Error(q.w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 }

@@ -27,12 +27,21 @@ func (s *Server) Handler() http.Handler {
 	protected := http.NewCrossOriginProtection().Handler(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		SecurityHeaders(w.Header())
+		personal(w.Header())
 		if r.URL.Path == WebhookPath && s.webhooks != nil {
 			s.webhooks.ServeHTTP(w, r) // it answers other methods 405
 			return
 		}
 		protected.ServeHTTP(w, r)
 	})
+}
+
+// personal marks an answer as one shopper's, whatever its status (an
+// error too): no cache on the way may store it (Cache-Control), and one
+// that stores it anyway keys it by the shopper's cookies (Vary).
+func personal(h http.Header) {
+	h.Set("Cache-Control", "private, no-store")
+	h.Set("Vary", "Cookie")
 }
 
 // Serves reports whether Handler answers path (an island of a store, or
@@ -61,6 +70,8 @@ type request struct {
 	// state older than it is shown to them: a hot copy or a cached
 	// fragment of an older version is a miss.
 	seen int64
+	// cookies are set on the answer if it succeeds (serveIsland).
+	cookies []*http.Cookie
 }
 
 const maxBody = 16 << 10
@@ -78,6 +89,17 @@ func (s *Server) serveIsland(w http.ResponseWriter, r *http.Request) {
 	}
 	h, route := s.route(r.Method, rest)
 	rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	q := &request{w: rw, r: r, cat: cat, route: route, htmx: isHTMX(r)}
+	// Cookies go out with a successful answer only: a refused request (a
+	// 4xx: too large, too many, unknown) issues no shopper and renews
+	// nothing.
+	rw.before = func(status int) {
+		if status < 400 {
+			for _, c := range q.cookies {
+				http.SetCookie(rw.ResponseWriter, c)
+			}
+		}
+	}
 	defer func() {
 		s.metrics.observe(route, rw.status, s.now().Sub(start))
 	}()
@@ -86,7 +108,6 @@ func (s *Server) serveIsland(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(rw, r.Body, maxBody)
-	q := &request{w: rw, r: r, cat: cat, route: route, htmx: isHTMX(r)}
 	s.identify(q)
 	if wait, limited := s.limiter.allow(r.Context(), s.clientIP(r), q.id, q.fresh); limited {
 		rw.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds()+0.999)))
@@ -154,7 +175,6 @@ func (s *Server) route(method, rest string) (func(*request), string) {
 // notFound answers a path no route serves: 405 for a known route asked
 // with the wrong method, else 404.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request, route string) {
-	w.Header().Set("Cache-Control", "no-store")
 	if route == "method" {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
@@ -162,22 +182,29 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request, route string) 
 	http.NotFound(w, r)
 }
 
-// statusWriter remembers the status of an answer, for the metrics.
+// statusWriter remembers the status of an answer, for the metrics, and
+// calls before (when set) once, with the status, before the header goes.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
 	wrote  bool
+	before func(status int)
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if !w.wrote {
 		w.status, w.wrote = code, true
+		if w.before != nil {
+			w.before(code)
+		}
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
-	w.wrote = true
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
 	return w.ResponseWriter.Write(b)
 }
 
