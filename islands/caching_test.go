@@ -15,8 +15,8 @@ func TestEveryAnswerIsPersonalAndRefusalsIssueNoCookie(t *testing.T) {
 	p := e.cat.Store.PublishedProducts()[0]
 	type call struct {
 		name, method, path, body string
-		status                 int
-		cookie                 bool // a new shopper's cookie is issued
+		status                   int
+		cookie                   bool // a new shopper's cookie is issued
 	}
 	big := strings.Repeat("x", maxBody+1)
 	calls := []call{
