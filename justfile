@@ -19,6 +19,11 @@ test:
 e2e:
     out=$(bash e2e/setup.sh) && eval "$out" && WANDSTORE_E2E=1 go test -count=1 ./e2e/
 
+# Every fuzz target for SECONDS each (CI: 20); a crasher is written under
+# the package's testdata/fuzz/: commit it as a regression seed.
+fuzz SECONDS="20":
+    bash scripts/fuzz.sh {{SECONDS}}
+
 # What CI checks before testing: templ generate leaves no diff, gofmt, go vet.
 check:
     bash .ci/run check

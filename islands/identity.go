@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/wandstore/wandstore/islands/session"
 	"github.com/wandstore/wandstore/islands/shopper"
@@ -20,8 +21,8 @@ import (
 // being recorded) went to shoppers nobody holds. A cookie-less GET is simply
 // an empty shopper. A valid cookie past half its life is renewed (same id).
 func (s *Server) identify(q *request) {
-	if c, err := q.r.Cookie(session.CookieName); err == nil {
-		id, issued, err := s.codec.Decode(c.Value)
+	if value, ok := requestCookie(q.r, session.CookieName); ok {
+		id, issued, err := s.codec.Decode(value)
 		if err == nil {
 			q.id = id
 			if s.now().Sub(issued) > s.codec.MaxAge()/2 {
@@ -36,6 +37,21 @@ func (s *Server) identify(q *request) {
 	if q.r.Method == http.MethodPost {
 		s.setCookie(q)
 	}
+}
+
+// requestCookie returns the value of the named cookie exactly as the
+// browser sent it. (Request.Cookie strips a pair of double quotes, so a
+// quoted spelling of a cookie would pass for the cookie; ours are never
+// quoted.)
+func requestCookie(r *http.Request, name string) (string, bool) {
+	for _, line := range r.Header.Values("Cookie") {
+		for part := range strings.SplitSeq(line, ";") {
+			if k, v, ok := strings.Cut(strings.TrimSpace(part), "="); ok && k == name {
+				return v, true
+			}
+		}
+	}
+	return "", false
 }
 
 // cookieErr names why a cookie was refused, for the metrics.
@@ -70,11 +86,11 @@ func versionCookie(q *request) string { return session.VersionCookiePrefix + q.c
 // readVersion reads the shopper's version cookie for this store. A missing
 // or bad one is version 0: the shopper then sees whatever is current.
 func (s *Server) readVersion(q *request) {
-	c, err := q.r.Cookie(versionCookie(q))
-	if err != nil {
+	value, ok := requestCookie(q.r, versionCookie(q))
+	if !ok {
 		return
 	}
-	v, err := s.codec.DecodeVersion(c.Value, q.cat.Store.Handle, q.id)
+	v, err := s.codec.DecodeVersion(value, q.cat.Store.Handle, q.id)
 	if err != nil {
 		s.metrics.badCookies.WithLabelValues("version_" + cookieErr(err)).Inc()
 		return

@@ -620,3 +620,31 @@ func TestCheckoutRefusesACartOtherThanShown(t *testing.T) {
 	must(t, a.status == 200 && a.doc(t).Find("[data-testid=order-number]").Length() == 1, "checkout of the shown cart: %s", a.body)
 	must(t, len(c.state().Cart) == 0, "cart not emptied")
 }
+
+// A cookie has one spelling: the same value quoted, or its MAC spelled
+// with the last base64 character's unused bits set (which a lenient
+// decoder reads as the same bytes), is a bad cookie, not the shopper.
+// (A newline inside, which the decoder also skips, cannot come in a
+// header: session's FuzzDecode keeps it as a seed.)
+func TestCookiesHaveOneSpelling(t *testing.T) {
+	e := newEnv(t)
+	victim := e.shopper()
+	p, v := e.variant(untracked)
+	must(t, victim.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "1").status == 200, "add")
+	good := victim.jar.Cookies(mustURL(e.ts.URL))[0].Value
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	i := strings.IndexByte(alphabet, good[len(good)-1])
+	alt := alphabet[i^1] // the last character's low bits are unused: 32 bytes are 256 of its 258 bits
+	for name, value := range map[string]string{
+		"as sent":     good, // the control: this one is the shopper
+		"quoted":      `"` + good + `"`,
+		"unused bits": good[:len(good)-1] + string(alt),
+	} {
+		c := e.shopper()
+		a := c.do("GET", e.base+"cart/badge", nil, true, "Cookie", session.CookieName+"="+value)
+		got := a.doc(t).Find("[data-testid=cart-count]").Text()
+		if want := map[bool]string{true: "1", false: "0"}[name == "as sent"]; got != want {
+			t.Errorf("%s: sees a cart of %s, want %s", name, got, want)
+		}
+	}
+}

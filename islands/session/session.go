@@ -109,7 +109,13 @@ func (c *Codec) Decode(value string) (shopper.ID, time.Time, error) {
 // verify checks sig, a base64url MAC, against payload under every key
 // (ErrMalformed, ErrSignature), in constant time for each.
 func (c *Codec) verify(sig, payload string) error {
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	// One spelling per MAC: exactly the alphabet's characters (the
+	// decoder skips newlines), and Strict (it also takes the last
+	// character with its unused bits set).
+	if len(sig) != base64.RawURLEncoding.EncodedLen(sha256.Size) || strings.IndexFunc(sig, notBase64URL) >= 0 {
+		return ErrMalformed
+	}
+	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if err != nil || len(got) != sha256.Size {
 		return ErrMalformed
 	}
@@ -124,6 +130,10 @@ func (c *Codec) verify(sig, payload string) error {
 		return ErrSignature
 	}
 	return nil
+}
+
+func notBase64URL(r rune) bool {
+	return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_')
 }
 
 func mac(key []byte, payload string) []byte {
