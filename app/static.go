@@ -10,6 +10,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
+	"time"
+	"unicode/utf8"
 
 	"github.com/wandstore/wandstore/islands"
 )
@@ -20,6 +24,7 @@ import (
 type siteHandler struct {
 	root string
 	log  *slog.Logger
+	odd  oddLog
 }
 
 // newSiteHandler sends island paths (every store's <base>islands/) and
@@ -45,7 +50,29 @@ func (h *siteHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := path.Clean("/" + r.URL.Path)
+	// Paths no file can have: answered without asking the file system,
+	// and logged at most once a minute per kind (a scanner sends
+	// thousands), shortened.
+	switch {
+	case strings.IndexByte(p, 0) >= 0:
+		h.odd.note(h.log, "nul", p)
+		http.Error(w, "bad request: the path holds a NUL byte", http.StatusBadRequest)
+		return
+	case !utf8.ValidString(p):
+		h.odd.note(h.log, "not-utf8", p)
+		http.Error(w, "bad request: the path is not UTF-8", http.StatusBadRequest)
+		return
+	case len(p) > maxPath:
+		h.odd.note(h.log, "long", p)
+		h.notFound(w, r, p[:maxPath])
+		return
+	}
 	for _, seg := range strings.Split(p, "/") {
+		if len(seg) > maxSegment {
+			h.odd.note(h.log, "long", p)
+			h.notFound(w, r, p)
+			return
+		}
 		if strings.HasPrefix(seg, ".") { // manifests, temp files
 			h.notFound(w, r, p)
 			return
@@ -60,11 +87,12 @@ func (h *siteHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		name = filepath.Join(name, "index.html")
-	case errors.Is(err, fs.ErrNotExist):
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ENAMETOOLONG):
+		// A file's name used as a folder (/index.html/x) is not found too.
 		h.notFound(w, r, p)
 		return
 	case err != nil:
-		h.log.Error("stat", "path", p, "err", err)
+		h.odd.note(h.log, "stat-error", p, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -76,6 +104,47 @@ func (h *siteHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !h.serveFile(w, r, name, http.StatusOK) {
 		h.notFound(w, r, p)
 	}
+}
+
+// The longest path, and path segment, a built file can have (file systems
+// allow 255 bytes a name); longer ones are not looked up.
+const (
+	maxPath    = 1024
+	maxSegment = 255
+)
+
+// oddLog logs odd requests at most once a minute per kind, with the path
+// cut to maxLogged bytes: one line tells the operator; a flood does not
+// fill the disk.
+type oddLog struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+	// skipped counts, per kind, the requests not logged since the last
+	// line.
+	skipped map[string]int
+}
+
+const maxLogged = 120
+
+func (o *oddLog) note(log *slog.Logger, kind, p string, args ...any) {
+	o.mu.Lock()
+	now := time.Now()
+	if o.last == nil {
+		o.last, o.skipped = map[string]time.Time{}, map[string]int{}
+	}
+	if now.Sub(o.last[kind]) < time.Minute {
+		o.skipped[kind]++
+		o.mu.Unlock()
+		return
+	}
+	skipped := o.skipped[kind]
+	o.last[kind], o.skipped[kind] = now, 0
+	o.mu.Unlock()
+	n := len(p)
+	if n > maxLogged {
+		p = p[:maxLogged] + "..."
+	}
+	log.Warn("odd request path", append([]any{"kind", kind, "path", strconv.Quote(p), "len", n, "unlogged_since_last", skipped}, args...)...)
 }
 
 // serveFile answers with the file; false if it does not exist.
