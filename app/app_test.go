@@ -224,13 +224,32 @@ func TestDemoServesLikeACDN(t *testing.T) {
 		c[1].Name != session.VersionCookiePrefix+"magic-wands" || !c[0].HttpOnly || !c[1].HttpOnly || c[0].SameSite != http.SameSiteLaxMode {
 		t.Errorf("shopper cookie on the first write: %d %+v", post.StatusCode, c)
 	}
-	resp, body = get("GET", "/readyz")
-	if resp.StatusCode != 200 || !strings.Contains(body, `"cache":"ok"`) || !strings.Contains(body, `"database":"ok"`) {
-		t.Errorf("readyz: %d %s", resp.StatusCode, body)
+	// Readiness and metrics are the operator's: not on the shop's port.
+	for _, path := range []string{"/readyz", "/metrics"} {
+		if resp, body = get("GET", path); resp.StatusCode != 404 || strings.Contains(body, "wandstore_") {
+			t.Errorf("public %s: %d", path, resp.StatusCode)
+		}
 	}
-	resp, body = get("GET", "/metrics")
-	if resp.StatusCode != 200 || !strings.Contains(body, `wandstore_island_requests_total{code="200",route="cart/badge"} 1`) {
-		t.Errorf("metrics: %d", resp.StatusCode)
+	if resp, body = get("GET", "/healthz"); resp.StatusCode != 200 || body != "ok\n" {
+		t.Errorf("public healthz: %d %q", resp.StatusCode, body)
+	}
+	opsGet := func(path string) (int, string) {
+		resp, err := http.Get(d.OpsURL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := opsGet("/readyz"); code != 200 || !strings.Contains(body, `"cache":"ok"`) || !strings.Contains(body, `"database":"ok"`) {
+		t.Errorf("readyz: %d %s", code, body)
+	}
+	if code, body := opsGet("/metrics"); code != 200 || !strings.Contains(body, `wandstore_island_requests_total{code="200",route="cart/badge"} 1`) {
+		t.Errorf("metrics: %d", code)
+	}
+	if !strings.HasPrefix(d.OpsURL, "http://127.0.0.1:") {
+		t.Errorf("the operations address is %s, want 127.0.0.1", d.OpsURL)
 	}
 }
 

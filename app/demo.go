@@ -21,7 +21,9 @@ type DemoOptions struct {
 	// Addr is the listen address; tests use "127.0.0.1:0". "" means
 	// localhost:8080, or another port on localhost when that one is taken
 	// (the log says which). A given address is used or fails.
-	Addr    string
+	Addr string
+	// OpsAddr: see ServeOptions.
+	OpsAddr string
 	Content string    // content folder; "" means the embedded demo content
 	Out     string    // build output folder; default "public"
 	Data    string    // state folder (the SQLite database); default ".wandstore"
@@ -86,7 +88,7 @@ func StartDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
 		return nil, err
 	}
 	s, err := startOn(ctx, ln, ServeOptions{
-		Addr: opts.Addr, Public: opts.Out, Data: opts.Data, SiteURL: origin + "/", Log: opts.Log,
+		Addr: opts.Addr, OpsAddr: opts.OpsAddr, Public: opts.Out, Data: opts.Data, SiteURL: origin + "/", Log: opts.Log,
 		Content: opts.Content, Stores: opts.Stores, RereadDelay: opts.RereadDelay, src: src,
 		Publisher: opts.Publisher, StateDir: opts.StateDir, Purger: opts.Purger,
 		DB: opts.DB, SessionSecret: opts.SessionSecret, TrustedProxies: opts.TrustedProxies,
@@ -144,7 +146,7 @@ func demoCommand() *cli.Command {
 				so.Addr = "" // the default, or a free port when it is taken
 			}
 			d, err := StartDemo(c.Context, DemoOptions{
-				Addr: so.Addr, Content: so.Content, Out: so.Public, Data: so.Data, Stores: so.Stores,
+				Addr: so.Addr, OpsAddr: so.OpsAddr, Content: so.Content, Out: so.Public, Data: so.Data, Stores: so.Stores,
 				Log: c.App.ErrWriter, NoCache: so.NoCache, Limits: so.Limits,
 				DB: so.DB, SessionSecret: so.SessionSecret, TrustedProxies: so.TrustedProxies,
 				OlricConfig: so.OlricConfig, OlricBind: so.OlricBind, OlricPort: so.OlricPort,
@@ -160,6 +162,7 @@ func demoCommand() *cli.Command {
 					fmt.Fprintf(c.App.Writer, "  %-22s %s\n", st.Name, st.BaseURL)
 				}
 			}
+			fmt.Fprintf(c.App.Writer, "Operations (health, readiness, metrics; this machine only): %s/readyz\n", d.OpsURL)
 			return runUntilDone(c, d)
 		},
 	}

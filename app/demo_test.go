@@ -111,7 +111,7 @@ func TestDemoStartsWhenItsOlricPortsAreTaken(t *testing.T) {
 		defer cancel()
 		_ = d.Close(ctx)
 	})
-	code, cl := readyz(t, d.URL)
+	code, cl := readyz(t, d.OpsURL)
 	if code != http.StatusOK || cl.Self == "" || strings.HasSuffix(cl.Self, ":"+strconv.Itoa(port)) {
 		t.Errorf("readyz %d, cluster %+v", code, cl)
 	}
@@ -163,11 +163,12 @@ func TestDemoCommandHonoursItsFlags(t *testing.T) {
 	secret := bytes.Repeat([]byte{0x5a}, 32)
 	self := fmt.Sprintf("127.0.0.1:%d", gossip)
 	other := fmt.Sprintf("127.0.0.1:%d", testkit.MustFreePort(t)) // nobody: the member forms a cluster alone
+	opsAddr := fmt.Sprintf("127.0.0.1:%d", testkit.MustFreePort(t))
 	args := []string{"wandgen", "demo", "--addr", "127.0.0.1:0", "--out", filepath.Join(dir, "public"), "--data", data,
 		"--db", db, "--session-secret", hex.EncodeToString(secret), "--trusted-proxy", "127.0.0.1",
 		"--olric-config", olricFile(t, testkit.MustFreePort(t), testkit.MustFreePort(t)), "--olric-bind", "127.0.0.1",
 		"--olric-port", strconv.Itoa(port), "--olric-gossip-port", strconv.Itoa(gossip),
-		"--olric-peers", self + "," + other, "--olric-replicas", "1"}
+		"--olric-peers", self + "," + other, "--olric-replicas", "1", "--ops-addr", opsAddr}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stdoutR, stdoutW := io.Pipe()
@@ -206,7 +207,7 @@ func TestDemoCommandHonoursItsFlags(t *testing.T) {
 		}
 	})
 
-	code, cl := readyz(t, base)
+	code, cl := readyz(t, "http://"+opsAddr)
 	want := readyzCluster{Self: fmt.Sprintf("127.0.0.1:%d", port), Members: 1, Names: []string{fmt.Sprintf("127.0.0.1:%d", port)}, Expected: 2, Split: true}
 	if code != http.StatusOK || fmt.Sprint(cl) != fmt.Sprint(want) {
 		t.Errorf("readyz %d, cluster %+v, want %+v", code, cl, want)

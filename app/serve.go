@@ -33,7 +33,13 @@ import (
 // ServeOptions configure the server: the built stores as static files and
 // their islands, on one origin.
 type ServeOptions struct {
-	Addr    string // listen address; default "localhost:8080"
+	Addr string // listen address; default "localhost:8080"
+	// OpsAddr is where /healthz, /readyz and /metrics are served for the
+	// operator (the public port answers only a bare /healthz, and the
+	// other two to WANDSTORE_ADMIN_TOKEN). "" means 127.0.0.1:9464, or a
+	// free port on 127.0.0.1 when that one is taken (the log says which);
+	// a given address is used or fails.
+	OpsAddr string
 	Public  string // built output to serve; default "public"
 	Data    string // state folder (the SQLite database); default ".wandstore"
 	Content string // catalog source for the islands; "" means the embedded demo stores
@@ -98,15 +104,18 @@ type ServeOptions struct {
 // Server is a running wandgen server.
 type Server struct {
 	URL     string // "http://127.0.0.1:41234", no trailing slash
+	OpsURL  string // the operations address's, "http://127.0.0.1:9464"
 	Summary *generator.Summary
 	Islands *islands.Server
 
-	srv   *http.Server
-	done  chan error
-	cache *cache.Cache
-	db    *store.DB
-	log   *slog.Logger
-	shop  *shopifyStores
+	srv     *http.Server
+	done    chan error
+	ops     *http.Server
+	opsDone chan error
+	cache   *cache.Cache
+	db      *store.DB
+	log     *slog.Logger
+	shop    *shopifyStores
 	// started is when startOn began, before the catalogs were loaded: the
 	// time their versions are seeded as of.
 	started time.Time
@@ -193,6 +202,7 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 	}
 	iopts := islands.Options{
 		Log: log, Store: s.db, Catalogs: cats, SessionKeys: keys, TrustedProxies: proxies, Limits: opts.Limits,
+		AdminToken: os.Getenv(envAdminToken),
 	}
 	if !opts.NoCache {
 		cfg, err := olricConfig(opts, log)
@@ -226,9 +236,46 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	opsLn, err := listenOps(opts.OpsAddr, log)
+	if err != nil {
+		return nil, err
+	}
+	s.OpsURL = "http://" + opsLn.Addr().String()
+	s.ops = &http.Server{Handler: s.Islands.OpsHandler(), ReadHeaderTimeout: 5 * time.Second, ErrorLog: s.srv.ErrorLog}
+	s.opsDone = make(chan error, 1)
+	go func() { s.opsDone <- s.ops.Serve(opsLn) }()
 	go func() { s.done <- s.srv.Serve(ln) }()
-	log.Info("serving", "url", origin, "stores", len(cats.All()), "cache", !opts.NoCache)
+	log.Info("serving", "url", origin, "ops", s.OpsURL, "stores", len(cats.All()), "cache", !opts.NoCache)
 	return s, nil
+}
+
+// envAdminToken holds the token that lets the public port answer /readyz
+// and /metrics (Authorization: Bearer <token>); unset, only the
+// operations address does.
+const envAdminToken = "WANDSTORE_ADMIN_TOKEN"
+
+// defaultOpsAddr is the operations address when none is given.
+const defaultOpsAddr = "127.0.0.1:9464"
+
+// listenOps listens on the operations address: addr, or the default, or,
+// when the default is taken, a free port on 127.0.0.1.
+func listenOps(addr string, log *slog.Logger) (net.Listener, error) {
+	if addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("operations address: %w", err)
+		}
+		return ln, nil
+	}
+	if ln, err := net.Listen("tcp", defaultOpsAddr); err == nil {
+		return ln, nil
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("operations address: %w", err)
+	}
+	log.Warn("the default operations address is taken: serving /readyz and /metrics on another port", "default", defaultOpsAddr, "ops", "http://"+ln.Addr().String())
+	return ln, nil
 }
 
 // Close stops accepting connections, finishes the requests in flight (up to
@@ -237,6 +284,10 @@ func (s *Server) Close(ctx context.Context) error {
 	err := s.srv.Shutdown(ctx)
 	if serr := <-s.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
 		err = serr
+	}
+	if s.ops != nil {
+		s.ops.Shutdown(ctx)
+		<-s.opsDone
 	}
 	if cerr := s.closeBackends(ctx); err == nil {
 		err = cerr
@@ -415,6 +466,7 @@ func parsePrefixes(ss []string) ([]netip.Prefix, error) {
 func serveFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "addr", Value: defaultAddr, Usage: "listen address", EnvVars: []string{"WANDSTORE_ADDR"}},
+		&cli.StringFlag{Name: "ops-addr", Usage: "operations address: /healthz, /readyz and /metrics for the operator (default " + defaultOpsAddr + ", or a free port on 127.0.0.1 when taken); the public port answers only a bare /healthz, and the other two to " + envAdminToken, EnvVars: []string{"WANDSTORE_OPS_ADDR"}},
 		&cli.StringFlag{Name: "data", Value: defaultData, Usage: "folder for the server's state (the SQLite database)", EnvVars: []string{"WANDSTORE_DATA"}},
 		&cli.StringFlag{Name: "db", Usage: "database: postgres://user:password@host:port/db, or an SQLite file path (default: SQLite at <data>/wandstore.db)", EnvVars: []string{"WANDSTORE_DB"}},
 		&cli.StringFlag{Name: "olric-config", Usage: "Olric member config (default: ./olric.yaml if present, else built-in defaults); the --olric-* flags below override it", EnvVars: []string{"WANDSTORE_OLRIC_CONFIG"}},
@@ -435,7 +487,7 @@ func serveFlags() []cli.Flag {
 
 func serveOptions(c *cli.Context) ServeOptions {
 	return ServeOptions{
-		Addr: c.String("addr"), Data: c.String("data"), DB: c.String("db"), OlricConfig: c.String("olric-config"),
+		Addr: c.String("addr"), OpsAddr: c.String("ops-addr"), Data: c.String("data"), DB: c.String("db"), OlricConfig: c.String("olric-config"),
 		OlricBind: c.String("olric-bind"), OlricPort: c.Int("olric-port"), OlricGossipPort: c.Int("olric-gossip-port"),
 		OlricPeers: c.StringSlice("olric-peers"), OlricReplicas: c.Int("olric-replicas"), OlricExpectedMembers: c.Int("olric-expected-members"),
 		NoCache: c.Bool("no-cache"), SessionSecret: c.String("session-secret"), TrustedProxies: c.StringSlice("trusted-proxy"),

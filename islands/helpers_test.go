@@ -261,12 +261,16 @@ func (e *env) variant(pred func(p *catalog.Product, v *catalog.Variant) bool) (*
 func untracked(p *catalog.Product, v *catalog.Variant) bool { return v.Available && !v.Tracked }
 func soldOut(p *catalog.Product, v *catalog.Variant) bool   { return !v.Available }
 
+// ops asks the server's operations handler (OpsHandler) for path.
+func (e *env) ops(path string) *http.Response {
+	rec := httptest.NewRecorder()
+	e.srv.OpsHandler().ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+	return rec.Result()
+}
+
 func (e *env) metric(name string) string {
 	e.t.Helper()
-	resp, err := http.Get(e.ts.URL + "/metrics")
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	resp := e.ops("/metrics")
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	for _, line := range strings.Split(string(b), "\n") {

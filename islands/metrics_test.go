@@ -22,10 +22,7 @@ type readyzBody struct {
 
 func (e *env) readyz() (int, readyzBody) {
 	e.t.Helper()
-	resp, err := http.Get(e.ts.URL + "/readyz")
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	resp := e.ops("/readyz")
 	defer resp.Body.Close()
 	var b readyzBody
 	if err := json.NewDecoder(resp.Body).Decode(&b); err != nil {

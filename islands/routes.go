@@ -4,6 +4,7 @@
 package islands
 
 import (
+	"crypto/subtle"
 	"fmt"
 	"net/http"
 	"strings"
@@ -16,13 +17,16 @@ import (
 const WebhookPath = "/webhooks/shopify"
 
 // Handler answers the islands of every store (under each store's
-// <base path>islands/), plus /healthz, /readyz and /metrics. Cross-origin
-// state-changing requests are refused; request bodies are bounded.
+// <base path>islands/) and a bare /healthz, for the public port.
+// Cross-origin state-changing requests are refused; request bodies are
+// bounded. /readyz and /metrics (what the database, the cache and the
+// checkouts are doing) are OpsHandler's, or answered here only to the admin
+// token (Options.AdminToken): a shopper cannot read sales volume.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", s.metricsHandler())
+	mux.Handle("GET /readyz", s.adminOnly(http.HandlerFunc(s.readyz)))
+	mux.Handle("GET /metrics", s.adminOnly(s.metricsHandler()))
 	mux.HandleFunc("/", s.serveIsland)
 	protected := http.NewCrossOriginProtection().Handler(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -33,6 +37,34 @@ func (s *Server) Handler() http.Handler {
 			return
 		}
 		protected.ServeHTTP(w, r)
+	})
+}
+
+// OpsHandler answers /healthz, /readyz and /metrics, for an operations
+// address only the operator reaches (serve's --ops-addr, 127.0.0.1 by
+// default).
+func (s *Server) OpsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", s.metricsHandler())
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		SecurityHeaders(w.Header())
+		personal(w.Header())
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// adminOnly serves h only to a request carrying the admin token; any
+// other gets a 404, as if nothing were there.
+func (s *Server) adminOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if s.admin == "" || !ok || subtle.ConstantTimeCompare([]byte(token), []byte(s.admin)) != 1 {
+			http.NotFound(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
 	})
 }
 

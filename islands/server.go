@@ -54,6 +54,10 @@ type Options struct {
 	// by store handle; a store not in it checks out locally (an order
 	// recorded here). See Checkout.
 	Checkouts map[string]Checkout
+	// AdminToken, when set, lets the public Handler answer /readyz and
+	// /metrics to a request carrying "Authorization: Bearer <token>";
+	// without it they are served only by OpsHandler.
+	AdminToken string
 }
 
 // Server serves the islands of every store in Catalogs.
@@ -73,6 +77,7 @@ type Server struct {
 	member    clusterMember       // the cache, when it is a cluster member; nil otherwise
 	checkouts map[string]Checkout // by store handle; see Options.Checkouts
 	webhooks  http.Handler
+	admin     string // Options.AdminToken
 
 	routes routes
 
@@ -116,6 +121,7 @@ func New(opts Options) (*Server, error) {
 		pop: map[string]*popularity{},
 	}
 	s.checkouts = opts.Checkouts
+	s.admin = opts.AdminToken
 	s.webhooks = opts.Webhooks
 	s.buildRoutes()
 	s.metrics = newMetrics(reg)

@@ -2,6 +2,7 @@ package islands
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -437,8 +438,7 @@ func TestCacheOutageFallsBackToTheDatabase(t *testing.T) {
 	if errs := e.metric(`wandstore_cache_errors_total{op="state_get"}`); errs == "" || errs == "0" {
 		t.Error("cache errors not counted")
 	}
-	ready, err := http.Get(e.ts.URL + "/readyz")
-	must(t, err == nil, "readyz: %v", err)
+	ready := e.ops("/readyz")
 	ready.Body.Close()
 	if ready.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("readyz with a dead cache: %d", ready.StatusCode)
@@ -462,19 +462,45 @@ func TestRestartKeepsTheCart(t *testing.T) {
 	must(t, c.cartCount() == 2, "cart lost across a restart")
 }
 
+// The operations handler answers health, readiness and metrics; the
+// public port only a bare /healthz, and the other two to the admin token
+// alone: a shopper cannot read checkout counts or the database's state.
 func TestHealthEndpoints(t *testing.T) {
-	e := newEnv(t)
-	for path, want := range map[string]string{"/healthz": "ok", "/readyz": `"database":"ok"`, "/metrics": "wandstore_island_request_seconds"} {
-		resp, err := http.Get(e.ts.URL + path)
-		must(t, err == nil, "%s: %v", path, err)
-		b := make([]byte, 1<<20)
-		n, _ := resp.Body.Read(b)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Errorf("%s: %d", path, resp.StatusCode)
+	const token = "admin-token-for-the-test"
+	e := newEnv(t, func(o *Options) { o.AdminToken = token })
+	e.shopper().get("cart/badge") // an island answered: its latency is in the metrics
+	want := map[string]string{"/healthz": "ok", "/readyz": `"database":"ok"`, "/metrics": "wandstore_island_request_seconds"}
+	body := func(resp *http.Response) string {
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	for path, w := range want {
+		resp := e.ops(path)
+		if b := body(resp); resp.StatusCode != 200 || !strings.Contains(b, w) {
+			t.Errorf("ops %s: %d %.200s", path, resp.StatusCode, b)
 		}
-		if path != "/metrics" && !strings.Contains(string(b[:n]), want) {
-			t.Errorf("%s: %s", path, b[:n])
+	}
+	public := func(path, auth string) *http.Response {
+		req, _ := http.NewRequest("GET", e.ts.URL+path, nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		must(t, err == nil, "%s: %v", path, err)
+		return resp
+	}
+	if resp := public("/healthz", ""); resp.StatusCode != 200 || body(resp) != "ok\n" {
+		t.Error("public /healthz")
+	}
+	for _, path := range []string{"/readyz", "/metrics"} {
+		for _, auth := range []string{"", "Bearer wrong", token, "Bearer " + token + "x"} {
+			if resp := public(path, auth); resp.StatusCode != 404 || strings.Contains(body(resp), "wandstore_") {
+				t.Errorf("public %s with %q: %d", path, auth, resp.StatusCode)
+			}
+		}
+		if resp := public(path, "Bearer "+token); resp.StatusCode != 200 || !strings.Contains(body(resp), want[path]) {
+			t.Errorf("public %s with the admin token: %d", path, resp.StatusCode)
 		}
 	}
 }

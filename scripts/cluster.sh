@@ -39,7 +39,7 @@ export WANDSTORE_DB=$WANDSTORE_PG_DSN
 for i in 0 1 2; do
 	port=$((base + i))
 	mkdir -p "$dir/data-$i"
-	"$dir/wandgen" serve --addr "localhost:$port" --out "$dir/public" --data "$dir/data-$i" \
+	"$dir/wandgen" serve --addr "localhost:$port" --ops-addr "127.0.0.1:$((port + 100))" --out "$dir/public" --data "$dir/data-$i" \
 		--olric-config olric.yaml --olric-port $((3320 + 10 * i)) --olric-gossip-port $((3322 + 10 * i)) \
 		>"$dir/member-$i.log" 2>&1 &
 	pids+=($!)
@@ -48,7 +48,7 @@ done
 for i in 0 1 2; do
 	port=$((base + i))
 	for _ in $(seq 1 300); do
-		if curl -fs "http://localhost:$port/readyz" >/dev/null 2>&1; then break; fi
+		if curl -fs "http://127.0.0.1:$((port + 100))/readyz" >/dev/null 2>&1; then break; fi
 		if ! kill -0 "${pids[$i]}" 2>/dev/null; then
 			echo "member $i exited:" >&2
 			tail -20 "$dir/member-$i.log" >&2
@@ -61,7 +61,7 @@ done
 echo
 for i in 0 1 2; do
 	port=$((base + i))
-	printf 'member %d: http://localhost:%d/  readyz: %s\n' "$i" "$port" "$(curl -fs "http://localhost:$port/readyz")"
+	printf 'member %d: http://localhost:%d/  readyz (http://127.0.0.1:%d/readyz): %s\n' "$i" "$port" $((port + 100)) "$(curl -fs "http://127.0.0.1:$((port + 100))/readyz")"
 done
 cat <<MSG
 
