@@ -5,8 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"crypto/rand"
 	"slices"
-	"strconv"
 
 	"github.com/uptrace/bun"
 
@@ -14,13 +14,28 @@ import (
 	"github.com/wandstore/wandstore/islands/shopper"
 )
 
-// orderNumberBase makes the first order WS-1001 rather than WS-1.
-const orderNumberBase = 1000
-
-// orderNumber derives the number shown to the shopper from the order's id:
-// unique because the id is, and never reused (SQLite AUTOINCREMENT and
-// PostgreSQL identities do not hand out an id twice).
-func orderNumber(id int64) string { return "WS-" + strconv.FormatInt(orderNumberBase+id, 10) }
+// orderNumber is a new order's number as the shopper sees it: "WS-" and
+// ten random characters of Crockford's base32 in two groups
+// ("WS-7K3MQ-9PXA2"), 50 bits from crypto/rand. A sequence would tell
+// anyone who orders twice how much a store sells (and, shared by every
+// store, how much the platform does); a random number tells nothing and
+// cannot be guessed. The orders table keeps numbers unique: a collision
+// (about one in two thousand at a million orders) fails that checkout,
+// which the shopper retries.
+func orderNumber() string {
+	const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ" // no I, L, O, U
+	var b [10]byte
+	rand.Read(b[:]) // never fails (crypto/rand)
+	out := []byte("WS-xxxxx-xxxxx")
+	for i, c := range b {
+		pos := 3 + i
+		if i >= 5 {
+			pos++
+		}
+		out[pos] = alphabet[c&31]
+	}
+	return string(out)
+}
 
 // PlaceOrder records an order with the given lines (frozen titles and
 // prices) and empties the cart, in one transaction with the version bump.
@@ -56,13 +71,9 @@ func (d *DB) PlaceOrder(ctx context.Context, store string, id shopper.ID, lines 
 				return shopper.ErrCartChanged
 			}
 		}
-		o := &orderRow{Store: store, Shopper: string(id), SubtotalAmount: subtotal.Amount,
+		o := &orderRow{Store: store, Shopper: string(id), Number: orderNumber(), SubtotalAmount: subtotal.Amount,
 			Currency: subtotal.Currency, CreatedAt: d.clock()}
 		if _, err := tx.NewInsert().Model(o).Returning("id").Exec(ctx); err != nil {
-			return err
-		}
-		o.Number = orderNumber(o.ID)
-		if _, err := tx.NewUpdate().Model(o).Column("number").WherePK().Exec(ctx); err != nil {
 			return err
 		}
 		rows := make([]orderLineRow, len(lines))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"github.com/wandstore/wandstore/internal/testkit"
 	"reflect"
+	"regexp"
 	"testing"
 	"time"
 
@@ -31,7 +32,7 @@ func testPlaceOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ord.Number != "WS-1001" || ord.ID != 1 || ord.Store != testStore || ord.Shopper != id ||
+	if !orderNumberRE.MatchString(ord.Number) || ord.ID != 1 || ord.Store != testStore || ord.Shopper != id ||
 		ord.Subtotal != eur(3500) || !ord.CreatedAt.Equal(t0.Add(time.Hour)) || !reflect.DeepEqual(ord.Lines, lines) {
 		t.Fatalf("order %+v", ord)
 	}
@@ -39,20 +40,20 @@ func testPlaceOrder(t *testing.T) {
 	if len(st.Cart) != 0 || len(st.Viewed) != 1 || st.Version != 4 {
 		t.Fatalf("state after order %+v", st)
 	}
-	got := must[*shopper.Order](t)(d.Order(ctx, testStore, id, "WS-1001"))
+	got := must[*shopper.Order](t)(d.Order(ctx, testStore, id, ord.Number))
 	if !reflect.DeepEqual(got, ord) {
 		t.Fatalf("Order = %+v\nwant    %+v", got, ord)
 	}
 
-	// Numbers are unique and follow the ids, across shoppers.
+	// Numbers are random: the next order's tells nothing of the first's.
 	other := shopper.NewID()
 	must[*shopper.State](t)(d.AddToCart(ctx, testStore, other, "hat", "hat-s", 2))
 	ord2, _, err := d.PlaceOrder(ctx, testStore, other, lines[:1], eur(3000))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ord2.Number != "WS-1002" {
-		t.Fatalf("second number %q", ord2.Number)
+	if !orderNumberRE.MatchString(ord2.Number) || ord2.Number == ord.Number {
+		t.Fatalf("second number %q (first %q)", ord2.Number, ord.Number)
 	}
 	// Only the shopper's own order, in its own store.
 	for _, c := range []struct {
@@ -60,15 +61,37 @@ func testPlaceOrder(t *testing.T) {
 		id     shopper.ID
 		number string
 	}{
-		{testStore, other, "WS-1001"},
-		{testStore, id, "WS-1002"},
-		{"other", id, "WS-1001"},
-		{testStore, id, "WS-9999"},
+		{testStore, other, ord.Number},
+		{testStore, id, ord2.Number},
+		{"other", id, ord.Number},
+		{testStore, id, "WS-00000-00000"},
 		{testStore, id, ""},
 	} {
 		if o, err := d.Order(ctx, c.store, c.id, c.number); o != nil || err != nil {
 			t.Errorf("Order(%s, %s, %q) = %+v, %v; want nil, nil", c.store, c.id, c.number, o, err)
 		}
+	}
+}
+
+// orderNumberRE is an order number's form: WS- and two groups of five
+// Crockford base32 characters.
+var orderNumberRE = regexp.MustCompile(`^WS-[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$`)
+
+// Order numbers do not count: a thousand are all different, and spread
+// over the alphabet rather than rising.
+func TestOrderNumbersAreRandom(t *testing.T) {
+	seen := map[string]bool{}
+	first := map[byte]int{}
+	for i := 0; i < 1000; i++ {
+		n := orderNumber()
+		if !orderNumberRE.MatchString(n) || seen[n] {
+			t.Fatalf("number %d: %q (seen %v)", i, n, seen[n])
+		}
+		seen[n] = true
+		first[n[3]]++
+	}
+	if len(first) < 24 { // 32 possible first characters, ~31 seen in 1,000 draws
+		t.Errorf("first characters of 1,000 numbers: %d distinct", len(first))
 	}
 }
 
