@@ -216,7 +216,10 @@ func (pl *planner) listingsInPlace(c *catalog.Collection, members []*catalog.Pro
 		lo, hi := total, -1
 		if eff := pl.eff(c, order); eff.Sorts() {
 			for i, sw := range repl {
-				a, b := sl.move(eff, sw.old, sw.new, pos[i])
+				a, b, ok := sl.move(eff, sw.old, sw.new, pos[i])
+				if !ok {
+					panic("generator: a sorted listing lost a member") // positions came from its own ranks
+				}
 				lo, hi = min(lo, a, b), max(hi, a, b)
 			}
 		} else {

@@ -197,9 +197,9 @@ func (pc *planCache) positions(collection string, repl []swap) ([]int, bool) {
 // move replaces old, the member at place i, with p in the sorted list:
 // old is found by its key and place, p goes where a stable sort puts it,
 // and the products between shift by one. It returns the two places (the
-// range of the list that changed). The list and its ranks are updated in
-// place.
-func (sl *sortedList) move(order catalog.SortOrder, old, p *catalog.Product, i int) (int, int) {
+// range of the list that changed), or false, having changed nothing, when
+// old is not there. The list and its ranks are updated in place.
+func (sl *sortedList) move(order catalog.SortOrder, old, p *catalog.Product, i int) (int, int, bool) {
 	type target struct {
 		key  catalog.SortKey
 		rank int
@@ -213,7 +213,7 @@ func (sl *sortedList) move(order catalog.SortOrder, old, p *catalog.Product, i i
 	s := sl.sorted
 	a, found := slices.BinarySearchFunc(s, target{order.Key(old), i}, cmp)
 	if !found || s[a] != old {
-		panic("generator: a sorted listing lost a member") // ranks and keys are the list's own
+		return 0, 0, false
 	}
 	b, _ := slices.BinarySearchFunc(s, target{order.Key(p), i}, cmp)
 	if b > a {
@@ -225,7 +225,7 @@ func (sl *sortedList) move(order catalog.SortOrder, old, p *catalog.Product, i i
 	s[b] = p
 	delete(sl.rank, old)
 	sl.rank[p] = i
-	return a, b
+	return a, b, true
 }
 
 // maxResort is the most replaced members resort moves one by one.
@@ -254,30 +254,12 @@ func (sl *sortedList) resort(members []*catalog.Product, order catalog.SortOrder
 			return false
 		}
 	}
-	type target struct {
-		key  catalog.SortKey
-		rank int
-	}
-	cmp := func(e *catalog.Product, t target) int {
-		if c := order.Compare(order.Key(e), t.key); c != 0 {
-			return c
-		}
-		return sl.rank[e] - t.rank
-	}
-	sorted := sl.sorted // in place: the previous plan's list is not used again
 	for _, i := range diff {
-		old, p := sl.members[i], members[i]
-		at, found := slices.BinarySearchFunc(sorted, target{order.Key(old), i}, cmp)
-		if !found || sorted[at] != old {
+		if _, _, ok := sl.move(order, sl.members[i], members[i], i); !ok {
 			return false
 		}
-		sorted = slices.Delete(sorted, at, at+1)
-		delete(sl.rank, old)
-		sl.rank[p] = i
-		at, _ = slices.BinarySearchFunc(sorted, target{order.Key(p), i}, cmp)
-		sorted = slices.Insert(sorted, at, p)
 	}
-	sl.members, sl.sorted = members, sorted
+	sl.members = members
 	return true
 }
 
