@@ -10,17 +10,21 @@ import (
 	"github.com/wandstore/wandstore/islands/shopper"
 )
 
-// Limits are requests allowed per window, per client IP and per shopper.
+// Limits are requests allowed per window, per client and per shopper.
 type Limits struct {
 	PerIP      int
 	PerShopper int
 	Window     time.Duration
+	// IPv6Prefix is how many leading bits of an IPv6 address are one
+	// client; default DefaultIPv6Prefix (64). IPv4 addresses are one
+	// client each.
+	IPv6Prefix int
 }
 
 // DefaultLimits allow a busy shopper (four islands a page view, a few
 // writes) about a page a second, and an office behind one address a lot
 // more, per minute.
-var DefaultLimits = Limits{PerIP: 1200, PerShopper: 300, Window: time.Minute}
+var DefaultLimits = Limits{PerIP: 1200, PerShopper: 300, Window: time.Minute, IPv6Prefix: DefaultIPv6Prefix}
 
 func (l Limits) withDefaults() Limits {
 	if l.PerIP <= 0 {
@@ -31,6 +35,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.Window <= 0 {
 		l.Window = DefaultLimits.Window
+	}
+	if l.IPv6Prefix < 1 || l.IPv6Prefix > 128 {
+		l.IPv6Prefix = DefaultLimits.IPv6Prefix
 	}
 	return l
 }
@@ -79,13 +86,14 @@ func newLimiter(l Limits, c shopper.Cache, m *metrics, now func() time.Time, tim
 }
 
 // allow counts a request from ip by shopper id and reports whether it is
-// over a limit, and how long until the window turns. A new shopper (no
-// cookie yet) is counted by IP only: counting a fresh random id would limit
-// nothing.
+// over a limit, and how long until the window turns. The client is ip's
+// key (ClientKey: an IPv6 address by its prefix). A new shopper (no
+// cookie yet) is counted by IP only: counting a fresh random id would
+// limit nothing.
 func (l *limiter) allow(ctx context.Context, ip netip.Addr, id shopper.ID, fresh bool) (time.Duration, bool) {
 	now := l.now()
 	wait := l.limits.Window - time.Duration(now.UnixNano()%int64(l.limits.Window))
-	if n := l.count(ctx, "ip|"+ip.String(), now); n > int64(l.limits.PerIP) {
+	if n := l.count(ctx, "ip|"+ClientKey(ip, l.limits.IPv6Prefix), now); n > int64(l.limits.PerIP) {
 		l.metrics.limited.WithLabelValues("ip").Inc()
 		return wait, true
 	}
