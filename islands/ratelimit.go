@@ -11,7 +11,9 @@ import (
 	"github.com/wandstore/wandstore/islands/shopper"
 )
 
-// Limits are requests allowed per window, per client and per shopper.
+// Limits are requests allowed per window, per client and per shopper,
+// and the webhook receiver's per-source limit (which the receiver applies,
+// in this process: webhook.ReceiverOptions.Limit).
 type Limits struct {
 	PerIP      int
 	PerShopper int
@@ -20,12 +22,20 @@ type Limits struct {
 	// client; default DefaultIPv6Prefix (64). IPv4 addresses are one
 	// client each.
 	IPv6Prefix int
+	// WebhookPerMinute and WebhookBurst bound the webhook posts of one
+	// source (webhook.SourceLimit); zero takes the receiver's defaults.
+	WebhookPerMinute int
+	WebhookBurst     int
 }
 
 // DefaultLimits allow a busy shopper (four islands a page view, a few
 // writes) about a page a second, and an office behind one address a lot
 // more, per minute.
 var DefaultLimits = Limits{PerIP: 1200, PerShopper: 300, Window: time.Minute, IPv6Prefix: DefaultIPv6Prefix}
+
+// MaxWindow is the longest rate-limit window: the longest the cache counts
+// in (islands/cache keeps a counter an hour).
+const MaxWindow = time.Hour
 
 func (l Limits) withDefaults() Limits {
 	if l.PerIP <= 0 {
@@ -37,6 +47,7 @@ func (l Limits) withDefaults() Limits {
 	if l.Window <= 0 {
 		l.Window = DefaultLimits.Window
 	}
+	l.Window = min(max(l.Window, time.Second), MaxWindow)
 	if l.IPv6Prefix < 1 || l.IPv6Prefix > 128 {
 		l.IPv6Prefix = DefaultLimits.IPv6Prefix
 	}
