@@ -46,7 +46,8 @@ type DemoOptions struct {
 	OlricExpectedMembers int
 	// NoCache runs without Olric.
 	NoCache bool
-	// Limits override the rate limits (--rate-limit-ip, --rate-limit-shopper).
+	// Limits override the rate limits (--rate-limit-*, --ipv6-prefix,
+	// --webhook-rate-limit, --webhook-burst).
 	Limits islands.Limits
 	// RereadDelay, Publisher and StateDir: see ServeOptions.
 	RereadDelay time.Duration

@@ -115,6 +115,7 @@ func (s *Server) setupShopify(ctx context.Context, opts ServeOptions, src catalo
 			Secrets: secrets, Log: s.log,
 			Shop: func(domain string) bool { _, ok := shops[strings.ToLower(domain)]; return ok },
 		}
+		webhookLimit(opts.Limits, iopts.TrustedProxies, &ropts)
 		if s.cache != nil {
 			// Any member takes deliveries; the leader's worker applies them:
 			// tell it one is waiting (it also polls, in case this is lost).

@@ -464,7 +464,7 @@ func parsePrefixes(ss []string) ([]netip.Prefix, error) {
 
 // Flags shared by serve and demo.
 func serveFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringFlag{Name: "addr", Value: defaultAddr, Usage: "listen address", EnvVars: []string{"WANDSTORE_ADDR"}},
 		&cli.StringFlag{Name: "ops-addr", Usage: "operations address: /healthz, /readyz and /metrics for the operator (default " + defaultOpsAddr + ", or a free port on 127.0.0.1 when taken); the public port answers only a bare /healthz, and the other two to " + envAdminToken, EnvVars: []string{"WANDSTORE_OPS_ADDR"}},
 		&cli.StringFlag{Name: "data", Value: defaultData, Usage: "folder for the server's state (the SQLite database)", EnvVars: []string{"WANDSTORE_DATA"}},
@@ -479,10 +479,8 @@ func serveFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "no-cache", Usage: "run without Olric (every read goes to the database)", EnvVars: []string{"WANDSTORE_NO_CACHE"}},
 		&cli.StringFlag{Name: "session-secret", Usage: "cookie signing keys, comma-separated, hex or base64, >= 32 bytes each; the first signs (default: one generated once and kept in the database)", EnvVars: []string{"WANDSTORE_SESSION_SECRET"}},
 		&cli.StringSliceFlag{Name: "trusted-proxy", Usage: "address or CIDR of a proxy whose X-Forwarded-For is believed (repeatable)", EnvVars: []string{"WANDSTORE_TRUSTED_PROXIES"}},
-		&cli.IntFlag{Name: "rate-limit-ip", Usage: "requests a minute allowed per client address, cluster-wide (default 1200)", EnvVars: []string{"WANDSTORE_RATE_LIMIT_IP"}},
-		&cli.IntFlag{Name: "rate-limit-shopper", Usage: "requests a minute allowed per shopper, cluster-wide (default 300)", EnvVars: []string{"WANDSTORE_RATE_LIMIT_SHOPPER"}},
 		contentFlag(), outFlag(), storeFlag(),
-	}
+	}, limitFlags()...)
 }
 
 func serveOptions(c *cli.Context) ServeOptions {
@@ -492,7 +490,7 @@ func serveOptions(c *cli.Context) ServeOptions {
 		OlricPeers: c.StringSlice("olric-peers"), OlricReplicas: c.Int("olric-replicas"), OlricExpectedMembers: c.Int("olric-expected-members"),
 		NoCache: c.Bool("no-cache"), SessionSecret: c.String("session-secret"), TrustedProxies: c.StringSlice("trusted-proxy"),
 		Content: c.String("content"), Public: c.String("out"), Stores: c.StringSlice("store"), Log: c.App.ErrWriter,
-		Limits: islands.Limits{PerIP: c.Int("rate-limit-ip"), PerShopper: c.Int("rate-limit-shopper")},
+		Limits: limitsFrom(c),
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wandstore/wandstore/generator"
+	"github.com/wandstore/wandstore/islands"
 	"github.com/wandstore/wandstore/shopify/shopifytest"
 	"github.com/wandstore/wandstore/shopify/webhook"
 )
@@ -91,6 +92,8 @@ func benchShopServer(b *testing.B, n int) (*Server, []shopifytest.Product, chan 
 	s, err := startOn(context.Background(), ln, ServeOptions{
 		Addr: "127.0.0.1:0", Public: out, Data: b.TempDir(), Content: dir,
 		OlricPort: testkit.MustFreePort(b), OlricGossipPort: testkit.MustFreePort(b),
+		// A bulk edit as fast as it is acknowledged, from one address.
+		Limits: islands.Limits{WebhookPerMinute: 1 << 30, WebhookBurst: 1 << 30},
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -30,8 +30,10 @@ func (s *Server) peer(r *http.Request) netip.Addr {
 }
 
 // trustedAddr reports whether a is one of Options.TrustedProxies.
-func (s *Server) trustedAddr(a netip.Addr) bool {
-	for _, p := range s.trusted {
+func (s *Server) trustedAddr(a netip.Addr) bool { return trusted(s.trusted, a) }
+
+func trusted(proxies []netip.Prefix, a netip.Addr) bool {
+	for _, p := range proxies {
 		if p.Contains(a) {
 			return true
 		}
@@ -46,9 +48,21 @@ func (s *Server) fromTrustedProxy(r *http.Request) bool { return s.trustedAddr(s
 // clientIP is the connection's address, unless it is a trusted proxy: then
 // the right-most address in X-Forwarded-For that is not itself a trusted
 // proxy (the left-most entries are whatever the client claimed).
-func (s *Server) clientIP(r *http.Request) netip.Addr {
-	peer := s.peer(r)
-	if !s.trustedAddr(peer) {
+func (s *Server) clientIP(r *http.Request) netip.Addr { return ClientIP(r, s.trusted) }
+
+// ClientIP is the address of the client behind r: the connection's peer,
+// unless the peer is one of the trusted proxies; then the right-most
+// address in X-Forwarded-For that is not itself a trusted proxy (the
+// left-most entries are whatever the client claimed). The webhook
+// receiver's per-source limit uses it too.
+func ClientIP(r *http.Request, proxies []netip.Prefix) netip.Addr {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, _ := netip.ParseAddr(host)
+	peer = peer.Unmap()
+	if !trusted(proxies, peer) {
 		return peer
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
@@ -57,9 +71,34 @@ func (s *Server) clientIP(r *http.Request) netip.Addr {
 		if err != nil {
 			break
 		}
-		if a = a.Unmap(); !s.trustedAddr(a) {
+		if a = a.Unmap(); !trusted(proxies, a) {
 			return a
 		}
 	}
 	return peer
+}
+
+// DefaultIPv6Prefix is how many leading bits of an IPv6 address name one
+// client: a /64 is what one subscriber, one host or one LAN is given (and
+// what SLAAC and privacy addresses vary inside), so counting per address
+// would give one machine 2^64 budgets.
+const DefaultIPv6Prefix = 64
+
+// ClientKey names the client at a for rate limits: an IPv4 address as it
+// is, an IPv6 address by its leading ipv6Bits bits (DefaultIPv6Prefix
+// when ipv6Bits is not within 1..128), zone dropped. An invalid address
+// (no peer) is one key of its own.
+func ClientKey(a netip.Addr, ipv6Bits int) string {
+	if !a.IsValid() {
+		return "invalid"
+	}
+	a = a.Unmap().WithZone("")
+	if a.Is4() {
+		return a.String()
+	}
+	if ipv6Bits < 1 || ipv6Bits > 128 {
+		ipv6Bits = DefaultIPv6Prefix
+	}
+	p, _ := a.Prefix(ipv6Bits)
+	return p.String()
 }

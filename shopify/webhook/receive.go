@@ -10,8 +10,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -56,6 +59,14 @@ type ReceiverOptions struct {
 	// worker of another process (the cluster's leader) to wake, as Notify
 	// wakes this one's. It must not block for long.
 	Recorded func()
+	// Limit bounds the posts of one source, in this process, before a body
+	// is read or a signature computed; past it the answer is 429 with
+	// Retry-After. Zero fields take DefaultSourceLimit's.
+	Limit SourceLimit
+	// Source names the sender of a post for Limit. Default: the
+	// connection's address, an IPv6 one by its /64; behind a proxy, pass
+	// what names the client (the islands' ClientIP and ClientKey).
+	Source func(*http.Request) string
 }
 
 // Receiver is the http.Handler for POST /webhooks/shopify (it answers
@@ -63,7 +74,9 @@ type ReceiverOptions struct {
 // delivery in the queue in one statement, wakes the worker and answers
 // 200: it never waits for the delivery to be processed.
 //
-// Answers: 405 for a method other than POST; 413 for a body over MaxBody;
+// Answers: 405 for a method other than POST; 429 with Retry-After for a
+// source over its limit (ReceiverOptions.Limit), whose body is never read
+// and whose connection is closed; 413 for a body over MaxBody;
 // 401 for a missing or wrong signature; 400 for a signed delivery without
 // its topic, shop or webhook id headers, or whose body is not JSON; 200
 // for a recorded delivery, a duplicate (same webhook id, or same event
@@ -76,6 +89,9 @@ type Receiver struct {
 	shop     func(string) bool
 	log      *slog.Logger
 	recorded func()
+	limit    *sourceLimiter
+	source   func(*http.Request) string
+	macs     atomic.Int64 // signatures computed: tests count them
 }
 
 var _ http.Handler = (*Receiver)(nil)
@@ -102,7 +118,13 @@ func NewReceiver(q *Queue, opts ReceiverOptions) (*Receiver, error) {
 	if opts.Log == nil {
 		opts.Log = q.log
 	}
-	return &Receiver{q: q, secrets: secrets, maxBody: opts.MaxBody, shop: opts.Shop, log: opts.Log, recorded: opts.Recorded}, nil
+	if opts.Source == nil {
+		opts.Source = peerSource
+	}
+	return &Receiver{
+		q: q, secrets: secrets, maxBody: opts.MaxBody, shop: opts.Shop, log: opts.Log, recorded: opts.Recorded,
+		limit: newSourceLimiter(opts.Limit, q.now), source: opts.Source,
+	}, nil
 }
 
 func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -110,6 +132,14 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if wait, ok := rc.limit.allow(rc.source(r)); !ok {
+		// Before anything costs: the body stays unread, and the
+		// connection is closed rather than drained for reuse.
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+		w.Header().Set("Connection", "close")
+		http.Error(w, "too many requests", http.StatusTooManyRequests)
 		return
 	}
 	if r.ContentLength > rc.maxBody {
@@ -191,6 +221,7 @@ func (rc *Receiver) verify(sig string, body []byte) bool {
 		return false
 	}
 	ok := false
+	rc.macs.Add(1)
 	for _, s := range rc.secrets {
 		m := hmac.New(sha256.New, s)
 		m.Write(body)
