@@ -2,10 +2,10 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
-	"crypto/rand"
 	"slices"
 
 	"github.com/uptrace/bun"
