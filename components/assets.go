@@ -11,16 +11,17 @@ import (
 )
 
 // Static holds the files every store's pages use: the base stylesheet, the
-// vendored htmx and the search script.
+// vendored htmx, the search script and the product page's variant picker.
 //
-//go:embed static/app.css static/search.js static/htmx-2.0.11.min.js
+//go:embed static/app.css static/search.js static/product.js static/htmx-2.0.11.min.js
 var Static embed.FS
 
 // Names of the files in Static.
 const (
-	BaseCSSFile  = "static/app.css"
-	SearchJSFile = "static/search.js"
-	HTMXFile     = "static/htmx-2.0.11.min.js"
+	BaseCSSFile   = "static/app.css"
+	SearchJSFile  = "static/search.js"
+	ProductJSFile = "static/product.js"
+	HTMXFile      = "static/htmx-2.0.11.min.js"
 	// HTMXSHA256 is the vendored htmx's hash (see static/VENDORED.md).
 	HTMXSHA256 = "d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717"
 )

@@ -51,7 +51,7 @@ func fixture() (*Site, *catalog.Store) {
 	st.Index()
 	s := &Site{
 		Store: st, BaseURL: "https://wands.test/s/wands/", BasePath: "/s/wands/",
-		CSS: "/s/wands/assets/app.0000000000.css", HTMX: "/s/wands/assets/htmx.0000000000.js", SearchJS: "/s/wands/assets/search.0000000000.js",
+		CSS: "/s/wands/assets/app.0000000000.css", HTMX: "/s/wands/assets/htmx.0000000000.js", SearchJS: "/s/wands/assets/search.0000000000.js", ProductJS: "/s/wands/assets/product.0000000000.js",
 		Images: map[string]string{
 			"images/logo.svg": "/s/wands/assets/logo.1111111111.svg", "images/elder.svg": "/s/wands/assets/elder.2222222222.svg",
 			"images/cloak.svg": "/s/wands/assets/cloak.3333333333.svg",

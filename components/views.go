@@ -210,6 +210,11 @@ type ImageView struct {
 type VariantOption struct {
 	ID, Label           string
 	Available, Selected bool
+	// What the page shows while this variant is chosen: its price,
+	// compare-at price ("" when not on sale), availability line, and the
+	// index of its image in ProductView.Images (-1: the product's first).
+	Price, CompareAt, Availability string
+	Image                          int
 }
 
 // ProductView is a product page's content.
@@ -227,6 +232,24 @@ type ProductView struct {
 	MoreFrom              []NavLink
 }
 
+// variantShows is what a product page shows of a variant: its price, its
+// compare-at price when on sale, and its availability line.
+func variantShows(s *Site, vr *catalog.Variant) (price, compareAt, availability string) {
+	price = s.Money(vr.Price)
+	if vr.OnSale() {
+		compareAt = s.Money(vr.CompareAt)
+	}
+	switch {
+	case !vr.Available:
+		availability = "Sold out"
+	case vr.Tracked && vr.Inventory <= 5:
+		availability = "In stock – only " + strconv.Itoa(vr.Inventory) + " left"
+	default:
+		availability = "In stock"
+	}
+	return price, compareAt, availability
+}
+
 // NewProductView builds a product page; cols are the collections that list
 // the product (breadcrumb and "more from" links).
 func NewProductView(s *Site, p *catalog.Product, cols []*catalog.Collection) ProductView {
@@ -236,18 +259,10 @@ func NewProductView(s *Site, p *catalog.Product, cols []*catalog.Collection) Pro
 	}
 	def := p.DefaultVariant()
 	if def != nil {
-		v.Price = s.Money(def.Price)
-		if def.OnSale() {
-			v.CompareAt = s.Money(def.CompareAt)
-		}
+		v.Price, v.CompareAt, v.Availability = variantShows(s, def)
 	}
-	switch {
-	case !v.Available:
+	if !v.Available {
 		v.Availability = "Sold out"
-	case def != nil && def.Tracked && def.Inventory <= 5:
-		v.Availability = "In stock – only " + strconv.Itoa(def.Inventory) + " left"
-	default:
-		v.Availability = "In stock"
 	}
 	names := make([]string, len(p.Options))
 	for i, o := range p.Options {
@@ -262,9 +277,12 @@ func NewProductView(s *Site, p *catalog.Product, cols []*catalog.Collection) Pro
 		if !vr.Available {
 			label += " – Sold out"
 		}
-		v.Variants = append(v.Variants, VariantOption{
-			ID: vr.ID, Label: label, Available: vr.Available, Selected: def != nil && vr.ID == def.ID,
-		})
+		o := VariantOption{ID: vr.ID, Label: label, Available: vr.Available, Selected: def != nil && vr.ID == def.ID, Image: -1}
+		o.Price, o.CompareAt, o.Availability = variantShows(s, &vr)
+		if vr.Image >= 0 && vr.Image < len(p.Images) {
+			o.Image = vr.Image
+		}
+		v.Variants = append(v.Variants, o)
 	}
 	var abs []string
 	for _, img := range p.Images {
@@ -463,4 +481,19 @@ func countLabel(n int) string {
 		return "1 product"
 	}
 	return strconv.Itoa(n) + " products"
+}
+
+// mediaID is the id of a product page's i-th gallery image, the target of
+// its thumbnail's link.
+func mediaID(i int) string { return "media-" + strconv.Itoa(i+1) }
+
+// thumbHeight is a 64-pixel-wide thumbnail's height, keeping the image's
+// proportions (square when they are unknown).
+func thumbHeight(img ImageView) string {
+	w, err1 := strconv.Atoi(img.Width)
+	h, err2 := strconv.Atoi(img.Height)
+	if err1 != nil || err2 != nil || w <= 0 || h <= 0 {
+		return "64"
+	}
+	return strconv.Itoa(max(1, 64*h/w))
 }

@@ -112,3 +112,69 @@ func firstAvailable(p *catalog.Product) *catalog.Variant {
 	}
 	return nil
 }
+
+// TestVariantPickerFollowsTheChoice is the red team's "the picker lies":
+// choosing a variant shows its own price, compare-at price and sale badge
+// (or none), its stock, its image, and puts it in the URL; a shared link
+// with ?variant= opens that variant, the canonical link unchanged.
+func TestVariantPickerFollowsTheChoice(t *testing.T) {
+	store := testkit.DemoStore(t, demoStore)
+	p := store.Product(productUnderTest)
+	def := p.DefaultVariant()
+	// A variant unlike the default: another price, not on sale, its own image.
+	var other *catalog.Variant
+	for i := range p.Variants {
+		v := &p.Variants[i]
+		if v.Available && v.ID != def.ID && v.Price != def.Price && !v.OnSale() && v.Image > 0 && def.OnSale() {
+			other = v
+			break
+		}
+	}
+	if other == nil {
+		t.Fatalf("demo content: %s needs an on-sale default and an available variant with another price, no sale and its own image", p.Handle)
+	}
+	expectShows := func(page playwright.Page, v *catalog.Variant, what string) {
+		t.Helper()
+		check(t, expect.Locator(page.Locator("[data-testid=price]")).ToHaveText(v.Price.Format(store.Locale)), what+": price")
+		if v.OnSale() {
+			check(t, expect.Locator(page.Locator("[data-testid=compare-at-price]")).ToHaveText(v.CompareAt.Format(store.Locale)), what+": compare-at")
+			check(t, expect.Locator(page.Locator("[data-testid=sale-badge]")).ToBeVisible(), what+": sale badge")
+		} else {
+			check(t, expect.Locator(page.Locator("[data-testid=compare-at]")).ToBeHidden(), what+": no compare-at")
+			check(t, expect.Locator(page.Locator("[data-testid=sale-badge]")).ToBeHidden(), what+": no sale badge")
+		}
+		stock := "In stock"
+		if v.Tracked && v.Inventory <= 5 {
+			stock = fmt.Sprintf("only %d left", v.Inventory)
+		}
+		check(t, expect.Locator(page.Locator("[data-testid=availability]")).ToContainText(stock), what+": availability")
+		if v.Image >= 0 {
+			current := page.Locator(fmt.Sprintf("[data-testid=gallery-image]:nth-child(%d)", v.Image+1))
+			check(t, expect.Locator(current).ToHaveAttribute("aria-current", "true"), what+": its image is the current one")
+			check(t, expect.Locator(current).ToBeInViewport(), what+": its image is in view")
+		}
+	}
+
+	page := newPage(t)
+	open(t, page, productPath(demoStore, p.Handle))
+	expectShows(page, def, "the default variant")
+	_, err := page.Locator("[data-testid=variant-picker]").SelectOption(playwright.SelectOptionValues{Values: &[]string{other.ID}})
+	check(t, err, "choose "+other.Title)
+	expectShows(page, other, other.Title)
+	check(t, expect.Page(page).ToHaveURL(regexp.MustCompile(`\?variant=`+regexp.QuoteMeta(other.ID)+`$`)), "the URL carries the variant")
+
+	// The shared link.
+	shared := newPage(t)
+	open(t, shared, productPath(demoStore, p.Handle)+"?variant="+other.ID)
+	check(t, expect.Locator(shared.Locator("[data-testid=variant-picker]")).ToHaveValue(other.ID), "the shared link's variant is chosen")
+	expectShows(shared, other, "the shared link")
+	canonical, err := shared.Locator("link[rel=canonical]").GetAttribute("href")
+	check(t, err, "canonical")
+	if regexp.MustCompile(`variant=`).MatchString(canonical) {
+		t.Errorf("canonical %s carries the variant", canonical)
+	}
+
+	// Thumbnails lead to their image.
+	thumbs := page.Locator("[data-testid=thumbnail]")
+	check(t, expect.Locator(thumbs).ToHaveCount(len(p.Images)), "one thumbnail per image")
+}

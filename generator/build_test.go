@@ -116,14 +116,14 @@ func TestBuildWritesEveryPage(t *testing.T) {
 	for i, a := range assets {
 		names[i] = filepath.Base(a)
 	}
-	fp := regexp.MustCompile(`^(app|htmx-2\.0\.11\.min|search|logo|sencha|pot)\.[0-9a-f]{10}\.(css|js|svg)$`)
+	fp := regexp.MustCompile(`^(app|htmx-2\.0\.11\.min|search|product|logo|sencha|pot)\.[0-9a-f]{10}\.(css|js|svg)$`)
 	for _, n := range names {
 		if !fp.MatchString(n) {
 			t.Errorf("asset %q is not fingerprinted", n)
 		}
 	}
-	if len(names) != 6 {
-		t.Errorf("assets = %v, want app.css, htmx, search.js and 3 images", names)
+	if len(names) != 7 {
+		t.Errorf("assets = %v, want app.css, htmx, search.js, product.js and 3 images", names)
 	}
 	home := s.doc("s/tea/index.html")
 	css, _ := home.Find(`link[rel=stylesheet]`).Attr("href")
