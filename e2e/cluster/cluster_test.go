@@ -140,7 +140,7 @@ type cluster struct {
 
 type member struct {
 	i                   int
-	http, olric, gossip int
+	http, ops, olric, gossip int
 	data, out           string
 	cmd                 *exec.Cmd
 	exited              chan struct{}
@@ -159,6 +159,7 @@ func newCluster(t testing.TB, bin, dsn string, n int) *cluster {
 	for i := range n {
 		m := &member{i: i, data: t.TempDir(), out: out, log: &testkit.LogBuffer{}}
 		m.http, m.olric, m.gossip = testkit.MustFreePort(t), testkit.MustFreePort(t), testkit.MustFreePort(t)
+		m.ops = testkit.MustFreePort(t)
 		c.ms = append(c.ms, m)
 	}
 	t.Cleanup(func() {
@@ -178,6 +179,9 @@ func newCluster(t testing.TB, bin, dsn string, n int) *cluster {
 }
 
 func (m *member) url() string { return "http://127.0.0.1:" + strconv.Itoa(m.http) }
+
+// opsURL is the member's operations address (/readyz, /metrics).
+func (m *member) opsURL() string { return "http://127.0.0.1:" + strconv.Itoa(m.ops) }
 
 // startAll starts every member at once, as an operator's deploy does:
 // each lists all three as peers, so whichever comes up first is joined by
@@ -210,7 +214,7 @@ func (c *cluster) launch(t testing.TB, i int) {
 		peers = append(peers, "127.0.0.1:"+strconv.Itoa(o.gossip))
 	}
 	m.cmd = exec.Command(c.bin, "serve",
-		"--addr", "127.0.0.1:"+strconv.Itoa(m.http),
+		"--addr", "127.0.0.1:"+strconv.Itoa(m.http), "--ops-addr", "127.0.0.1:"+strconv.Itoa(m.ops),
 		"--out", m.out, "--data", m.data, "--db", c.dsn,
 		"--olric-config", "../../olric.yaml",
 		"--olric-port", strconv.Itoa(m.olric), "--olric-gossip-port", strconv.Itoa(m.gossip),
@@ -234,7 +238,7 @@ func (c *cluster) waitReady(t testing.TB, i int) {
 	m := c.ms[i]
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		resp, err := http.Get(m.url() + "/readyz")
+		resp, err := http.Get(m.opsURL() + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -295,7 +299,7 @@ func (c *cluster) waitMembers(t testing.TB, n int) {
 			continue
 		}
 		for {
-			body, _ := get(m.url() + "/readyz")
+			body, _ := get(m.opsURL() + "/readyz")
 			if b := strings.ReplaceAll(body, " ", ""); strings.Contains(b, want) || !strings.Contains(b, `"members"`) {
 				break
 			}
