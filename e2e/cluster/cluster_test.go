@@ -139,13 +139,13 @@ type cluster struct {
 }
 
 type member struct {
-	i                   int
+	i                        int
 	http, ops, olric, gossip int
-	data, out           string
-	cmd                 *exec.Cmd
-	exited              chan struct{}
-	up                  atomic.Bool
-	log                 *testkit.LogBuffer
+	data, out                string
+	cmd                      *exec.Cmd
+	exited                   chan struct{}
+	up                       atomic.Bool
+	log                      *testkit.LogBuffer
 }
 
 func newCluster(t testing.TB, bin, dsn string, n int) *cluster {
