@@ -213,8 +213,6 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 		pl.search.put(pr.Handle, plans[i].search)
 	}
 	pl.searchShards()
-	pl.add(job{path: pl.page("search/"), in: newInputs("search", pl.site).sum(),
-		render: renderComponent(components.SearchPage(s, components.SimpleMeta(s, "Search", "search/", true), s.Path("search.json")))})
 	for _, ip := range []struct{ rel, title, island, id, fallback string }{
 		{"cart/", "Your cart", components.RouteCart, "cart-drawer", "Open your cart"},
 		{"wishlist/", "Your wishlist", components.RouteWishlist, "wishlist", "Open your wishlist"},
@@ -294,7 +292,9 @@ func (pl *planner) productPath(handle string) string {
 }
 
 // home plans the home page: the featured collections' teasers and the
-// featured products' cards (the first products when none is featured).
+// featured products' cards (the first products when none is featured);
+// and the search page, which offers those products when a search finds
+// nothing.
 func (pl *planner) home(products []*catalog.Product) {
 	st, s := pl.st, pl.s
 	var teasers []components.CollectionTeaser
@@ -321,6 +321,9 @@ func (pl *planner) home(products []*catalog.Product) {
 	fc, fh := pl.cardsOf(featured)
 	pl.add(job{path: pl.page(""), in: newInputs("home", pl.site, teasers, fh).sum(),
 		render: renderComponent(components.HomePage(s, components.NewHomeView(s, teasers, fc)))})
+	// The search page shows the same products when a search finds nothing.
+	pl.add(job{path: pl.page("search/"), in: newInputs("search", pl.site, fh).sum(),
+		render: renderComponent(components.SearchPage(s, components.SimpleMeta(s, "Search", "search/", true), s.Path("search.json"), fc))})
 }
 
 // firstPublished returns a store's first n published products.
@@ -696,8 +699,9 @@ func nav(s *components.Site, st *catalog.Store, cols []*catalog.Collection) []co
 	return out
 }
 
-// searchEntry is a product's entry in the JSON the search page filters in
-// the browser.
+// searchEntry is a product's entry in the JSON the search page searches in
+// the browser: what it shows (title, price, image) and what it searches
+// (title, vendor, type, tags, SKUs and the start of the description).
 func searchEntry(pr *catalog.Product, c components.ProductCardView) []byte {
 	type entry struct {
 		Title    string   `json:"title"`
@@ -706,6 +710,8 @@ func searchEntry(pr *catalog.Product, c components.ProductCardView) []byte {
 		Vendor   string   `json:"vendor,omitempty"`
 		Type     string   `json:"type,omitempty"`
 		Tags     []string `json:"tags,omitempty"`
+		SKUs     []string `json:"skus,omitempty"`
+		Text     string   `json:"text,omitempty"`
 		Image    string   `json:"image,omitempty"`
 		ImageAlt string   `json:"imageAlt,omitempty"`
 	}
@@ -713,12 +719,24 @@ func searchEntry(pr *catalog.Product, c components.ProductCardView) []byte {
 	if c.From {
 		price = "From " + price
 	}
-	data, err := json.Marshal(entry{Title: pr.Title, URL: c.Path, Price: price, Vendor: pr.Vendor, Type: pr.Type, Tags: pr.Tags, Image: c.Image, ImageAlt: c.ImageAlt})
+	var skus []string
+	for _, v := range pr.Variants {
+		if v.SKU != "" && !slices.Contains(skus, v.SKU) {
+			skus = append(skus, v.SKU)
+		}
+	}
+	data, err := json.Marshal(entry{Title: pr.Title, URL: c.Path, Price: price, Vendor: pr.Vendor, Type: pr.Type, Tags: pr.Tags,
+		SKUs: skus, Text: components.PlainText(pr.DescriptionHTML, searchTextLen), Image: c.Image, ImageAlt: c.ImageAlt})
 	if err != nil {
 		panic(fmt.Sprintf("generator: search entry: %v", err)) // strings only: cannot fail
 	}
 	return data
 }
+
+// searchTextLen is how much of a description the search index holds:
+// enough for the words that matter, while an index of 10,000 products
+// stays a few megabytes.
+const searchTextLen = 160
 
 // searchIndex joins the entries into one JSON array.
 func searchIndex(entries [][]byte) []byte {

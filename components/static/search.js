@@ -1,7 +1,14 @@
 // Client-side search over the store's static index: search.json names its
-// shards (search-0.json, ...), fetched together on the first search. It builds
-// results with DOM APIs only (no innerHTML), so catalog text is never parsed
-// as markup. Without JavaScript the page still offers a link to all products.
+// shards (search-0.json, ...), fetched together on the first search. Words
+// are matched whole, as a prefix (as you type) or within a typo or two
+// (edit distance, a swap of two letters counting one: one for words of 4-7
+// letters, two from 8), in the title
+// above the vendor, type and tags, above SKUs and the description; every
+// word typed must match somewhere. With no result it suggests the nearest
+// words ("did you mean") and shows the store's featured products, which
+// the page carries hidden. Results are built with DOM APIs only (no
+// innerHTML), so catalog text is never parsed as markup. Without
+// JavaScript the page offers a link to all products.
 (function () {
   "use strict";
   var root = document.getElementById("search-results");
@@ -9,11 +16,39 @@
   if (!root || !form) return;
   var input = form.querySelector("input[name=q]");
   var status = document.getElementById("search-status");
+  var suggest = document.getElementById("search-suggest");
+  var popular = document.getElementById("search-popular");
   var index = null;
+
+  // Field weights: where a word is found says how well it matches.
+  var TITLE = 8, META = 4, SKU = 4, TEXT = 1;
 
   function norm(s) {
     return (s || "").toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "");
   }
+  function words(s) {
+    return norm(s).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  }
+  // cjk: scripts written without spaces, searched by substring instead.
+  var cjk = /[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/;
+
+  function build(products) {
+    var vocab = new Map(); // word -> Map(product index -> best weight)
+    function add(word, p, w) {
+      var posting = vocab.get(word);
+      if (!posting) { posting = new Map(); vocab.set(word, posting); }
+      if ((posting.get(p) || 0) < w) posting.set(p, w);
+    }
+    products.forEach(function (p, i) {
+      words(p.title).forEach(function (w) { add(w, i, TITLE); });
+      words([p.vendor, p.type].concat(p.tags || []).join(" ")).forEach(function (w) { add(w, i, META); });
+      (p.skus || []).forEach(function (s) { add(norm(s), i, SKU); words(s).forEach(function (w) { add(w, i, SKU); }); });
+      words(p.text).forEach(function (w) { add(w, i, TEXT); });
+      p.hay = norm([p.title, p.vendor, p.type, p.text].concat(p.tags || [], p.skus || []).join(" "));
+    });
+    return { products: products, vocab: vocab, words: Array.from(vocab.keys()) };
+  }
+
   function load() {
     if (index) return Promise.resolve(index);
     function get(url) {
@@ -23,31 +58,137 @@
     return get(root.getAttribute("data-index"))
       .then(function (idx) { return Promise.all(idx.shards.map(get)); })
       .then(function (shards) {
-        index = [].concat.apply([], shards).map(function (p) {
-          p.hay = norm([p.title, p.vendor, p.type].concat(p.tags || []).join(" "));
-          return p;
-        });
-        index.sort(function (a, b) { return a.title.localeCompare(b.title); });
+        index = build([].concat.apply([], shards));
         return index;
       });
   }
+
+  // distance is the edit distance between a and b, counting a swap of two
+  // neighbouring letters as one edit ("wnad" is one from "wand"), or max+1
+  // once it is sure to exceed max.
+  function distance(a, b, max) {
+    if (Math.abs(a.length - b.length) > max) return max + 1;
+    var prev2 = [], prev = [], cur;
+    for (var j = 0; j <= b.length; j++) prev[j] = j;
+    for (var i = 1; i <= a.length; i++) {
+      cur = [i];
+      var best = i;
+      for (j = 1; j <= b.length; j++) {
+        var c = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) c = Math.min(c, prev2[j - 2] + 1);
+        cur[j] = c;
+        if (c < best) best = c;
+      }
+      if (best > max) return max + 1;
+      prev2 = prev;
+      prev = cur;
+    }
+    return prev[b.length];
+  }
+  function typos(term) {
+    return term.length >= 8 ? 2 : term.length >= 4 ? 1 : 0;
+  }
+
+  // scores the products for one term: product index -> score.
+  function termScores(ix, term, last) {
+    var scores = new Map();
+    function credit(posting, factor) {
+      posting.forEach(function (w, p) {
+        var s = w * factor;
+        if ((scores.get(p) || 0) < s) scores.set(p, s);
+      });
+    }
+    if (cjk.test(term)) {
+      ix.products.forEach(function (p, i) {
+        if (p.hay.indexOf(term) !== -1) scores.set(i, norm(p.title).indexOf(term) !== -1 ? TITLE : TEXT);
+      });
+      return scores;
+    }
+    var exact = ix.vocab.get(term);
+    if (exact) credit(exact, 1);
+    var max = typos(term);
+    ix.words.forEach(function (w) {
+      if (w === term) return;
+      if (last && term.length >= 2 && w.lastIndexOf(term, 0) === 0) {
+        credit(ix.vocab.get(w), 0.75); // typing: a word it starts
+      } else if (max > 0 && distance(term, w, max) <= max) {
+        credit(ix.vocab.get(w), 0.5);
+      }
+    });
+    return scores;
+  }
+
+  function search(ix, q) {
+    var terms = words(q);
+    if (!terms.length) return [];
+    var total = null;
+    terms.forEach(function (t, k) {
+      var s = termScores(ix, t, k === terms.length - 1);
+      if (total === null) { total = s; return; }
+      var next = new Map();
+      total.forEach(function (v, p) { if (s.has(p)) next.set(p, v + s.get(p)); });
+      total = next;
+    });
+    var hits = [];
+    total.forEach(function (score, p) { hits.push({ p: ix.products[p], score: score }); });
+    hits.sort(function (a, b) { return b.score - a.score || a.p.title.localeCompare(b.p.title); });
+    return hits.map(function (h) { return h.p; });
+  }
+
+  // didYouMean replaces each term with the nearest word of the titles and
+  // tags (within three edits), when that finds something.
+  function didYouMean(ix, q) {
+    var changed = false;
+    var out = words(q).map(function (t) {
+      if (ix.vocab.has(t)) return t;
+      var best = null, bestD = 4;
+      ix.words.forEach(function (w) {
+        var posting = ix.vocab.get(w), strong = false;
+        posting.forEach(function (weight) { if (weight >= META) strong = true; });
+        if (!strong) return;
+        var d = distance(t, w, bestD - 1);
+        if (d < bestD || (d === bestD && best && posting.size > ix.vocab.get(best).size)) { best = w; bestD = d; }
+      });
+      if (best) { changed = true; return best; }
+      return t;
+    });
+    var s = out.join(" ");
+    return changed && search(ix, s).length ? s : null;
+  }
+
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
     if (text != null) e.textContent = text;
     return e;
   }
-  function render(q, items) {
+  function render(q, ix) {
     root.textContent = "";
-    var terms = norm(q).split(/\s+/).filter(Boolean);
-    if (!terms.length) { status.textContent = ""; return; }
-    var hits = items.filter(function (p) {
-      return terms.every(function (t) { return p.hay.indexOf(t) !== -1; });
-    });
+    if (suggest) suggest.textContent = "";
+    if (popular) popular.hidden = true;
+    if (!words(q).length) { status.textContent = ""; return; }
+    var t0 = performance.now();
+    var hits = search(ix, q);
+    root.setAttribute("data-took-ms", (performance.now() - t0).toFixed(2));
     status.textContent = hits.length === 1 ? "1 product found" : hits.length + " products found";
+    if (!hits.length) {
+      var alt = didYouMean(ix, q);
+      if (alt && suggest) {
+        suggest.appendChild(document.createTextNode("Did you mean "));
+        var a = el("a", null, alt);
+        a.href = "?q=" + encodeURIComponent(alt);
+        a.setAttribute("data-testid", "did-you-mean");
+        a.addEventListener("click", function (e) { e.preventDefault(); input.value = alt; run(true); });
+        suggest.appendChild(a);
+        suggest.appendChild(document.createTextNode("?"));
+      }
+      if (popular) popular.hidden = false;
+      return;
+    }
     var ul = el("ul", "grid");
     hits.slice(0, 96).forEach(function (p) {
       var li = el("li", "card");
+      li.setAttribute("data-testid", "search-result");
       if (p.image) {
         var img = el("img");
         img.src = p.image; img.alt = p.imageAlt || ""; img.width = 400; img.height = 400; img.loading = "lazy";
@@ -64,19 +205,16 @@
     });
     root.appendChild(ul);
   }
-  function run() {
+  function run(push) {
     var q = input.value;
-    load().then(function (items) { render(q, items); }, function () {
+    if (push) history.replaceState(null, "", "?q=" + encodeURIComponent(q));
+    load().then(function (ix) { render(q, ix); }, function () {
       status.textContent = "Search is unavailable right now.";
     });
   }
   var initial = new URLSearchParams(location.search).get("q");
-  if (initial) { input.value = initial; run(); }
+  if (initial) { input.value = initial; run(false); }
   var timer;
-  input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 120); });
-  form.addEventListener("submit", function (e) {
-    e.preventDefault();
-    history.replaceState(null, "", "?q=" + encodeURIComponent(input.value));
-    run();
-  });
+  input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(function () { run(true); }, 80); });
+  form.addEventListener("submit", function (e) { e.preventDefault(); run(true); });
 })();
