@@ -51,6 +51,7 @@
 
   function load() {
     if (index) return Promise.resolve(index);
+    var t0 = performance.now();
     function get(url) {
       return fetch(url, { credentials: "same-origin" })
         .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); });
@@ -59,6 +60,7 @@
       .then(function (idx) { return Promise.all(idx.shards.map(get)); })
       .then(function (shards) {
         index = build([].concat.apply([], shards));
+        root.setAttribute("data-load-ms", (performance.now() - t0).toFixed(0));
         return index;
       });
   }
