@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode"
@@ -177,7 +178,20 @@ func (s *Server) formError(q *request, fragment templ.Component, title, msg stri
 		return
 	}
 	body := components.BuyStatus(msg, true)
-	s.render(q, http.StatusUnprocessableEntity, s.fullPage(q, title, body))
+	m := components.SimpleMeta(q.cat.Site, title, "", true)
+	s.render(q, http.StatusUnprocessableEntity, components.ErrorPage(q.cat.Site, m, title, body, s.backLink(q)))
+}
+
+// backLink is where a shopper who met an error goes back to: the store
+// page they came from (the Referer, when it is one of this store's pages
+// on this host), else the store's home.
+func (s *Server) backLink(q *request) components.NavLink {
+	site := q.cat.Site
+	if ref, err := url.Parse(q.r.Referer()); err == nil && ref.Host == q.r.Host &&
+		strings.HasPrefix(ref.Path, site.BasePath) && !strings.HasPrefix(ref.Path, site.IslandPath("")) {
+		return components.NavLink{Title: "Go back", Path: ref.RequestURI()}
+	}
+	return components.NavLink{Title: "Continue shopping", Path: site.Path("")}
 }
 
 // done answers a successful write. header/event, when set, announce the
@@ -381,6 +395,14 @@ func (s *Server) wishlistToggle(q *request) {
 	if product == "" {
 		http.Error(q.w, "unknown product", http.StatusBadRequest)
 		return
+	}
+	// The page's button without JavaScript cannot know whether the
+	// product is saved: it asks to save (want=on), which never removes.
+	if q.r.PostForm.Get("want") == "on" {
+		if st, err := s.state(q); err == nil && st.Wished(product) {
+			s.done(q, "", "", components.WishlistButton(q.cat.Site, product, true), components.RouteWishlistPage)
+			return
+		}
 	}
 	st, on, err := s.store.ToggleWishlist(q.r.Context(), q.cat.Store.Handle, q.id, product)
 	if errors.Is(err, shopper.ErrWishlistFull) {
