@@ -1,7 +1,9 @@
 package app
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -22,16 +24,17 @@ import (
 // folder URLs answer with their index.html, fingerprinted assets are cached
 // forever, pages are revalidated, a store's unknown URLs get its 404 page.
 type siteHandler struct {
-	root string
-	log  *slog.Logger
-	odd  oddLog
+	root       string
+	log        *slog.Logger
+	odd        oddLog
+	compressed *compressCache
 }
 
 // newSiteHandler sends island paths (every store's <base>islands/) and
 // /healthz, /readyz, /metrics to the islands server, which sets its own
 // headers, and everything else to the built files.
 func newSiteHandler(root string, log *slog.Logger, isl *islands.Server) http.Handler {
-	static := &siteHandler{root: root, log: log}
+	static := &siteHandler{root: root, log: log, compressed: newCompressCache(maxCompressCache)}
 	dynamic := isl.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isl.Serves(r.URL.Path) {
@@ -106,6 +109,10 @@ func (h *siteHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// maxCompressFile is the largest file compressed on the way out (a
+// search index shard of a very large store is still far below it).
+const maxCompressFile = 8 << 20
+
 // The longest path, and path segment, a built file can have (file systems
 // allow 255 bytes a name); longer ones are not looked up.
 const (
@@ -163,7 +170,19 @@ func (h *siteHandler) serveFile(w http.ResponseWriter, r *http.Request, name str
 		// by a webhook within the second of its previous write would be
 		// answered 304 to a reload. The ETag (checked first) changes with
 		// every write: each one renames a new file over the old.
-		w.Header().Set("ETag", `"`+strconv.FormatInt(st.ModTime().UnixNano(), 36)+"-"+strconv.FormatInt(st.Size(), 36)+`"`)
+		etag := `"` + strconv.FormatInt(st.ModTime().UnixNano(), 36) + "-" + strconv.FormatInt(st.Size(), 36) + `"`
+		if h.compressed != nil && st.Size() >= minCompress && st.Size() <= maxCompressFile && compressible[strings.ToLower(path.Ext(name))] {
+			data, err := io.ReadAll(f)
+			if err == nil && h.serveCompressed(w, r, name, etag, data) {
+				return true
+			}
+			if err == nil {
+				w.Header().Set("ETag", etag)
+				http.ServeContent(w, r, name, st.ModTime(), bytes.NewReader(data))
+				return true
+			}
+		}
+		w.Header().Set("ETag", etag)
 		http.ServeContent(w, r, name, st.ModTime(), f)
 		return true
 	}
