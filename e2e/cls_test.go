@@ -1,0 +1,57 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	"github.com/playwright-community/playwright-go"
+)
+
+// clsObserver sums the page's layout shifts (those not caused by input) as
+// the Layout Instability API reports them, from before the first paint.
+const clsObserver = `window.__cls = 0;
+new PerformanceObserver(function (list) {
+  list.getEntries().forEach(function (e) { if (!e.hadRecentInput) window.__cls += e.value; });
+}).observe({ type: "layout-shift", buffered: true });`
+
+// TestNoLayoutShift loads each kind of page on a phone-sized screen, lets
+// its islands fill in, and requires a cumulative layout shift of 0: the
+// islands' answers take the place the page kept for them.
+func TestNoLayoutShift(t *testing.T) {
+	for _, path := range []string{
+		storePath(demoStore),
+		storePath(demoStore) + "collections/all/",
+		productPath(demoStore, productUnderTest),
+		storePath(demoStore) + "search/?q=wand",
+		storePath(demoStore) + "cart/",
+		storePath(demoStore) + "account/",
+	} {
+		t.Run(path, func(t *testing.T) {
+			page := newPage(t, playwright.BrowserNewContextOptions{
+				Viewport: &playwright.Size{Width: 412, Height: 915}, IsMobile: playwright.Bool(true), HasTouch: playwright.Bool(true),
+			})
+			check(t, page.AddInitScript(playwright.Script{Content: playwright.String(clsObserver)}), "observer")
+			// Islands answer after the page has painted, as on a phone's
+			// network: a placeholder that did not keep their place shows.
+			check(t, page.Route("**/islands/**", func(r playwright.Route) {
+				time.Sleep(400 * time.Millisecond)
+				r.Continue()
+			}), "slow islands")
+			open(t, page, path)
+			islandsLoaded(t, page)
+			page.WaitForTimeout(300)
+			cls, err := page.Evaluate("window.__cls")
+			check(t, err, "read CLS")
+			var v float64
+			switch x := cls.(type) {
+			case float64:
+				v = x
+			case int:
+				v = float64(x)
+			}
+			if v != 0 {
+				t.Errorf("cumulative layout shift %.4f, want 0", v)
+			}
+		})
+	}
+}
