@@ -155,7 +155,12 @@ func NewCollectionView(s *Site, c *catalog.Collection, order catalog.SortOrder, 
 	if page < pages {
 		v.Next = s.CollectionPath(c.Handle, order, page+1)
 	}
+	prev := 0
 	for _, n := range pageWindow(page, pages) {
+		if n > prev+1 {
+			v.PageLinks = append(v.PageLinks, NavLink{Title: "…", Handle: "gap"}) // pages left out
+		}
+		prev = n
 		l := NavLink{Title: strconv.Itoa(n), Path: s.CollectionPath(c.Handle, order, n)}
 		if n == page {
 			l.Handle = "current"
@@ -180,7 +185,7 @@ func NewCollectionView(s *Site, c *catalog.Collection, order catalog.SortOrder, 
 	// A re-sorted listing shows the same products as the default order:
 	// point search engines at the default order's page.
 	canonical := s.URL(strings.TrimPrefix(s.CollectionPath(c.Handle, catalog.SortManual, page), s.BasePath))
-	m := Meta{Title: title + " – " + s.Store.Name, Description: desc, Canonical: canonical, OGType: "website", Section: c.Handle}
+	m := Meta{Title: titled(s, title), Description: desc, Canonical: canonical, OGType: "website", Section: c.Handle}
 	if img := s.Image(c.Image); img != "" {
 		m.Image = s.abs(img)
 	}
@@ -189,16 +194,26 @@ func NewCollectionView(s *Site, c *catalog.Collection, order catalog.SortOrder, 
 	return v
 }
 
-// pageWindow lists the page numbers a pager shows: first, last, and two
-// either side of the current one.
+// pageWindow lists the page numbers a pager shows, in order: first, last,
+// and two either side of the current one.
 func pageWindow(page, pages int) []int {
-	var out []int
-	for n := 1; n <= pages; n++ {
-		if n == 1 || n == pages || (n >= page-2 && n <= page+2) {
-			out = append(out, n)
-		}
+	out := []int{1}
+	for n := max(2, page-2); n <= min(pages-1, page+2); n++ {
+		out = append(out, n)
+	}
+	if pages > 1 {
+		out = append(out, pages)
 	}
 	return out
+}
+
+// titled is a page's title with the store's name after it, unless the
+// title already names the store (a merchant's SEO title often does).
+func titled(s *Site, title string) string {
+	if strings.Contains(strings.ToLower(title), strings.ToLower(s.Store.Name)) {
+		return title
+	}
+	return title + " – " + s.Store.Name
 }
 
 // ImageView is an image with its dimensions as attribute strings.
@@ -309,7 +324,7 @@ func NewProductView(s *Site, p *catalog.Product, cols []*catalog.Collection) Pro
 		desc = truncate(plain, 160)
 	}
 	canonical := s.URL("products/" + p.Handle + "/")
-	m := Meta{Title: p.SEOTitle() + " – " + s.Store.Name, Description: desc, Canonical: canonical, OGType: "product"}
+	m := Meta{Title: titled(s, p.SEOTitle()), Description: desc, Canonical: canonical, OGType: "product"}
 	if len(abs) > 0 {
 		m.Image = abs[0]
 	}
@@ -402,7 +417,7 @@ func breadcrumbLD(s *Site, crumbs []NavLink) ldBreadcrumbs {
 // SimpleMeta is the head of a page with no structured data (search, cart,
 // 404).
 func SimpleMeta(s *Site, title, path string, noIndex bool) Meta {
-	m := Meta{Title: title + " – " + s.Store.Name, OGType: "website", NoIndex: noIndex}
+	m := Meta{Title: titled(s, title), OGType: "website", NoIndex: noIndex}
 	if path != "" {
 		m.Canonical = s.URL(path)
 	}

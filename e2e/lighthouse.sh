@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Lighthouse scores (performance, accessibility, best practices, SEO) for the
-# demo store's home, one collection and one product page, with Debian's
+# demo store's home, collection, product, search, cart and account pages,
+# islands live, with Debian's
 # chromium. Reports go to e2e/artifacts/lighthouse-<page>.json; a table of the
 # scores is printed at the end. Not part of CI: scores are noisy on shared
 # machines, so this is a tool for looking, not a gate.
@@ -27,6 +28,9 @@ pages=(
 	"home=/s/$store/"
 	"collection=/s/$store/collections/wands/"
 	"product=/s/$store/products/elder-wand/"
+	"search=/s/$store/search/?q=wand"
+	"cart=/s/$store/cart/"
+	"account=/s/$store/account/"
 )
 chrome_flags="--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync --disable-dev-shm-usage"
 
