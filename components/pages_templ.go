@@ -1349,14 +1349,14 @@ func SearchPage(s *Site, m Meta, indexPath string, popular []ProductCardView) te
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 122, "\" method=\"get\"><label class=\"visually-hidden\" for=\"q\">Search products</label> <input id=\"q\" type=\"search\" name=\"q\" placeholder=\"Search products\" autocomplete=\"off\" data-testid=\"search-input\"> <button class=\"button\" type=\"submit\">Search</button></form><p id=\"search-status\" class=\"meta\" role=\"status\" aria-live=\"polite\"></p><p id=\"search-suggest\" class=\"meta\"></p><div id=\"search-results\" data-index=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 122, "\" method=\"get\"><label class=\"visually-hidden\" for=\"q\">Search products</label> <input id=\"q\" type=\"search\" name=\"q\" placeholder=\"Search products\" autocomplete=\"off\" data-testid=\"search-input\"> <button class=\"button\" type=\"submit\">Search</button></form><p id=\"search-status\" class=\"meta search-line\" role=\"status\" aria-live=\"polite\"></p><p id=\"search-suggest\" class=\"meta search-line\"></p><div id=\"search-results\" class=\"search-results\" data-index=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var67 string
 			templ_7745c5c3_Var67, templ_7745c5c3_Err = templruntime.NewAttributeExpression(indexPath).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `components/pages.templ`, Line: 220, Col: 49}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `components/pages.templ`, Line: 220, Col: 72}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var67)
 			if templ_7745c5c3_Err != nil {

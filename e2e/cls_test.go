@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -33,13 +34,18 @@ func TestNoLayoutShift(t *testing.T) {
 			check(t, page.AddInitScript(playwright.Script{Content: playwright.String(clsObserver)}), "observer")
 			// Islands answer after the page has painted, as on a phone's
 			// network: a placeholder that did not keep their place shows.
-			check(t, page.Route("**/islands/**", func(r playwright.Route) {
+			slow := func(r playwright.Route) {
 				time.Sleep(400 * time.Millisecond)
 				r.Continue()
-			}), "slow islands")
+			}
+			check(t, page.Route("**/islands/**", slow), "slow islands")
+			check(t, page.Route("**/search*.json*", slow), "a slow search index")
 			open(t, page, path)
 			islandsLoaded(t, page)
-			page.WaitForTimeout(300)
+			if strings.Contains(path, "search/") {
+				check(t, expect.Locator(page.Locator("[data-testid=search-result]").First()).ToBeVisible(), "search results")
+			}
+			time.Sleep(300 * time.Millisecond) // a shift after the last answer would come now
 			cls, err := page.Evaluate("window.__cls")
 			check(t, err, "read CLS")
 			var v float64

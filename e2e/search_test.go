@@ -36,7 +36,7 @@ func TestSearch(t *testing.T) {
 	}
 	page := newPage(t)
 	open(t, page, storePath(demoStore)+"search/?q="+url.QueryEscape("wand"))
-	results := page.Locator("[data-testid=search-result] h3")
+	results := page.Locator("[data-testid=search-result] h2")
 	check(t, expect.Locator(results.First()).ToBeVisible(), "results")
 	titles, err := results.AllTextContents()
 	check(t, err, "result titles")
@@ -69,12 +69,12 @@ func TestSearchForgivesTypos(t *testing.T) {
 	check(t, header.Fill("eldr wnad"), "type in the header")
 	check(t, header.Press("Enter"), "submit the header search")
 	check(t, expect.Page(page).ToHaveURL(regexp.MustCompile(`/search/\?q=eldr`)), "the header search leads to the search page")
-	first := page.Locator("[data-testid=search-result] h3").First()
+	first := page.Locator("[data-testid=search-result] h2").First()
 	check(t, expect.Locator(first).ToHaveText(elder.Title), "a misspelled name finds the product first")
 
 	input := page.Locator("[data-testid=search-input]")
 	check(t, input.Fill("eld"), "type the start of a word")
-	check(t, expect.Locator(page.Locator("[data-testid=search-result] h3", playwright.PageLocatorOptions{HasText: elder.Title})).ToHaveCount(1), "a prefix finds the product as you type")
+	check(t, expect.Locator(page.Locator("[data-testid=search-result] h2", playwright.PageLocatorOptions{HasText: elder.Title})).ToHaveCount(1), "a prefix finds the product as you type")
 	sku := elder.Variants[len(elder.Variants)-1].SKU
 	check(t, input.Fill(sku), "search a SKU")
 	check(t, expect.Locator(first).ToHaveText(elder.Title), "a SKU finds its product")

@@ -213,13 +213,17 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 		pl.search.put(pr.Handle, plans[i].search)
 	}
 	pl.searchShards()
-	for _, ip := range []struct{ rel, title, island, id, fallback string }{
-		{"cart/", "Your cart", components.RouteCart, "cart-drawer", "Open your cart"},
-		{"wishlist/", "Your wishlist", components.RouteWishlist, "wishlist", "Open your wishlist"},
-		{"account/", "Your preferences", components.RoutePreferences, "preferences", "Open your preferences"},
+	// The island pages' static shells hold nothing personal: they are
+	// crawlable like any page (their islands are not: robots.txt).
+	for _, ip := range []struct{ rel, title, island, id, fallback, desc string }{
+		{"cart/", "Your cart", components.RouteCart, "cart-drawer", "Open your cart", "Your cart at " + st.Name + ": review it and check out."},
+		{"wishlist/", "Your wishlist", components.RouteWishlist, "wishlist", "Open your wishlist", "The products you saved at " + st.Name + "."},
+		{"account/", "Your preferences", components.RoutePreferences, "preferences", "Open your preferences", "Your name and how " + st.Name + " sorts your lists."},
 	} {
+		m := components.SimpleMeta(s, ip.title, ip.rel, false)
+		m.Description = ip.desc
 		pl.add(job{path: pl.page(ip.rel), in: newInputs("island-page", pl.site, ip).sum(),
-			render: renderComponent(components.IslandPage(s, components.SimpleMeta(s, ip.title, "", true), ip.title, ip.island, ip.id, ip.fallback))})
+			render: renderComponent(components.IslandPage(s, m, ip.title, ip.island, ip.id, ip.fallback))})
 	}
 	pl.add(job{path: root + "404.html", in: newInputs("404", pl.site).sum(),
 		render: renderComponent(components.NotFoundPage(s, components.SimpleMeta(s, "Page not found", "", true)))})
@@ -322,8 +326,10 @@ func (pl *planner) home(products []*catalog.Product) {
 	pl.add(job{path: pl.page(""), in: newInputs("home", pl.site, teasers, fh).sum(),
 		render: renderComponent(components.HomePage(s, components.NewHomeView(s, teasers, fc)))})
 	// The search page shows the same products when a search finds nothing.
+	sm := components.SimpleMeta(s, "Search", "search/", false)
+	sm.Description = "Search " + st.Name + "'s products by name, maker, kind or SKU."
 	pl.add(job{path: pl.page("search/"), in: newInputs("search", pl.site, fh).sum(),
-		render: renderComponent(components.SearchPage(s, components.SimpleMeta(s, "Search", "search/", true), s.Path("search.json"), fc))})
+		render: renderComponent(components.SearchPage(s, sm, s.Path("search.json"), fc))})
 }
 
 // firstPublished returns a store's first n published products.

@@ -82,13 +82,13 @@ func writeEntry(b *bytes.Buffer, tag string, u sitemapURL) {
 	fmt.Fprintf(b, "</%s>\n", tag)
 }
 
-// robotsTxt allows crawling (except the personal, uncacheable paths) and
-// names the sitemaps.
+// robotsTxt allows crawling (except the islands: personal, uncacheable
+// answers) and names the sitemaps.
 func robotsTxt(sitemaps []string, basePaths ...string) []byte {
 	var b strings.Builder
 	b.WriteString("User-agent: *\n")
 	for _, p := range basePaths {
-		fmt.Fprintf(&b, "Disallow: %sislands/\nDisallow: %scart/\nDisallow: %swishlist/\nDisallow: %saccount/\n", p, p, p, p)
+		fmt.Fprintf(&b, "Disallow: %sislands/\n", p) // personal answers; the pages around them are not
 	}
 	b.WriteString("\n")
 	for _, sm := range sitemaps {

@@ -196,7 +196,7 @@
         img.src = p.image; img.alt = p.imageAlt || ""; img.width = 400; img.height = 400; img.loading = "lazy";
         li.appendChild(img);
       }
-      var h = el("h3");
+      var h = el("h2");
       var a = el("a", null, p.title);
       a.href = p.url;
       h.appendChild(a);
