@@ -61,3 +61,21 @@ func TestNoLayoutShift(t *testing.T) {
 		})
 	}
 }
+
+// TestSortPillsOneRowOnAPhone: a collection's six sort orders take one row
+// on a 390-pixel screen (they scroll sideways), not three, and the page is
+// no wider than the screen.
+func TestSortPillsOneRowOnAPhone(t *testing.T) {
+	page := newPage(t, playwright.BrowserNewContextOptions{Viewport: &playwright.Size{Width: 390, Height: 844}, IsMobile: playwright.Bool(true)})
+	open(t, page, storePath(demoStore)+"collections/all/")
+	rows, err := page.Evaluate(`() => new Set(Array.from(document.querySelectorAll(".sort li")).map(li => li.offsetTop)).size`)
+	check(t, err, "sort rows")
+	if rows != 1 {
+		t.Errorf("the sort orders take %v rows", rows)
+	}
+	wide, err := page.Evaluate(`() => document.documentElement.scrollWidth > window.innerWidth`)
+	check(t, err, "page width")
+	if wide == true {
+		t.Error("the collection page is wider than the screen")
+	}
+}
