@@ -67,40 +67,46 @@ type compressCache struct {
 	max   int
 }
 
+// compressed is a file compressed, and its media type.
 type compressed struct {
-	key  string
-	data []byte
+	key, ctype string
+	data       []byte
 }
 
 func newCompressCache(max int) *compressCache {
 	return &compressCache{items: map[string]*list.Element{}, order: list.New(), max: max}
 }
 
-// get returns data compressed with enc, from the cache when key (the
-// file, its version and the encoding) is there.
-func (c *compressCache) get(key, enc string, data []byte) []byte {
+// get returns the file compressed with enc: from the cache when key (the
+// file, its version and the encoding) is there, else read (only then),
+// compressed and kept.
+func (c *compressCache) get(key, name, enc string, read func() ([]byte, error)) (*compressed, error) {
 	c.mu.Lock()
 	if e, ok := c.items[key]; ok {
 		c.order.MoveToFront(e)
 		c.mu.Unlock()
-		return e.Value.(*compressed).data
+		return e.Value.(*compressed), nil
 	}
 	c.mu.Unlock()
-	out := compress(enc, data)
+	data, err := read()
+	if err != nil {
+		return nil, err
+	}
+	v := &compressed{key: key, ctype: contentTypeOf(name, data), data: compress(enc, data)}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.items[key]; !ok && len(out) <= c.max {
-		c.items[key] = c.order.PushFront(&compressed{key, out})
-		c.size += len(out)
+	if _, ok := c.items[key]; !ok && len(v.data) <= c.max {
+		c.items[key] = c.order.PushFront(v)
+		c.size += len(v.data)
 		for c.size > c.max {
 			last := c.order.Back()
-			v := last.Value.(*compressed)
+			old := last.Value.(*compressed)
 			c.order.Remove(last)
-			delete(c.items, v.key)
-			c.size -= len(v.data)
+			delete(c.items, old.key)
+			c.size -= len(old.data)
 		}
 	}
-	return out
+	return v, nil
 }
 
 // compress encodes data: Brotli at quality 6 and gzip at level 6, both
@@ -119,26 +125,20 @@ func compress(enc string, data []byte) []byte {
 	return b.Bytes()
 }
 
-// serveCompressed answers a file's bytes compressed when the browser
-// accepts it and the file is text worth it; false when it does not apply
-// (the caller serves the file as it is).
-func (h *siteHandler) serveCompressed(w http.ResponseWriter, r *http.Request, name, etag string, data []byte) bool {
-	if len(data) < minCompress || !compressible[strings.ToLower(path.Ext(name))] {
+// serveCompressed answers the file f (name, at version etag) compressed
+// with enc, reading it only when the cache does not hold it; false when
+// it cannot be read (the caller serves it as it is).
+func (h *siteHandler) serveCompressed(w http.ResponseWriter, r *http.Request, name, etag, enc string, f io.ReadSeeker) bool {
+	v, err := h.compressed.get(name+"\x00"+etag+"\x00"+enc, name, enc, func() ([]byte, error) { return io.ReadAll(f) })
+	if err != nil {
+		f.Seek(0, io.SeekStart)
 		return false
 	}
-	w.Header().Add("Vary", "Accept-Encoding")
-	enc := encoding(r)
-	if enc == "" {
-		return false
-	}
-	out := h.compressed.get(name+"\x00"+etag+"\x00"+enc, enc, data)
 	hdr := w.Header()
 	hdr.Set("Content-Encoding", enc)
 	hdr.Set("ETag", strings.TrimSuffix(etag, `"`)+"-"+enc+`"`) // a representation of its own
-	if hdr.Get("Content-Type") == "" {
-		hdr.Set("Content-Type", contentTypeOf(name, data))
-	}
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(out))
+	hdr.Set("Content-Type", v.ctype)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(v.data))
 	return true
 }
 

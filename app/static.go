@@ -1,9 +1,7 @@
 package app
 
 import (
-	"bytes"
 	"errors"
-	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -172,13 +170,8 @@ func (h *siteHandler) serveFile(w http.ResponseWriter, r *http.Request, name str
 		// every write: each one renames a new file over the old.
 		etag := `"` + strconv.FormatInt(st.ModTime().UnixNano(), 36) + "-" + strconv.FormatInt(st.Size(), 36) + `"`
 		if h.compressed != nil && st.Size() >= minCompress && st.Size() <= maxCompressFile && compressible[strings.ToLower(path.Ext(name))] {
-			data, err := io.ReadAll(f)
-			if err == nil && h.serveCompressed(w, r, name, etag, data) {
-				return true
-			}
-			if err == nil {
-				w.Header().Set("ETag", etag)
-				http.ServeContent(w, r, name, st.ModTime(), bytes.NewReader(data))
+			w.Header().Add("Vary", "Accept-Encoding")
+			if enc := encoding(r); enc != "" && h.serveCompressed(w, r, name, etag, enc, f) {
 				return true
 			}
 		}
