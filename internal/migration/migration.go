@@ -10,6 +10,7 @@ package migration
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
@@ -54,4 +55,28 @@ func Lock(ctx context.Context, db *bun.DB, f func(context.Context) error) error 
 		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", key)
 	}()
 	return f(ctx)
+}
+
+// Up applies the migrations of ms not yet applied, in order, under Lock,
+// recording each in Bun's bookkeeping table once it succeeds; who ("store",
+// "webhook") names them in errors and in the log line of each applied.
+func Up(ctx context.Context, db *bun.DB, ms *migrate.Migrations, who string, log *slog.Logger) error {
+	return Lock(ctx, db, func(ctx context.Context) error {
+		m := migrate.NewMigrator(db, ms, migrate.WithMarkAppliedOnSuccess(true))
+		if err := m.Init(ctx); err != nil {
+			return fmt.Errorf("%s: migrate: init: %w", who, err)
+		}
+		group, err := m.Migrate(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: migrate: %w", who, err)
+		}
+		if group.IsZero() {
+			log.Debug(who + ": schema up to date")
+			return nil
+		}
+		for _, mg := range group.Migrations {
+			log.Info(who+": migrated", "migration", mg.Name, "comment", mg.Comment)
+		}
+		return nil
+	})
 }

@@ -43,26 +43,7 @@ func (d *DB) migrator() *migrate.Migrator {
 // processes at once: on PostgreSQL they take turns (an advisory lock), on
 // SQLite the single writer serializes them.
 func (d *DB) Migrate(ctx context.Context) error {
-	return migration.Lock(ctx, d.w, d.migrate)
-}
-
-func (d *DB) migrate(ctx context.Context) error {
-	m := d.migrator()
-	if err := m.Init(ctx); err != nil {
-		return fmt.Errorf("store: migrate: init: %w", err)
-	}
-	group, err := m.Migrate(ctx)
-	if err != nil {
-		return fmt.Errorf("store: migrate: %w", err)
-	}
-	if group.IsZero() {
-		d.log.Debug("store: schema up to date")
-		return nil
-	}
-	for _, mg := range group.Migrations {
-		d.log.Info("store: migrated", "migration", mg.Name, "comment", mg.Comment)
-	}
-	return nil
+	return migration.Up(ctx, d.w, migrations(), "store", d.log)
 }
 
 // MigrationStatus lists every migration this binary knows, oldest first,

@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -26,22 +25,7 @@ func migrations() *migrate.Migrations {
 }
 
 func migrateUp(ctx context.Context, db *bun.DB, log *slog.Logger) error {
-	return migration.Lock(ctx, db, func(ctx context.Context) error { return migrateLocked(ctx, db, log) })
-}
-
-func migrateLocked(ctx context.Context, db *bun.DB, log *slog.Logger) error {
-	m := migrate.NewMigrator(db, migrations(), migrate.WithMarkAppliedOnSuccess(true))
-	if err := m.Init(ctx); err != nil {
-		return fmt.Errorf("webhook: migrate: init: %w", err)
-	}
-	group, err := m.Migrate(ctx)
-	if err != nil {
-		return fmt.Errorf("webhook: migrate: %w", err)
-	}
-	for _, mg := range group.Migrations {
-		log.Info("webhook: migrated", "migration", mg.Name, "comment", mg.Comment)
-	}
-	return nil
+	return migration.Up(ctx, db, migrations(), "webhook", log)
 }
 
 // The schema of migration 1, frozen.
