@@ -164,48 +164,12 @@ func TestDemoCommandHonoursItsFlags(t *testing.T) {
 	self := fmt.Sprintf("127.0.0.1:%d", gossip)
 	other := fmt.Sprintf("127.0.0.1:%d", testkit.MustFreePort(t)) // nobody: the member forms a cluster alone
 	opsAddr := fmt.Sprintf("127.0.0.1:%d", testkit.MustFreePort(t))
-	args := []string{"wandgen", "demo", "--addr", "127.0.0.1:0", "--out", filepath.Join(dir, "public"), "--data", data,
+	args := []string{"--addr", "127.0.0.1:0", "--out", filepath.Join(dir, "public"), "--data", data,
 		"--db", db, "--session-secret", hex.EncodeToString(secret), "--trusted-proxy", "127.0.0.1",
 		"--olric-config", olricFile(t, testkit.MustFreePort(t), testkit.MustFreePort(t)), "--olric-bind", "127.0.0.1",
 		"--olric-port", strconv.Itoa(port), "--olric-gossip-port", strconv.Itoa(gossip),
 		"--olric-peers", self + "," + other, "--olric-replicas", "1", "--ops-addr", opsAddr}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stdoutR, stdoutW := io.Pipe()
-	var stderr testkit.LogBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, args, stdoutW, &stderr)
-		stdoutW.Close()
-	}()
-	urls := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdoutR)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "WandStore demo: "); ok {
-				urls <- strings.TrimSuffix(u, "/")
-			}
-		}
-	}()
-	var base string
-	select {
-	case base = <-urls:
-	case err := <-done:
-		t.Fatalf("demo stopped: %v\n%s", err, stderr.String())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("demo not up after 60s\n%s", stderr.String())
-	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("demo: %v", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Error("demo did not stop")
-		}
-	})
+	base := runDemo(t, args...)
 
 	code, cl := readyz(t, "http://"+opsAddr)
 	want := readyzCluster{Self: fmt.Sprintf("127.0.0.1:%d", port), Members: 1, Names: []string{fmt.Sprintf("127.0.0.1:%d", port)}, Expected: 2, Split: true}
@@ -263,4 +227,47 @@ func TestOlricFlags(t *testing.T) {
 			t.Errorf("%+v accepted", bad)
 		}
 	}
+}
+
+// runDemo runs `wandgen demo` with args until the test ends and returns
+// its URL.
+func runDemo(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdoutR, stdoutW := io.Pipe()
+	var stderr testkit.LogBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, append([]string{"wandgen", "demo"}, args...), stdoutW, &stderr)
+		stdoutW.Close()
+	}()
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdoutR)
+		for sc.Scan() {
+			if u, ok := strings.CutPrefix(sc.Text(), "WandStore demo: "); ok {
+				urls <- strings.TrimSuffix(u, "/")
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("demo: %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Error("demo did not stop")
+		}
+	})
+	select {
+	case base := <-urls:
+		return base
+	case err := <-done:
+		t.Fatalf("demo stopped: %v\n%s", err, stderr.String())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("demo not up after 60s\n%s", stderr.String())
+	}
+	return ""
 }

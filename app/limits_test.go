@@ -1,9 +1,7 @@
 package app
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -139,47 +137,4 @@ source:
 	if code := do("POST", webhook.Path, "203.0.113.41", []byte(`{"id":1}`)).StatusCode; code != http.StatusUnauthorized {
 		t.Errorf("webhook from another source: %d", code)
 	}
-}
-
-// runDemo runs `wandgen demo` with args until the test ends and returns
-// its URL.
-func runDemo(t *testing.T, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	stdoutR, stdoutW := io.Pipe()
-	var stderr testkit.LogBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, append([]string{"wandgen", "demo"}, args...), stdoutW, &stderr)
-		stdoutW.Close()
-	}()
-	urls := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdoutR)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "WandStore demo: "); ok {
-				urls <- strings.TrimSuffix(u, "/")
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("demo: %v", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Error("demo did not stop")
-		}
-	})
-	select {
-	case base := <-urls:
-		return base
-	case err := <-done:
-		t.Fatalf("demo stopped: %v\n%s", err, stderr.String())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("demo not up after 60s\n%s", stderr.String())
-	}
-	return ""
 }

@@ -59,7 +59,6 @@ type liveStore struct {
 	man   *Manifest // what is published
 	log   *manifestLog
 	cache *planCache
-	site  *components.Site
 	// compacting is set while a snapshot of the manifest is being
 	// written: one at a time, so no older snapshot lands after a newer.
 	compacting atomic.Bool
@@ -138,7 +137,7 @@ func (l *Live) Update(ctx context.Context, st *catalog.Store) (*Summary, error) 
 		ls.reset()
 		return nil, fmt.Errorf("render: %w", err)
 	}
-	ls.st, ls.site = st, p.site
+	ls.st = st
 	sum.Sites[st.Handle] = p.site
 	sum.Catalogs = []*catalog.Store{st}
 	sort.Strings(sum.Changed)
