@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,9 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/wandstore/wandstore/catalog/contentdir"
-	"github.com/wandstore/wandstore/generator"
 )
 
 // TestSearchAt10000Products measures search where it is hardest: a store
@@ -28,17 +23,10 @@ func TestSearchAt10000Products(t *testing.T) {
 	if err := writeSearchStore(filepath.Join(dir, "big"), n); err != nil {
 		t.Fatal(err)
 	}
-	out := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	origin := "http://" + ln.Addr().String() + "/"
-	start := time.Now()
-	if _, err := generator.Build(context.Background(), generator.Options{Source: contentdir.New(os.DirFS(dir)), Out: out, SiteURL: origin}); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("built %d products in %v", n, time.Since(start).Round(time.Millisecond))
+	mux := http.NewServeMux()
+	mux.HandleFunc("/s/big/islands/", func(http.ResponseWriter, *http.Request) {}) // islands answer empty: not the point here
+	origin, out, built := servedLikeABucket(t, dir, mux)
+	t.Logf("built %d products in %v", n, built.Round(time.Millisecond))
 	shards, _ := filepath.Glob(filepath.Join(out, "s/big/search-*.json"))
 	var bytes int64
 	for _, f := range shards {
@@ -49,12 +37,6 @@ func TestSearchAt10000Products(t *testing.T) {
 		bytes += st.Size()
 	}
 	t.Logf("search index: %d shards, %d bytes, %d bytes a product", len(shards), bytes, bytes/n)
-	mux := http.NewServeMux()
-	mux.HandleFunc("/s/big/islands/", func(http.ResponseWriter, *http.Request) {}) // islands answer empty: not the point here
-	mux.Handle("/", http.FileServer(http.Dir(out)))
-	srv := &http.Server{Handler: mux}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
 
 	page := newPage(t)
 	if _, err := page.Goto(origin + "s/big/search/?q=obsidian"); err != nil {

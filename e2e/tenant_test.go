@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"context"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wandstore/wandstore/catalog/contentdir"
-	"github.com/wandstore/wandstore/generator"
 	"github.com/wandstore/wandstore/internal/testkit"
 )
 
@@ -66,15 +62,6 @@ func TestMerchantSVGCannotReachAnotherStore(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "alpha/images/wand.svg"), []byte(evilSVG), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	origin := "http://" + ln.Addr().String() + "/"
-	if _, err := generator.Build(context.Background(), generator.Options{Source: contentdir.New(os.DirFS(dir)), Out: out, SiteURL: origin}); err != nil {
-		t.Fatal(err)
-	}
 	var mu sync.Mutex
 	var leaks, islandReads []string
 	mux := http.NewServeMux()
@@ -96,10 +83,7 @@ func TestMerchantSVGCannotReachAnotherStore(t *testing.T) {
 		w.Header().Set("Content-Type", "image/svg+xml")
 		w.Write([]byte(evilSVG))
 	})
-	mux.Handle("/", http.FileServer(http.Dir(out))) // a bucket: no security headers
-	srv := &http.Server{Handler: mux}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	origin, out, _ := servedLikeABucket(t, dir, mux)
 
 	published, _ := filepath.Glob(filepath.Join(out, "s/alpha/assets/wand.*.svg"))
 	if len(published) != 1 {
