@@ -101,8 +101,11 @@ func (b *builder) planDelta(st *catalog.Store, pc *planCache) *storePlan {
 		if ok && sameMembers(had.members, c.Products()) {
 			continue // no member changed: every page of it is as published
 		}
-		if repl, ok := replacedIn(c, had.members, swaps); ok && pl.listingsInPlace(c, c.Products(), repl) {
-			continue
+		if repl, ok := replacedIn(c, had.members, swaps); ok {
+			if pos, ok := pl.inPlace(c, len(c.Products()), repl); ok {
+				pl.listingsInPlace(c, c.Products(), repl, pos)
+				continue
+			}
 		}
 		before := pc.pageCounts[c.Handle]
 		pl.listings(c)
@@ -172,41 +175,44 @@ func (pl *planner) allInPlace(all *catalog.Collection, members []*catalog.Produc
 		}
 		repl = append(repl, sw)
 	}
-	pos, ok := pl.pc.positions(all.Handle, repl)
+	pos, ok := pl.inPlace(all, len(members), repl)
 	if !ok {
 		return false
 	}
 	for i, sw := range repl {
 		members[pos[i]] = sw.new
 	}
-	if !pl.listingsInPlace(all, members, repl) {
-		panic("generator: the all listing's cache changed under a delta plan") // positions checked what listingsInPlace needs
-	}
+	pl.listingsInPlace(all, members, repl, pos)
 	return true
+}
+
+// inPlace reports whether the cache holds what listingsInPlace needs for
+// a collection of n members (every order's sorted list, with its ranks
+// where it sorts, and its pages), and returns the place of each swap's old
+// product among the members.
+func (pl *planner) inPlace(c *catalog.Collection, n int, repl []swap) ([]int, bool) {
+	pc := pl.pc
+	for _, order := range catalog.SortOrders {
+		k := sortKey{c.Handle, order}
+		if _, ok := pc.listings[k]; !ok {
+			return nil, false
+		}
+		if sl := pc.sorts[k]; len(sl.sorted) != n || (sl.rank == nil && pl.eff(c, order).Sorts()) {
+			return nil, false
+		}
+	}
+	return pc.positions(c.Handle, repl)
 }
 
 // listingsInPlace updates a collection's listings, in every order, for
 // members in which each swap's new product took its old one's place and
 // nothing else changed: each sorted list moves the product from its old
 // place to its new one (a rotation over the places between), and only the
-// pages within the places moved are planned again. It reports false,
-// having changed nothing, when the cache does not hold every listing of
-// the collection.
-func (pl *planner) listingsInPlace(c *catalog.Collection, members []*catalog.Product, repl []swap) bool {
+// pages within the places moved are planned again. pos are the places of
+// the swaps' old products (inPlace, which checks the cache holds what this
+// needs).
+func (pl *planner) listingsInPlace(c *catalog.Collection, members []*catalog.Product, repl []swap, pos []int) {
 	pc := pl.pc
-	pos, ok := pc.positions(c.Handle, repl)
-	if !ok {
-		return false
-	}
-	for _, order := range catalog.SortOrders {
-		k := sortKey{c.Handle, order}
-		if _, ok := pc.listings[k]; !ok {
-			return false
-		}
-		if sl := pc.sorts[k]; len(sl.sorted) != len(members) || (sl.rank == nil && pl.eff(c, order).Sorts()) {
-			return false
-		}
-	}
 	cm, meta := pl.listingMeta(c)
 	total := len(members)
 	pages := max(1, (total+pl.per-1)/pl.per)
@@ -237,7 +243,6 @@ func (pl *planner) listingsInPlace(c *catalog.Collection, members []*catalog.Pro
 			}
 		}
 	}
-	return true
 }
 
 // eff is the order a listing of c in order sorts by.
