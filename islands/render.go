@@ -21,11 +21,9 @@ func renderBytes(ctx context.Context, c templ.Component) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// writeHTML answers personal HTML: never stored by a cache on the way.
+// writeHTML answers HTML (personal: Handler marks every answer so).
 func writeHTML(w http.ResponseWriter, status int, html []byte) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "private, no-store")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(html)
 }
