@@ -14,7 +14,6 @@ import (
 	"github.com/urfave/cli/v2"
 	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/islands"
-	"github.com/wandstore/wandstore/shopify/shopifytest"
 	"github.com/wandstore/wandstore/shopify/webhook"
 )
 
@@ -76,21 +75,9 @@ func TestLimitFlags(t *testing.T) {
 // window, and the webhook receiver's per-source limit, both per client as
 // the trusted proxy names it.
 func TestLimitFlagsReachTheServer(t *testing.T) {
-	const token = "shpat_limits_test"
-	srv := shopifytest.New(t, shopifytest.WithToken(token), shopifytest.WithShop("Wand Shop", "USD"))
-	srv.SetProducts(standInProducts())
-	t.Setenv("WANDSTORE_LIMITS_TEST_TOKEN", token)
+	_, dir := standInShop(t, "WANDSTORE_LIMITS_TEST_TOKEN")
 	t.Setenv(envWebhookSecret, testWebhookSecret)
 	t.Setenv("WANDSTORE_WEBHOOK_BURST", "3") // a fallback, with the flags below
-	dir := testkit.ContentDir(t, `
--- wands/store.yaml --
-name: Wands from Shopify
-source:
-  kind: shopify
-  shop: wand-shop
-  token_env: WANDSTORE_LIMITS_TEST_TOKEN
-  endpoint: `+srv.URL()+`
-`)
 	tmp := t.TempDir()
 	base := runDemo(t, "--addr", "127.0.0.1:0", "--content", dir, "--out", filepath.Join(tmp, "public"), "--data", filepath.Join(tmp, "data"),
 		"--olric-port", strconv.Itoa(testkit.MustFreePort(t)), "--olric-gossip-port", strconv.Itoa(testkit.MustFreePort(t)),

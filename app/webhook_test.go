@@ -47,22 +47,30 @@ func standInProducts() []shopifytest.Product {
 	}
 }
 
-func startShopDemo(t *testing.T, mod ...func(*DemoOptions)) *shopDemo {
+// standInShop starts a stand-in shop selling standInProducts and returns
+// it with a content folder whose store "wands" reads it, its token in the
+// environment variable tokenEnv.
+func standInShop(t *testing.T, tokenEnv string) (*shopifytest.Server, string) {
 	t.Helper()
-	const token = "shpat_webhook_test"
+	const token = "shpat_stand_in"
 	srv := shopifytest.New(t, shopifytest.WithToken(token), shopifytest.WithShop("Wand Shop", "USD"))
 	srv.SetProducts(standInProducts())
-	t.Setenv("WANDSTORE_WEBHOOK_TEST_TOKEN", token)
-	t.Setenv(envWebhookSecret, testWebhookSecret)
-	dir := testkit.ContentDir(t, `
+	t.Setenv(tokenEnv, token)
+	return srv, testkit.ContentDir(t, `
 -- wands/store.yaml --
 name: Wands from Shopify
 source:
   kind: shopify
   shop: wand-shop
-  token_env: WANDSTORE_WEBHOOK_TEST_TOKEN
+  token_env: `+tokenEnv+`
   endpoint: `+srv.URL()+`
 `)
+}
+
+func startShopDemo(t *testing.T, mod ...func(*DemoOptions)) *shopDemo {
+	t.Helper()
+	srv, dir := standInShop(t, "WANDSTORE_WEBHOOK_TEST_TOKEN")
+	t.Setenv(envWebhookSecret, testWebhookSecret)
 	out := t.TempDir()
 	opts := DemoOptions{Addr: "127.0.0.1:0", Content: dir, Out: out, Data: t.TempDir(), OlricPort: testkit.MustFreePort(t), OlricGossipPort: testkit.MustFreePort(t)}
 	for _, m := range mod {
