@@ -32,6 +32,12 @@ type Store struct {
 	products    overlay[string, *Product] // by handle
 	skus        overlay[string, *Product] // by variant SKU
 	collections map[string]*Collection
+	// For CollectionsOf: the hand-picked collections listing each product
+	// handle (by collection handle, which a collection's copy keeps), the
+	// smart collections, and each collection's place in Collections.
+	listedIn overlay[string, *[]string]
+	smart    []*Collection
+	place    map[string]int
 }
 
 // Theme is a store's look, written into its CSS as custom properties.

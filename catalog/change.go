@@ -117,11 +117,14 @@ func (s *Store) With(c Change) (*Store, error) {
 	// worked out from the old ones where they can be (see rematch).
 	n.Collections = make([]*Collection, 0, len(s.Collections)+len(addedC))
 	n.collections = make(map[string]*Collection, len(s.Collections)+len(addedC))
+	n.place, n.smart = make(map[string]int, len(s.Collections)+len(addedC)), nil
+	relisted := map[string]*[]string{} // product handle -> the hand-picked collections naming it, where that changed
 	for _, col := range append(slices.Clip(s.Collections), addedC...) {
 		if removeC[col.Handle] {
 			continue
 		}
 		var cp *Collection
+		rehandled := false              // cp's handle set was built again
 		unlist := func(x *Collection) { // hand-picked lists drop the removed products
 			if slices.ContainsFunc(x.ProductHandles, func(h string) bool { return removeP[h] }) {
 				x.ProductHandles = slices.DeleteFunc(slices.Clone(x.ProductHandles), func(h string) bool { return removeP[h] })
@@ -132,7 +135,7 @@ func (s *Store) With(c Change) (*Store, error) {
 			x := *r
 			unlist(&x)
 			x.products, x.handles = nil, handleSet(&x)
-			cp = &x
+			cp, rehandled = &x, true
 			n.resolve(cp)
 		case col.Rules != nil:
 			cp = col
@@ -148,7 +151,7 @@ func (s *Store) With(c Change) (*Store, error) {
 				x := *col
 				if listed {
 					unlist(&x)
-					x.handles = handleSet(&x)
+					x.handles, rehandled = handleSet(&x), true
 				}
 				x.products = nil
 				cp = &x
@@ -157,9 +160,25 @@ func (s *Store) With(c Change) (*Store, error) {
 		}
 		n.Collections = append(n.Collections, cp)
 		if _, dup := n.collections[cp.Handle]; !dup {
-			n.collections[cp.Handle] = cp
+			n.collections[cp.Handle], n.place[cp.Handle] = cp, len(n.Collections)-1
+		}
+		if cp.Rules != nil {
+			n.smart = append(n.smart, cp)
+		}
+		if rehandled {
+			var old map[string]bool
+			if s.collections[col.Handle] == col { // else new to the store: it listed nothing
+				old = col.handles
+			}
+			s.relist(relisted, cp.Handle, old, cp.handles)
 		}
 	}
+	for h := range removeC {
+		if c := s.collections[h]; c != nil {
+			s.relist(relisted, h, c.handles, nil)
+		}
+	}
+	n.listedIn = s.listedIn.with(relisted)
 
 	v := validator{store: s.Handle}
 	if len(c.Products) > 0 {
@@ -188,6 +207,33 @@ func (s *Store) With(c Change) (*Store, error) {
 		return nil, v.errs
 	}
 	return &n, nil
+}
+
+// relist records in updates, for the product handles a hand-picked
+// collection stopped or started naming (old to now), the collections that
+// name each (from s, or an earlier update).
+func (s *Store) relist(updates map[string]*[]string, collection string, old, now map[string]bool) {
+	current := func(h string) []string {
+		if l, ok := updates[h]; ok {
+			return *l
+		}
+		if l := s.listedIn.get(h); l != nil {
+			return slices.Clone(*l)
+		}
+		return nil
+	}
+	for h := range old {
+		if !now[h] {
+			l := slices.DeleteFunc(current(h), func(c string) bool { return c == collection })
+			updates[h] = &l
+		}
+	}
+	for h := range now {
+		if !old[h] {
+			l := append(current(h), collection)
+			updates[h] = &l
+		}
+	}
 }
 
 // withProducts returns ps with the products in oldOf replaced by their

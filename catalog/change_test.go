@@ -189,8 +189,11 @@ func TestDiff(t *testing.T) {
 	}
 	// The same members (by handle: unchanged products are from's).
 	addr := regexp.MustCompile(`@0x[0-9a-f]+`)
-	a, _ := members(got)
-	b, _ := members(to)
+	a, aOf := members(got)
+	b, bOf := members(to)
+	if fmt.Sprint(aOf) != fmt.Sprint(bOf) {
+		t.Fatalf("each product's collections after the change:\n%v\nwant\n%v", aOf, bOf)
+	}
 	if addr.ReplaceAllString(fmt.Sprint(a), "") != addr.ReplaceAllString(fmt.Sprint(b), "") {
 		t.Fatalf("members after the change:\n%v\nwant\n%v", a, b)
 	}

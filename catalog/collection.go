@@ -64,14 +64,28 @@ func (s *Store) Index() {
 	}
 	s.products, s.skus = overlay[string, *Product]{base: products}, overlay[string, *Product]{base: skus}
 	s.collections = make(map[string]*Collection, len(s.Collections))
-	for _, c := range s.Collections {
+	s.place, s.smart = make(map[string]int, len(s.Collections)), nil
+	listed := map[string]*[]string{}
+	for i, c := range s.Collections {
 		if _, dup := s.collections[c.Handle]; !dup {
-			s.collections[c.Handle] = c
+			s.collections[c.Handle], s.place[c.Handle] = c, i
 		}
 		c.products = nil // not [:0]: callers may hold the previous slice
 		c.handles = handleSet(c)
 		s.resolve(c)
+		if c.Rules != nil {
+			s.smart = append(s.smart, c)
+		}
+		for h := range c.handles {
+			l := listed[h]
+			if l == nil {
+				l = new([]string)
+				listed[h] = l
+			}
+			*l = append(*l, c.Handle)
+		}
 	}
+	s.listedIn = overlay[string, *[]string]{base: listed}
 }
 
 // handleSet is a hand-picked collection's members' handles as a set.
@@ -102,17 +116,27 @@ func (s *Store) Collection(handle string) *Collection {
 	return s.collections[handle]
 }
 
-// CollectionsOf returns the collections that list p, in store order.
+// CollectionsOf returns the collections that list p, in store order: the
+// hand-picked ones that name it and the smart ones whose rules it matches,
+// never a walk over every collection.
 func (s *Store) CollectionsOf(p *Product) []*Collection {
 	if s.Product(p.Handle) != p || !p.Published() {
 		return nil
 	}
 	var out []*Collection
-	for _, c := range s.Collections {
+	if l := s.listedIn.get(p.Handle); l != nil {
+		for _, h := range *l {
+			if c := s.collections[h]; c != nil && c.lists(p) && !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
+	for _, c := range s.smart {
 		if c.lists(p) {
 			out = append(out, c)
 		}
 	}
+	slices.SortFunc(out, func(a, b *Collection) int { return s.place[a.Handle] - s.place[b.Handle] })
 	return out
 }
 

@@ -75,7 +75,7 @@ type Index struct {
 // NewIndex arranges the store's published products. It reads the store's
 // collections (Store.CollectionsOf), so build it after the store is
 // indexed and before it is shared. A nil store gives an empty index.
-// Cost: linear in the catalog (about 10 ms for 10,000 products); do it once
+// Cost: linear in the catalog (about 45 ms for 10,000 products and 0.6 s for 100,000 on this machine: BenchmarkNewIndex); do it once
 // per catalog version, not per request.
 func NewIndex(st *catalog.Store) *Index {
 	ix := &Index{ids: map[string]int32{}}

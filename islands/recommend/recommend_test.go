@@ -452,9 +452,13 @@ func BenchmarkFor(b *testing.B) {
 
 // NewIndex runs once per catalog version.
 func BenchmarkNewIndex(b *testing.B) {
-	st := bigStore(10_000, 1)
-	b.ReportAllocs()
-	for b.Loop() {
-		NewIndex(st)
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("products=%d", n), func(b *testing.B) {
+			st := bigStore(n, 1)
+			b.ReportAllocs()
+			for b.Loop() {
+				NewIndex(st)
+			}
+		})
 	}
 }
