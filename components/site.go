@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/i18n"
 )
 
 // Site is what every page of one store needs to know: the store, where it
@@ -107,6 +108,16 @@ func (s *Site) Lang() string {
 	}
 	return s.Store.Locale
 }
+
+// T is the interface message key in the store's language (see package
+// i18n), with args formatted into it.
+func (s *Site) T(key string, args ...any) string { return s.Msg().T(key, args...) }
+
+// N is the plural form of key for n, in the store's language.
+func (s *Site) N(key string, n int, args ...any) string { return s.Msg().N(key, n, args...) }
+
+// Msg is the store's message catalog (its locale's language, else English).
+func (s *Site) Msg() *i18n.Messages { return i18n.For(s.Store.Locale) }
 
 // Money formats an amount for the store's shoppers.
 func (s *Site) Money(m catalog.Money) string { return m.Format(s.Store.Locale) }
