@@ -20,6 +20,7 @@ type Store struct {
 	Description string
 	Theme       Theme
 	Settings    Settings
+	Checkout    Checkout // the store's own checkout (store.yaml's checkout block)
 
 	Products    []*Product    // in source order
 	Collections []*Collection // in source order

@@ -252,6 +252,7 @@ func (l *loader) readStore(raw []byte) bool {
 		ContactEmail:        f.Settings.ContactEmail,
 	}
 	l.readSource(f.Source, s.Currency)
+	l.readCheckout(f.Checkout)
 	return true
 }
 

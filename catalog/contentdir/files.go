@@ -55,7 +55,8 @@ type storeFile struct {
 		Announcement        string   `yaml:"announcement"`
 		ContactEmail        string   `yaml:"contact_email"`
 	} `yaml:"settings"`
-	Source *sourceFile `yaml:"source"`
+	Source   *sourceFile   `yaml:"source"`
+	Checkout *checkoutFile `yaml:"checkout"`
 }
 
 // sourceFile is store.yaml's source block: where the store's catalog

@@ -161,6 +161,7 @@ func overlay(st, look *catalog.Store) {
 	st.BaseURL = look.BaseURL
 	st.Theme = look.Theme
 	st.Settings = look.Settings
+	st.Checkout = look.Checkout
 	st.Assets = look.Assets
 }
 
