@@ -14,8 +14,8 @@ const (
 	RouteCartPage        = RouteCart + pageSuffix        // GET: the drawer as a full page
 	RouteCartAdd         = "cart/add"                    // POST: add a variant
 	RouteCartSet         = "cart/set"                    // POST: set a line's quantity (0 removes it)
-	RouteCheckout        = "checkout"                    // POST: the cart becomes an order
-	RouteOrder           = "orders/"                     // GET: + an order's number, its confirmation page
+	RouteCheckout        = "checkout"                    // GET: the checkout form (a full page); POST: from the cart, go to it; with action=quote, price it again; with action=place, order
+	RouteOrder           = "orders/"                     // GET: + an order's token + "/": its confirmation page (also at <base path>orders/, see Site.OrderPath)
 	RouteViews           = "views"                       // POST: record a product view
 	RouteRecentlyViewed  = "recently-viewed"             // GET
 	RouteRecommendations = "recommendations"             // GET, ?product=

@@ -72,9 +72,11 @@ func (c *Catalogs) Set(x *Catalog) {
 	}
 	if old != nil {
 		delete(c.byPath, islandsPrefix(old))
+		delete(c.byPath, old.Site.OrdersPrefix())
 	}
 	c.byName[x.Store.Handle] = x
 	c.byPath[islandsPrefix(x)] = x
+	c.byPath[x.Site.OrdersPrefix()] = x
 	c.paths = c.paths[:0]
 	for p := range c.byPath {
 		c.paths = append(c.paths, p)
@@ -150,7 +152,13 @@ func (c *Catalogs) match(urlPath string) (*Catalog, string, bool) {
 	defer c.mu.RUnlock()
 	for _, p := range c.paths {
 		if rest, ok := strings.CutPrefix(urlPath, p); ok {
-			return c.byPath[p], rest, true
+			x := c.byPath[p]
+			if p == x.Site.OrdersPrefix() {
+				// An order's page (<base path>orders/<token>/) is the
+				// orders/ route, as under islands/.
+				rest = components.RouteOrder + rest
+			}
+			return x, rest, true
 		}
 	}
 	return nil, "", false

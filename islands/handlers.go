@@ -96,7 +96,7 @@ func (s *Server) wishlistList(q *request, st *shopper.State) templ.Component {
 
 func (s *Server) preferences(q *request) {
 	s.serveFragment(q, "", func(st *shopper.State) (templ.Component, error) {
-		return components.PreferencesForm(q.cat.Site, preferencesView(st)), nil
+		return s.accountIsland(q, st)
 	})
 }
 
@@ -112,27 +112,17 @@ func (s *Server) wishlistPage(q *request) {
 }
 
 func (s *Server) preferencesPage(q *request) {
-	s.page(q, "Your preferences", func(st *shopper.State) templ.Component {
-		return components.PreferencesForm(q.cat.Site, preferencesView(st))
-	})
-}
-
-func (s *Server) orderPage(q *request) {
-	number := strings.TrimPrefix(q.r.URL.Path, q.cat.Site.IslandPath(components.RouteOrder))
-	if q.fresh || len(number) > 32 || strings.ContainsAny(number, "/?#") {
-		http.NotFound(q.w, q.r)
-		return
-	}
-	o, err := s.store.Order(q.r.Context(), q.cat.Store.Handle, q.id, number)
+	st, err := s.state(q)
 	if err != nil {
 		s.internalError(q, err)
 		return
 	}
-	if o == nil { // unknown, or another shopper's: the same answer
-		http.NotFound(q.w, q.r)
+	c, err := s.accountIsland(q, st)
+	if err != nil {
+		s.internalError(q, err)
 		return
 	}
-	s.render(q, http.StatusOK, s.fullPage(q, "Order "+o.Number, components.OrderConfirmation(q.cat.Site, orderView(q.cat, o))))
+	s.render(q, http.StatusOK, s.fullPage(q, "Your preferences", c))
 }
 
 // page renders a full page around a fragment, from fresh state.
@@ -479,6 +469,10 @@ func (s *Server) checkout(q *request) {
 	if !s.form(q) {
 		return
 	}
+	if action := q.r.PostForm.Get("action"); action != "" && s.checkouts[q.cat.Store.Handle] == nil {
+		s.localCheckout(q, action)
+		return
+	}
 	ctx := q.r.Context()
 	st, err := s.store.Load(ctx, q.cat.Store.Handle, q.id)
 	if err != nil {
@@ -508,38 +502,12 @@ func (s *Server) checkout(q *request) {
 		s.handoff(q, co, st, v)
 		return
 	}
-	lines := make([]shopper.OrderLine, 0, len(st.Cart))
-	sub := catalog.Money{Currency: q.cat.Store.Currency}
-	for _, l := range st.Cart {
-		p := q.cat.Store.Product(l.Product)
-		vr := p.Variant(l.Variant)
-		ol := shopper.OrderLine{Product: p.Handle, Variant: vr.ID, Title: p.Title, SKU: vr.SKU, Quantity: l.Quantity, UnitPrice: vr.Price}
-		if catalog.ShowsVariant(vr.Title) {
-			ol.VariantTitle = vr.Title
-		}
-		lines = append(lines, ol)
-		sub.Amount += vr.Price.Times(l.Quantity).Amount
-	}
-	o, st2, err := s.store.PlaceOrder(ctx, q.cat.Store.Handle, q.id, lines, sub)
-	if errors.Is(err, shopper.ErrEmptyCart) {
-		fail("Your cart is empty.")
+	// The cart is the one shown: on to the checkout form (address,
+	// shipping, the final total), where the order is placed.
+	if q.htmx {
+		q.w.Header().Set(hxRedirect, q.cat.Site.IslandPath(components.RouteCheckout))
+		q.w.WriteHeader(http.StatusOK)
 		return
 	}
-	if errors.Is(err, shopper.ErrCartChanged) {
-		// Changed between the read above and the order's transaction.
-		if st, err = s.store.Load(ctx, q.cat.Store.Handle, q.id); err != nil {
-			s.internalError(q, err)
-			return
-		}
-		v, _ = cartView(q.cat, st)
-		fail(msgCartChanged)
-		return
-	}
-	if err != nil {
-		s.internalError(q, err)
-		return
-	}
-	s.acknowledge(q, st2)
-	s.log.Info("order placed", "store", q.cat.Store.Handle, "order", o.Number, "lines", len(o.Lines), "subtotal", o.Subtotal.String())
-	s.done(q, hxTriggerAfterSettle, components.EventCartChanged, components.OrderConfirmation(q.cat.Site, orderView(q.cat, o)), components.RouteOrder+o.Number)
+	http.Redirect(q.w, q.r, q.cat.Site.IslandPath(components.RouteCheckout), http.StatusSeeOther)
 }

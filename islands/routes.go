@@ -168,6 +168,7 @@ func (s *Server) buildRoutes() {
 			components.RouteWishlistPage:    s.wishlistPage,
 			components.RoutePreferences:     s.preferences,
 			components.RoutePreferencesPage: s.preferencesPage,
+			components.RouteCheckout:        s.checkoutPage,
 		},
 		post: map[string]func(*request){
 			components.RouteViews:          s.recordView,

@@ -54,6 +54,12 @@ type Options struct {
 	// by store handle; a store not in it checks out locally (an order
 	// recorded here). See Checkout.
 	Checkouts map[string]Checkout
+	// Payments take the payment of a store's own checkout, by store
+	// handle; a store not in it is paid on delivery or by invoice (Invoice).
+	Payments map[string]Payment
+	// NotifyOrders queues an order-confirmation email with every order
+	// (shopper.Outbox; a mail worker sends them). Off: no email.
+	NotifyOrders bool
 	// AdminToken, when set, lets the public Handler answer /readyz and
 	// /metrics to a request carrying "Authorization: Bearer <token>";
 	// without it they are served only by OpsHandler.
@@ -76,6 +82,8 @@ type Server struct {
 
 	member    clusterMember       // the cache, when it is a cluster member; nil otherwise
 	checkouts map[string]Checkout // by store handle; see Options.Checkouts
+	payments  map[string]Payment  // by store handle; see Options.Payments
+	notify    bool                // Options.NotifyOrders
 	webhooks  http.Handler
 	admin     string // Options.AdminToken
 
@@ -121,6 +129,7 @@ func New(opts Options) (*Server, error) {
 		pop: map[string]*popularity{},
 	}
 	s.checkouts = opts.Checkouts
+	s.payments, s.notify = opts.Payments, opts.NotifyOrders
 	s.admin = opts.AdminToken
 	s.webhooks = opts.Webhooks
 	s.buildRoutes()

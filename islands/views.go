@@ -110,18 +110,6 @@ func preferencesView(st *shopper.State) components.PreferencesView {
 	return components.PreferencesView{Name: st.Prefs.Name, Sort: string(st.Prefs.Sort), Sorts: components.PreferenceSorts()}
 }
 
-func orderView(c *Catalog, o *shopper.Order) components.OrderView {
-	v := components.OrderView{Number: o.Number, Date: o.CreatedAt.Format("2 January 2006"), Subtotal: c.Site.Money(o.Subtotal)}
-	for _, l := range o.Lines {
-		total := l.UnitPrice.Times(l.Quantity)
-		v.Lines = append(v.Lines, components.OrderLineView{
-			Title: l.Title, VariantTitle: l.VariantTitle, Quantity: strconv.Itoa(l.Quantity),
-			UnitPrice: c.Site.Money(l.UnitPrice), LineTotal: c.Site.Money(total),
-		})
-	}
-	return v
-}
-
 // popularity is a store's view-and-cart counts. Recommendations need a
 // rough order, not an exact one, and the query scans the store's history:
 // so it never runs on a request's path. A request takes what is there

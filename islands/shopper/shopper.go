@@ -126,14 +126,53 @@ func (s *State) Wished(product string) bool {
 
 // Order is a checked-out cart.
 type Order struct {
-	ID        int64
-	Number    string // shown to the shopper, e.g. "WS-1042"
+	ID     int64
+	Number string // shown to the shopper, e.g. "WS-7K3MQ-9PXA2"
+	// Token names the order's confirmation page (/s/<store>/orders/<token>/):
+	// 128 random bits as 32 hex digits, never shown elsewhere.
+	Token     string
 	Store     string
 	Shopper   ID
 	Lines     []OrderLine
 	Subtotal  catalog.Money
 	CreatedAt time.Time
+
+	// What the checkout recorded (empty for an order of the one-click
+	// checkout of before).
+	Email    string
+	Address  Address
+	Shipping Shipping
+	// Tax is contained in Total (TaxInclusive) or added to it; TaxRate is
+	// in catalog.RateDenominator parts.
+	Tax          catalog.Money
+	TaxRate      int64
+	TaxInclusive bool
+	Total        catalog.Money
+	Payment      string // "invoice"
 }
+
+// Address is where an order goes.
+type Address struct {
+	Name, Line1, Line2, City, Region, PostalCode string
+	Country                                      string // ISO 3166-1 alpha-2
+}
+
+// Shipping is the method an order ships by and what it cost.
+type Shipping struct {
+	Method, Name string // the method's id and name at ordering time
+	Amount       catalog.Money
+}
+
+// OrderSummary is one line of a shopper's order history.
+type OrderSummary struct {
+	Number, Token string
+	Total         catalog.Money
+	Items         int
+	CreatedAt     time.Time
+}
+
+// MaxOrderHistory is how many orders the account page lists.
+const MaxOrderHistory = 50
 
 // OrderLine is a cart line frozen at checkout, with the price paid.
 type OrderLine struct {
@@ -189,10 +228,17 @@ type Store interface {
 	// and ErrCartChanged, ordering nothing, when the cart does not hold
 	// exactly those lines (product, variant and quantity, in cart order)
 	// when the transaction runs.
-	PlaceOrder(ctx context.Context, store string, id ID, lines []OrderLine, subtotal catalog.Money) (*Order, *State, error)
-	// Order returns one of the shopper's orders by number (nil, nil when
+	// o holds the lines (frozen titles and prices), the totals and the
+	// details; the store sets its ID, Number, Token, Store, Shopper and
+	// CreatedAt. With notify, a confirmation email is queued in the same
+	// transaction (see Outbox).
+	PlaceOrder(ctx context.Context, store string, id ID, o *Order, notify bool) (*Order, *State, error)
+	// Order returns one of the shopper's orders by its token (nil, nil when
 	// there is none: another shopper's order is "none").
-	Order(ctx context.Context, store string, id ID, number string) (*Order, error)
+	Order(ctx context.Context, store string, id ID, token string) (*Order, error)
+	// Orders lists the shopper's last limit orders in the store, newest
+	// first.
+	Orders(ctx context.Context, store string, id ID, limit int) ([]OrderSummary, error)
 	// ExternalCart returns the id of the cart last handed to the store's
 	// own checkout (a Shopify cart) for the shopper, "" when there is none.
 	ExternalCart(ctx context.Context, store string, id ID) (string, error)

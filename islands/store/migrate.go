@@ -24,6 +24,7 @@ func migrations() *migrate.Migrations {
 	ms.Add(migration.InTx("20260301000001", "shoppers_carts_views_wishlist_orders", up1))
 	ms.Add(migration.InTx("20261125000002", "external_carts", up2))
 	ms.Add(migration.InTx("20261206000003", "session_keys", up3))
+	ms.Add(migration.InTx("20261207000004", "order_details_order_emails", up4))
 	return ms
 }
 
@@ -214,5 +215,72 @@ type m3SessionKey struct {
 
 func up3(ctx context.Context, db bun.IDB) error {
 	_, err := db.NewCreateTable().Model((*m3SessionKey)(nil)).IfNotExists().Exec(ctx)
+	return err
+}
+
+// The schema of migration 4, frozen.
+
+// m4OrderDetail is what the checkout records about an order beyond its
+// lines: the token of its confirmation page, the shopper's email and
+// address, the shipping method and the totals. A table of its own (one
+// row per order, by its key) rather than columns added to orders: CREATE
+// TABLE IF NOT EXISTS reruns as a no-op in both databases, where SQLite
+// has no ADD COLUMN IF NOT EXISTS.
+type m4OrderDetail struct {
+	bun.BaseModel `bun:"table:order_details"`
+
+	OrderID        int64  `bun:"order_id,pk,notnull"`
+	Token          string `bun:"token,unique,notnull"`
+	Email          string `bun:"email,notnull"`
+	Name           string `bun:"name,notnull"`
+	Line1          string `bun:"line1,notnull"`
+	Line2          string `bun:"line2,notnull"`
+	City           string `bun:"city,notnull"`
+	Region         string `bun:"region,notnull"`
+	PostalCode     string `bun:"postal_code,notnull"`
+	Country        string `bun:"country,notnull"`
+	ShippingMethod string `bun:"shipping_method,notnull"`
+	ShippingName   string `bun:"shipping_name,notnull"`
+	ShippingAmount int64  `bun:"shipping_amount,notnull"`
+	TaxAmount      int64  `bun:"tax_amount,notnull"`
+	TaxRate        int64  `bun:"tax_rate,notnull"`
+	TaxInclusive   bool   `bun:"tax_inclusive,notnull"`
+	TotalAmount    int64  `bun:"total_amount,notnull"`
+	Payment        string `bun:"payment,notnull"`
+}
+
+// m4OrderEmail is the outbox of order confirmations: written in the
+// order's transaction, drained by a worker that retries with backoff.
+// A row is due when sent_at is NULL and next_at has passed; claiming it
+// moves next_at forward (a lease), so two members never send it at once.
+type m4OrderEmail struct {
+	bun.BaseModel `bun:"table:order_emails"`
+
+	OrderID   int64     `bun:"order_id,pk,notnull"`
+	Attempts  int       `bun:"attempts,notnull"`
+	NextAt    time.Time `bun:"next_at,notnull"`
+	SentAt    time.Time `bun:"sent_at,nullzero"`
+	LastError string    `bun:"last_error,notnull"`
+}
+
+// up4 adds order_details and order_emails, both going with their order,
+// and the indexes their reads need: the order history lists a shopper's
+// orders in a store newest first, and the worker looks for due emails.
+func up4(ctx context.Context, db bun.IDB) error {
+	const fkOrder = "(order_id) REFERENCES orders (id) ON DELETE CASCADE"
+	for _, q := range []*bun.CreateTableQuery{
+		db.NewCreateTable().Model((*m4OrderDetail)(nil)).ForeignKey(fkOrder),
+		db.NewCreateTable().Model((*m4OrderEmail)(nil)).ForeignKey(fkOrder),
+	} {
+		if _, err := q.IfNotExists().Exec(ctx); err != nil {
+			return err
+		}
+	}
+	if _, err := db.NewCreateIndex().Table("orders").Index("orders_shopper_idx").
+		Column("store", "shopper", "id").IfNotExists().Exec(ctx); err != nil {
+		return err
+	}
+	_, err := db.NewCreateIndex().Table("order_emails").Index("order_emails_due_idx").
+		Column("next_at").Where("sent_at IS NULL").IfNotExists().Exec(ctx)
 	return err
 }

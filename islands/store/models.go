@@ -79,6 +79,39 @@ type orderLineRow struct {
 	Currency     string `bun:"currency"`
 }
 
+type orderDetailRow struct {
+	bun.BaseModel `bun:"table:order_details,alias:od"`
+
+	OrderID        int64  `bun:"order_id,pk"`
+	Token          string `bun:"token"`
+	Email          string `bun:"email"`
+	Name           string `bun:"name"`
+	Line1          string `bun:"line1"`
+	Line2          string `bun:"line2"`
+	City           string `bun:"city"`
+	Region         string `bun:"region"`
+	PostalCode     string `bun:"postal_code"`
+	Country        string `bun:"country"`
+	ShippingMethod string `bun:"shipping_method"`
+	ShippingName   string `bun:"shipping_name"`
+	ShippingAmount int64  `bun:"shipping_amount"`
+	TaxAmount      int64  `bun:"tax_amount"`
+	TaxRate        int64  `bun:"tax_rate"`
+	TaxInclusive   bool   `bun:"tax_inclusive"`
+	TotalAmount    int64  `bun:"total_amount"`
+	Payment        string `bun:"payment"`
+}
+
+type orderEmailRow struct {
+	bun.BaseModel `bun:"table:order_emails,alias:oe"`
+
+	OrderID   int64     `bun:"order_id,pk"`
+	Attempts  int       `bun:"attempts"`
+	NextAt    time.Time `bun:"next_at"`
+	SentAt    time.Time `bun:"sent_at,nullzero"`
+	LastError string    `bun:"last_error"`
+}
+
 type externalCartRow struct {
 	bun.BaseModel `bun:"table:external_carts,alias:x"`
 

@@ -28,19 +28,21 @@ func testPlaceOrder(t *testing.T) {
 		{Product: "hat", Variant: "hat-s", Title: "Wool hat", VariantTitle: "Small", SKU: "HAT-S", Quantity: 2, UnitPrice: eur(1500)},
 		{Product: "sock", Variant: "sock-m", Title: "Sock", VariantTitle: "M", SKU: "SOCK-M", Quantity: 1, UnitPrice: eur(500)},
 	}
-	ord, st, err := d.PlaceOrder(ctx, testStore, id, lines, eur(3500))
+	ord, st, err := d.PlaceOrder(ctx, testStore, id, draft(lines, eur(3500)), false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !orderNumberRE.MatchString(ord.Number) || ord.ID != 1 || ord.Store != testStore || ord.Shopper != id ||
-		ord.Subtotal != eur(3500) || !ord.CreatedAt.Equal(t0.Add(time.Hour)) || !reflect.DeepEqual(ord.Lines, lines) {
+		ord.Subtotal != eur(3500) || !ord.CreatedAt.Equal(t0.Add(time.Hour)) || !reflect.DeepEqual(ord.Lines, lines) ||
+		!orderTokenRE.MatchString(ord.Token) || ord.Email != "ada@example.com" || ord.Address.Country != "DE" ||
+		ord.Total != eur(3500+490) || ord.Shipping.Amount != eur(490) || ord.Tax != eur(637) || !ord.TaxInclusive {
 		t.Fatalf("order %+v", ord)
 	}
 	// Cart emptied, the rest kept, version bumped, all in the same commit.
 	if len(st.Cart) != 0 || len(st.Viewed) != 1 || st.Version != 4 {
 		t.Fatalf("state after order %+v", st)
 	}
-	got := must[*shopper.Order](t)(d.Order(ctx, testStore, id, ord.Number))
+	got := must[*shopper.Order](t)(d.Order(ctx, testStore, id, ord.Token))
 	if !reflect.DeepEqual(got, ord) {
 		t.Fatalf("Order = %+v\nwant    %+v", got, ord)
 	}
@@ -48,7 +50,7 @@ func testPlaceOrder(t *testing.T) {
 	// Numbers are random: the next order's tells nothing of the first's.
 	other := shopper.NewID()
 	must[*shopper.State](t)(d.AddToCart(ctx, testStore, other, "hat", "hat-s", 2))
-	ord2, _, err := d.PlaceOrder(ctx, testStore, other, lines[:1], eur(3000))
+	ord2, _, err := d.PlaceOrder(ctx, testStore, other, draft(lines[:1], eur(3000)), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,10 +63,11 @@ func testPlaceOrder(t *testing.T) {
 		id     shopper.ID
 		number string
 	}{
-		{testStore, other, ord.Number},
-		{testStore, id, ord2.Number},
-		{"other", id, ord.Number},
-		{testStore, id, "WS-00000-00000"},
+		{testStore, other, ord.Token},
+		{testStore, id, ord2.Token},
+		{"other", id, ord.Token},
+		{testStore, id, ord.Number}, // the number is not the token
+		{testStore, id, "00000000000000000000000000000000"},
 		{testStore, id, ""},
 	} {
 		if o, err := d.Order(ctx, c.store, c.id, c.number); o != nil || err != nil {
@@ -76,6 +79,19 @@ func testPlaceOrder(t *testing.T) {
 // orderNumberRE is an order number's form: WS- and two groups of five
 // Crockford base32 characters.
 var orderNumberRE = regexp.MustCompile(`^WS-[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$`)
+
+// orderTokenRE is a confirmation token's form: 128 bits in hex.
+var orderTokenRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// draft is an order as the checkout makes it: lines, totals, address.
+func draft(lines []shopper.OrderLine, sub catalog.Money) *shopper.Order {
+	ship := catalog.Money{Amount: 490, Currency: sub.Currency}
+	return &shopper.Order{Lines: lines, Subtotal: sub, Email: "ada@example.com",
+		Address:  shopper.Address{Name: "Ada", Line1: "Hauptstr. 1", City: "Berlin", PostalCode: "10115", Country: "DE"},
+		Shipping: shopper.Shipping{Method: "dhl", Name: "DHL", Amount: ship},
+		Tax:      catalog.Money{Amount: (sub.Amount + ship.Amount) * 19 / 119, Currency: sub.Currency}, TaxRate: 190000, TaxInclusive: true,
+		Total: catalog.Money{Amount: sub.Amount + ship.Amount, Currency: sub.Currency}, Payment: "invoice"}
+}
 
 // Order numbers do not count: a thousand are all different, and spread
 // over the alphabet rather than rising.
@@ -102,11 +118,11 @@ func testPlaceOrderErrors(t *testing.T) {
 	ctx := t.Context()
 	id := shopper.NewID()
 	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 2))
-	if _, _, err := d.PlaceOrder(ctx, testStore, id, nil, eur(0)); !errors.Is(err, shopper.ErrEmptyCart) {
+	if _, _, err := d.PlaceOrder(ctx, testStore, id, draft(nil, eur(0)), false); !errors.Is(err, shopper.ErrEmptyCart) {
 		t.Fatalf("no lines: %v", err)
 	}
 	bad := []shopper.OrderLine{{Product: "hat", Variant: "hat-s", Quantity: 0, UnitPrice: eur(1)}}
-	if _, _, err := d.PlaceOrder(ctx, testStore, id, bad, eur(0)); !errors.Is(err, shopper.ErrQuantity) {
+	if _, _, err := d.PlaceOrder(ctx, testStore, id, draft(bad, eur(0)), false); !errors.Is(err, shopper.ErrQuantity) {
 		t.Fatalf("zero quantity: %v", err)
 	}
 	// Lines that are not the cart (a quantity changed in another tab, a
@@ -116,11 +132,11 @@ func testPlaceOrderErrors(t *testing.T) {
 		"variant":  {{Product: "hat", Variant: "hat-m", Quantity: 2, UnitPrice: eur(1)}},
 		"more":     {{Product: "hat", Variant: "hat-s", Quantity: 2, UnitPrice: eur(1)}, {Product: "sock", Variant: "sock-m", Quantity: 1, UnitPrice: eur(1)}},
 	} {
-		if _, _, err := d.PlaceOrder(ctx, testStore, id, lines, eur(0)); !errors.Is(err, shopper.ErrCartChanged) {
+		if _, _, err := d.PlaceOrder(ctx, testStore, id, draft(lines, eur(0)), false); !errors.Is(err, shopper.ErrCartChanged) {
 			t.Fatalf("%s: %v, want ErrCartChanged", name, err)
 		}
 	}
-	if _, _, err := d.PlaceOrder(ctx, testStore, shopper.NewID(), []shopper.OrderLine{{Product: "hat", Variant: "hat-s", Quantity: 2, UnitPrice: eur(1)}}, eur(0)); !errors.Is(err, shopper.ErrCartChanged) {
+	if _, _, err := d.PlaceOrder(ctx, testStore, shopper.NewID(), draft([]shopper.OrderLine{{Product: "hat", Variant: "hat-s", Quantity: 2, UnitPrice: eur(1)}}, eur(0)), false); !errors.Is(err, shopper.ErrCartChanged) {
 		t.Fatalf("empty cart: %v, want ErrCartChanged", err)
 	}
 	st := must[*shopper.State](t)(d.Load(ctx, testStore, id))

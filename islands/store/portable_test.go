@@ -60,12 +60,12 @@ func TestQueriesArePortable(t *testing.T) {
 	_, _, _ = d.ToggleWishlist(ctx, testStore, id, "hat")
 	_, _, _ = d.ToggleWishlist(ctx, testStore, id, "hat")
 	must[*shopper.State](t)(d.SetPreferences(ctx, testStore, id, shopper.Preferences{Name: "x"}))
-	ord, _, err := d.PlaceOrder(ctx, testStore, id, []shopper.OrderLine{{Product: "hat", Variant: "hat-s", Quantity: 3,
-		UnitPrice: catalog.Money{Amount: 100, Currency: "EUR"}}}, catalog.Money{Amount: 300, Currency: "EUR"})
+	ord, _, err := d.PlaceOrder(ctx, testStore, id, draft([]shopper.OrderLine{{Product: "hat", Variant: "hat-s", Quantity: 3,
+		UnitPrice: catalog.Money{Amount: 100, Currency: "EUR"}}}, catalog.Money{Amount: 300, Currency: "EUR"}), false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	must[*shopper.Order](t)(d.Order(ctx, testStore, id, ord.Number))
+	must[*shopper.Order](t)(d.Order(ctx, testStore, id, ord.Token))
 	must[string](t)(d.ExternalCart(ctx, testStore, id))
 	for _, cart := range []string{"gid://shopify/Cart/a", "gid://shopify/Cart/b", ""} {
 		if err := d.SetExternalCart(ctx, testStore, id, cart); err != nil {

@@ -204,8 +204,8 @@ func testStateSurvivesReopen(t *testing.T) {
 	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 3))
 	must[*shopper.State](t)(d.RecordView(ctx, testStore, id, "scarf", t0))
 	must[*shopper.State](t)(d.SetPreferences(ctx, testStore, id, shopper.Preferences{Name: "Bo"}))
-	ord, _, err := d.PlaceOrder(ctx, testStore, id, []shopper.OrderLine{{Product: "hat", Variant: "hat-s", Title: "Hat", Quantity: 3,
-		UnitPrice: catalog.Money{Amount: 1500, Currency: "EUR"}}}, catalog.Money{Amount: 4500, Currency: "EUR"})
+	ord, _, err := d.PlaceOrder(ctx, testStore, id, draft([]shopper.OrderLine{{Product: "hat", Variant: "hat-s", Title: "Hat", Quantity: 3,
+		UnitPrice: catalog.Money{Amount: 1500, Currency: "EUR"}}}, catalog.Money{Amount: 4500, Currency: "EUR"}), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func testStateSurvivesReopen(t *testing.T) {
 	if !statesEqual(before, after) {
 		t.Fatalf("before %+v\nafter %+v", before, after)
 	}
-	got := must[*shopper.Order](t)(d2.Order(ctx, testStore, id, ord.Number))
+	got := must[*shopper.Order](t)(d2.Order(ctx, testStore, id, ord.Token))
 	if got == nil || got.ID != ord.ID || len(got.Lines) != 1 {
 		t.Fatalf("order after reopen: %+v", got)
 	}
