@@ -154,7 +154,6 @@ func TestCheckoutFreeShippingOverThreshold(t *testing.T) {
 	must(t, a.doc(t).Find("[data-testid=checkout-shipping]").Text() == "Free", "shipping over threshold: %q", a.doc(t).Find("[data-testid=checkout-shipping]").Text())
 }
 
-
 // Bad input: each says what is wrong, keeps what the shopper typed, and
 // orders nothing.
 func TestCheckoutBadInput(t *testing.T) {
