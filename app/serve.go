@@ -27,6 +27,7 @@ import (
 	"github.com/wandstore/wandstore/generator/cdnpurge"
 	"github.com/wandstore/wandstore/islands"
 	"github.com/wandstore/wandstore/islands/cache"
+	"github.com/wandstore/wandstore/islands/mail"
 	"github.com/wandstore/wandstore/islands/store"
 )
 
@@ -116,6 +117,10 @@ type Server struct {
 	db      *store.DB
 	log     *slog.Logger
 	shop    *shopifyStores
+	// mailStop ends the order-confirmation mail worker (nil when mail is
+	// off); mailDone is closed when it has.
+	mailStop context.CancelFunc
+	mailDone chan struct{}
 	// started is when startOn began, before the catalogs were loaded: the
 	// time their versions are seeded as of.
 	started time.Time
@@ -217,8 +222,16 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 	if s.shop, err = s.setupShopify(ctx, opts, src, cats, &iopts); err != nil {
 		return nil, err
 	}
+	mailCfg, mailOn, err := mail.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	iopts.NotifyOrders = mailOn
 	if s.Islands, err = islands.New(iopts); err != nil {
 		return nil, err
+	}
+	if mailOn {
+		s.startMail(mailCfg, cats, log)
 	}
 	if s.shop != nil {
 		s.shop.start()
@@ -295,8 +308,31 @@ func (s *Server) Close(ctx context.Context) error {
 	return err
 }
 
+// startMail runs the worker that emails order confirmations from the
+// outbox (WANDSTORE_SMTP_URL set).
+func (s *Server) startMail(cfg mail.Config, cats *islands.Catalogs, log *slog.Logger) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.mailStop, s.mailDone = cancel, make(chan struct{})
+	w := &mail.Worker{Outbox: s.db, Config: cfg, Log: log, Sites: func(store string) *components.Site {
+		if c, ok := cats.Get(store); ok {
+			return c.Site
+		}
+		return nil
+	}}
+	go func() {
+		defer close(s.mailDone)
+		w.Run(ctx)
+	}()
+	log.Info("order confirmation emails on", "relay", cfg.Host, "from", cfg.From.Address)
+}
+
 func (s *Server) closeBackends(ctx context.Context) error {
 	var errs []error
+	if s.mailStop != nil { // it uses the database
+		s.mailStop()
+		<-s.mailDone
+		s.mailStop = nil
+	}
 	errs = append(errs, s.shop.close()) // its worker uses the database and the cache
 	s.shop = nil
 	if s.Islands != nil {
