@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/wandstore/wandstore/catalog"
@@ -293,5 +294,24 @@ func TestOrderPageOnlyForItsShopper(t *testing.T) {
 		must(t, a.header.Get("Cache-Control") == "private, no-store", "%s: cache-control %q", name, a.header.Get("Cache-Control"))
 		must(t, a.doc(t).Find("[data-testid=error-back]").Length() == 1, "%s: no way back", name)
 		must(t, !strings.Contains(a.body, p.Title), "%s: the order leaks", name)
+	}
+}
+
+// With NotifyOrders, the order's confirmation email is queued in the
+// order's transaction (the outbox); without it (the default), nothing is.
+func TestCheckoutQueuesEmailOnlyWhenMailIsOn(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		e := newEnv(t, func(o *Options) { o.NotifyOrders = on })
+		c := e.shopper()
+		p, v := e.variant(untracked)
+		c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "1")
+		token := c.placeOrder(nil)
+		due, err := e.db.ClaimEmails(t.Context(), time.Now().Add(time.Minute), time.Minute, 10)
+		must(t, err == nil, "claim: %v", err)
+		if on {
+			must(t, len(due) == 1 && due[0].Order.Token == token && due[0].Order.Email == "ada@example.com", "on: queued %+v", due)
+		} else {
+			must(t, len(due) == 0, "off: queued %d", len(due))
+		}
 	}
 }
