@@ -61,11 +61,20 @@ func TestQueriesArePortable(t *testing.T) {
 	_, _, _ = d.ToggleWishlist(ctx, testStore, id, "hat")
 	must[*shopper.State](t)(d.SetPreferences(ctx, testStore, id, shopper.Preferences{Name: "x"}))
 	ord, _, err := d.PlaceOrder(ctx, testStore, id, draft([]shopper.OrderLine{{Product: "hat", Variant: "hat-s", Quantity: 3,
-		UnitPrice: catalog.Money{Amount: 100, Currency: "EUR"}}}, catalog.Money{Amount: 300, Currency: "EUR"}), false)
+		UnitPrice: catalog.Money{Amount: 100, Currency: "EUR"}}}, catalog.Money{Amount: 300, Currency: "EUR"}), true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	must[*shopper.Order](t)(d.Order(ctx, testStore, id, ord.Token))
+	must[[]shopper.OrderSummary](t)(d.Orders(ctx, testStore, id, shopper.MaxOrderHistory))
+	for _, e := range must[[]shopper.OutboxEmail](t)(d.ClaimEmails(ctx, clk.Now(), time.Minute, 10)) {
+		if err := d.EmailFailed(ctx, e.Order.ID, clk.Now().Add(time.Minute), "451"); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.EmailSent(ctx, e.Order.ID, clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	must[string](t)(d.ExternalCart(ctx, testStore, id))
 	for _, cart := range []string{"gid://shopify/Cart/a", "gid://shopify/Cart/b", ""} {
 		if err := d.SetExternalCart(ctx, testStore, id, cart); err != nil {
