@@ -264,6 +264,15 @@ func (s *Server) localCheckout(q *request, action string) {
 		s.internalError(q, err)
 		return
 	}
+	if action != "place" && pq.method == nil && len(pq.methods) > 0 {
+		// Pricing for a country the chosen method does not serve: show the
+		// country's first method, priced (placing never picks one unseen).
+		in.method = pq.methods[0].ID
+		if pq, err = price(q.cat, st, in.country, in.method); err != nil {
+			s.internalError(q, err)
+			return
+		}
+	}
 	v := checkoutView(q.cat, in, pq)
 	answer := func(status int) {
 		if q.htmx {

@@ -315,3 +315,22 @@ func TestCheckoutQueuesEmailOnlyWhenMailIsOn(t *testing.T) {
 		}
 	}
 }
+
+// Pricing for a country the chosen method does not serve picks the
+// country's first method and shows its price; placing never does.
+func TestCheckoutQuoteDefaultsTheMethod(t *testing.T) {
+	e := newEnv(t)
+	c := e.shopper()
+	p, v := e.variant(untracked)
+	c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "1")
+	f, _ := c.checkoutForm()
+	f.Set("country", "US")
+	f.Set("method", "broom-express")
+	f, _ = c.quote(f)
+	must(t, f.Get("method") == "broom-express", "US keeps broom express: %v", f)
+	f.Set("country", "GB")
+	f, a := c.quote(f)
+	want := e.cat.Store.Checkout.MethodsFor("GB")[0].ID
+	must(t, f.Get("method") == want, "GB: method %q, want %q", f.Get("method"), want)
+	must(t, a.doc(t).Find("[data-testid=checkout-problem-method]").Length() == 0, "a problem shown for a defaulted method")
+}
