@@ -131,3 +131,19 @@ func TestDivRoundHalfUp(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCompute prices 100 lines (twice the most a cart holds,
+// shopper.MaxCartLines) with shipping and inclusive tax.
+func BenchmarkCompute(b *testing.B) {
+	lines := make([]Line, 100)
+	for i := range lines {
+		lines[i] = Line{UnitPrice: usd(int64(100 + i)), Quantity: 1 + i%99}
+	}
+	m := &catalog.ShippingMethod{Rate: usd(600), FreeOver: usd(5000)}
+	tax := catalog.TaxRate{Rate: 200000, Inclusive: true, Shipping: true}
+	for b.Loop() {
+		if _, err := Compute("USD", lines, m, tax); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
