@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -149,8 +150,9 @@ func checkoutView(c *Catalog, in checkoutInput, q quoted) components.CheckoutVie
 	return v
 }
 
-// checkoutPage is the checkout form, as a full page, priced for the first
-// country the store ships to and its first method.
+// checkoutPage is the checkout form, as a full page, filled with the
+// shopper's last order's email and address (when there is one), else
+// priced for the first country the store ships to and its first method.
 func (s *Server) checkoutPage(q *request) {
 	if s.checkouts[q.cat.Store.Handle] != nil || !q.cat.Store.Checkout.Enabled() {
 		s.notFoundPage(q)
@@ -168,8 +170,16 @@ func (s *Server) checkoutPage(q *request) {
 		return
 	}
 	co := q.cat.Store.Checkout
-	in := checkoutInput{country: co.Countries[0]}
-	if ms := co.MethodsFor(in.country); len(ms) > 0 {
+	in, err := s.lastAddress(q)
+	if err != nil {
+		s.internalError(q, err)
+		return
+	}
+	if !co.Ships(in.country) {
+		in.country, in.method = co.Countries[0], ""
+	}
+	ms := co.MethodsFor(in.country)
+	if len(ms) > 0 && !slices.ContainsFunc(ms, func(m catalog.ShippingMethod) bool { return m.ID == in.method }) {
 		in.method = ms[0].ID
 	}
 	pq, err := price(q.cat, st, in.country, in.method)
@@ -182,6 +192,27 @@ func (s *Server) checkoutPage(q *request) {
 		v.Error = q.cat.Site.T("checkout.cart_problem")
 	}
 	s.render(q, http.StatusOK, s.fullPage(q, title, components.CheckoutForm(q.cat.Site, v)))
+}
+
+// lastAddress is what the shopper gave at their last order in the store
+// (email, address, method), to fill the form again; empty for a first
+// order.
+func (s *Server) lastAddress(q *request) (checkoutInput, error) {
+	if q.fresh {
+		return checkoutInput{}, nil
+	}
+	ctx := q.r.Context()
+	last, err := s.store.Orders(ctx, q.cat.Store.Handle, q.id, 1)
+	if err != nil || len(last) == 0 {
+		return checkoutInput{}, err
+	}
+	o, err := s.store.Order(ctx, q.cat.Store.Handle, q.id, last[0].Token)
+	if err != nil || o == nil {
+		return checkoutInput{}, err
+	}
+	a := o.Address
+	return checkoutInput{email: o.Email, name: a.Name, line1: a.Line1, line2: a.Line2, city: a.City, region: a.Region,
+		postal: a.PostalCode, country: a.Country, method: o.Shipping.Method}, nil
 }
 
 // validEmail accepts a bare address (no display name) of at most 254

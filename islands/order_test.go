@@ -334,3 +334,26 @@ func TestCheckoutQuoteDefaultsTheMethod(t *testing.T) {
 	must(t, f.Get("method") == want, "GB: method %q, want %q", f.Get("method"), want)
 	must(t, a.doc(t).Find("[data-testid=checkout-problem-method]").Length() == 0, "a problem shown for a defaulted method")
 }
+
+// A returning shopper finds the form filled with their last order's email,
+// address and method; a new one finds it empty.
+func TestCheckoutRemembersTheLastAddress(t *testing.T) {
+	e := newEnv(t)
+	c := e.shopper()
+	p, v := e.variant(untracked)
+	c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "1")
+	f, _ := c.checkoutForm()
+	must(t, f.Get("email") == "" && f.Get("name") == "", "a first order's form is empty: %v", f)
+	addr := goodAddress()
+	addr.Set("country", "GB")
+	c.placeOrder(addr)
+	c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "1")
+	f, _ = c.checkoutForm()
+	for _, k := range []string{"email", "name", "line1", "city", "postal_code", "country", "method"} {
+		must(t, f.Get(k) == addr.Get(k), "%s = %q, want %q", k, f.Get(k), addr.Get(k))
+	}
+	other := e.shopper()
+	other.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "1")
+	f, _ = other.checkoutForm()
+	must(t, f.Get("email") == "", "another shopper sees an address: %v", f)
+}
