@@ -132,4 +132,17 @@ type Meta struct {
 	NoIndex     bool   // search and error pages
 	JSONLD      []any  // structured data blocks
 	Section     string // nav handle to mark current
+	// Islands are the island routes on the page besides the header's cart
+	// badge, filled by one request (RoutePage); Product is the product
+	// whose page it is, whose view that request records.
+	Islands []string
+	Product string
+}
+
+// WithIslands is m for a page holding these islands (routes), of product
+// when the page is a product's.
+func (m Meta) WithIslands(product string, routes ...string) Meta {
+	m.Product = product
+	m.Islands = append(m.Islands[:len(m.Islands):len(m.Islands)], routes...)
+	return m
 }

@@ -479,6 +479,17 @@ func decoding(eager bool) string {
 
 // jsonVals is an hx-vals attribute value: JSON, built by the encoder so a
 // value can never break out of its string.
+// islandsVals are the page loader's values: the islands to fill (the cart
+// badge and the page's) and the product whose page it is.
+func islandsVals(m Meta) string {
+	v := map[string]string{"i": strings.Join(append([]string{RouteCartBadge}, m.Islands...), ",")}
+	if m.Product != "" {
+		v["product"] = m.Product
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
 func jsonVals(key, val string) string {
 	b, _ := json.Marshal(map[string]string{key: val})
 	return string(b)

@@ -168,6 +168,7 @@ func (s *Server) buildRoutes() {
 			components.RouteWishlistPage:    s.wishlistPage,
 			components.RoutePreferences:     s.preferences,
 			components.RoutePreferencesPage: s.preferencesPage,
+			components.RoutePage:            s.pageIslandsAnswer,
 		},
 		post: map[string]func(*request){
 			components.RouteViews:          s.recordView,
@@ -176,6 +177,7 @@ func (s *Server) buildRoutes() {
 			components.RouteWishlistToggle: s.wishlistToggle,
 			components.RoutePreferences:    s.savePreferences,
 			components.RouteCheckout:       s.checkout,
+			components.RoutePage:           s.pageIslandsAnswer,
 		},
 	}
 }
