@@ -130,7 +130,7 @@ func TestPageIslandsBadInput(t *testing.T) {
 
 func TestOutOfBand(t *testing.T) {
 	for in, want := range map[string]string{
-		`<div id="a" class="x"></div>`:    `<div hx-swap-oob="true" id="a" class="x"></div>`,
+		`<div id="a" class="x"></div>`:     `<div hx-swap-oob="true" id="a" class="x"></div>`,
 		"\n<section class=\"s\" id=\"b\">": "\n<section hx-swap-oob=\"true\" class=\"s\" id=\"b\">",
 		`<div class="x"></div>`:            "",
 		`text <div id="a">`:                "",
