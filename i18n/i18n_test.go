@@ -1,7 +1,6 @@
 package i18n
 
 import (
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -55,27 +54,6 @@ func TestNoKeysBeyondEnglish(t *testing.T) {
 	}
 }
 
-var verbRE = regexp.MustCompile(`%(?:\[(\d+)\])?[-+# 0-9.]*([a-zA-Z%])`)
-
-// args lists a message's arguments as "index:verb", sorted.
-func args(msg string) []string {
-	var out []string
-	next := 1
-	for _, m := range verbRE.FindAllStringSubmatch(msg, -1) {
-		if m[2] == "%" {
-			continue
-		}
-		i := next
-		if m[1] != "" {
-			fmt.Sscan(m[1], &i)
-		}
-		out = append(out, fmt.Sprintf("%d:%s", i, m[2]))
-		next = i + 1
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
 // TestTranslationsTakeTheSameArguments: a translation that drops or
 // retypes an argument would print "%!d(string=...)" to a shopper.
 func TestTranslationsTakeTheSameArguments(t *testing.T) {
@@ -99,9 +77,10 @@ func TestTranslationsTakeTheSameArguments(t *testing.T) {
 	}
 }
 
-var useRE = regexp.MustCompile(`\.(T|N)\(\s*"([A-Za-z0-9_.-]+)"`)
+var useRE = regexp.MustCompile(`\.(T|N|Parts|NParts)\(\s*"([A-Za-z0-9_.-]+)"`)
 
-// TestEveryKeyUsedExists scans the code for T("key") and N("key", ...)
+// TestEveryKeyUsedExists scans the code for T("key"), N("key", ...),
+// Parts("key") and NParts("key", ...)
 // calls: each key must be in English (N's key with .one or .other).
 func TestEveryKeyUsedExists(t *testing.T) {
 	en := For(Fallback)
@@ -129,7 +108,7 @@ func TestEveryKeyUsedExists(t *testing.T) {
 			used++
 			key := m[2]
 			ok := en.Has(key)
-			if m[1] == "N" {
+			if m[1] == "N" || m[1] == "NParts" {
 				ok = en.Has(key+".other") && en.Has(key+".one")
 			}
 			if !ok {
