@@ -24,6 +24,7 @@ import (
 
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/components"
+	"github.com/wandstore/wandstore/i18n"
 )
 
 // DefaultSiteURL is where stores without a base URL of their own are served
@@ -220,6 +221,10 @@ func newBuilder(opts Options) (*builder, error) {
 		return nil, err
 	}
 	b.site = u
+	// A broken message file fails the build, not a shopper's page.
+	if err := i18n.Check(); err != nil {
+		return nil, fmt.Errorf("generator: %w", err)
+	}
 	b.version = opts.RenderVersion
 	if b.version == "" {
 		b.version = executableHash()

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 )
 
@@ -170,5 +171,55 @@ func TestPluralForms(t *testing.T) {
 func TestUnknownKeyShowsItself(t *testing.T) {
 	if got := For("ja").T("no.such.key"); got != "no.such.key" {
 		t.Errorf("T(unknown) = %q", got)
+	}
+}
+
+// TestCheckRefusesBrokenFiles: each way a message file can be broken is
+// an error naming it, so a build fails instead of showing keys or English.
+func TestCheckRefusesBrokenFiles(t *testing.T) {
+	good := "greeting: \"Hi, %s\"\n"
+	for _, c := range []struct {
+		name  string
+		files fstest.MapFS
+		want  string
+	}{
+		{"YAML error", fstest.MapFS{
+			"locales/en/core.yaml": {Data: []byte(good)},
+			"locales/ja/core.yaml": {Data: []byte("greeting: \"こんにちは、%s\n")},
+		}, "locales/ja/core.yaml"},
+		{"key twice", fstest.MapFS{
+			"locales/en/core.yaml":  {Data: []byte(good)},
+			"locales/en/other.yaml": {Data: []byte(good)},
+		}, `key "greeting" is already defined`},
+		{"arguments differ", fstest.MapFS{
+			"locales/en/core.yaml": {Data: []byte(good)},
+			"locales/de/core.yaml": {Data: []byte("greeting: \"Hallo, %d\"\n")},
+		}, `de "greeting" takes [1:d], English takes [1:s]`},
+		{"no English", fstest.MapFS{
+			"locales/de/core.yaml": {Data: []byte(good)},
+		}, "no en messages"},
+		{"not a map of strings", fstest.MapFS{
+			"locales/en/core.yaml": {Data: []byte("greeting: [a, b]\n")},
+		}, "locales/en/core.yaml"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			restore := Override(c.files)
+			defer restore()
+			err := Check()
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("Check() = %v, want an error with %q", err, c.want)
+			}
+		})
+	}
+	if err := Check(); err != nil {
+		t.Fatalf("after restore: %v", err)
+	}
+	restore := Override(fstest.MapFS{"locales/en/core.yaml": {Data: []byte(good)}, "locales/de/core.yaml": {Data: []byte("greeting: \"Hallo, %s\"\n")}})
+	defer restore()
+	if err := Check(); err != nil {
+		t.Fatalf("good files: %v", err)
+	}
+	if got := For("de-DE").T("greeting", "Ana"); got != "Hallo, Ana" {
+		t.Errorf("overridden message = %q", got)
 	}
 }
