@@ -343,3 +343,28 @@ func (m *Messages) Has(key string) bool {
 	_, ok := m.m[key]
 	return ok
 }
+
+var (
+	verbOnlyRE = regexp.MustCompile(`%(?:\[\d+\])?[-+# 0-9.]*[a-zA-Z%]`)
+	latinRE    = regexp.MustCompile(`\p{Latin}{2,}`)
+)
+
+// Words lists the Latin-script words (two letters or more, lowercased)
+// of the language's own messages, their argument verbs left out, sorted.
+// Tests use it to tell that a page shows no interface text of another
+// language: English's words less the ones a translation itself uses
+// ("WandStore", "JavaScript").
+func (m *Messages) Words() []string {
+	seen := map[string]bool{}
+	for _, v := range m.m {
+		for _, w := range latinRE.FindAllString(verbOnlyRE.ReplaceAllString(v, " "), -1) {
+			seen[strings.ToLower(w)] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for w := range seen {
+		out = append(out, w)
+	}
+	slices.Sort(out)
+	return out
+}
