@@ -28,6 +28,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -349,16 +350,16 @@ var (
 	latinRE    = regexp.MustCompile(`\p{Latin}{2,}`)
 )
 
-// Words lists the Latin-script words (two letters or more, lowercased)
-// of the language's own messages, their argument verbs left out, sorted.
-// Tests use it to tell that a page shows no interface text of another
-// language: English's words less the ones a translation itself uses
-// ("WandStore", "JavaScript").
+// Words lists the Latin-script words (two letters or more) of the
+// language's own messages, their argument verbs left out, sorted and each
+// once in each spelling. Tests use English's to tell that a page of
+// another language shows no English interface text; IsName tells the
+// names among them, which every language writes the same.
 func (m *Messages) Words() []string {
 	seen := map[string]bool{}
 	for _, v := range m.m {
 		for _, w := range latinRE.FindAllString(verbOnlyRE.ReplaceAllString(v, " "), -1) {
-			seen[strings.ToLower(w)] = true
+			seen[w] = true
 		}
 	}
 	out := make([]string, 0, len(seen))
@@ -367,4 +368,15 @@ func (m *Messages) Words() []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// IsName reports whether a word is a name rather than an English word: it
+// has a capital after its first letter ("WandStore", "JavaScript", "SKU").
+func IsName(word string) bool {
+	for i, r := range word {
+		if i > 0 && unicode.IsUpper(r) {
+			return true
+		}
+	}
+	return false
 }
