@@ -71,7 +71,7 @@ func (s *Server) recommendations(q *request) {
 func (s *Server) wishlistButton(q *request) {
 	product := s.productParam(q, q.r.URL.Query().Get("product"))
 	if product == "" {
-		http.Error(q.w, "unknown product", http.StatusBadRequest)
+		http.Error(q.w, q.cat.Site.T("error.unknown_product"), http.StatusBadRequest)
 		return
 	}
 	s.serveFragment(q, product, func(st *shopper.State) (templ.Component, error) {
@@ -212,9 +212,9 @@ func (s *Server) form(q *request) bool {
 	if err := q.r.ParseForm(); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			http.Error(q.w, "request too large", http.StatusRequestEntityTooLarge)
+			http.Error(q.w, q.cat.Site.T("error.too_large"), http.StatusRequestEntityTooLarge)
 		} else {
-			http.Error(q.w, "bad form", http.StatusBadRequest)
+			http.Error(q.w, q.cat.Site.T("error.bad_form"), http.StatusBadRequest)
 		}
 		return false
 	}
@@ -236,7 +236,7 @@ func (s *Server) recordView(q *request) {
 	}
 	product := s.productParam(q, q.r.PostForm.Get("product"))
 	if product == "" {
-		http.Error(q.w, "unknown product", http.StatusBadRequest)
+		http.Error(q.w, q.cat.Site.T("error.unknown_product"), http.StatusBadRequest)
 		return
 	}
 	st, err := s.store.RecordView(q.r.Context(), q.cat.Store.Handle, q.id, product, s.now())
@@ -394,7 +394,7 @@ func (s *Server) wishlistToggle(q *request) {
 	}
 	product := s.productParam(q, q.r.PostForm.Get("product"))
 	if product == "" {
-		http.Error(q.w, "unknown product", http.StatusBadRequest)
+		http.Error(q.w, q.cat.Site.T("error.unknown_product"), http.StatusBadRequest)
 		return
 	}
 	// The page's button without JavaScript cannot know whether the
