@@ -298,6 +298,9 @@ func (b *builder) load(ctx context.Context) ([]*catalog.Store, error) {
 			return nil, err
 		}
 		b.log.Info("loaded", "store", h, "products", len(st.Products), "collections", len(st.Collections))
+		if lang, ok := i18n.Language(st.Locale); !ok {
+			b.log.Warn("no messages in the store's language: its pages are in English", "store", h, "locale", st.Locale, "language", lang)
+		}
 		stores = append(stores, st)
 	}
 	if len(problems) > 0 {

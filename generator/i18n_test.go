@@ -1,7 +1,9 @@
 package generator
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -50,5 +52,20 @@ func TestJapaneseStorePages(t *testing.T) {
 		if !strings.Contains(page, `<html lang="ja-JP">`) {
 			t.Errorf("%s is not marked Japanese", rel)
 		}
+	}
+}
+
+// TestLanguageWithoutMessagesIsLogged: a store in a language WandStore
+// has no messages for builds (in English) and the log says so.
+func TestLanguageWithoutMessagesIsLogged(t *testing.T) {
+	s := newSite(t, shop)
+	s.edit("tea/store.yaml", "locale: en-US", "locale: pt-BR")
+	var log bytes.Buffer
+	s.build(func(o *Options) { o.Log = slog.New(slog.NewTextHandler(&log, nil)) })
+	if !strings.Contains(log.String(), "no messages in the store's language") || !strings.Contains(log.String(), "language=pt") {
+		t.Errorf("no warning about Portuguese:\n%s", log.String())
+	}
+	if !strings.Contains(s.read("s/tea/404.html"), i18n.For("en").T("notfound.title")) {
+		t.Error("the pages are not in English")
 	}
 }

@@ -202,6 +202,19 @@ func For(locale string) *Messages {
 	return &Messages{lang: Fallback, m: map[string]string{}}
 }
 
+// Language is the language of a BCP 47 locale ("ja-JP" -> "ja"; "" is
+// English) and whether it has messages (else For gives English).
+func Language(locale string) (string, bool) {
+	loadOnce.Do(load)
+	if locale == "" {
+		return Fallback, true
+	}
+	lang, _, _ := strings.Cut(locale, "-")
+	lang = strings.ToLower(lang)
+	_, ok := langs[lang]
+	return lang, ok
+}
+
 // Lang is the catalog's language ("ja").
 func (m *Messages) Lang() string { return m.lang }
 

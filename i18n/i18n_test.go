@@ -223,3 +223,18 @@ func TestCheckRefusesBrokenFiles(t *testing.T) {
 		t.Errorf("overridden message = %q", got)
 	}
 }
+
+func TestLanguage(t *testing.T) {
+	for _, c := range []struct {
+		locale, lang string
+		ok           bool
+	}{{"ja-JP", "ja", true}, {"de", "de", true}, {"", "en", true}, {"pt-BR", "pt", false}, {"FR-ca", "fr", true}} {
+		lang, ok := Language(c.locale)
+		if lang != c.lang || ok != c.ok {
+			t.Errorf("Language(%q) = %q, %v; want %q, %v", c.locale, lang, ok, c.lang, c.ok)
+		}
+		if !ok && For(c.locale).Lang() != Fallback {
+			t.Errorf("For(%q) is not English", c.locale)
+		}
+	}
+}
