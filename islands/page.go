@@ -59,7 +59,7 @@ func (s *Server) pageIslandsAnswer(q *request) {
 	product := s.productParam(q, vals.Get("product"))
 	if q.r.Method == http.MethodPost {
 		if product == "" {
-			http.Error(q.w, "unknown product", http.StatusBadRequest)
+			http.Error(q.w, q.cat.Site.T("error.unknown_product"), http.StatusBadRequest)
 			return
 		}
 		st, err := s.store.RecordView(q.r.Context(), q.cat.Store.Handle, q.id, product, s.now())
