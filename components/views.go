@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -479,8 +478,6 @@ func decoding(eager bool) string {
 	return "async"
 }
 
-// jsonVals is an hx-vals attribute value: JSON, built by the encoder so a
-// value can never break out of its string.
 // islandsVals are the page loader's values: the islands to fill (the cart
 // badge and the page's) and the product whose page it is.
 func islandsVals(m Meta) string {
@@ -490,18 +487,6 @@ func islandsVals(m Meta) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
-}
-
-func jsonVals(key, val string) string {
-	b, _ := json.Marshal(map[string]string{key: val})
-	return string(b)
-}
-
-func withQuery(path, key, val string) string {
-	if val == "" {
-		return path
-	}
-	return path + "?" + key + "=" + url.QueryEscape(val)
 }
 
 // mediaID is the id of a product page's i-th gallery image, the target of
