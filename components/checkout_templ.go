@@ -1635,8 +1635,9 @@ func OrderHistory(s *Site, orders []OrderSummaryView) templ.Component {
 	})
 }
 
-// AccountIsland is the account page's island: the preferences form and the
-// order history.
+// AccountIsland is the account page's island (its placeholder's id,
+// "preferences"): the preferences form, which saving replaces alone, and
+// the order history.
 func AccountIsland(s *Site, prefs PreferencesView, orders []OrderSummaryView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -1654,7 +1655,7 @@ func AccountIsland(s *Site, prefs PreferencesView, orders []OrderSummaryView) te
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 137, "<div id=\"account\" data-testid=\"account\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 137, "<div id=\"preferences\" class=\"account\" data-testid=\"account\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

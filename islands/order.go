@@ -486,5 +486,5 @@ func (s *Server) accountIsland(q *request, st *shopper.State) (templ.Component, 
 		views[i] = components.OrderSummaryView{Number: o.Number, Date: site.Msg().Date(o.CreatedAt), Total: site.Money(o.Total),
 			Items: o.Items, Path: site.OrderPath(o.Token)}
 	}
-	return components.AccountIsland(site, preferencesView(st), views), nil
+	return components.AccountIsland(site, preferencesView(q.cat, st), views), nil
 }
