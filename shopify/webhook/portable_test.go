@@ -235,7 +235,7 @@ func testOneMigrationTable(t *testing.T) {
 	if err := db.NewSelect().TableExpr("bun_migrations").Column("name").OrderExpr("name").Scan(ctx, &names); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"20260301000001", "20261125000001", "20261125000002", "20261206000002", "20261206000003", "20261206000004"}
+	want := []string{"20260301000001", "20261125000001", "20261125000002", "20261206000002", "20261206000003", "20261206000004", "20261207000004"}
 	if !slices.Equal(names, want) {
 		t.Errorf("bun_migrations holds %v, want %v", names, want)
 	}
