@@ -41,6 +41,10 @@ type FilterView struct {
 	// it, so its sort and page links ask the server again (htmx). OOB:
 	// the fields go out of band (an htmx answer).
 	Active, Live, OOB bool
+	// Counts: the form shows how many products each choice would list,
+	// and the price range (a live listing's; a pre-rendered form shows
+	// the values only, which change far less often).
+	Counts bool
 	InStock           bool
 	InStockCount      string
 	Currency          string
@@ -61,7 +65,7 @@ type FilterGroupView struct {
 // FilterValueView is a facet value's checkbox.
 type FilterValueView struct {
 	ID, Label, Count string
-	Checked, Empty   bool // Empty: nothing would match with it
+	Checked, Empty   bool // Empty: nothing would match with it (Counts only)
 }
 
 // NewFilterView builds the filter form of a collection listing from a
@@ -95,7 +99,7 @@ func NewFilterView(s *Site, handle string, r facets.Result, q facets.Query, issu
 		for vi, v := range g.Values {
 			gv.Values = append(gv.Values, FilterValueView{
 				ID: "f" + strconv.Itoa(gi) + "-" + strconv.Itoa(vi), Label: v.Label, Count: msg.Int(int64(v.Count)),
-				Checked: v.Selected, Empty: v.Count == 0 && !v.Selected,
+				Checked: v.Selected,
 			})
 			if v.Selected {
 				f.Chips = append(f.Chips, NavLink{Title: s.T("filters.chip", gv.Legend, v.Label), Path: s.FilterPath(handle, q.Without(g.Param, v.Label))})
@@ -179,7 +183,13 @@ func NewFilteredCollectionView(s *Site, c *catalog.Collection, r facets.Result, 
 		v.Meta.Title = s.T("filters.page_title", v.Meta.Title)
 	}
 	v.Filters = NewFilterView(s, c.Handle, r, q, issues)
-	v.Filters.Live = true
+	v.Filters.Live, v.Filters.Counts = true, true
+	for i := range v.Filters.Groups {
+		for j := range v.Filters.Groups[i].Values {
+			fv := &v.Filters.Groups[i].Values[j]
+			fv.Empty = fv.Count == "0" && !fv.Checked
+		}
+	}
 	return v
 }
 
@@ -208,4 +218,11 @@ func oob(on bool) templ.Attributes {
 		return nil
 	}
 	return templ.Attributes{"hx-swap-oob": "true"}
+}
+
+func placeholder(show bool, v string) string {
+	if !show {
+		return ""
+	}
+	return v
 }

@@ -166,7 +166,7 @@ func TestGoldenCollectionPage(t *testing.T) {
 	c := st.Collection("wands")
 	cards := []ProductCardView{NewCard(s, st.Product("cloak"))}
 	v := NewCollectionView(s, c, catalog.SortPriceAsc, 2, 3, 5, cards)
-	v.Filters = NewFilterView(s, c.Handle, facets.New(c.Products(), c.Sort, st.Currency).Apply(facets.Query{}, 2), facets.Query{Sort: catalog.SortPriceAsc}, nil)
+	v.Filters = NewFilterView(s, c.Handle, facets.New(c.Products(), c.Sort, st.Currency).Apply(facets.Query{}, 2).Values(), facets.Query{Sort: catalog.SortPriceAsc}, nil)
 	d := golden(t, "collection", CollectionPage(s, v))
 	if d.Find("[data-testid=product-card]").Length() != 1 {
 		t.Error("card count")

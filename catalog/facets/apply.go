@@ -177,3 +177,18 @@ func (x *Index) variantWithin(i int, lo, hi int64) bool {
 	}
 	return false
 }
+
+// Values is r without its counts, products and price range: what a
+// pre-rendered filter form shows, which changes only when a value comes or
+// goes (not at every sale or stock change).
+func (r Result) Values() Result {
+	out := Result{Groups: make([]Group, len(r.Groups))}
+	for i, g := range r.Groups {
+		g.Values = append([]Value(nil), g.Values...)
+		for j := range g.Values {
+			g.Values[j].Count, g.Values[j].Selected = 0, false
+		}
+		out.Groups[i] = g
+	}
+	return out
+}
