@@ -44,16 +44,16 @@ type FilterView struct {
 	// Counts: the form shows how many products each choice would list,
 	// and the price range (a live listing's; a pre-rendered form shows
 	// the values only, which change far less often).
-	Counts bool
-	InStock           bool
-	InStockCount      string
-	Currency          string
-	Min, Max          string // the price inputs, in the major unit
-	Lo, Hi            string // the collection's price range, as placeholders
-	Groups            []FilterGroupView
-	Chips             []NavLink // what is filtered: each a link that removes it
-	Clear             string    // the listing unfiltered
-	Messages          []string  // what in the request was ignored or changed
+	Counts       bool
+	InStock      bool
+	InStockCount string
+	Currency     string
+	Min, Max     string // the price inputs, in the major unit
+	Lo, Hi       string // the collection's price range, as placeholders
+	Groups       []FilterGroupView
+	Chips        []NavLink // what is filtered: each a link that removes it
+	Clear        string    // the listing unfiltered
+	Messages     []string  // what in the request was ignored or changed
 }
 
 // FilterGroupView is a facet: a fieldset of checkboxes.
