@@ -22,14 +22,14 @@ import (
 // two vendors, two sizes, a price range and "in stock", sorted by price,
 // page 3, over HTTP on 127.0.0.1 with keep-alive, one request at a time:
 //
-//	go test -run '^$' -bench CollectionFilter10k ./islands/
+//		go test -run '^$' -bench CollectionFilter10k ./islands/
 //
-//   - bare: a plain net/http handler answering the same bytes with the
-//     same headers, in the same run: this machine's HTTP floor.
-//   - cached: the islands server with its Olric member, the answer cached
-//     (what every request but the first of a minute costs).
-//   - render: the islands server with no cache: every request filters,
-//     sorts, pages, counts the facets and renders the page.
+//	  - bare: a plain net/http handler answering the same bytes with the
+//	    same headers, in the same run: this machine's HTTP floor.
+//	  - cached: the islands server with its Olric member, the answer cached
+//	    (what every request but the first of a minute costs).
+//	  - render: the islands server with no cache: every request filters,
+//	    sorts, pages, counts the facets and renders the page.
 //
 // Each for the whole page (no JavaScript) and the htmx fragments. Read
 // them against bare; nothing fails on a time.
