@@ -44,7 +44,10 @@ type FilterView struct {
 	// Counts: the form shows how many products each choice would list,
 	// and the price range (a live listing's; a pre-rendered form shows
 	// the values only, which change far less often).
-	Counts       bool
+	Counts bool
+	// CountsURL, on a form without counts, is where htmx asks for the
+	// fields with their counts when the form is first opened.
+	CountsURL    string
 	InStock      bool
 	InStockCount string
 	Currency     string
@@ -81,6 +84,9 @@ func NewFilterView(s *Site, handle string, r facets.Result, q facets.Query, issu
 	}
 	if q.Sort != catalog.SortManual && q.Sort != "" {
 		f.Sort = facets.SortParam(q.Sort)
+	}
+	if !q.Filtered() {
+		f.CountsURL = s.FilterPath(handle, facets.Query{Sort: q.Sort})
 	}
 	if q.HasMin {
 		f.Min = money(q.Min, cur)
@@ -212,6 +218,21 @@ func boost(v CollectionView) templ.Attributes {
 	}
 	return templ.Attributes{"hx-boost": "true"}
 }
+
+// IDFilters is the filter form's <details>: htmx names it (HX-Trigger)
+// when it asks for the counts on first opening.
+const IDFilters = "filters"
+
+// countsOnOpen: a form without counts asks for them (the fields, out of
+// band) when first opened, with htmx.
+func countsOnOpen(f *FilterView) templ.Attributes {
+	if f.Counts || f.CountsURL == "" {
+		return nil
+	}
+	return templ.Attributes{"hx-get": f.CountsURL, "hx-trigger": "toggle once", "hx-swap": "none"}
+}
+
+func oobAttr(on bool) templ.Attributes { return oob(on) }
 
 func oob(on bool) templ.Attributes {
 	if !on {

@@ -65,6 +65,10 @@ func TestFilterSortAndPage(t *testing.T) {
 			form := page.Locator("#filter-form")
 			check(t, expect.Locator(form).Not().ToBeVisible(), "the filters start closed")
 			check(t, page.Locator("[data-testid=filters-toggle]").Click(), "open the filters")
+			if js {
+				// Opened with htmx, it fetches its counts.
+				check(t, expect.Locator(page.Locator("label[for=f-stock] .count")).ToHaveText("("+strconv.Itoa(len(inStock))+")"), "the in-stock count")
+			}
 			// Opened, it is no wider than the phone (a wider page would make
 			// a phone zoom out: its layout viewport grows past 390).
 			width, err := page.Evaluate(`() => window.innerWidth`)

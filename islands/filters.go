@@ -35,10 +35,6 @@ const maxFilterQuery = 4096
 // cache's TTL, so a catalog change shows within a minute everywhere.
 const publicMaxAge = "public, max-age=60"
 
-// hxPushURL makes htmx push a URL into the history (htmx 2): the
-// canonical form of the query asked.
-const hxPushURL = "HX-Push-Url"
-
 // facetIndexes are a catalog's collections ready to filter, each built on
 // first use. A catalog change makes a new Catalog, so they always follow
 // the catalog they were built from.
@@ -102,7 +98,7 @@ func (s *Server) servePublic(q *request, h func(*request)) {
 // for a minute, keyed by whether htmx asked (a fragment or a whole page).
 func public(h http.Header) {
 	h.Set("Cache-Control", publicMaxAge)
-	h.Set("Vary", hxRequest)
+	h.Set("Vary", hxRequest+", "+hxTriggerID)
 }
 
 // collectionFilter answers GET collections/<handle>/?<filter>: the
@@ -129,16 +125,17 @@ func (s *Server) collectionFilter(q *request) {
 	vals, _ := url.ParseQuery(q.r.URL.RawQuery)
 	fq, issues := x.Parse(vals)
 	ctx := q.r.Context()
-	key := publicKey(q, handle, fq.Encode(x.Currency()))
+	fields := q.htmx && q.r.Header.Get(hxTriggerID) == components.IDFilters
+	key := publicKey(q, fields, handle, fq.Encode(x.Currency()))
 	if s.cache != nil && len(issues) == 0 {
 		if html, hit := s.cachedFragment(ctx, key); hit {
-			s.writePublic(q, site.FilterPath(handle, fq), html)
+			s.writePublic(q, fields, site.FilterPath(handle, fq), html)
 			return
 		}
 	}
 	r := x.Apply(fq, q.cat.Store.ProductsPerPage())
 	v := components.NewFilteredCollectionView(site, c, r, fq, issues)
-	html, err := renderFilter(ctx, site, v, q.htmx)
+	html, err := renderFilter(ctx, site, v, q.htmx, fields)
 	if err != nil {
 		s.internalError(q, err)
 		return
@@ -153,25 +150,32 @@ func (s *Server) collectionFilter(q *request) {
 		cancel()
 	}
 	fq.Page = r.Page
-	s.writePublic(q, site.FilterPath(handle, fq), html)
+	s.writePublic(q, fields, site.FilterPath(handle, fq), html)
 }
 
 // publicKey names a public answer in the cache: no shopper in it, the
 // catalog version, whether htmx asked, and the canonical query.
-func publicKey(q *request, handle, query string) string {
+func publicKey(q *request, fields bool, handle, query string) string {
 	kind := "page"
-	if q.htmx {
+	switch {
+	case fields:
+		kind = "fields"
+	case q.htmx:
 		kind = "htmx"
 	}
 	return "public|" + q.cat.Store.Handle + "|" + q.cat.Version + "|" + components.RouteCollectionFilter + handle + "|" + kind + "|" + query
 }
 
 // renderFilter renders a filtered listing: a whole page, or for htmx the
-// results and, out of band, the form's fields (their counts).
-func renderFilter(ctx context.Context, site *components.Site, v components.CollectionView, htmx bool) ([]byte, error) {
+// results and, out of band, the form's fields (their counts); only the
+// counts when the form asked for them on opening.
+func renderFilter(ctx context.Context, site *components.Site, v components.CollectionView, htmx, fields bool) ([]byte, error) {
 	page := components.CollectionPage(site, v)
 	if !htmx {
 		return renderBytes(ctx, page)
+	}
+	if fields {
+		return renderBytes(ctx, components.FilterCounts(v.Filters))
 	}
 	v.Filters.OOB = true
 	var buf bytes.Buffer
@@ -180,10 +184,11 @@ func renderFilter(ctx context.Context, site *components.Site, v components.Colle
 }
 
 // writePublic answers a public page; htmx is told to push its canonical
-// URL (what a reload or a shared link renders).
-func (s *Server) writePublic(q *request, canonical string, html []byte) {
+// URL (what a reload or a shared link renders), unless it asked only for
+// the counts.
+func (s *Server) writePublic(q *request, fields bool, canonical string, html []byte) {
 	public(q.w.Header())
-	if q.htmx {
+	if q.htmx && !fields {
 		q.w.Header().Set(hxPushURL, canonical)
 	}
 	writeHTML(q.w, http.StatusOK, html)

@@ -46,7 +46,7 @@ func TestCollectionFilterIsPublic(t *testing.T) {
 	path := e.base + "collections/all/?filter.v.availability=1&filter.p.vendor=" + strings.ReplaceAll(vendor, " ", "+") + "&sort_by=price-ascending"
 
 	page := e.shopper().do("GET", path, nil, false)
-	if page.status != http.StatusOK || page.header.Get("Cache-Control") != "public, max-age=60" || page.header.Get("Vary") != "HX-Request" || len(page.header.Values("Set-Cookie")) != 0 {
+	if page.status != http.StatusOK || page.header.Get("Cache-Control") != "public, max-age=60" || page.header.Get("Vary") != "HX-Request, HX-Trigger" || len(page.header.Values("Set-Cookie")) != 0 {
 		t.Fatalf("%d %v", page.status, page.header)
 	}
 	d := page.doc(t)
@@ -191,5 +191,22 @@ func TestCollectionFilterRateLimited(t *testing.T) {
 	}
 	if last.status != http.StatusTooManyRequests || last.header.Get("Cache-Control") == "public, max-age=60" || last.header.Get("Retry-After") == "" {
 		t.Errorf("%d %v", last.status, last.header)
+	}
+}
+
+// A pre-rendered form opened with htmx asks for its counts: only they
+// come back (out of band, into the form's empty ones), and no URL is
+// pushed.
+func TestCollectionFilterCountsOnOpen(t *testing.T) {
+	e := newEnv(t)
+	st := e.cat.Store
+	a := e.shopper().do("GET", e.base+"collections/all/?sort_by=price-descending", nil, true, "HX-Trigger", "filters")
+	d := a.doc(t)
+	if a.status != 200 || d.Find("#collection-results").Length() != 0 || d.Find("#filter-fields").Length() != 0 || d.Find(".count[hx-swap-oob=true]").Length() < 5 || a.header.Get("HX-Push-Url") != "" {
+		t.Fatalf("%d %v: %.300s", a.status, a.header, a.body)
+	}
+	want := "(" + strconv.Itoa(inAll(st, (*catalog.Product).Available)) + ")"
+	if got := d.Find("#c-f-stock").Text(); got != want {
+		t.Errorf("in stock count %q, want %q", got, want)
 	}
 }
