@@ -62,6 +62,7 @@ type FilterView struct {
 // FilterGroupView is a facet: a fieldset of checkboxes.
 type FilterGroupView struct {
 	Legend, Param string
+	Open          bool // a value is ticked
 	Values        []FilterValueView
 }
 
@@ -108,6 +109,7 @@ func NewFilterView(s *Site, handle string, r facets.Result, q facets.Query, issu
 				Checked: v.Selected,
 			})
 			if v.Selected {
+				gv.Open = true
 				f.Chips = append(f.Chips, NavLink{Title: s.T("filters.chip", gv.Legend, v.Label), Path: s.FilterPath(handle, q.Without(g.Param, v.Label))})
 			}
 		}

@@ -73,6 +73,10 @@ func TestFilteredCollectionView(t *testing.T) {
 	if d.Find("legend").FilterFunction(func(_ int, e *goquery.Selection) bool { return e.Text() == "Brand" }).Length() != 1 {
 		t.Error("no Brand facet")
 	}
+	// Facets fold; the one with a value ticked is open.
+	if open := d.Find("details.facet[open] summary"); open.Length() != 1 || open.Text() != "Brand" || d.Find("details.facet").Length() != 3 {
+		t.Errorf("open facets: %q of %d", open.Text(), d.Find("details.facet").Length())
+	}
 }
 
 // An htmx answer is the results and, out of band, the fields.
