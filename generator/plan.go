@@ -397,7 +397,7 @@ func (pl *planner) listings(c *catalog.Collection) {
 // them once the shopper filters (the islands' answer).
 func (pl *planner) listingMeta(c *catalog.Collection, members []*catalog.Product) (*catalog.Collection, string, *facets.Result) {
 	cm := &catalog.Collection{Handle: c.Handle, Title: c.Title, DescriptionHTML: c.DescriptionHTML, Image: c.Image, SEO: c.SEO, Sort: c.Sort}
-	fr := facets.New(members, c.Sort, pl.st.Currency).Apply(facets.Query{}, 1).Values()
+	fr := facets.Values(members)
 	return cm, newInputs(c.Handle, c.Title, c.DescriptionHTML, c.SEO, pl.s.Image(c.Image), fr).sum(), &fr
 }
 

@@ -45,6 +45,7 @@ type Index struct {
 	avail              bitset  // products with an available variant
 	groups             []*group
 	lo, hi             int64 // the collection's lowest and highest variant price
+	priced             bool  // lo and hi are set
 
 	permMu sync.Mutex
 	perms  map[catalog.SortOrder][]int32 // positions in order, computed on first use
@@ -56,6 +57,7 @@ type group struct {
 	name     string // Option: the option's name as first written
 	values   []*value
 	byFolded map[string]int
+	byRaw    map[string]*value // labels as met, so most need no folding
 }
 
 type value struct {
@@ -76,59 +78,66 @@ const MaxValues = 100
 // the collection's default sort (what SortManual lists by) and currency the
 // store's.
 func New(products []*catalog.Product, order catalog.SortOrder, currency string) *Index {
+	return newIndex(products, order, currency, true)
+}
+
+// Values are the facets and values products offer, without counts (see
+// Result.Values): what a pre-rendered filter form shows. Cheaper than New
+// (no bitsets, no prices).
+func Values(products []*catalog.Product) Result {
+	x := newIndex(products, catalog.SortManual, "", false)
+	r := Result{Groups: make([]Group, len(x.groups))}
+	for i, g := range x.groups {
+		out := Group{Kind: g.kind, Name: g.name, Param: g.param(), Values: make([]Value, len(g.values))}
+		for j, v := range g.values {
+			out.Values[j] = Value{Label: v.label}
+		}
+		r.Groups[i] = out
+	}
+	return r
+}
+
+func newIndex(products []*catalog.Product, order catalog.SortOrder, currency string, bits bool) *Index {
 	n := len(products)
+	nb := n // bits per value; -1: none (Values)
+	if !bits {
+		nb = -1
+	}
 	x := &Index{products: products, sort: order, currency: currency, avail: newBitset(n),
 		minPrice: make([]int64, n), maxPrice: make([]int64, n), perms: map[catalog.SortOrder][]int32{}}
 	options := map[string]*group{}
+	optionByRaw := map[string]*group{}
 	var optionOrder []*group
-	vendor := &group{kind: Vendor, byFolded: map[string]int{}}
-	typ := &group{kind: Type, byFolded: map[string]int{}}
-	first := true
+	vendor := &group{kind: Vendor, byFolded: map[string]int{}, byRaw: map[string]*value{}}
+	typ := &group{kind: Type, byFolded: map[string]int{}, byRaw: map[string]*value{}}
 	for i, p := range products {
-		lo, hi, any := int64(0), int64(0), false
-		for _, v := range p.Variants {
-			if !any || v.Price.Amount < lo {
-				lo = v.Price.Amount
-			}
-			if !any || v.Price.Amount > hi {
-				hi = v.Price.Amount
-			}
-			any = true
+		available := bits && p.Available()
+		if bits {
+			x.price(i, p)
 		}
-		x.minPrice[i], x.maxPrice[i] = lo, hi
-		if !any { // no price: outside every range
-			x.minPrice[i], x.maxPrice[i] = 1<<62+1, -1<<62-1
-		}
-		if any {
-			if first || lo < x.lo {
-				x.lo = lo
-			}
-			if first || hi > x.hi {
-				x.hi = hi
-			}
-			first = false
-		}
-		available := p.Available()
 		if available {
 			x.avail.set(i)
 		}
 		for j, o := range p.Options {
-			key := fold(o.Name)
-			if key == "" {
-				continue
-			}
-			g := options[key]
+			g := optionByRaw[o.Name]
 			if g == nil {
-				g = &group{kind: Option, key: key, name: strings.TrimSpace(o.Name), byFolded: map[string]int{}}
-				options[key] = g
-				optionOrder = append(optionOrder, g)
+				key := fold(o.Name)
+				if key == "" {
+					continue
+				}
+				if g = options[key]; g == nil {
+					g = &group{kind: Option, key: key, name: strings.TrimSpace(o.Name), byFolded: map[string]int{}, byRaw: map[string]*value{}}
+					options[key] = g
+					optionOrder = append(optionOrder, g)
+				}
+				optionByRaw[o.Name] = g
 			}
 			for _, v := range p.Variants {
 				if j >= len(v.Options) {
 					continue
 				}
-				val := g.add(v.Options[j], n)
-				if val == nil {
+				val := g.add(v.Options[j], nb)
+				if val == nil || !bits {
 					continue
 				}
 				val.any.set(i)
@@ -141,7 +150,7 @@ func New(products []*catalog.Product, order catalog.SortOrder, currency string) 
 			g     *group
 			label string
 		}{{vendor, p.Vendor}, {typ, p.Type}} {
-			if val := gv.g.add(gv.label, n); val != nil {
+			if val := gv.g.add(gv.label, nb); val != nil && bits {
 				val.any.set(i)
 				if available {
 					val.avail.set(i)
@@ -151,16 +160,54 @@ func New(products []*catalog.Product, order catalog.SortOrder, currency string) 
 	}
 	for _, g := range append(optionOrder, vendor, typ) {
 		if len(g.values) > 0 {
+			g.byRaw = nil // built; Parse folds what a shopper writes
 			x.groups = append(x.groups, g)
 		}
 	}
 	return x
 }
 
+// price notes product i's price range, and the collection's.
+func (x *Index) price(i int, p *catalog.Product) {
+	lo, hi, any := int64(0), int64(0), false
+	for _, v := range p.Variants {
+		if !any || v.Price.Amount < lo {
+			lo = v.Price.Amount
+		}
+		if !any || v.Price.Amount > hi {
+			hi = v.Price.Amount
+		}
+		any = true
+	}
+	x.minPrice[i], x.maxPrice[i] = lo, hi
+	if !any { // no price: outside every range
+		x.minPrice[i], x.maxPrice[i] = 1<<62+1, -1<<62-1
+		return
+	}
+	if !x.priced || lo < x.lo {
+		x.lo = lo
+	}
+	if !x.priced || hi > x.hi {
+		x.hi = hi
+	}
+	x.priced = true
+}
+
 // add returns the value labelled label (case and surrounding space
 // ignored), adding it if there is room; nil for an empty label or a full
 // group.
 func (g *group) add(label string, n int) *value {
+	if v, ok := g.byRaw[label]; ok {
+		return v
+	}
+	v := g.addFolded(label, n)
+	if v != nil && len(g.byRaw) < 4*MaxValues {
+		g.byRaw[label] = v
+	}
+	return v
+}
+
+func (g *group) addFolded(label string, n int) *value {
 	k := fold(label)
 	if k == "" {
 		return nil
@@ -171,7 +218,10 @@ func (g *group) add(label string, n int) *value {
 	if len(g.values) == MaxValues {
 		return nil
 	}
-	v := &value{label: strings.TrimSpace(label), any: newBitset(n), avail: newBitset(n)}
+	v := &value{label: strings.TrimSpace(label)}
+	if n >= 0 {
+		v.any, v.avail = newBitset(n), newBitset(n)
+	}
 	g.byFolded[k] = len(g.values)
 	g.values = append(g.values, v)
 	return v

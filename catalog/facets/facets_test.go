@@ -205,6 +205,26 @@ func TestFacetValuesAreBounded(t *testing.T) {
 	}
 }
 
+// Values are what an index offers, without counts.
+func TestValues(t *testing.T) {
+	x := testIndex()
+	want := x.Apply(Query{}, 1).Values()
+	got := Values(x.products)
+	if fmt.Sprint(got) != fmt.Sprint(want) || len(got.Groups) != 3 || len(got.Groups[0].Values) != 4 {
+		t.Errorf("Values %+v\nwant %+v", got, want)
+	}
+}
+
+// BenchmarkValues10k is what a build pays per collection of 10,000
+// products for its pages' filter form.
+func BenchmarkValues10k(b *testing.B) {
+	ps := bigProducts(10000)
+	b.ReportAllocs()
+	for b.Loop() {
+		Values(ps)
+	}
+}
+
 // BenchmarkApply10k filters a 10,000-product collection by a vendor, an
 // option value, a price range and availability, sorted by price, page 3,
 // facet counts included.
