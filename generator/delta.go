@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/catalog/facets"
 	"github.com/wandstore/wandstore/components"
 )
 
@@ -214,7 +215,16 @@ func (pl *planner) inPlace(c *catalog.Collection, n int, repl []swap) ([]int, bo
 // needs).
 func (pl *planner) listingsInPlace(c *catalog.Collection, members []*catalog.Product, repl []swap, pos []int) {
 	pc := pl.pc
-	cm, meta, fr := pl.listingMeta(c, members)
+	// Replacements that offer what they replace leave the form's values
+	// as they were: no walk over the collection.
+	known := pc.facets[c.Handle]
+	for _, sw := range repl {
+		if known != nil && !slices.Equal(facets.Offers(sw.old), facets.Offers(sw.new)) {
+			known = nil
+		}
+	}
+	cm, meta, fr := pl.listingMeta(c, members, known)
+	pc.keepFacets(c.Handle, fr)
 	total := len(members)
 	pages := max(1, (total+pl.per-1)/pl.per)
 	for _, order := range catalog.SortOrders {

@@ -355,7 +355,8 @@ func firstPublished(st *catalog.Store, n int) []*catalog.Product {
 // only the pages planned again, and removes the pages a listing lost.
 func (pl *planner) listings(c *catalog.Collection) {
 	pc := pl.pc
-	cm, meta, fr := pl.listingMeta(c, c.Products())
+	cm, meta, fr := pl.listingMeta(c, c.Products(), nil)
+	pc.keepFacets(c.Handle, fr)
 	for _, order := range catalog.SortOrders {
 		sorted := pc.sorted(c, order)
 		total := len(sorted)
@@ -395,10 +396,15 @@ func (pl *planner) listings(c *catalog.Collection) {
 // comes or goes plans every page again; counts would do so at every stock
 // change (2,500 pages for a 10,000-product collection), so the form shows
 // them once the shopper filters (the islands' answer).
-func (pl *planner) listingMeta(c *catalog.Collection, members []*catalog.Product) (*catalog.Collection, string, *facets.Result) {
+// known, when set, are the values already (a delta's: see planCache.facets).
+func (pl *planner) listingMeta(c *catalog.Collection, members []*catalog.Product, known *facets.Result) (*catalog.Collection, string, *facets.Result) {
 	cm := &catalog.Collection{Handle: c.Handle, Title: c.Title, DescriptionHTML: c.DescriptionHTML, Image: c.Image, SEO: c.SEO, Sort: c.Sort}
-	fr := facets.Values(members)
-	return cm, newInputs(c.Handle, c.Title, c.DescriptionHTML, c.SEO, pl.s.Image(c.Image), fr).sum(), &fr
+	fr := known
+	if fr == nil {
+		v := facets.Values(members)
+		fr = &v
+	}
+	return cm, newInputs(c.Handle, c.Title, c.DescriptionHTML, c.SEO, pl.s.Image(c.Image), fr).sum(), fr
 }
 
 // listingPage plans page n of a listing showing members (copied).

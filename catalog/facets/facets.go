@@ -266,3 +266,18 @@ func (x *Index) perm(order catalog.SortOrder) []int32 {
 	x.perms[order] = p
 	return p
 }
+
+// Offers lists what p adds to a collection's facets, in the order New
+// meets it: two products that offer the same list leave any collection's
+// Values the same when one takes the other's place.
+func Offers(p *catalog.Product) []string {
+	var out []string
+	for j, o := range p.Options {
+		for _, v := range p.Variants {
+			if j < len(v.Options) {
+				out = append(out, "o\x00"+o.Name+"\x00"+v.Options[j])
+			}
+		}
+	}
+	return append(out, "v\x00"+p.Vendor, "t\x00"+p.Type)
+}

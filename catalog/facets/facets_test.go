@@ -281,3 +281,12 @@ func bigProducts(n int) []*catalog.Product {
 	}
 	return ps
 }
+
+func TestOffers(t *testing.T) {
+	a := wand("elder", "Elder Wand", "Ollivanders", "Wand", 1, "Elder", "129.00", true, "Holly", "99.00", false)
+	b := wand("elder", "The Elder Wand", "Ollivanders", "Wand", 1, "Elder", "10.00", false, "Holly", "9.00", true)
+	c := wand("elder", "Elder Wand", "Gregorovitch", "Wand", 1, "Elder", "129.00", true, "Holly", "99.00", false)
+	if !slices.Equal(Offers(a), Offers(b)) || slices.Equal(Offers(a), Offers(c)) {
+		t.Errorf("%q %q %q", Offers(a), Offers(b), Offers(c))
+	}
+}
