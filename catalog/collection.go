@@ -24,7 +24,8 @@ const (
 // SortOrders lists every sort order, in the order a shopper is offered them.
 var SortOrders = []SortOrder{SortManual, SortPriceAsc, SortPriceDesc, SortTitleAsc, SortTitleDesc, SortNewest}
 
-// Label is the shopper-facing name of a sort order.
+// Label is the English name of a sort order, for logs and tools; pages
+// name it in the store's language (components.Site.SortLabel).
 func (s SortOrder) Label() string {
 	switch s {
 	case SortPriceAsc:

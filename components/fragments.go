@@ -61,12 +61,12 @@ type OrderView struct {
 // PreferenceSorts are the orders a shopper may pick for their own lists
 // (PreferencesView.Sorts). The default keeps each list's own order (most
 // recent or most relevant first), so it is not called "Featured" here.
-func PreferenceSorts() []NavLink {
+func PreferenceSorts(s *Site) []NavLink {
 	out := make([]NavLink, 0, len(catalog.SortOrders))
 	for _, o := range catalog.SortOrders {
-		label := o.Label()
+		label := s.SortLabel(o)
 		if o == catalog.SortManual {
-			label = "Each list's own order"
+			label = s.T("preferences.sort_own")
 		}
 		out = append(out, NavLink{Handle: string(o), Title: label})
 	}
@@ -76,13 +76,6 @@ func PreferenceSorts() []NavLink {
 // showVariant reports whether a variant title says anything: a product
 // without options has one variant called "Default Title".
 func showVariant(title string) bool { return catalog.ShowsVariant(title) }
-
-func itemsLabel(n int) string {
-	if n == 1 {
-		return " item"
-	}
-	return " items"
-}
 
 // lineID names a cart line's quantity input; the index keeps it unique and
 // free of whatever characters a handle or variant id holds.
@@ -97,9 +90,10 @@ func noticeClass(isError bool) string {
 	return "notice"
 }
 
-func savedMessage(saved bool) string {
+func savedMessage(s *Site, saved bool) string {
 	if saved {
-		return "Preferences saved."
+		return s.T("preferences.saved")
 	}
+
 	return ""
 }

@@ -297,7 +297,7 @@ func TestGoldenWishlistList(t *testing.T) {
 
 func TestGoldenPreferences(t *testing.T) {
 	s, _ := fixture()
-	v := PreferencesView{Name: "Ana", Sort: "price-asc", Sorts: PreferenceSorts(), Saved: true}
+	v := PreferencesView{Name: "Ana", Sort: "price-asc", Sorts: PreferenceSorts(s), Saved: true}
 	d := golden(t, "preferences", PreferencesForm(s, v))
 	f := d.Find("form#preferences[data-testid=preferences]")
 	if attr(f, "action") != "/s/wands/islands/preferences" || attr(f, "hx-target") != "#preferences" || attr(f, "hx-swap") != "outerHTML" {
@@ -327,7 +327,7 @@ func TestGoldenPreferences(t *testing.T) {
 		t.Error("save button")
 	}
 
-	_, d = render(t, PreferencesForm(s, PreferencesView{Name: "x", Sorts: PreferenceSorts(), Error: "Names are at most 40 characters."}))
+	_, d = render(t, PreferencesForm(s, PreferencesView{Name: "x", Sorts: PreferenceSorts(s), Error: "Names are at most 40 characters."}))
 	if got := d.Find("[data-testid=preferences-status] .notice.error").Text(); got != "Names are at most 40 characters." {
 		t.Errorf("error = %q", got)
 	}
@@ -396,7 +396,7 @@ func allFragments(s *Site, st *catalog.Store, evil string) map[string]templ.Comp
 	for i := range cs {
 		cs[i].Title, cs[i].Vendor, cs[i].ImageAlt = evil, evil, evil
 	}
-	sorts := append(PreferenceSorts(), NavLink{Handle: evil, Title: evil})
+	sorts := append(PreferenceSorts(s), NavLink{Handle: evil, Title: evil})
 	return map[string]templ.Component{
 		"badge":        CartBadgeLive(s, 2, evil),
 		"badge-oob":    CartBadgeOOB(s, 2, evil),

@@ -129,20 +129,23 @@ func TestGoldenProductPage(t *testing.T) {
 			t.Errorf("want one %s", sel)
 		}
 	}
-	// Islands: placeholders on the same origin. Recording the view is a
-	// POST (a GET never changes state), with the product as JSON values.
-	for _, id := range []string{"cart-badge", "recommendations", "wishlist-button"} {
-		get, _ := d.Find("[data-testid=" + id + "]").Attr("hx-get")
-		if !strings.HasPrefix(get, "/s/wands/islands/") {
-			t.Errorf("%s hx-get = %q", id, get)
+	// Islands: placeholders with the ids their fragments swap in by, all
+	// filled by one loader request on the same origin. Recording the view
+	// is a POST (a GET never changes state), with the product.
+	for _, id := range []string{"cart-badge", "recommendations", "wishlist-button", "recently-viewed"} {
+		if got, _ := d.Find("[data-testid=" + id + "]").Attr("id"); got != id {
+			t.Errorf("%s placeholder id = %q", id, got)
 		}
 	}
-	rv := d.Find("[data-testid=recently-viewed]")
-	if post, _ := rv.Attr("hx-post"); post != "/s/wands/islands/views" {
-		t.Errorf("recently-viewed hx-post = %q", post)
+	if n := d.Find("[hx-trigger*=load]").Length(); n != 1 {
+		t.Errorf("%d elements load on their own, want the loader only", n)
 	}
-	if vals, _ := rv.Attr("hx-vals"); vals != `{"product":"elder-wand"}` {
-		t.Errorf("recently-viewed hx-vals = %q", vals)
+	loader := d.Find("[data-testid=islands-loader]")
+	if post, _ := loader.Attr("hx-post"); post != "/s/wands/islands/page" {
+		t.Errorf("loader hx-post = %q", post)
+	}
+	if vals, _ := loader.Attr("hx-vals"); vals != `{"i":"cart/badge,wishlist/button,recommendations,recently-viewed","product":"elder-wand"}` {
+		t.Errorf("loader hx-vals = %q", vals)
 	}
 	if d.Find("[data-testid=recommendations] a[href='/s/wands/collections/wands/']").Length() != 1 {
 		t.Error("recommendations fallback lacks the collection link")

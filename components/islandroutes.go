@@ -9,6 +9,7 @@ package components
 // Island routes, relative to a store's islands path ("cart/badge" is
 // <base path>islands/cart/badge).
 const (
+	RoutePage            = "page"                        // GET: a page's islands at once (?i=routes&product=); POST: and record the product's view
 	RouteCartBadge       = "cart/badge"                  // GET: the header's cart link
 	RouteCart            = "cart"                        // GET: the cart drawer
 	RouteCartPage        = RouteCart + pageSuffix        // GET: the drawer as a full page

@@ -132,4 +132,65 @@ type Meta struct {
 	NoIndex     bool   // search and error pages
 	JSONLD      []any  // structured data blocks
 	Section     string // nav handle to mark current
+	// Islands are the island routes on the page besides the header's cart
+	// badge, filled by one request (RoutePage); Product is the product
+	// whose page it is, whose view that request records.
+	Islands []string
+	Product string
+}
+
+// WithIslands is m for a page holding these islands (routes), of product
+// when the page is a product's.
+func (m Meta) WithIslands(product string, routes ...string) Meta {
+	m.Product = product
+	m.Islands = append(m.Islands[:len(m.Islands):len(m.Islands)], routes...)
+	return m
+}
+
+// marker stands for a message's argument while it is split around it.
+const marker = "\x00"
+
+// Parts is the message key with one argument, split around that argument:
+// the text before and after it, so markup (a link, a number in its own
+// element) can go between them in the language's own order ("Page %s",
+// "%sページ目").
+func (s *Site) Parts(key string) (before, after string) {
+	before, after, _ = strings.Cut(s.T(key, marker), marker)
+	return before, after
+}
+
+// NParts is the plural form of key for n, split around n (formatted for
+// the language): "Subtotal (", "3", " items)".
+func (s *Site) NParts(key string, n int) (before, num, after string) {
+	num = s.Msg().Int(int64(n))
+	msg := s.N(key, n)
+	i := strings.Index(msg, num)
+	if i < 0 {
+		return msg, num, ""
+	}
+	return msg[:i], num, msg[i+len(num):]
+}
+
+// SortLabel is the shopper-facing name of a sort order in the store's
+// language ("Price, low to high").
+func (s *Site) SortLabel(o catalog.SortOrder) string {
+	switch o {
+	case catalog.SortPriceAsc:
+		return s.T("sort.price_asc")
+	case catalog.SortPriceDesc:
+		return s.T("sort.price_desc")
+	case catalog.SortTitleAsc:
+		return s.T("sort.title_asc")
+	case catalog.SortTitleDesc:
+		return s.T("sort.title_desc")
+	case catalog.SortNewest:
+		return s.T("sort.newest")
+	}
+	return s.T("sort.featured")
+}
+
+// AllProducts is the built-in collection of every published product
+// (AllHandle), titled in the store's language.
+func (s *Site) AllProducts() *catalog.Collection {
+	return s.Store.AllProducts(AllHandle, s.T("collection.all"))
 }

@@ -1,8 +1,9 @@
 package components
 
 import (
+	"context"
 	"encoding/json"
-	"net/url"
+	"io"
 	"strconv"
 	"strings"
 
@@ -87,7 +88,7 @@ func NewHomeView(s *Site, cols []CollectionTeaser, featured []ProductCardView) H
 	st := s.Store
 	desc := st.Description
 	if desc == "" {
-		desc = "Shop " + st.Name + "."
+		desc = s.T("home.description", st.Name)
 	}
 	org := map[string]any{
 		"@context": "https://schema.org", "@type": "Organization",
@@ -146,9 +147,9 @@ func NewCollectionView(s *Site, c *catalog.Collection, order catalog.SortOrder, 
 		Cards: cards, Total: total, Page: page, Pages: pages,
 	}
 	self := s.CollectionPath(c.Handle, order, page)
-	v.Crumbs = []NavLink{{Title: "Home", Path: s.Path("")}, {Title: c.Title, Path: self}}
+	v.Crumbs = []NavLink{{Title: s.T("breadcrumbs.home"), Path: s.Path("")}, {Title: c.Title, Path: self}}
 	for _, o := range catalog.SortOrders {
-		v.Sorts = append(v.Sorts, NavLink{Title: o.Label(), Path: s.CollectionPath(c.Handle, o, 1), Handle: string(o)})
+		v.Sorts = append(v.Sorts, NavLink{Title: s.SortLabel(o), Path: s.CollectionPath(c.Handle, o, 1), Handle: string(o)})
 	}
 	if page > 1 {
 		v.Prev = s.CollectionPath(c.Handle, order, page-1)
@@ -174,14 +175,14 @@ func NewCollectionView(s *Site, c *catalog.Collection, order catalog.SortOrder, 
 		title = c.SEO.Title
 	}
 	if page > 1 {
-		title += " – Page " + strconv.Itoa(page)
+		title = s.T("collection.page_title", title, strconv.Itoa(page))
 	}
 	desc := c.SEO.Description
 	if desc == "" {
 		desc = PlainText(c.DescriptionHTML, 160)
 	}
 	if desc == "" {
-		desc = c.Title + " at " + s.Store.Name + "."
+		desc = s.T("collection.description", c.Title, s.Store.Name)
 	}
 	// A re-sorted listing shows the same products as the default order:
 	// point search engines at the default order's page.
@@ -257,11 +258,11 @@ func variantShows(s *Site, vr *catalog.Variant) (price, compareAt, availability 
 	}
 	switch {
 	case !vr.Available:
-		availability = "Sold out"
+		availability = s.T("product.sold_out")
 	case vr.Tracked && vr.Inventory <= 5:
-		availability = "In stock – only " + strconv.Itoa(vr.Inventory) + " left"
+		availability = s.N("product.few_left", vr.Inventory)
 	default:
-		availability = "In stock"
+		availability = s.T("product.in_stock")
 	}
 	return price, compareAt, availability
 }
@@ -278,20 +279,20 @@ func NewProductView(s *Site, p *catalog.Product, cols []*catalog.Collection) Pro
 		v.Price, v.CompareAt, v.Availability = variantShows(s, def)
 	}
 	if !v.Available {
-		v.Availability = "Sold out"
+		v.Availability = s.T("product.sold_out")
 	}
 	names := make([]string, len(p.Options))
 	for i, o := range p.Options {
 		names[i] = o.Name
 	}
-	v.PickerLabel = "Choose " + strings.Join(names, " / ")
+	v.PickerLabel = s.T("product.choose", strings.Join(names, " / "))
 	if len(names) == 0 {
-		v.PickerLabel = "Choose an option"
+		v.PickerLabel = s.T("product.choose_option")
 	}
 	for _, vr := range p.Variants {
 		label := vr.Title + " – " + s.Money(vr.Price)
 		if !vr.Available {
-			label += " – Sold out"
+			label += " – " + s.T("product.sold_out")
 		}
 		o := VariantOption{ID: vr.ID, Label: label, Available: vr.Available, Selected: def != nil && vr.ID == def.ID, Image: -1}
 		o.Price, o.CompareAt, o.Availability = variantShows(s, &vr)
@@ -307,7 +308,7 @@ func NewProductView(s *Site, p *catalog.Product, cols []*catalog.Collection) Pro
 		abs = append(abs, s.abs(src))
 	}
 
-	v.Crumbs = []NavLink{{Title: "Home", Path: s.Path("")}}
+	v.Crumbs = []NavLink{{Title: s.T("breadcrumbs.home"), Path: s.Path("")}}
 	if len(cols) > 0 {
 		v.Crumbs = append(v.Crumbs, NavLink{Title: cols[0].Title, Path: s.CollectionPath(cols[0].Handle, catalog.SortManual, 1)})
 	}
@@ -478,25 +479,15 @@ func decoding(eager bool) string {
 	return "async"
 }
 
-// jsonVals is an hx-vals attribute value: JSON, built by the encoder so a
-// value can never break out of its string.
-func jsonVals(key, val string) string {
-	b, _ := json.Marshal(map[string]string{key: val})
+// islandsVals are the page loader's values: the islands to fill (the cart
+// badge and the page's) and the product whose page it is.
+func islandsVals(m Meta) string {
+	v := map[string]string{"i": strings.Join(append([]string{RouteCartBadge}, m.Islands...), ",")}
+	if m.Product != "" {
+		v["product"] = m.Product
+	}
+	b, _ := json.Marshal(v)
 	return string(b)
-}
-
-func withQuery(path, key, val string) string {
-	if val == "" {
-		return path
-	}
-	return path + "?" + key + "=" + url.QueryEscape(val)
-}
-
-func countLabel(n int) string {
-	if n == 1 {
-		return "1 product"
-	}
-	return strconv.Itoa(n) + " products"
 }
 
 // mediaID is the id of a product page's i-th gallery image, the target of
@@ -512,4 +503,40 @@ func thumbHeight(img ImageView) string {
 		return "64"
 	}
 	return strconv.Itoa(max(1, 64*h/w))
+}
+
+// searchMessages are the search page script's messages (it hard-codes
+// none), carried in a JSON block the page holds (data, not a script the
+// CSP would have to allow). Counts are plural forms keyed by the CLDR
+// category Intl.PluralRules gives the page's language ("one", "other");
+// "%s" stands for the number (or, in didYouMean, the suggested words).
+func searchMessages(s *Site) map[string]any {
+	found := map[string]string{"other": s.T("search.found.other")}
+	if s.Msg().Has("search.found.one") {
+		found["one"] = s.T("search.found.one")
+	}
+	return map[string]any{
+		"found":       found,
+		"didYouMean":  s.T("search.did_you_mean"),
+		"unavailable": s.T("search.unavailable"),
+	}
+}
+
+// pageNumber is a pager's page number with its words ("Page 2") for
+// screen readers only, with no space templ would put between them.
+func pageNumber(before, number, after string) templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		var b strings.Builder
+		for i, part := range []string{before, number, after} {
+			switch {
+			case part == "":
+			case i == 1:
+				b.WriteString(templ.EscapeString(part))
+			default:
+				b.WriteString(`<span class="visually-hidden">` + templ.EscapeString(part) + `</span>`)
+			}
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
+	})
 }

@@ -383,20 +383,22 @@ func TestWishlistAndPreferences(t *testing.T) {
 	check(t, expect.Locator(greeting).ToHaveText("Hi, "+name), "greeting in the header on another page")
 }
 
-// visit opens a page and waits until every island has loaded: each
-// placeholder (hx-trigger "load, ...") has been swapped for its fragment,
+// visit opens a page and waits until every island has loaded: the page's
+// loader has been answered and each placeholder swapped for its fragment,
 // whose triggers are events only. Interacting earlier would race the
-// islands' own requests.
+// islands' request.
 func visit(t *testing.T, page playwright.Page, path string) {
 	t.Helper()
 	open(t, page, path)
 	islandsLoaded(t, page)
 }
 
+// islandsLoaded waits for the page's islands: its loader, which asks
+// for all of them in one request, is gone once their answer is swapped in.
 func islandsLoaded(t *testing.T, page playwright.Page) {
 	t.Helper()
-	check(t, expect.Locator(page.Locator("[hx-trigger^=load]")).ToHaveCount(0),
-		"every island placeholder should be replaced by its fragment")
+	check(t, expect.Locator(page.Locator("[data-testid=islands-loader]")).ToHaveCount(0),
+		"the page's islands should be filled (its loader replaced)")
 }
 
 // expectCartCount waits for the header badge to show n items.

@@ -117,17 +117,18 @@ func (b *builder) planDelta(st *catalog.Store, pc *planCache) *storePlan {
 		// The built-in "all": its members are the published products in
 		// store order, which the cache holds (and owns): replacements are
 		// made in place, anything else lists it again.
-		all := &catalog.Collection{Handle: components.AllHandle, Title: "All products", Sort: catalog.SortManual}
+		all := &catalog.Collection{Handle: components.AllHandle, Title: pl.s.T("collection.all"), Sort: catalog.SortManual}
 		members := pc.sorts[sortKey{all.Handle, catalog.SortManual}].members
 		if !pl.allInPlace(all, members, swaps) {
-			all = st.AllProducts(components.AllHandle, "All products")
+			all = pl.s.AllProducts()
+
 			before := pc.pageCounts[all.Handle]
 			pl.listings(all)
 			pagesChanged = pagesChanged || pl.pageCounts[all.Handle] != before
 		}
 	}
 	if pagesChanged {
-		pl.sitemaps(allCollections(st), pc.sitemapPages)
+		pl.sitemaps(allCollections(pl.s), pc.sitemapPages)
 	} else {
 		pl.productSitemaps()
 	}

@@ -150,7 +150,8 @@ func checkHTML(t *testing.T, rel, page string, seen map[string]bool) {
 		typ, _ := sel.Attr("type")
 		switch {
 		case hasSrc && strings.HasPrefix(src, "/s/x/assets/") && strings.TrimSpace(sel.Text()) == "":
-		case typ == "application/ld+json":
+		case typ == "application/ld+json" || typ == "application/json":
+			// Data, not code (JSON-LD; the search page's messages).
 			var v any
 			if err := json.Unmarshal([]byte(sel.Text()), &v); err != nil {
 				t.Errorf("%s: JSON-LD broken by payload: %v", rel, err)

@@ -24,6 +24,7 @@ import (
 
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/components"
+	"github.com/wandstore/wandstore/i18n"
 )
 
 // DefaultSiteURL is where stores without a base URL of their own are served
@@ -220,6 +221,10 @@ func newBuilder(opts Options) (*builder, error) {
 		return nil, err
 	}
 	b.site = u
+	// A broken message file fails the build, not a shopper's page.
+	if err := i18n.Check(); err != nil {
+		return nil, fmt.Errorf("generator: %w", err)
+	}
 	b.version = opts.RenderVersion
 	if b.version == "" {
 		b.version = executableHash()
@@ -293,6 +298,9 @@ func (b *builder) load(ctx context.Context) ([]*catalog.Store, error) {
 			return nil, err
 		}
 		b.log.Info("loaded", "store", h, "products", len(st.Products), "collections", len(st.Collections))
+		if lang, ok := i18n.Language(st.Locale); !ok {
+			b.log.Warn("no messages in the store's language: its pages are in English", "store", h, "locale", st.Locale, "language", lang)
+		}
 		stores = append(stores, st)
 	}
 	if len(problems) > 0 {

@@ -177,7 +177,7 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 		pl.add(job{path: root + a.rel, in: digest(a.data), asset: true, render: staticBytes(a.data)})
 	}
 	products := st.PublishedProducts()
-	collections := allCollections(st)
+	collections := allCollections(s)
 	pl.site = newInputs("site", b.version, storeInputs(st), s.BaseURL, s.CSS, s.HTMX, s.SearchJS, s.ProductJS, s.Image(st.Theme.Logo), s.Nav).sum()
 	pc.begin(newInputs(pl.site, collectionDefs(collections)).sum())
 
@@ -217,9 +217,9 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 	// The island pages' static shells hold nothing personal: they are
 	// crawlable like any page (their islands are not: robots.txt).
 	for _, ip := range []struct{ rel, title, island, id, fallback, desc string }{
-		{"cart/", "Your cart", components.RouteCart, "cart-drawer", "Open your cart", "Your cart at " + st.Name + ": review it and check out."},
-		{"wishlist/", "Your wishlist", components.RouteWishlist, "wishlist", "Open your wishlist", "The products you saved at " + st.Name + "."},
-		{"account/", "Your preferences", components.RoutePreferences, "preferences", "Open your preferences", "Your name and how " + st.Name + " sorts your lists."},
+		{"cart/", s.T("cart.title"), components.RouteCart, "cart-drawer", s.T("cart.open"), s.T("cart.description", st.Name)},
+		{"wishlist/", s.T("wishlist.title"), components.RouteWishlist, "wishlist", s.T("wishlist.open"), s.T("wishlist.description", st.Name)},
+		{"account/", s.T("preferences.title"), components.RoutePreferences, "preferences", s.T("preferences.open"), s.T("preferences.description", st.Name)},
 	} {
 		m := components.SimpleMeta(s, ip.title, ip.rel, false)
 		m.Description = ip.desc
@@ -227,7 +227,7 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 			render: renderComponent(components.IslandPage(s, m, ip.title, ip.island, ip.id, ip.fallback))})
 	}
 	pl.add(job{path: root + "404.html", in: newInputs("404", pl.site).sum(),
-		render: renderComponent(components.NotFoundPage(s, components.SimpleMeta(s, "Page not found", "", true)))})
+		render: renderComponent(components.NotFoundPage(s, components.SimpleMeta(s, s.T("notfound.title"), "", true)))})
 
 	// Sitemaps and robots.txt.
 	handles := make([]string, len(products))
@@ -282,7 +282,7 @@ func (pl *planner) planProduct(pr *catalog.Product) *productPlan {
 		imgs[j] = s.Image(img)
 	}
 	pp.pageIn = newInputs("product", pl.site, pr, refs, imgs).sum()
-	pp.search = searchEntry(pr, pp.card)
+	pp.search = searchEntry(s, pr, pp.card)
 	pp.sitemap = sitemapEntry(s, pr)
 	cols := pp.cols
 	pp.job = job{path: pl.productPath(pr.Handle), in: pp.pageIn,
@@ -307,7 +307,7 @@ func (pl *planner) home(products []*catalog.Product) {
 		if c := st.Collection(h); c != nil {
 			teasers = append(teasers, components.NewTeaser(s, c))
 		} else if h == components.AllHandle {
-			teasers = append(teasers, components.NewTeaser(s, st.AllProducts(components.AllHandle, "All products")))
+			teasers = append(teasers, components.NewTeaser(s, s.AllProducts()))
 		}
 	}
 	var featured []*catalog.Product
@@ -327,8 +327,8 @@ func (pl *planner) home(products []*catalog.Product) {
 	pl.add(job{path: pl.page(""), in: newInputs("home", pl.site, teasers, fh).sum(),
 		render: renderComponent(components.HomePage(s, components.NewHomeView(s, teasers, fc)))})
 	// The search page shows the same products when a search finds nothing.
-	sm := components.SimpleMeta(s, "Search", "search/", false)
-	sm.Description = "Search " + st.Name + "'s products by name, maker, kind or SKU."
+	sm := components.SimpleMeta(s, s.T("search.title"), "search/", false)
+	sm.Description = s.T("search.description", st.Name)
 	pl.add(job{path: pl.page("search/"), in: newInputs("search", pl.site, fh).sum(),
 		render: renderComponent(components.SearchPage(s, sm, s.Path("search.json"), fc))})
 }
@@ -535,7 +535,7 @@ func storeSite(st *catalog.Store, base *url.URL, known map[string]asset) (*compo
 		*f.dst = addAsset(path.Base(f.file), data)
 	}
 
-	collections := allCollections(st)
+	collections := allCollections(s)
 	images := map[string]bool{}
 	useImage := func(img catalog.Image) {
 		if localImage(img) {
@@ -651,10 +651,11 @@ func storeInputs(st *catalog.Store) any {
 }
 
 // allCollections are the store's collections plus the built-in "all" one.
-func allCollections(st *catalog.Store) []*catalog.Collection {
+func allCollections(s *components.Site) []*catalog.Collection {
+	st := s.Store
 	cols := append([]*catalog.Collection(nil), st.Collections...)
 	if st.Collection(components.AllHandle) == nil {
-		cols = append(cols, st.AllProducts(components.AllHandle, "All products"))
+		cols = append(cols, s.AllProducts())
 	}
 	return cols
 }
@@ -723,7 +724,7 @@ func nav(s *components.Site, st *catalog.Store, cols []*catalog.Collection) []co
 // searchEntry is a product's entry in the JSON the search page searches in
 // the browser: what it shows (title, price, image) and what it searches
 // (title, vendor, type, tags, SKUs and the start of the description).
-func searchEntry(pr *catalog.Product, c components.ProductCardView) []byte {
+func searchEntry(s *components.Site, pr *catalog.Product, c components.ProductCardView) []byte {
 	type entry struct {
 		Title    string   `json:"title"`
 		URL      string   `json:"url"`
@@ -738,7 +739,8 @@ func searchEntry(pr *catalog.Product, c components.ProductCardView) []byte {
 	}
 	price := c.Price
 	if c.From {
-		price = "From " + price
+		price = s.T("product.price_from", price)
+
 	}
 	var skus []string
 	for _, v := range pr.Variants {

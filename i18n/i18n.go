@@ -19,13 +19,16 @@ package i18n
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -50,40 +53,41 @@ var (
 	loadErr  error
 )
 
-func load() {
-	langs = map[string]*Messages{}
-	dirs, err := fs.ReadDir(files, "locales")
+func load() { langs, loadErr = loadFS(files) }
+
+// loadFS reads every language under locales/ of fsys.
+func loadFS(fsys fs.FS) (map[string]*Messages, error) {
+	langs := map[string]*Messages{}
+	dirs, err := fs.ReadDir(fsys, "locales")
 	if err != nil {
-		loadErr = err
-		return
+		return nil, fmt.Errorf("i18n: %w", err)
 	}
 	for _, d := range dirs {
 		if !d.IsDir() {
 			continue
 		}
 		lang := d.Name()
-		m, err := readLang(lang)
+		m, err := readLang(fsys, lang)
 		if err != nil {
-			loadErr = err
-			return
+			return nil, err
 		}
 		langs[lang] = &Messages{lang: lang, m: m}
 	}
 	en := langs[Fallback]
 	if en == nil {
-		loadErr = fmt.Errorf("i18n: no %s messages", Fallback)
-		return
+		return nil, fmt.Errorf("i18n: no %s messages", Fallback)
 	}
 	for l, ms := range langs {
 		if l != Fallback {
 			ms.fallback = en
 		}
 	}
+	return langs, nil
 }
 
-func readLang(lang string) (map[string]string, error) {
+func readLang(fsys fs.FS, lang string) (map[string]string, error) {
 	dir := path.Join("locales", lang)
-	entries, err := fs.ReadDir(files, dir)
+	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +98,7 @@ func readLang(lang string) (map[string]string, error) {
 			continue
 		}
 		name := path.Join(dir, e.Name())
-		b, err := files.ReadFile(name)
+		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, err
 		}
@@ -112,12 +116,76 @@ func readLang(lang string) (map[string]string, error) {
 	return out, nil
 }
 
+// Override makes the messages those of fsys (a folder holding locales/),
+// for a test of what a broken message file does, until restore is called.
+// Not safe while pages render concurrently.
+func Override(fsys fs.FS) (restore func()) {
+	loadOnce.Do(load)
+	prevLangs, prevErr := langs, loadErr
+	langs, loadErr = loadFS(fsys)
+	if langs == nil {
+		langs = map[string]*Messages{}
+	}
+	return func() { langs, loadErr = prevLangs, prevErr }
+}
+
 // Check reports a message file that cannot be read (a YAML error, a key
 // defined twice); the tests and the build call it so a broken file fails
 // loudly rather than showing English.
+//
+// A translation that takes other arguments than its English original (it
+// would print "%!d(string=...)" to a shopper) is an error too.
 func Check() error {
 	loadOnce.Do(load)
-	return loadErr
+	if loadErr != nil {
+		return loadErr
+	}
+	var errs []error
+	en := langs[Fallback]
+	for _, lang := range Languages() {
+		m := langs[lang]
+		for _, k := range m.Keys() {
+			want, ok := englishArgs(en, k)
+			if !ok {
+				continue // TestNoKeysBeyondEnglish reports it
+			}
+			if got := args(m.m[k]); !slices.Equal(want, got) {
+				errs = append(errs, fmt.Errorf("i18n: %s %q takes %v, English takes %v", lang, k, got, want))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// englishArgs are the arguments English gives key (a language's only
+// plural form, "x.other", is checked against English's "x.other").
+func englishArgs(en *Messages, k string) ([]string, bool) {
+	v, ok := en.m[k]
+	if !ok {
+		return nil, false
+	}
+	return args(v), true
+}
+
+var verbRE = regexp.MustCompile(`%(?:\[(\d+)\])?[-+# 0-9.]*([a-zA-Z%])`)
+
+// args lists a message's arguments as "index:verb", sorted.
+func args(msg string) []string {
+	var out []string
+	next := 1
+	for _, m := range verbRE.FindAllStringSubmatch(msg, -1) {
+		if m[2] == "%" {
+			continue
+		}
+		i := next
+		if m[1] != "" {
+			fmt.Sscan(m[1], &i)
+		}
+		out = append(out, fmt.Sprintf("%d:%s", i, m[2]))
+		next = i + 1
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // For returns the messages of a BCP 47 locale ("ja-JP" -> Japanese); an
@@ -132,6 +200,19 @@ func For(locale string) *Messages {
 		return m
 	}
 	return &Messages{lang: Fallback, m: map[string]string{}}
+}
+
+// Language is the language of a BCP 47 locale ("ja-JP" -> "ja"; "" is
+// English) and whether it has messages (else For gives English).
+func Language(locale string) (string, bool) {
+	loadOnce.Do(load)
+	if locale == "" {
+		return Fallback, true
+	}
+	lang, _, _ := strings.Cut(locale, "-")
+	lang = strings.ToLower(lang)
+	_, ok := langs[lang]
+	return lang, ok
 }
 
 // Lang is the catalog's language ("ja").
@@ -275,4 +356,40 @@ func (m *Messages) Keys() []string {
 func (m *Messages) Has(key string) bool {
 	_, ok := m.m[key]
 	return ok
+}
+
+var (
+	verbOnlyRE = regexp.MustCompile(`%(?:\[\d+\])?[-+# 0-9.]*[a-zA-Z%]`)
+	latinRE    = regexp.MustCompile(`\p{Latin}{2,}`)
+)
+
+// Words lists the Latin-script words (two letters or more) of the
+// language's own messages, their argument verbs left out, sorted and each
+// once in each spelling. Tests use English's to tell that a page of
+// another language shows no English interface text; IsName tells the
+// names among them, which every language writes the same.
+func (m *Messages) Words() []string {
+	seen := map[string]bool{}
+	for _, v := range m.m {
+		for _, w := range latinRE.FindAllString(verbOnlyRE.ReplaceAllString(v, " "), -1) {
+			seen[w] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for w := range seen {
+		out = append(out, w)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// IsName reports whether a word is a name rather than an English word: it
+// has a capital after its first letter ("WandStore", "JavaScript", "SKU").
+func IsName(word string) bool {
+	for i, r := range word {
+		if i > 0 && unicode.IsUpper(r) {
+			return true
+		}
+	}
+	return false
 }

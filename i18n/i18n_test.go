@@ -1,7 +1,6 @@
 package i18n
 
 import (
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -9,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 )
 
@@ -55,27 +55,6 @@ func TestNoKeysBeyondEnglish(t *testing.T) {
 	}
 }
 
-var verbRE = regexp.MustCompile(`%(?:\[(\d+)\])?[-+# 0-9.]*([a-zA-Z%])`)
-
-// args lists a message's arguments as "index:verb", sorted.
-func args(msg string) []string {
-	var out []string
-	next := 1
-	for _, m := range verbRE.FindAllStringSubmatch(msg, -1) {
-		if m[2] == "%" {
-			continue
-		}
-		i := next
-		if m[1] != "" {
-			fmt.Sscan(m[1], &i)
-		}
-		out = append(out, fmt.Sprintf("%d:%s", i, m[2]))
-		next = i + 1
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
 // TestTranslationsTakeTheSameArguments: a translation that drops or
 // retypes an argument would print "%!d(string=...)" to a shopper.
 func TestTranslationsTakeTheSameArguments(t *testing.T) {
@@ -99,9 +78,10 @@ func TestTranslationsTakeTheSameArguments(t *testing.T) {
 	}
 }
 
-var useRE = regexp.MustCompile(`\.(T|N)\(\s*"([A-Za-z0-9_.-]+)"`)
+var useRE = regexp.MustCompile(`\.(T|N|Parts|NParts)\(\s*"([A-Za-z0-9_.-]+)"`)
 
-// TestEveryKeyUsedExists scans the code for T("key") and N("key", ...)
+// TestEveryKeyUsedExists scans the code for T("key"), N("key", ...),
+// Parts("key") and NParts("key", ...)
 // calls: each key must be in English (N's key with .one or .other).
 func TestEveryKeyUsedExists(t *testing.T) {
 	en := For(Fallback)
@@ -129,7 +109,7 @@ func TestEveryKeyUsedExists(t *testing.T) {
 			used++
 			key := m[2]
 			ok := en.Has(key)
-			if m[1] == "N" {
+			if m[1] == "N" || m[1] == "NParts" {
 				ok = en.Has(key+".other") && en.Has(key+".one")
 			}
 			if !ok {
@@ -191,5 +171,70 @@ func TestPluralForms(t *testing.T) {
 func TestUnknownKeyShowsItself(t *testing.T) {
 	if got := For("ja").T("no.such.key"); got != "no.such.key" {
 		t.Errorf("T(unknown) = %q", got)
+	}
+}
+
+// TestCheckRefusesBrokenFiles: each way a message file can be broken is
+// an error naming it, so a build fails instead of showing keys or English.
+func TestCheckRefusesBrokenFiles(t *testing.T) {
+	good := "greeting: \"Hi, %s\"\n"
+	for _, c := range []struct {
+		name  string
+		files fstest.MapFS
+		want  string
+	}{
+		{"YAML error", fstest.MapFS{
+			"locales/en/core.yaml": {Data: []byte(good)},
+			"locales/ja/core.yaml": {Data: []byte("greeting: \"こんにちは、%s\n")},
+		}, "locales/ja/core.yaml"},
+		{"key twice", fstest.MapFS{
+			"locales/en/core.yaml":  {Data: []byte(good)},
+			"locales/en/other.yaml": {Data: []byte(good)},
+		}, `key "greeting" is already defined`},
+		{"arguments differ", fstest.MapFS{
+			"locales/en/core.yaml": {Data: []byte(good)},
+			"locales/de/core.yaml": {Data: []byte("greeting: \"Hallo, %d\"\n")},
+		}, `de "greeting" takes [1:d], English takes [1:s]`},
+		{"no English", fstest.MapFS{
+			"locales/de/core.yaml": {Data: []byte(good)},
+		}, "no en messages"},
+		{"not a map of strings", fstest.MapFS{
+			"locales/en/core.yaml": {Data: []byte("greeting: [a, b]\n")},
+		}, "locales/en/core.yaml"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			restore := Override(c.files)
+			defer restore()
+			err := Check()
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("Check() = %v, want an error with %q", err, c.want)
+			}
+		})
+	}
+	if err := Check(); err != nil {
+		t.Fatalf("after restore: %v", err)
+	}
+	restore := Override(fstest.MapFS{"locales/en/core.yaml": {Data: []byte(good)}, "locales/de/core.yaml": {Data: []byte("greeting: \"Hallo, %s\"\n")}})
+	defer restore()
+	if err := Check(); err != nil {
+		t.Fatalf("good files: %v", err)
+	}
+	if got := For("de-DE").T("greeting", "Ana"); got != "Hallo, Ana" {
+		t.Errorf("overridden message = %q", got)
+	}
+}
+
+func TestLanguage(t *testing.T) {
+	for _, c := range []struct {
+		locale, lang string
+		ok           bool
+	}{{"ja-JP", "ja", true}, {"de", "de", true}, {"", "en", true}, {"pt-BR", "pt", false}, {"FR-ca", "fr", true}} {
+		lang, ok := Language(c.locale)
+		if lang != c.lang || ok != c.ok {
+			t.Errorf("Language(%q) = %q, %v; want %q, %v", c.locale, lang, ok, c.lang, c.ok)
+		}
+		if !ok && For(c.locale).Lang() != Fallback {
+			t.Errorf("For(%q) is not English", c.locale)
+		}
 	}
 }

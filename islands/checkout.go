@@ -30,12 +30,8 @@ type Checkout interface {
 // the checkout button longer than this is better told to try again.
 const handoffTimeout = 15 * time.Second
 
-// Messages shown in the cart when a handoff fails. Both say the cart is
-// kept: nothing was changed.
-const (
-	msgCheckoutRefused     = "The shop could not accept some items in your cart. Your cart is kept: please review it and try again."
-	msgCheckoutUnavailable = "We could not reach the checkout just now. Your cart is kept: please try again in a moment."
-)
+// The messages shown in the cart when a handoff fails (cart.checkout_refused,
+// cart.checkout_unavailable) both say the cart is kept: nothing was changed.
 
 // handoff sends the shopper's (already validated, non-empty) cart to the
 // store's own checkout: the shop's cart is made or refreshed with exactly
@@ -74,16 +70,16 @@ func (s *Server) handoff(q *request, co Checkout, st *shopper.State, v component
 	if err != nil {
 		if errors.Is(err, shopper.ErrCheckoutRefused) {
 			s.log.Info("checkout refused by the shop", "store", store, "err", err)
-			s.handoffError(q, v, http.StatusUnprocessableEntity, msgCheckoutRefused)
+			s.handoffError(q, v, http.StatusUnprocessableEntity, q.cat.Site.T("cart.checkout_refused"))
 			return
 		}
 		s.log.Error("checkout handoff failed", "store", store, "err", err)
-		s.handoffError(q, v, http.StatusBadGateway, msgCheckoutUnavailable)
+		s.handoffError(q, v, http.StatusBadGateway, q.cat.Site.T("cart.checkout_unavailable"))
 		return
 	}
 	if !safeCheckoutURL(checkoutURL) {
 		s.log.Error("checkout handoff: refusing to redirect to an unsafe URL", "store", store, "url", checkoutURL)
-		s.handoffError(q, v, http.StatusBadGateway, msgCheckoutUnavailable)
+		s.handoffError(q, v, http.StatusBadGateway, q.cat.Site.T("cart.checkout_unavailable"))
 		return
 	}
 	if cartID != kept {
@@ -111,7 +107,8 @@ func (s *Server) handoffError(q *request, v components.CartView, status int, msg
 		s.render(q, http.StatusOK, drawer)
 		return
 	}
-	s.render(q, status, s.fullPage(q, "Your cart", drawer))
+	s.render(q, status, s.fullPage(q, q.cat.Site.T("cart.title"), drawer))
+
 }
 
 // safeCheckoutURL reports whether raw may be followed: an absolute https

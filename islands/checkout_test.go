@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/i18n"
 	"github.com/wandstore/wandstore/islands/shopper"
 	"github.com/wandstore/wandstore/shopify"
 	"github.com/wandstore/wandstore/shopify/checkout"
@@ -17,6 +18,12 @@ import (
 )
 
 var _ Checkout = (*checkout.Checkout)(nil)
+
+// The messages a failed handoff shows, in the demo store's language.
+var (
+	msgCheckoutRefused     = i18n.For("en-US").T("cart.checkout_refused")
+	msgCheckoutUnavailable = i18n.For("en-US").T("cart.checkout_unavailable")
+)
 
 // shopifyEnv is a real islands server whose demo store checks out at a
 // Shopify stand-in (over HTTP on 127.0.0.1) selling the demo store's

@@ -73,7 +73,7 @@ func (x *Catalog) facetIndex(handle string) (*catalog.Collection, *facets.Index)
 	x.facets.mu.Unlock()
 	e.once.Do(func() {
 		if c.Handle == components.AllHandle && st.Collection(handle) == nil {
-			c = st.AllProducts(components.AllHandle, "All products") // as the generator names it
+			c = st.AllProducts(components.AllHandle, x.Site.T("collection.all")) // as Site.AllProducts names it, of this catalog
 		}
 		e.c, e.x = c, facets.New(c.Products(), c.Sort, st.Currency)
 	})

@@ -2,7 +2,6 @@ package islands
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -48,7 +47,7 @@ func (s *Server) recentList(q *request, st *shopper.State, exclude string) templ
 	if len(list) > listSize {
 		list = list[:listSize]
 	}
-	return components.ProductList(q.cat.Site, "recently-viewed", "Recently viewed", list)
+	return components.ProductList(q.cat.Site, "recently-viewed", q.cat.Site.T("recently_viewed.title"), list)
 }
 
 func (s *Server) recommendations(q *request) {
@@ -60,9 +59,9 @@ func (s *Server) recommendations(q *request) {
 		for i, p := range picks {
 			handles[i] = p.Handle
 		}
-		title := "Recommended for you"
+		title := q.cat.Site.T("recommendations.for_you")
 		if current != "" {
-			title = "You may also like"
+			title = q.cat.Site.T("recommendations.related")
 		}
 		// By handle from the catalog: the index may be a change behind.
 		return components.ProductList(q.cat.Site, "recommendations", title, cards(q.cat, handles, shopper.Preferences{}, current)), nil
@@ -72,7 +71,7 @@ func (s *Server) recommendations(q *request) {
 func (s *Server) wishlistButton(q *request) {
 	product := s.productParam(q, q.r.URL.Query().Get("product"))
 	if product == "" {
-		http.Error(q.w, "unknown product", http.StatusBadRequest)
+		http.Error(q.w, q.cat.Site.T("error.unknown_product"), http.StatusBadRequest)
 		return
 	}
 	s.serveFragment(q, product, func(st *shopper.State) (templ.Component, error) {
@@ -96,24 +95,24 @@ func (s *Server) wishlistList(q *request, st *shopper.State) templ.Component {
 
 func (s *Server) preferences(q *request) {
 	s.serveFragment(q, "", func(st *shopper.State) (templ.Component, error) {
-		return components.PreferencesForm(q.cat.Site, preferencesView(st)), nil
+		return components.PreferencesForm(q.cat.Site, preferencesView(q.cat, st)), nil
 	})
 }
 
 func (s *Server) cartPage(q *request) {
-	s.page(q, "Your cart", func(st *shopper.State) templ.Component {
+	s.page(q, q.cat.Site.T("cart.title"), func(st *shopper.State) templ.Component {
 		v, _ := cartView(q.cat, st)
 		return components.CartDrawer(q.cat.Site, v)
 	})
 }
 
 func (s *Server) wishlistPage(q *request) {
-	s.page(q, "Your wishlist", func(st *shopper.State) templ.Component { return s.wishlistList(q, st) })
+	s.page(q, q.cat.Site.T("wishlist.title"), func(st *shopper.State) templ.Component { return s.wishlistList(q, st) })
 }
 
 func (s *Server) preferencesPage(q *request) {
-	s.page(q, "Your preferences", func(st *shopper.State) templ.Component {
-		return components.PreferencesForm(q.cat.Site, preferencesView(st))
+	s.page(q, q.cat.Site.T("preferences.title"), func(st *shopper.State) templ.Component {
+		return components.PreferencesForm(q.cat.Site, preferencesView(q.cat, st))
 	})
 }
 
@@ -132,7 +131,7 @@ func (s *Server) orderPage(q *request) {
 		http.NotFound(q.w, q.r)
 		return
 	}
-	s.render(q, http.StatusOK, s.fullPage(q, "Order "+o.Number, components.OrderConfirmation(q.cat.Site, orderView(q.cat, o))))
+	s.render(q, http.StatusOK, s.fullPage(q, q.cat.Site.T("order.title", o.Number), components.OrderConfirmation(q.cat.Site, orderView(q.cat, o))))
 }
 
 // page renders a full page around a fragment, from fresh state.
@@ -189,9 +188,9 @@ func (s *Server) backLink(q *request) components.NavLink {
 	site := q.cat.Site
 	if ref, err := url.Parse(q.r.Referer()); err == nil && ref.Host == q.r.Host &&
 		strings.HasPrefix(ref.Path, site.BasePath) && !strings.HasPrefix(ref.Path, site.IslandPath("")) {
-		return components.NavLink{Title: "Go back", Path: ref.RequestURI()}
+		return components.NavLink{Title: site.T("error.back"), Path: ref.RequestURI()}
 	}
-	return components.NavLink{Title: "Continue shopping", Path: site.Path("")}
+	return components.NavLink{Title: site.T("cart.continue"), Path: site.Path("")}
 }
 
 // done answers a successful write. header/event, when set, announce the
@@ -213,9 +212,9 @@ func (s *Server) form(q *request) bool {
 	if err := q.r.ParseForm(); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			http.Error(q.w, "request too large", http.StatusRequestEntityTooLarge)
+			http.Error(q.w, q.cat.Site.T("error.too_large"), http.StatusRequestEntityTooLarge)
 		} else {
-			http.Error(q.w, "bad form", http.StatusBadRequest)
+			http.Error(q.w, q.cat.Site.T("error.bad_form"), http.StatusBadRequest)
 		}
 		return false
 	}
@@ -237,7 +236,7 @@ func (s *Server) recordView(q *request) {
 	}
 	product := s.productParam(q, q.r.PostForm.Get("product"))
 	if product == "" {
-		http.Error(q.w, "unknown product", http.StatusBadRequest)
+		http.Error(q.w, q.cat.Site.T("error.unknown_product"), http.StatusBadRequest)
 		return
 	}
 	st, err := s.store.RecordView(q.r.Context(), q.cat.Store.Handle, q.id, product, s.now())
@@ -258,10 +257,11 @@ func (s *Server) cartAdd(q *request) {
 		return
 	}
 	f := q.r.PostForm
-	fail := func(msg string) { s.formError(q, components.BuyStatus(msg, true), "Could not add to cart", msg) }
+	t := q.cat.Site
+	fail := func(msg string) { s.formError(q, components.BuyStatus(msg, true), t.T("add.failed"), msg) }
 	p := q.cat.Store.Product(s.productParam(q, f.Get("product")))
 	if p == nil {
-		fail("Sorry, this product is no longer available.")
+		fail(t.T("add.gone"))
 		return
 	}
 	vid := f.Get("variant")
@@ -270,12 +270,12 @@ func (s *Server) cartAdd(q *request) {
 	}
 	v := p.Variant(vid)
 	if v == nil {
-		fail("Please choose an option.")
+		fail(t.T("add.choose_option"))
 		return
 	}
 	qty, ok := quantity(f.Get("quantity"), 1)
 	if !ok {
-		fail(fmt.Sprintf("Please enter a quantity from 1 to %d.", shopper.MaxQuantity))
+		fail(t.T("quantity.range", t.Msg().Int(1), t.Msg().Int(shopper.MaxQuantity)))
 		return
 	}
 	label := p.Title
@@ -283,7 +283,7 @@ func (s *Server) cartAdd(q *request) {
 		label += " (" + v.Title + ")"
 	}
 	if !v.Available {
-		fail("Sorry, " + label + " is sold out.")
+		fail(t.T("add.sold_out", label))
 		return
 	}
 	if v.Tracked {
@@ -300,9 +300,9 @@ func (s *Server) cartAdd(q *request) {
 		}
 		if have+qty > v.Inventory {
 			if left := v.Inventory - have; left > 0 {
-				fail(fmt.Sprintf("Only %d more of %s in stock.", left, label))
+				fail(t.N("add.only_more", left, label))
 			} else {
-				fail(fmt.Sprintf("Your cart already holds all %d of %s we have.", v.Inventory, label))
+				fail(t.N("add.all_in_cart", v.Inventory, label))
 			}
 			return
 		}
@@ -310,17 +310,17 @@ func (s *Server) cartAdd(q *request) {
 	st, err := s.store.AddToCart(q.r.Context(), q.cat.Store.Handle, q.id, p.Handle, v.ID, qty)
 	switch {
 	case errors.Is(err, shopper.ErrCartFull):
-		fail(fmt.Sprintf("Your cart is full (%d different items). Check out or remove something first.", shopper.MaxCartLines))
+		fail(t.N("add.cart_full", shopper.MaxCartLines))
 		return
 	case errors.Is(err, shopper.ErrQuantity):
-		fail(fmt.Sprintf("Please enter a quantity from 1 to %d.", shopper.MaxQuantity))
+		fail(t.T("quantity.range", t.Msg().Int(1), t.Msg().Int(shopper.MaxQuantity)))
 		return
 	case err != nil:
 		s.internalError(q, err)
 		return
 	}
 	s.acknowledge(q, st)
-	s.done(q, hxTrigger, components.EventCartChanged, components.BuyStatus(fmt.Sprintf("Added %d × %s to your cart.", qty, label), false), components.RouteCartPage)
+	s.done(q, hxTrigger, components.EventCartChanged, components.BuyStatus(t.T("add.added", t.Msg().Int(int64(qty)), label), false), components.RouteCartPage)
 }
 
 func (s *Server) cartSet(q *request) {
@@ -333,19 +333,20 @@ func (s *Server) cartSet(q *request) {
 		s.internalError(q, err)
 		return
 	}
+	t := q.cat.Site
 	fail := func(msg string) {
 		v, _ := cartView(q.cat, st)
 		v.Error = msg
-		s.formError(q, components.CartDrawer(q.cat.Site, v), "Could not update your cart", msg)
+		s.formError(q, components.CartDrawer(q.cat.Site, v), t.T("cart.update_failed"), msg)
 	}
 	product, variant := f.Get("product"), f.Get("variant")
 	if !catalog.ValidHandle(product) || len(variant) == 0 || len(variant) > 255 {
-		fail("That item is not in your cart.")
+		fail(t.T("cart.not_in_cart"))
 		return
 	}
 	qty, ok := quantity(f.Get("quantity"), 0)
 	if !ok {
-		fail(fmt.Sprintf("Please enter a quantity from 0 to %d.", shopper.MaxQuantity))
+		fail(t.T("quantity.range", t.Msg().Int(0), t.Msg().Int(shopper.MaxQuantity)))
 		return
 	}
 	if qty > 0 {
@@ -356,20 +357,20 @@ func (s *Server) cartSet(q *request) {
 		}
 		switch {
 		case v == nil || !v.Available:
-			fail("That item is no longer available; you can only remove it.")
+			fail(t.T("cart.unavailable"))
 			return
 		case v.Tracked && qty > v.Inventory:
-			fail(fmt.Sprintf("Only %d of %s in stock.", v.Inventory, p.Title))
+			fail(t.N("cart.only_in_stock", v.Inventory, p.Title))
 			return
 		}
 	}
 	st2, err := s.store.SetQuantity(q.r.Context(), q.cat.Store.Handle, q.id, product, variant, qty)
 	switch {
 	case errors.Is(err, shopper.ErrNotInCart):
-		fail("That item is no longer in your cart.")
+		fail(t.T("cart.no_longer_in_cart"))
 		return
 	case errors.Is(err, shopper.ErrQuantity):
-		fail(fmt.Sprintf("Please enter a quantity from 0 to %d.", shopper.MaxQuantity))
+		fail(t.T("quantity.range", t.Msg().Int(0), t.Msg().Int(shopper.MaxQuantity)))
 		return
 	case err != nil:
 		s.internalError(q, err)
@@ -378,9 +379,9 @@ func (s *Server) cartSet(q *request) {
 	s.acknowledge(q, st2)
 	v, _ := cartView(q.cat, st2)
 	if qty == 0 {
-		v.Message = "Removed from your cart."
+		v.Message = t.T("cart.removed")
 	} else {
-		v.Message = "Cart updated."
+		v.Message = t.T("cart.updated")
 	}
 	// The drawer is the answer; the badge rides along out of band.
 	badge := components.CartBadgeOOB(q.cat.Site, st2.CartQuantity(), st2.Prefs.Name)
@@ -393,7 +394,7 @@ func (s *Server) wishlistToggle(q *request) {
 	}
 	product := s.productParam(q, q.r.PostForm.Get("product"))
 	if product == "" {
-		http.Error(q.w, "unknown product", http.StatusBadRequest)
+		http.Error(q.w, q.cat.Site.T("error.unknown_product"), http.StatusBadRequest)
 		return
 	}
 	// The page's button without JavaScript cannot know whether the
@@ -406,8 +407,8 @@ func (s *Server) wishlistToggle(q *request) {
 	}
 	st, on, err := s.store.ToggleWishlist(q.r.Context(), q.cat.Store.Handle, q.id, product)
 	if errors.Is(err, shopper.ErrWishlistFull) {
-		msg := fmt.Sprintf("Your wishlist is full (%d products).", shopper.MaxWishlist)
-		s.formError(q, components.BuyStatus(msg, true), "Wishlist full", msg)
+		msg := q.cat.Site.N("wishlist.full", shopper.MaxWishlist)
+		s.formError(q, components.BuyStatus(msg, true), q.cat.Site.T("wishlist.full_title"), msg)
 		return
 	}
 	if err != nil {
@@ -442,18 +443,18 @@ func (s *Server) savePreferences(q *request) {
 		return
 	}
 	fail := func(msg string) {
-		v := preferencesView(st)
+		v := preferencesView(q.cat, st)
 		v.Error = msg
-		s.formError(q, components.PreferencesForm(q.cat.Site, v), "Could not save your preferences", msg)
+		s.formError(q, components.PreferencesForm(q.cat.Site, v), q.cat.Site.T("preferences.failed"), msg)
 	}
 	name, ok := cleanName(q.r.PostForm.Get("name"))
 	if !ok {
-		fail(fmt.Sprintf("Please use a name of at most %d letters.", shopper.MaxGreetingName))
+		fail(q.cat.Site.N("preferences.name_too_long", shopper.MaxGreetingName))
 		return
 	}
 	sort := catalog.SortOrder(q.r.PostForm.Get("sort"))
 	if sort != "" && !sort.Valid() {
-		fail("Please choose one of the sort orders.")
+		fail(q.cat.Site.T("preferences.bad_sort"))
 		return
 	}
 	st, err = s.store.SetPreferences(q.r.Context(), q.cat.Store.Handle, q.id, shopper.Preferences{Name: name, Sort: sort})
@@ -462,13 +463,10 @@ func (s *Server) savePreferences(q *request) {
 		return
 	}
 	s.acknowledge(q, st)
-	v := preferencesView(st)
+	v := preferencesView(q.cat, st)
 	v.Saved = true
 	s.done(q, hxTriggerAfterSettle, components.EventPrefsChanged, components.PreferencesForm(q.cat.Site, v), components.RoutePreferencesPage)
 }
-
-// msgCartChanged answers a checkout of a cart other than the one shown.
-const msgCartChanged = "Your cart changed since you last saw it: please review it and check out again."
 
 // checkout turns the cart into an order at today's prices, in one
 // transaction with emptying the cart; for a store with its own checkout
@@ -488,10 +486,12 @@ func (s *Server) checkout(q *request) {
 	v, ok := cartView(q.cat, st)
 	fail := func(msg string) {
 		v.Error = msg
-		s.formError(q, components.CartDrawer(q.cat.Site, v), "Could not check out", msg)
+		s.formError(q, components.CartDrawer(q.cat.Site, v), q.cat.Site.T("cart.checkout_failed"), msg)
 	}
+	// msgCartChanged answers a checkout of a cart other than the one shown.
+	msgCartChanged := q.cat.Site.T("cart.checkout_changed")
 	if len(st.Cart) == 0 {
-		fail("Your cart is empty.")
+		fail(q.cat.Site.T("cart.empty"))
 		return
 	}
 	if q.r.PostForm.Get("cart") != v.Token {
@@ -501,7 +501,7 @@ func (s *Server) checkout(q *request) {
 		return
 	}
 	if !ok {
-		fail("Some items in your cart changed: please review them before checking out.")
+		fail(q.cat.Site.T("cart.checkout_review"))
 		return
 	}
 	if co := s.checkouts[q.cat.Store.Handle]; co != nil {
@@ -522,7 +522,8 @@ func (s *Server) checkout(q *request) {
 	}
 	o, st2, err := s.store.PlaceOrder(ctx, q.cat.Store.Handle, q.id, lines, sub)
 	if errors.Is(err, shopper.ErrEmptyCart) {
-		fail("Your cart is empty.")
+		fail(q.cat.Site.T("cart.empty"))
+
 		return
 	}
 	if errors.Is(err, shopper.ErrCartChanged) {

@@ -42,5 +42,6 @@ func (s *Server) render(q *request, status int, c templ.Component) {
 // went wrong.
 func (s *Server) internalError(q *request, err error) {
 	s.log.Error("island failed", "store", q.cat.Store.Handle, "route", q.route, "err", err)
-	http.Error(q.w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
+	http.Error(q.w, q.cat.Site.T("error.internal"), http.StatusInternalServerError)
+
 }

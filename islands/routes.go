@@ -148,7 +148,8 @@ func (s *Server) serveIsland(w http.ResponseWriter, r *http.Request) {
 	s.identify(q)
 	if wait, limited := s.limiter.allow(r.Context(), s.clientIP(r), q.id, q.fresh); limited {
 		rw.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds()+0.999)))
-		http.Error(rw, "Too many requests: please wait a moment and try again.", http.StatusTooManyRequests)
+		http.Error(rw, cat.Site.T("error.too_many"), http.StatusTooManyRequests)
+
 		return
 	}
 	h(q)
@@ -173,6 +174,7 @@ func (s *Server) buildRoutes() {
 			components.RouteWishlistPage:    s.wishlistPage,
 			components.RoutePreferences:     s.preferences,
 			components.RoutePreferencesPage: s.preferencesPage,
+			components.RoutePage:            s.pageIslandsAnswer,
 		},
 		post: map[string]func(*request){
 			components.RouteViews:          s.recordView,
@@ -181,6 +183,7 @@ func (s *Server) buildRoutes() {
 			components.RouteWishlistToggle: s.wishlistToggle,
 			components.RoutePreferences:    s.savePreferences,
 			components.RouteCheckout:       s.checkout,
+			components.RoutePage:           s.pageIslandsAnswer,
 		},
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/wandstore/wandstore/i18n"
 	"github.com/wandstore/wandstore/islands/session"
 	"github.com/wandstore/wandstore/islands/shopper"
 )
@@ -90,6 +91,11 @@ type Server struct {
 func New(opts Options) (*Server, error) {
 	if opts.Store == nil || opts.Catalogs == nil {
 		return nil, errors.New("islands: a store and catalogs are required")
+	}
+	// A broken message file stops the server from starting, not a
+	// shopper's request.
+	if err := i18n.Check(); err != nil {
+		return nil, fmt.Errorf("islands: %w", err)
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)

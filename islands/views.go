@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/wandstore/wandstore/catalog"
@@ -41,7 +40,7 @@ func cartView(c *Catalog, st *shopper.State) (components.CartView, bool) {
 		}
 		fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00%s\n", l.Product, l.Variant, l.Quantity, price.Amount, price.Currency)
 		if vr == nil {
-			lv.Problem = "No longer available: please remove it."
+			lv.Problem = s.T("cart.problem_gone")
 			ok = false
 			v.Lines = append(v.Lines, lv)
 			continue
@@ -65,10 +64,10 @@ func cartView(c *Catalog, st *shopper.State) (components.CartView, bool) {
 		lv.LineTotal = s.Money(lineTotal)
 		switch {
 		case !vr.Available:
-			lv.Problem = "Sold out: please remove it."
+			lv.Problem = s.T("cart.problem_sold_out")
 			ok = false
 		case vr.Tracked && l.Quantity > vr.Inventory:
-			lv.Problem = "Only " + strconv.Itoa(vr.Inventory) + " left: please lower the quantity."
+			lv.Problem = s.N("cart.problem_short", vr.Inventory)
 			ok = false
 		default:
 			sub.Amount += lineTotal.Amount
@@ -106,16 +105,17 @@ func cardsOf(c *Catalog, ps []*catalog.Product, prefs shopper.Preferences) []com
 	return out
 }
 
-func preferencesView(st *shopper.State) components.PreferencesView {
-	return components.PreferencesView{Name: st.Prefs.Name, Sort: string(st.Prefs.Sort), Sorts: components.PreferenceSorts()}
+func preferencesView(c *Catalog, st *shopper.State) components.PreferencesView {
+	return components.PreferencesView{Name: st.Prefs.Name, Sort: string(st.Prefs.Sort), Sorts: components.PreferenceSorts(c.Site)}
 }
 
 func orderView(c *Catalog, o *shopper.Order) components.OrderView {
-	v := components.OrderView{Number: o.Number, Date: o.CreatedAt.Format("2 January 2006"), Subtotal: c.Site.Money(o.Subtotal)}
+	v := components.OrderView{Number: o.Number, Date: c.Site.Msg().Date(o.CreatedAt), Subtotal: c.Site.Money(o.Subtotal)}
 	for _, l := range o.Lines {
 		total := l.UnitPrice.Times(l.Quantity)
 		v.Lines = append(v.Lines, components.OrderLineView{
-			Title: l.Title, VariantTitle: l.VariantTitle, Quantity: strconv.Itoa(l.Quantity),
+			Title: l.Title, VariantTitle: l.VariantTitle, Quantity: c.Site.Msg().Int(int64(l.Quantity)),
+
 			UnitPrice: c.Site.Money(l.UnitPrice), LineTotal: c.Site.Money(total),
 		})
 	}

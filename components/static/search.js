@@ -9,6 +9,11 @@
 // the page carries hidden. Results are built with DOM APIs only (no
 // innerHTML), so catalog text is never parsed as markup. Without
 // JavaScript the page offers a link to all products.
+//
+// Its messages are the store's, in its language: the page carries them in
+// a JSON block (#search-messages; data, which the CSP allows, not code),
+// counts as plural forms by Intl.PluralRules category, "%s" standing for
+// the number (formatted for the page's language) or the suggestion.
 (function () {
   "use strict";
   var root = document.getElementById("search-results");
@@ -19,6 +24,20 @@
   var suggest = document.getElementById("search-suggest");
   var popular = document.getElementById("search-popular");
   var index = null;
+  var msgs = {};
+  try {
+    msgs = JSON.parse(document.getElementById("search-messages").textContent);
+  } catch (e) { /* no messages: the lines stay empty rather than wrong */ }
+  var lang = document.documentElement.lang || "en";
+  var plural = new Intl.PluralRules(lang);
+  var number = new Intl.NumberFormat(lang);
+  var ARG = /%(?:\[1\])?s/;
+
+  // found is the result count line: the message of n's plural form.
+  function found(n) {
+    var forms = msgs.found || {};
+    return (forms[plural.select(n)] || forms.other || "").replace(ARG, number.format(n));
+  }
 
   // Field weights: where a word is found says how well it matches.
   var TITLE = 8, META = 4, SKU = 4, TEXT = 1;
@@ -172,17 +191,18 @@
     var t0 = performance.now();
     var hits = search(ix, q);
     root.setAttribute("data-took-ms", (performance.now() - t0).toFixed(2));
-    status.textContent = hits.length === 1 ? "1 product found" : hits.length + " products found";
+    status.textContent = found(hits.length);
     if (!hits.length) {
       var alt = didYouMean(ix, q);
       if (alt && suggest) {
-        suggest.appendChild(document.createTextNode("Did you mean "));
+        var parts = (msgs.didYouMean || "%s").split(ARG);
+        suggest.appendChild(document.createTextNode(parts[0]));
         var a = el("a", null, alt);
         a.href = "?q=" + encodeURIComponent(alt);
         a.setAttribute("data-testid", "did-you-mean");
         a.addEventListener("click", function (e) { e.preventDefault(); input.value = alt; run(true); });
         suggest.appendChild(a);
-        suggest.appendChild(document.createTextNode("?"));
+        suggest.appendChild(document.createTextNode(parts.slice(1).join("")));
       }
       if (popular) popular.hidden = false;
       return;
@@ -211,7 +231,7 @@
     var q = input.value;
     if (push) history.replaceState(null, "", "?q=" + encodeURIComponent(q));
     load().then(function (ix) { render(q, ix); }, function () {
-      status.textContent = "Search is unavailable right now.";
+      status.textContent = msgs.unavailable || "";
     });
   }
   var initial = new URLSearchParams(location.search).get("q");

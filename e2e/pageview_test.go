@@ -1,0 +1,51 @@
+package e2e
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/playwright-community/playwright-go"
+)
+
+// TestOneIslandRequestPerPageView: every kind of page fills all its
+// islands with a single request to the islands server, and each island
+// shows its live answer.
+func TestOneIslandRequestPerPageView(t *testing.T) {
+	for _, c := range []struct {
+		path    string
+		islands []string // placeholders that must hold a live answer
+	}{
+		{storePath(demoStore), []string{"#recommendations h2", "#recently-viewed"}},
+		{storePath(demoStore) + "collections/all/", nil},
+		{productPath(demoStore, productUnderTest), []string{"#wishlist-button [data-testid=wishlist-toggle]", "#recommendations [data-testid=product-card]"}},
+		{storePath(demoStore) + "search/?q=wand", nil},
+		{storePath(demoStore) + "cart/", []string{"#cart-drawer [data-testid=cart-empty]"}},
+		{storePath(demoStore) + "wishlist/", []string{"#wishlist [data-testid=wishlist-empty]"}},
+		{storePath(demoStore) + "account/", []string{"#preferences [data-testid=preferences-save]"}},
+	} {
+		t.Run(c.path, func(t *testing.T) {
+			page := newPage(t)
+			var mu sync.Mutex
+			var asked []string
+			page.OnRequest(func(r playwright.Request) {
+				if strings.Contains(r.URL(), "/islands/") {
+					mu.Lock()
+					asked = append(asked, r.Method()+" "+r.URL())
+					mu.Unlock()
+				}
+			})
+			open(t, page, c.path)
+			islandsLoaded(t, page)
+			check(t, expect.Locator(page.Locator("[data-testid=cart-count]")).ToHaveText("0"), "the cart badge's live count")
+			for _, sel := range c.islands {
+				check(t, expect.Locator(page.Locator(sel).First()).ToBeAttached(), sel)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(asked) != 1 {
+				t.Errorf("%d island requests, want 1: %v", len(asked), asked)
+			}
+		})
+	}
+}
