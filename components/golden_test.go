@@ -16,6 +16,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/a-h/templ"
 	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/catalog/facets"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files with the current output")
@@ -167,7 +168,9 @@ func TestGoldenCollectionPage(t *testing.T) {
 	s, st := fixture()
 	c := st.Collection("wands")
 	cards := []ProductCardView{NewCard(s, st.Product("cloak"))}
-	d := golden(t, "collection", CollectionPage(s, NewCollectionView(s, c, catalog.SortPriceAsc, 2, 3, 5, cards)))
+	v := NewCollectionView(s, c, catalog.SortPriceAsc, 2, 3, 5, cards)
+	v.Filters = NewFilterView(s, c.Handle, facets.New(c.Products(), c.Sort, st.Currency).Apply(facets.Query{}, 2).Values(), facets.Query{Sort: catalog.SortPriceAsc}, nil)
+	d := golden(t, "collection", CollectionPage(s, v))
 	if d.Find("[data-testid=product-card]").Length() != 1 {
 		t.Error("card count")
 	}

@@ -135,7 +135,8 @@ type CollectionView struct {
 	Total           int
 	Page, Pages     int
 	Prev, Next      string
-	PageLinks       []NavLink // Handle "current" marks this page
+	PageLinks       []NavLink   // Handle "current" marks this page
+	Filters         *FilterView // the filter form; nil for none
 }
 
 // NewCollectionView builds page `page` (1-based) of c in `order`, showing

@@ -3,8 +3,10 @@ package generator
 import (
 	"reflect"
 	"slices"
+	"strconv"
 
 	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/catalog/facets"
 	"github.com/wandstore/wandstore/components"
 )
 
@@ -214,12 +216,25 @@ func (pl *planner) inPlace(c *catalog.Collection, n int, repl []swap) ([]int, bo
 // needs).
 func (pl *planner) listingsInPlace(c *catalog.Collection, members []*catalog.Product, repl []swap, pos []int) {
 	pc := pl.pc
-	cm, meta := pl.listingMeta(c)
+	// Replacements that offer what they replace leave the form's values
+	// as they were: no walk over the collection.
+	known := pc.facets[c.Handle]
+	for _, sw := range repl {
+		if known != nil && !slices.Equal(facets.Offers(sw.old), facets.Offers(sw.new)) {
+			known = nil
+		}
+	}
+	cm, meta, fr := pl.listingMeta(c, members, known)
+	pc.keepFacets(c.Handle, fr)
 	total := len(members)
 	pages := max(1, (total+pl.per-1)/pl.per)
 	for _, order := range catalog.SortOrders {
 		k := sortKey{c.Handle, order}
 		sl, g := pc.sorts[k], pc.listings[k]
+		// The filter form changed (a facet's values or counts, the price
+		// range): every page shows it.
+		header := meta + "/" + string(order) + "/" + strconv.Itoa(pages) + "/" + strconv.Itoa(total)
+		every := g.header != header
 		lo, hi := total, -1
 		if eff := pl.eff(c, order); eff.Sorts() {
 			for i, sw := range repl {
@@ -237,12 +252,17 @@ func (pl *planner) listingsInPlace(c *catalog.Collection, members []*catalog.Pro
 		}
 		sl.members = members
 		pc.sorts[k] = sl
+		if every {
+			lo, hi = 0, total-1
+		}
 		for n := lo/pl.per + 1; hi >= 0 && n <= hi/pl.per+1; n++ {
 			page := sl.sorted[(n-1)*pl.per : min(n*pl.per, total)]
-			if !slices.Equal(g.pages[n-1].members, page) {
-				g.pages[n-1] = pl.listingPage(cm, meta, order, n, pages, total, page)
+			if every || !slices.Equal(g.pages[n-1].members, page) {
+				g.pages[n-1] = pl.listingPage(cm, meta, fr, order, n, pages, total, page)
 			}
 		}
+		g.header = header
+		pc.listings[k] = g
 	}
 }
 

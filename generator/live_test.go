@@ -179,3 +179,73 @@ func TestLivePublishesOnlyWhatAPriceChangeTouches(t *testing.T) {
 		t.Fatalf("an unchanged catalog rendered %d, wrote %d", again.Rendered, again.Written)
 	}
 }
+
+// A vendor no product had before is a new value in the filter form of
+// every collection listing the product: Live publishes every page of
+// those collections (in place or not) with it, and a stock change that
+// leaves the values as they were publishes no more than the pages that
+// show the product.
+func TestLiveNewFacetValueRelistsEveryPage(t *testing.T) {
+	ctx := context.Background()
+	out := t.TempDir()
+	live, err := NewLive(Options{Out: out, SiteURL: "https://shop.test/", RenderVersion: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := testkit.DemoStore(t, "magic-wands")
+	if _, err := live.Update(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	p := st.Product("elder-wand")
+	next, err := st.With(catalog.Change{Products: []*catalog.Product{edited(p, func(p *catalog.Product) { p.Vendor = "Brand New Makers" })}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := live.Update(ctx, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listings []string
+	filepath.WalkDir(filepath.Join(out, "s/magic-wands/collections/all"), func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && d.Name() == "index.html" {
+			rel, _ := filepath.Rel(out, path)
+			listings = append(listings, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if len(listings) < 12 {
+		t.Fatalf("only %d pages of all", len(listings))
+	}
+	for _, f := range listings {
+		data, err := os.ReadFile(filepath.Join(out, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(sum.Changed, f) || !strings.Contains(string(data), `value="Brand New Makers"`) {
+			t.Errorf("%s: published %v, offers the new vendor %v", f, slices.Contains(sum.Changed, f), strings.Contains(string(data), `value="Brand New Makers"`))
+		}
+	}
+	// Sold out: no value comes or goes.
+	p = next.Product("elder-wand")
+	again, err := next.With(catalog.Change{Products: []*catalog.Product{edited(p, func(p *catalog.Product) {
+		for i := range p.Variants {
+			p.Variants[i].Available = false
+		}
+	})}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err = live.Update(ctx, again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range sum.Changed {
+		if strings.Contains(f, "/collections/all/") {
+			n++
+		}
+	}
+	if n >= len(listings) {
+		t.Errorf("a stock change published %d of the %d pages of all", n, len(listings))
+	}
+}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/a-h/templ"
 	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/catalog/facets"
 	"github.com/wandstore/wandstore/components"
 	"github.com/wandstore/wandstore/generator/svgsafe"
 )
@@ -354,7 +355,8 @@ func firstPublished(st *catalog.Store, n int) []*catalog.Product {
 // only the pages planned again, and removes the pages a listing lost.
 func (pl *planner) listings(c *catalog.Collection) {
 	pc := pl.pc
-	cm, meta := pl.listingMeta(c)
+	cm, meta, fr := pl.listingMeta(c, c.Products(), nil)
+	pc.keepFacets(c.Handle, fr)
 	for _, order := range catalog.SortOrders {
 		sorted := pc.sorted(c, order)
 		total := len(sorted)
@@ -378,7 +380,7 @@ func (pl *planner) listings(c *catalog.Collection) {
 				}
 				continue
 			}
-			cur[n-1] = pl.listingPage(cm, meta, order, n, pages, total, members)
+			cur[n-1] = pl.listingPage(cm, meta, fr, order, n, pages, total, members)
 		}
 		pc.keepListings(c.Handle, order, header, cur)
 		if order == catalog.SortManual {
@@ -388,14 +390,25 @@ func (pl *planner) listings(c *catalog.Collection) {
 }
 
 // listingMeta is what a listing page shows of a collection, without its
-// members (kept jobs must not hold a catalog's member lists), and its hash.
-func (pl *planner) listingMeta(c *catalog.Collection) (*catalog.Collection, string) {
+// members (kept jobs must not hold a catalog's member lists), and its hash;
+// and the facets of its filter form: the values members (the whole
+// collection) offer, without counts, which the hash covers. A value that
+// comes or goes plans every page again; counts would do so at every stock
+// change (2,500 pages for a 10,000-product collection), so the form shows
+// them once the shopper filters (the islands' answer).
+// known, when set, are the values already (a delta's: see planCache.facets).
+func (pl *planner) listingMeta(c *catalog.Collection, members []*catalog.Product, known *facets.Result) (*catalog.Collection, string, *facets.Result) {
 	cm := &catalog.Collection{Handle: c.Handle, Title: c.Title, DescriptionHTML: c.DescriptionHTML, Image: c.Image, SEO: c.SEO, Sort: c.Sort}
-	return cm, newInputs(c.Handle, c.Title, c.DescriptionHTML, c.SEO, pl.s.Image(c.Image)).sum()
+	fr := known
+	if fr == nil {
+		v := facets.Values(members)
+		fr = &v
+	}
+	return cm, newInputs(c.Handle, c.Title, c.DescriptionHTML, c.SEO, pl.s.Image(c.Image), fr).sum(), fr
 }
 
 // listingPage plans page n of a listing showing members (copied).
-func (pl *planner) listingPage(cm *catalog.Collection, meta string, order catalog.SortOrder, n, pages, total int, members []*catalog.Product) listing {
+func (pl *planner) listingPage(cm *catalog.Collection, meta string, fr *facets.Result, order catalog.SortOrder, n, pages, total int, members []*catalog.Product) listing {
 	s := pl.s
 	ms := slices.Clone(members)
 	_, hs := pl.cardsOf(ms)
@@ -406,7 +419,9 @@ func (pl *planner) listingPage(cm *catalog.Collection, meta string, order catalo
 		for i, pr := range ms {
 			cv[i] = pl.card(pr).card
 		}
-		return components.CollectionPage(s, components.NewCollectionView(s, cm, order, n, pages, total, cv)).Render(ctx, w)
+		v := components.NewCollectionView(s, cm, order, n, pages, total, cv)
+		v.Filters = components.NewFilterView(s, cm.Handle, *fr, facets.Query{Sort: order}, nil)
+		return components.CollectionPage(s, v).Render(ctx, w)
 	}}}
 	pl.add(l.job)
 	return l

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/catalog/facets"
 	"github.com/wandstore/wandstore/components"
 )
 
@@ -43,6 +44,11 @@ type planCache struct {
 
 	listings     map[sortKey]listingGroup
 	nextListings map[sortKey]listingGroup
+
+	// facets are each collection's filter form values as last planned:
+	// a delta that replaces products offering the same (facets.Offers)
+	// keeps them without walking the collection.
+	facets map[string]*facets.Result
 
 	jobs int // how many jobs the last plan had: the next one's capacity
 
@@ -103,7 +109,7 @@ func (pc *planCache) begin(key string) {
 		return
 	}
 	if key != pc.key {
-		pc.products, pc.sorts, pc.listings = nil, nil, nil
+		pc.products, pc.sorts, pc.listings, pc.facets = nil, nil, nil, nil
 	}
 	pc.key = key
 	pc.next = make(map[*catalog.Product]*productPlan, len(pc.products))
@@ -304,4 +310,15 @@ func collectionDefs(cols []*catalog.Collection) any {
 		out[i] = def{c.Handle, c.Title, c.Rules, c.ProductHandles, c.Sort}
 	}
 	return out
+}
+
+// keepFacets remembers a collection's filter form values.
+func (pc *planCache) keepFacets(collection string, fr *facets.Result) {
+	if pc == nil {
+		return
+	}
+	if pc.facets == nil {
+		pc.facets = map[string]*facets.Result{}
+	}
+	pc.facets[collection] = fr
 }

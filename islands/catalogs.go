@@ -24,6 +24,9 @@ type Catalog struct {
 	// recs is the recommendation index: Store's, or, for a moment after
 	// a change, the previous catalog's (see Catalogs.Set).
 	recs atomic.Pointer[recommend.Index]
+
+	// facets are its collections ready to filter (filters.go).
+	facets facetIndexes
 }
 
 // Recs is the catalog's recommendation index. Right after a change it may

@@ -21,6 +21,12 @@ const (
 	// hxRedirect makes htmx navigate the whole page to a URL (a client-side
 	// redirect: a 303 would be followed by the request and swapped in).
 	hxRedirect = "HX-Redirect"
+	// hxPushURL makes htmx push a URL into the history: a filtered
+	// listing's canonical URL.
+	hxPushURL = "HX-Push-Url"
+	// hxTriggerID, on a request, is the id of the element that made it
+	// (the same name as hxTrigger, a response header).
+	hxTriggerID = "HX-Trigger"
 )
 
 // isHTMX reports whether htmx made r, and so whether it is answered with a

@@ -70,7 +70,8 @@ func (s *Server) adminOnly(h http.Handler) http.Handler {
 
 // personal marks an answer as one shopper's, whatever its status (an
 // error too): no cache on the way may store it (Cache-Control), and one
-// that stores it anyway keys it by the shopper's cookies (Vary).
+// that stores it anyway keys it by the shopper's cookies (Vary). The one
+// exception is a public route's successful answer (filters.go: public).
 func personal(h http.Header) {
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("Vary", "Cookie")
@@ -140,6 +141,10 @@ func (s *Server) serveIsland(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(rw, r.Body, maxBody)
+	if route == routeCollectionFilter {
+		s.servePublic(q, h) // the same for every shopper: no shopper, no cookie
+		return
+	}
 	s.identify(q)
 	if wait, limited := s.limiter.allow(r.Context(), s.clientIP(r), q.id, q.fresh); limited {
 		rw.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds()+0.999)))
@@ -188,6 +193,12 @@ func (s *Server) buildRoutes() {
 func (s *Server) route(method, rest string) (func(*request), string) {
 	if strings.HasPrefix(rest, components.RouteOrder) && (method == http.MethodGet || method == http.MethodHead) {
 		return s.orderPage, "orders"
+	}
+	if strings.HasPrefix(rest, components.RouteCollectionFilter) {
+		if method != http.MethodGet && method != http.MethodHead {
+			return nil, "method"
+		}
+		return s.collectionFilter, routeCollectionFilter
 	}
 	switch method {
 	case http.MethodGet, http.MethodHead:
