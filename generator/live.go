@@ -121,7 +121,7 @@ func (l *Live) Update(ctx context.Context, st *catalog.Store) (*Summary, error) 
 	sum.Phases["plan"] = time.Since(t)
 	// New paths are in the manifest's log before they are published (see
 	// intent).
-	if err := ls.record(intent(p)); err != nil {
+	if err := ls.record(l.b.intent(p)); err != nil {
 		ls.reset()
 		return nil, err
 	}
