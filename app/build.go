@@ -44,6 +44,7 @@ func buildCommand() *cli.Command {
 			&cli.BoolFlag{Name: "force", Usage: "render and write every file, ignoring the last build's manifest", EnvVars: []string{"WANDSTORE_FORCE"}},
 			&cli.IntFlag{Name: "workers", Usage: "pages rendered at once (default: one per CPU; 8 with --publish)", EnvVars: []string{"WANDSTORE_WORKERS"}},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors", EnvVars: []string{"WANDSTORE_QUIET"}},
+			precompressFlag(),
 		}, append(publishFlags(), purgeFlags()...)...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
