@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/andybalholm/brotli"
 	"github.com/wandstore/wandstore/catalog/contentdir"
@@ -250,4 +251,44 @@ func TestStaticServerNeverServesAStaleOrTamperedCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("copies older than the file", other)
+}
+
+// waitForCopies polls until the file's .br and .gz copies decode to its
+// bytes, and then checks the server answers each encoding with them.
+func waitForCopies(t *testing.T, baseURL, root, urlPath, file string, within time.Duration) {
+	t.Helper()
+	name := filepath.Join(root, filepath.FromSlash(file))
+	sound := func() ([]byte, bool) {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, false
+		}
+		for _, tc := range []struct{ enc, suf string }{{"br", ".br"}, {"gzip", ".gz"}} {
+			c, err := os.Open(name + tc.suf)
+			if err != nil {
+				return nil, false
+			}
+			ok := decodesTo(tc.enc, c, data)
+			c.Close()
+			if !ok {
+				return nil, false
+			}
+		}
+		return data, true
+	}
+	start := time.Now()
+	data, ok := sound()
+	for ; !ok; data, ok = sound() {
+		if time.Since(start) > within {
+			t.Fatalf("%s's copies do not hold its bytes after %s", file, within)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for _, tc := range []struct{ accept, suf string }{{"br", ".br"}, {"gzip", ".gz"}} {
+		resp, body := fetch(t, "GET", baseURL+urlPath, "Accept-Encoding", tc.accept)
+		onDisk, _ := os.ReadFile(name + tc.suf)
+		if resp.Header.Get("Content-Encoding") != tc.accept || !bytes.Equal(body, onDisk) || !bytes.Equal(decodeBody(t, tc.accept, body), data) {
+			t.Errorf("%s, %s: not answered with its copy (Content-Encoding %q)", urlPath, tc.accept, resp.Header.Get("Content-Encoding"))
+		}
+	}
 }
