@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/andybalholm/brotli"
+	kgzip "github.com/klauspost/compress/gzip"
 	"github.com/wandstore/wandstore/catalog/contentdir"
 )
 
@@ -53,7 +54,7 @@ func BenchmarkPrecompressLevels(b *testing.B) {
 		new  func(w io.Writer) io.WriteCloser
 	}
 	var levels []level
-	for _, q := range []int{4, 5, 6, 9, 11} {
+	for _, q := range []int{1, 2, 3, 4, 5, 6, 9, 11} {
 		levels = append(levels, level{"brotli-" + strconv.Itoa(q), func(w io.Writer) io.WriteCloser { return brotli.NewWriterLevel(w, q) }})
 	}
 	for _, q := range []int{5, 7, 9} {
@@ -62,15 +63,19 @@ func BenchmarkPrecompressLevels(b *testing.B) {
 	for _, l := range []int{1, 6, 9} {
 		levels = append(levels, level{"gzip-" + strconv.Itoa(l), func(w io.Writer) io.WriteCloser { z, _ := gzip.NewWriterLevel(w, l); return z }})
 	}
+	for _, l := range []int{1, 5, 6, 9} {
+		levels = append(levels, level{"kgzip-" + strconv.Itoa(l), func(w io.Writer) io.WriteCloser { z, _ := kgzip.NewWriterLevel(w, l); return z }})
+	}
 	for _, l := range levels {
 		b.Run(l.name, func(b *testing.B) {
 			var compressed int
+			var buf bytes.Buffer
+			w := l.new(&buf) // reused, as the build pools its writers
 			for i := 0; i < b.N; i++ {
 				compressed = 0
-				var buf bytes.Buffer
 				for _, f := range files {
 					buf.Reset()
-					w := l.new(&buf)
+					w.(interface{ Reset(io.Writer) }).Reset(&buf)
 					encode(w, f)
 					compressed += buf.Len()
 				}
@@ -113,4 +118,14 @@ func BenchmarkPrecompressCost(b *testing.B) {
 	b.ReportMetric(float64(sum.Compressed), "compressed-files")
 	b.ReportMetric(float64(sum.CompressedBytes)/1e6, "copies-MB")
 	b.ReportMetric(0, "ns/op")
+}
+
+// benchPrecompress is the Precompress of the Live and incremental
+// benchmarks: on (a folder's default), or off with
+// WANDSTORE_BENCH_PRECOMPRESS=off, to measure what compression adds.
+func benchPrecompress() Precompress {
+	if os.Getenv("WANDSTORE_BENCH_PRECOMPRESS") == "off" {
+		return PrecompressOff
+	}
+	return PrecompressAuto
 }

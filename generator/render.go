@@ -195,8 +195,9 @@ func (b *builder) runPool(ctx context.Context, p *storePlan, jobs []job, tick fu
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var z *compressor // made at the worker's first file to compress
 			for i := range work {
-				r, err := b.do(ctx, p, jobs[i])
+				r, err := b.do(ctx, p, jobs[i], &z)
 				if err != nil {
 					cancel(err)
 					continue
@@ -222,7 +223,9 @@ feed:
 	return results, nil
 }
 
-func (b *builder) do(ctx context.Context, p *storePlan, j job) (result, error) {
+// do renders and publishes one job; z is the worker's compressor, made
+// when first needed.
+func (b *builder) do(ctx context.Context, p *storePlan, j job, z **compressor) (result, error) {
 	old, had := p.manifest.Files[j.path]
 	if had && old.In == j.in && !b.opts.Force && b.copiesMatch(j.path, old) {
 		ok, err := b.pub.Exists(ctx, j.path)
@@ -255,7 +258,7 @@ func (b *builder) do(ctx context.Context, p *storePlan, j job) (result, error) {
 				}
 			}
 			r := result{path: j.path, rendered: true, unchanged: true}
-			if err := b.recompress(ctx, j.path, old, had, data, &e, &r); err != nil {
+			if err := b.recompress(ctx, j.path, old, had, data, &e, &r, z); err != nil {
 				return result{}, err
 			}
 			r.entry = e
@@ -266,7 +269,7 @@ func (b *builder) do(ctx context.Context, p *storePlan, j job) (result, error) {
 	// removed before the file, and the new ones written after it.
 	var c copies
 	if b.precompresses(j.path, len(data)) {
-		c = compressCopies(data)
+		c = worker(z).copies(data)
 		e.Enc = c.enc()
 	}
 	if err := b.removeCopies(ctx, j.path, old, had); err != nil {
@@ -283,11 +286,11 @@ func (b *builder) do(ctx context.Context, p *storePlan, j job) (result, error) {
 
 // recompress gives a published file whose bytes did not change the copies
 // the build wants (a copy lost, or Precompress changed), setting e.Enc.
-func (b *builder) recompress(ctx context.Context, p string, old Entry, had bool, data []byte, e *Entry, r *result) error {
+func (b *builder) recompress(ctx context.Context, p string, old Entry, had bool, data []byte, e *Entry, r *result, z **compressor) error {
 	var c copies
 	e.Enc = ""
 	if b.precompresses(p, len(data)) {
-		c = compressCopies(data)
+		c = worker(z).copies(data)
 		e.Enc = c.enc()
 	}
 	if err := b.removeCopies(ctx, p, old, had); err != nil {
@@ -298,6 +301,14 @@ func (b *builder) recompress(ctx context.Context, p string, old Entry, had bool,
 	}
 	r.compressed = c.size()
 	return nil
+}
+
+// worker returns a worker's compressor, making it on first use.
+func worker(z **compressor) *compressor {
+	if *z == nil {
+		*z = newCompressor()
+	}
+	return *z
 }
 
 // rootHandle names the manifest of the site's front door.
