@@ -114,6 +114,9 @@ func printSummary(w io.Writer, s *generator.Summary) {
 	tw.Flush()
 	fmt.Fprintf(w, "%d files: %d rendered, %d written (%s), %d unchanged, %d skipped, %d deleted in %s\n",
 		s.Files, s.Rendered, s.Written, humanBytes(s.Bytes), s.Unchanged, s.Skipped, s.Deleted, s.Duration.Round(time.Millisecond))
+	if s.Compressed > 0 {
+		fmt.Fprintf(w, "%d files given .br and .gz copies (%s)\n", s.Compressed, humanBytes(s.CompressedBytes))
+	}
 }
 
 func humanBytes(n int64) string {
