@@ -196,6 +196,7 @@ type builder struct {
 	all     bool // building every store the source has
 	// compress: text files get compressed copies (Options.Precompress).
 	compress bool
+	zs       compressors
 }
 
 func newBuilder(opts Options) (*builder, error) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/gzip"
@@ -145,6 +146,36 @@ type compressor struct {
 	br  *brotli.Writer
 	gz  *gzip.Writer
 	buf bytes.Buffer
+}
+
+// compressors keeps a builder's compressors between runs of its worker
+// pool (a Live builder's every update): a worker takes one when it first
+// compresses and gives it back when it ends. Not a sync.Pool, which a
+// garbage collection empties: a build collects often.
+type compressors struct {
+	mu   sync.Mutex
+	free []*compressor
+}
+
+func (c *compressors) get() *compressor {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n := len(c.free); n > 0 {
+		z := c.free[n-1]
+		c.free = c.free[:n-1]
+		return z
+	}
+	return newCompressor()
+}
+
+func (c *compressors) put(z *compressor) {
+	if z == nil {
+		return
+	}
+	z.buf = bytes.Buffer{} // a large file's buffer is not kept
+	c.mu.Lock()
+	c.free = append(c.free, z)
+	c.mu.Unlock()
 }
 
 func newCompressor() *compressor {

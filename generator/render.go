@@ -195,7 +195,8 @@ func (b *builder) runPool(ctx context.Context, p *storePlan, jobs []job, tick fu
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var z *compressor // made at the worker's first file to compress
+			var z *compressor // taken at the worker's first file to compress
+			defer func() { b.zs.put(z) }()
 			for i := range work {
 				r, err := b.do(ctx, p, jobs[i], &z)
 				if err != nil {
@@ -223,7 +224,7 @@ feed:
 	return results, nil
 }
 
-// do renders and publishes one job; z is the worker's compressor, made
+// do renders and publishes one job; z is the worker's compressor, taken
 // when first needed.
 func (b *builder) do(ctx context.Context, p *storePlan, j job, z **compressor) (result, error) {
 	old, had := p.manifest.Files[j.path]
@@ -269,7 +270,7 @@ func (b *builder) do(ctx context.Context, p *storePlan, j job, z **compressor) (
 	// removed before the file, and the new ones written after it.
 	var c copies
 	if b.precompresses(j.path, len(data)) {
-		c = worker(z).copies(data)
+		c = b.worker(z).copies(data)
 		e.Enc = c.enc()
 	}
 	if err := b.removeCopies(ctx, j.path, old, had); err != nil {
@@ -290,7 +291,7 @@ func (b *builder) recompress(ctx context.Context, p string, old Entry, had bool,
 	var c copies
 	e.Enc = ""
 	if b.precompresses(p, len(data)) {
-		c = worker(z).copies(data)
+		c = b.worker(z).copies(data)
 		e.Enc = c.enc()
 	}
 	if err := b.removeCopies(ctx, p, old, had); err != nil {
@@ -303,10 +304,10 @@ func (b *builder) recompress(ctx context.Context, p string, old Entry, had bool,
 	return nil
 }
 
-// worker returns a worker's compressor, making it on first use.
-func worker(z **compressor) *compressor {
+// worker returns a worker's compressor, taking it on first use.
+func (b *builder) worker(z **compressor) *compressor {
 	if *z == nil {
-		*z = newCompressor()
+		*z = b.zs.get()
 	}
 	return *z
 }
