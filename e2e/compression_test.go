@@ -74,6 +74,7 @@ func TestPagesArriveCompressed(t *testing.T) {
 			t.Errorf("%s: no %s copy beside it: %v", p, suf, err)
 		}
 		kinds[kind] = true
+		t.Logf("%s: Content-Encoding %s, %d bytes decoded", kind, enc, len(body))
 	}
 	for _, k := range []string{"page", "css", "htmx"} {
 		if !kinds[k] {
