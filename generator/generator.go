@@ -85,7 +85,8 @@ type Summary struct {
 	Deleted   int // files removed: no longer part of the store
 	// Compressed counts the files given compressed copies (their bytes
 	// changed, or their copies were missing), and CompressedBytes the
-	// copies' bytes.
+	// copies' bytes. Live writes the copies after Update returns (Flush
+	// waits for them): Compressed counts them, CompressedBytes does not.
 	Compressed      int
 	CompressedBytes int64
 	Bytes           int64
@@ -197,6 +198,9 @@ type builder struct {
 	// compress: text files get compressed copies (Options.Precompress).
 	compress bool
 	zs       compressors
+	// later: files' copies are not made by the render workers but after
+	// the update, in the background (Live).
+	later bool
 }
 
 func newBuilder(opts Options) (*builder, error) {

@@ -78,6 +78,16 @@ func BenchmarkLiveProductChange(b *testing.B) {
 							b.Fatal(err)
 						}
 						took = append(took, time.Since(start))
+						if os.Getenv("WANDSTORE_BENCH_FLUSH") != "" {
+							// One change at a time: its compressed copies,
+							// written after Update returns, not competing
+							// with the next change.
+							b.StopTimer()
+							if err := live.Flush(); err != nil {
+								b.Fatal(err)
+							}
+							b.StartTimer()
+						}
 						rendered += sum.Rendered
 						written += sum.Written
 						compressed += sum.Compressed

@@ -70,6 +70,14 @@ var copySuffixes = []string{encBrotli, encGzip}
 // compressed again while its bytes stay the same.
 const encNone = "-"
 
+// encLater is Entry.Enc, in a Live builder's memory, of a file whose
+// copies are being made in the background (compressLater): the copies
+// every file may have, so the next update does not make them again. Should
+// the process die first, the manifest on disk says the same, and the next
+// process's first update (which checks that every file and copy it
+// records is published) makes them.
+var encLater = strings.Join(suffixNames(), ",")
+
 // Precompressible reports whether the file at p (a published path) is
 // text that a build gives compressed copies when it is large enough.
 func Precompressible(p string) bool { return precompressible[strings.ToLower(path.Ext(p))] }

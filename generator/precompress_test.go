@@ -226,6 +226,13 @@ func TestLiveKeepsCompressedCopies(t *testing.T) {
 	if _, err := live.Update(ctx, st); err != nil {
 		t.Fatal(err)
 	}
+	flush := func() {
+		t.Helper()
+		if err := live.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flush() // the copies are written after Update returns
 	checkCopies(t, out, true)
 	page := filepath.Join(out, "s/magic-wands/products/elder-wand/index.html")
 	next, err := st.With(catalog.Change{Products: []*catalog.Product{edited(st.Product("elder-wand"), func(p *catalog.Product) {
@@ -241,6 +248,12 @@ func TestLiveKeepsCompressedCopies(t *testing.T) {
 	if sum.Compressed == 0 || sum.Compressed > sum.Written {
 		t.Fatalf("compressed %d files for %d written", sum.Compressed, sum.Written)
 	}
+	// Published before its copies: until they are written it has none
+	// (never the old page's).
+	if got, err := decoded(t, page+".br"); err == nil && !strings.Contains(string(got), "The Elder Wand, reforged") {
+		t.Fatal("the old page's copy sits beside the new page")
+	}
+	flush()
 	for _, suf := range []string{".br", ".gz"} {
 		got, err := decoded(t, page+suf)
 		if err != nil || !strings.Contains(string(got), "The Elder Wand, reforged") {
@@ -257,15 +270,13 @@ func TestLiveKeepsCompressedCopies(t *testing.T) {
 	if _, err := live.Update(ctx, last); err != nil {
 		t.Fatal(err)
 	}
+	flush()
 	dir := filepath.Join(out, "s/magic-wands/products", gone)
 	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
 		entries, _ := os.ReadDir(dir)
 		t.Fatalf("the deleted product's folder is still there: %v", entries)
 	}
 	checkCopies(t, out, true)
-	if err := live.Flush(); err != nil {
-		t.Fatal(err)
-	}
 	full, err := Build(ctx, Options{Source: oneStore{last}, Out: out, StateDir: filepath.Join(out, ".wandstore"), SiteURL: "https://shop.test/", RenderVersion: "test", Workers: 2})
 	if err != nil {
 		t.Fatal(err)

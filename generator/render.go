@@ -27,6 +27,9 @@ type result struct {
 	unchanged bool
 	// compressed is the bytes of the copies written, if any.
 	compressed int
+	// later holds the file's bytes when its copies are to be made after
+	// the update (builder.later).
+	later []byte
 }
 
 // execute renders what changed and publishes what differs: assets first,
@@ -73,6 +76,10 @@ func (b *builder) execute(ctx context.Context, p *storePlan, sum *Summary, trust
 			if r.compressed > 0 {
 				sum.Compressed++
 				sum.CompressedBytes += int64(r.compressed)
+			}
+			if r.later != nil {
+				sum.Compressed++ // its copies are written after the update returns
+				p.later = append(p.later, pendingCopies{path: r.path, out: r.entry.Out, data: r.later})
 			}
 			switch {
 			case r.skipped:
@@ -269,9 +276,14 @@ func (b *builder) do(ctx context.Context, p *storePlan, j job, z **compressor) (
 	// Copies are compressed before anything is written; a stale copy is
 	// removed before the file, and the new ones written after it.
 	var c copies
+	var later []byte
 	if b.precompresses(j.path, len(data)) {
-		c = b.worker(z).copies(data)
-		e.Enc = c.enc()
+		if b.later {
+			later, e.Enc = bytes.Clone(data), encLater
+		} else {
+			c = b.worker(z).copies(data)
+			e.Enc = c.enc()
+		}
 	}
 	if err := b.removeCopies(ctx, j.path, old, had); err != nil {
 		return result{}, err
@@ -282,7 +294,7 @@ func (b *builder) do(ctx context.Context, p *storePlan, j job, z **compressor) (
 	if err := b.putCopies(ctx, j.path, c); err != nil {
 		return result{}, err
 	}
-	return result{path: j.path, entry: e, rendered: true, written: true, compressed: c.size()}, nil
+	return result{path: j.path, entry: e, rendered: true, written: true, compressed: c.size(), later: later}, nil
 }
 
 // recompress gives a published file whose bytes did not change the copies
@@ -291,8 +303,12 @@ func (b *builder) recompress(ctx context.Context, p string, old Entry, had bool,
 	var c copies
 	e.Enc = ""
 	if b.precompresses(p, len(data)) {
-		c = b.worker(z).copies(data)
-		e.Enc = c.enc()
+		if b.later {
+			r.later, e.Enc = bytes.Clone(data), encLater
+		} else {
+			c = b.worker(z).copies(data)
+			e.Enc = c.enc()
+		}
 	}
 	if err := b.removeCopies(ctx, p, old, had); err != nil {
 		return err
