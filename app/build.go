@@ -44,6 +44,7 @@ func buildCommand() *cli.Command {
 			&cli.BoolFlag{Name: "force", Usage: "render and write every file, ignoring the last build's manifest", EnvVars: []string{"WANDSTORE_FORCE"}},
 			&cli.IntFlag{Name: "workers", Usage: "pages rendered at once (default: one per CPU; 8 with --publish)", EnvVars: []string{"WANDSTORE_WORKERS"}},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors", EnvVars: []string{"WANDSTORE_QUIET"}},
+			precompressFlag(),
 		}, append(publishFlags(), purgeFlags()...)...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -113,6 +114,9 @@ func printSummary(w io.Writer, s *generator.Summary) {
 	tw.Flush()
 	fmt.Fprintf(w, "%d files: %d rendered, %d written (%s), %d unchanged, %d skipped, %d deleted in %s\n",
 		s.Files, s.Rendered, s.Written, humanBytes(s.Bytes), s.Unchanged, s.Skipped, s.Deleted, s.Duration.Round(time.Millisecond))
+	if s.Compressed > 0 {
+		fmt.Fprintf(w, "%d files given .br and .gz copies (%s)\n", s.Compressed, humanBytes(s.CompressedBytes))
+	}
 }
 
 func humanBytes(n int64) string {

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -15,13 +16,15 @@ import (
 	"github.com/andybalholm/brotli"
 )
 
-// The static server compresses text files as it serves them (Brotli or
-// gzip, as the browser accepts), keeping the compressed bytes in memory
-// by file version (its ETag), so a file is compressed once however often
-// it is asked for, and a file a webhook rewrote is compressed again. A
-// build writes no compressed copies: the build and every change of a
-// running server stay what they cost, and a bucket's CDN (Cloudflare R2's
-// included) compresses on its own.
+// The static server answers a browser that accepts Brotli or gzip with
+// the compressed copy the build wrote beside the file (<file>.br,
+// <file>.gz: generator.Precompress), once it has checked that the copy
+// decodes to the file's bytes as they are now (servePrecompressed). A
+// file without a sound copy (written by hand, a build with
+// --precompress=false, a copy not yet written) is compressed as it is
+// served, keeping the compressed bytes in memory by file version (its
+// ETag), so it is compressed once however often it is asked for, and a
+// file a webhook rewrote is compressed again.
 
 // compressible are the extensions worth compressing: text.
 var compressible = map[string]bool{
@@ -36,9 +39,9 @@ const minCompress = 1024
 // maxCompressCache bounds the compressed copies kept, in bytes.
 const maxCompressCache = 64 << 20
 
-// encoding picks the response encoding for a request: "br", "gzip" or ""
-// (identity). Quality values of zero refuse an encoding.
-func encoding(r *http.Request) string {
+// encodings lists the encodings the request accepts, of "br" and "gzip",
+// best first. Quality values of zero refuse an encoding.
+func encodings(r *http.Request) []string {
 	accepts := func(name string) bool {
 		for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
 			enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
@@ -49,13 +52,13 @@ func encoding(r *http.Request) string {
 		}
 		return false
 	}
-	switch {
-	case accepts("br"):
-		return "br"
-	case accepts("gzip"):
-		return "gzip"
+	var encs []string
+	for _, enc := range []string{"br", "gzip"} {
+		if accepts(enc) {
+			encs = append(encs, enc)
+		}
 	}
-	return ""
+	return encs
 }
 
 // compressCache holds compressed files, least recently used out first.
@@ -138,6 +141,7 @@ func (h *siteHandler) serveCompressed(w http.ResponseWriter, r *http.Request, na
 	hdr.Set("Content-Encoding", enc)
 	hdr.Set("ETag", strings.TrimSuffix(etag, `"`)+"-"+enc+`"`) // a representation of its own
 	hdr.Set("Content-Type", v.ctype)
+	hdr.Set("Content-Length", strconv.Itoa(len(v.data))) // see servePrecompressed
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(v.data))
 	return true
 }

@@ -82,7 +82,7 @@ func (s *Server) setupShopify(ctx context.Context, opts ServeOptions, src catalo
 			secrets = append(secrets, []byte(v))
 		}
 	}
-	gopts := generator.Options{Out: opts.Public, SiteURL: opts.SiteURL, Publisher: opts.Publisher, StateDir: opts.StateDir, Log: s.log}
+	gopts := generator.Options{Out: opts.Public, SiteURL: opts.SiteURL, Publisher: opts.Publisher, StateDir: opts.StateDir, Precompress: opts.Precompress, Log: s.log}
 	live, err := generator.NewLive(gopts)
 	if err != nil {
 		return nil, err

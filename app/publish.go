@@ -27,6 +27,12 @@ func publishFlags() []cli.Flag {
 	}
 }
 
+// precompressFlag turns off the compressed copies a build writes beside
+// its text files in --out (generator.Precompress).
+func precompressFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "precompress", Value: true, Usage: "write Brotli (.br) and gzip (.gz) copies beside the text files of 1 KiB or more in --out, which the static server sends to browsers that accept them (false: none, and existing ones are removed as their files are rewritten). Never with --publish: a bucket cannot pick an encoding per browser; the CDN in front of it compresses", EnvVars: []string{"WANDSTORE_PRECOMPRESS"}}
+}
+
 // bucketTarget is where --publish sends a build.
 type bucketTarget struct {
 	pub *s3publish.Publisher
@@ -37,8 +43,14 @@ type bucketTarget struct {
 func setupPublish(c *cli.Context, opts *generator.Options) (*bucketTarget, error) {
 	opts.StateDir = c.String("state-dir")
 	target := c.String("publish")
+	if !c.Bool("precompress") {
+		opts.Precompress = generator.PrecompressOff
+	}
 	if target == "" {
 		return nil, nil
+	}
+	if c.IsSet("precompress") && c.Bool("precompress") {
+		return nil, errors.New("--precompress with --publish: a bucket answers every browser with the same bytes, so it takes no compressed copies; the CDN in front of it compresses (see docs/COMPRESSION.md)")
 	}
 	cfg, err := publishConfig(target, c.String("s3-endpoint"), c.String("s3-region"), os.Getenv)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/wandstore/wandstore/generator"
 	"github.com/wandstore/wandstore/internal/testkit"
 )
 
@@ -186,5 +187,60 @@ func TestBuildPublishUsageErrors(t *testing.T) {
 		for k := range tc.env {
 			t.Setenv(k, "")
 		}
+	}
+}
+
+// build writes compressed copies into --out by default and none with
+// --precompress=false; --precompress with --publish is refused (a bucket
+// takes identity bodies only), and a bucket build uploads no copy.
+func TestBuildPrecompressFlag(t *testing.T) {
+	content := testkit.ContentDir(t, shopArchive)
+	copies := func(out string) []string {
+		t.Helper()
+		var found []string
+		filepath.WalkDir(out, func(p string, e os.DirEntry, err error) error {
+			if err == nil && generator.IsCompressedCopy(p) {
+				found = append(found, p)
+			}
+			return err
+		})
+		return found
+	}
+	on, off := t.TempDir(), t.TempDir()
+	if _, stderr, err := run(t, "build", "--content", content, "--out", on, "--quiet"); err != nil {
+		t.Fatalf("build: %v\n%s", err, stderr)
+	}
+	if got := copies(on); len(got) == 0 {
+		t.Error("a build into --out wrote no compressed copies")
+	}
+	if _, stderr, err := run(t, "build", "--content", content, "--out", off, "--quiet", "--precompress=false"); err != nil {
+		t.Fatalf("build: %v\n%s", err, stderr)
+	}
+	if got := copies(off); len(got) != 0 {
+		t.Errorf("--precompress=false wrote %v", got)
+	}
+
+	f := newFakeBucket(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIATESTKEY")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "very-secret-value")
+	bucket := []string{"build", "--content", content, "--publish", "s3://shop-bucket/live/", "--s3-endpoint", f.srv.URL, "--state-dir", t.TempDir(), "--quiet"}
+	_, _, err := run(t, append(bucket, "--precompress")...)
+	if err == nil || !strings.Contains(err.Error(), "--precompress with --publish") {
+		t.Fatalf("--precompress with --publish: %v, want a refusal", err)
+	}
+	if got := f.takePuts(); len(got) != 0 {
+		t.Fatalf("the refused build uploaded %v", got)
+	}
+	if _, stderr, err := run(t, bucket...); err != nil {
+		t.Fatalf("bucket build: %v\n%s", err, stderr)
+	}
+	puts := f.takePuts()
+	for _, p := range puts {
+		if generator.IsCompressedCopy(p) {
+			t.Errorf("uploaded %s", p)
+		}
+	}
+	if len(puts) < 5 {
+		t.Errorf("the bucket build uploaded %d objects", len(puts))
 	}
 }

@@ -82,6 +82,9 @@ type ServeOptions struct {
 	// --state-dir); nil publishes into Public.
 	Publisher generator.Publisher
 	StateDir  string
+	// Precompress says whether those updates write compressed copies
+	// (build's --precompress); by default into a folder, not a bucket.
+	Precompress generator.Precompress
 	// ReconcileEvery is how often Shopify-backed stores are read again to
 	// repair what a lost webhook missed; default regen.DefaultReconcileEvery.
 	ReconcileEvery time.Duration
@@ -533,6 +536,7 @@ func serveOptions(c *cli.Context) ServeOptions {
 func serveCommand() *cli.Command {
 	flags := append(serveFlags(), &cli.StringFlag{Name: "site-url", Usage: "the origin the stores were built for (default: this server's address)", EnvVars: []string{"WANDSTORE_SITE_URL"}})
 	flags = append(flags, publishFlags()...) // where webhook updates of Shopify-backed stores go
+	flags = append(flags, precompressFlag())
 	flags = append(flags, purgeFlags()...)
 	return &cli.Command{
 		Name:  "serve",
@@ -546,7 +550,7 @@ func serveCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			opts.Publisher, opts.StateDir = g.Publisher, g.StateDir
+			opts.Publisher, opts.StateDir, opts.Precompress = g.Publisher, g.StateDir, g.Precompress
 			if opts.Purger, err = setupPurge(c, os.Getenv); err != nil {
 				return err
 			}

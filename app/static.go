@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/wandstore/wandstore/generator"
 	"github.com/wandstore/wandstore/islands"
 )
 
@@ -26,6 +27,7 @@ type siteHandler struct {
 	log        *slog.Logger
 	odd        oddLog
 	compressed *compressCache
+	verdicts   verdicts
 }
 
 // newSiteHandler sends island paths (every store's <base>islands/) and
@@ -78,6 +80,12 @@ func (h *siteHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.notFound(w, r, p)
 			return
 		}
+	}
+	// The build's compressed copies are served in place of their file
+	// (Content-Encoding), never as files of their own.
+	if generator.IsCompressedCopy(p) {
+		h.notFound(w, r, p)
+		return
 	}
 	name := filepath.Join(h.root, filepath.FromSlash(p))
 	st, err := os.Stat(name)
@@ -169,10 +177,19 @@ func (h *siteHandler) serveFile(w http.ResponseWriter, r *http.Request, name str
 		// answered 304 to a reload. The ETag (checked first) changes with
 		// every write: each one renames a new file over the old.
 		etag := `"` + strconv.FormatInt(st.ModTime().UnixNano(), 36) + "-" + strconv.FormatInt(st.Size(), 36) + `"`
-		if h.compressed != nil && st.Size() >= minCompress && st.Size() <= maxCompressFile && compressible[strings.ToLower(path.Ext(name))] {
+		// A range of an encoded body is a range of bytes no client
+		// wants: a Range request is answered from the file as it is.
+		if h.compressed != nil && st.Size() >= minCompress && compressible[strings.ToLower(path.Ext(name))] {
 			w.Header().Add("Vary", "Accept-Encoding")
-			if enc := encoding(r); enc != "" && h.serveCompressed(w, r, name, etag, enc, f) {
-				return true
+			if encs := encodings(r); len(encs) > 0 && r.Header.Get("Range") == "" {
+				for _, enc := range encs {
+					if h.servePrecompressed(w, r, name, etag, enc, f, st.Size()) {
+						return true
+					}
+				}
+				if st.Size() <= maxCompressFile && h.serveCompressed(w, r, name, etag, encs[0], f) {
+					return true
+				}
 			}
 		}
 		w.Header().Set("ETag", etag)

@@ -170,6 +170,7 @@ func TestWebhookUpdatesThePublishedPageAndTheCart(t *testing.T) {
 	}
 	took := s.waitFor(page, "$149.00", time.Second)
 	s.waitFor(page, "Elder Wand (reforged)", time.Second)
+	waitForCopies(t, s.demo.URL, s.out, "/s/wands/products/elder-wand/", page, time.Second)
 	t.Logf("the product page showed the new price %s after the webhook was accepted", took.Round(time.Millisecond))
 	// The cart island swaps its catalog as soon as the files are
 	// published: within the same second.
@@ -201,6 +202,11 @@ func TestWebhookUpdatesThePublishedPageAndTheCart(t *testing.T) {
 	deadline := time.Now().Add(2 * time.Second)
 	for {
 		if _, err := os.Stat(filepath.Join(s.out, page)); os.IsNotExist(err) {
+			for _, suf := range []string{".br", ".gz"} {
+				if _, err := os.Stat(filepath.Join(s.out, page+suf)); !os.IsNotExist(err) {
+					t.Errorf("the deleted product's page left its %s copy (%v)", suf, err)
+				}
+			}
 			break
 		}
 		if time.Now().After(deadline) {

@@ -119,6 +119,7 @@ func TestLivePageWrittenBeforeACrashIsUnpublishedLater(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { live.Flush() }) // copies written in the background, before the folder goes
 	if _, err := live.Update(context.Background(), load()); err != nil {
 		t.Fatal(err)
 	}

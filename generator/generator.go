@@ -56,6 +56,9 @@ type Options struct {
 	SitemapShardSize int
 	// Force renders and writes every file, ignoring the manifest.
 	Force bool
+	// Precompress says whether text files get Brotli and gzip copies
+	// beside them; by default into a folder only (see PrecompressAuto).
+	Precompress Precompress
 	// RenderVersion identifies the renderer's code: a change re-renders
 	// everything. Default: a hash of the running executable.
 	RenderVersion string
@@ -81,9 +84,15 @@ type Summary struct {
 	Written   int // files published: bytes changed
 	Unchanged int // rendered, but the bytes were the same: not published
 	Deleted   int // files removed: no longer part of the store
-	Bytes     int64
-	Duration  time.Duration
-	Phases    map[string]time.Duration
+	// Compressed counts the files given compressed copies (their bytes
+	// changed, or their copies were missing), and CompressedBytes the
+	// copies' bytes. Live writes the copies after Update returns (Flush
+	// waits for them): Compressed counts them, CompressedBytes does not.
+	Compressed      int
+	CompressedBytes int64
+	Bytes           int64
+	Duration        time.Duration
+	Phases          map[string]time.Duration
 	// Changed lists the paths published (bytes changed) and Removed the
 	// paths deleted, sorted: what a CDN purge or cache invalidation needs.
 	Changed, Removed []string
@@ -167,7 +176,7 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 
 // executeAndSave publishes a plan and saves its manifest.
 func (b *builder) executeAndSave(ctx context.Context, p *storePlan, sum *Summary) error {
-	if lines := intent(p); len(lines) > 0 {
+	if lines := b.intent(p); len(lines) > 0 {
 		p.manifest = applied(p.manifest, lines)
 		if err := p.manifest.save(b.opts.StateDir); err != nil {
 			return err
@@ -187,6 +196,12 @@ type builder struct {
 	version string
 	log     *slog.Logger
 	all     bool // building every store the source has
+	// compress: text files get compressed copies (Options.Precompress).
+	compress bool
+	zs       compressors
+	// later: files' copies are not made by the render workers but after
+	// the update, in the background (Live).
+	later bool
 }
 
 func newBuilder(opts Options) (*builder, error) {
@@ -203,6 +218,15 @@ func newBuilder(opts Options) (*builder, error) {
 			return nil, err
 		}
 		b.pub = dp
+	}
+	switch opts.Precompress {
+	case PrecompressAuto:
+		_, b.compress = b.pub.(*DirPublisher)
+	case PrecompressOn:
+		b.compress = true
+	case PrecompressOff:
+	default:
+		return nil, fmt.Errorf("generator: unknown Precompress %d", opts.Precompress)
 	}
 	if b.opts.StateDir == "" {
 		if opts.Out == "" {

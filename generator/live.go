@@ -76,6 +76,7 @@ func NewLive(opts Options) (*Live, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.later = b.compress
 	return &Live{b: b, stores: map[string]*liveStore{}}, nil
 }
 
@@ -121,7 +122,7 @@ func (l *Live) Update(ctx context.Context, st *catalog.Store) (*Summary, error) 
 	sum.Phases["plan"] = time.Since(t)
 	// New paths are in the manifest's log before they are published (see
 	// intent).
-	if err := ls.record(intent(p)); err != nil {
+	if err := ls.record(l.b.intent(p)); err != nil {
 		ls.reset()
 		return nil, err
 	}
@@ -138,6 +139,9 @@ func (l *Live) Update(ctx context.Context, st *catalog.Store) (*Summary, error) 
 		return nil, fmt.Errorf("render: %w", err)
 	}
 	ls.st = st
+	if len(p.later) > 0 {
+		l.compressLater(ls, ls.man, p.later)
+	}
 	sum.Sites[st.Handle] = p.site
 	sum.Catalogs = []*catalog.Store{st}
 	sort.Strings(sum.Changed)
@@ -204,8 +208,8 @@ func (l *Live) compact(ls *liveStore) {
 	}()
 }
 
-// Flush waits for the manifest snapshots being written and returns the
-// first error since the last Flush.
+// Flush waits for the compressed copies and the manifest snapshots being
+// written and returns the first error since the last Flush.
 func (l *Live) Flush() error {
 	l.saves.Wait()
 	l.saveMu.Lock()
@@ -213,4 +217,57 @@ func (l *Live) Flush() error {
 	err := l.saveErr
 	l.saveErr = nil
 	return err
+}
+
+// pendingCopies is a file published by an update whose compressed copies
+// are still to be written: its path, the digest of its bytes and the
+// bytes.
+type pendingCopies struct {
+	path, out string
+	data      []byte
+}
+
+// compressLater writes the compressed copies of the files an update
+// published, in the background, so a change is published without waiting
+// for them: until they are written a server compresses the file itself
+// (see encLater for the entry meanwhile). The copies are compressed first; then, under
+// the store's lock, each file whose entry still has these bytes (no later
+// update rewrote it) gets its copies and its entry says so. The caller
+// holds ls.mu.
+func (l *Live) compressLater(ls *liveStore, man *Manifest, files []pendingCopies) {
+	l.saves.Add(1)
+	go func() {
+		defer l.saves.Done()
+		z := l.b.zs.get()
+		made := make([]copies, len(files))
+		for i, f := range files {
+			made[i] = z.copies(f.data)
+		}
+		l.b.zs.put(z)
+		ls.mu.Lock()
+		defer ls.mu.Unlock()
+		if ls.man != man {
+			return // reset after a failure: the next update checks everything
+		}
+		ctx := context.Background()
+		var lines []logLine
+		for i, f := range files {
+			e, ok := man.Files[f.path]
+			if !ok || e.Out != f.out || e.Enc != encLater {
+				continue // rewritten or removed since
+			}
+			e.Enc = made[i].enc()
+			if err := l.b.putCopies(ctx, f.path, made[i]); err != nil {
+				l.b.log.Error("writing compressed copies", "path", f.path, "err", err)
+				e.Enc = "" // none: the next update makes them
+			}
+			lines = append(lines, logLine{Path: f.path, Entry: e})
+		}
+		if err := ls.record(lines); err != nil {
+			l.b.log.Error("recording compressed copies", "store", man.Store, "err", err)
+			l.saveMu.Lock()
+			l.saveErr = err
+			l.saveMu.Unlock()
+		}
+	}()
 }

@@ -128,6 +128,7 @@ func TestLivePublishesOnlyWhatAPriceChangeTouches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { live.Flush() }) // copies written in the background, before the folder goes
 	st := testkit.DemoStore(t, "magic-wands")
 	first, err := live.Update(ctx, st)
 	if err != nil {

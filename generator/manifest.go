@@ -42,6 +42,10 @@ type Entry struct {
 	In   string `json:"in"`   // hash of the inputs
 	Out  string `json:"out"`  // hash of the bytes
 	Size int    `json:"size"` // bytes
+	// Enc records the file's compressed copies (see Precompress): "br,gz"
+	// (the suffixes of those published), "-" (compressed, but no copy was
+	// smaller), or "" (not compressed).
+	Enc string `json:"enc,omitempty"`
 }
 
 // logLine is one line of a manifest's log: a file's new entry, or its

@@ -47,6 +47,9 @@ type storePlan struct {
 	// the store and the others are removed.
 	delta  bool
 	remove []string
+	// later are the files whose copies a Live builder writes after the
+	// update (builder.later), filled by execute.
+	later []pendingCopies
 }
 
 // inputs hashes a page's inputs: a label, then values (strings, byte

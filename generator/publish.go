@@ -170,6 +170,18 @@ func (d *DirPublisher) Delete(ctx context.Context, p string) error {
 	return nil
 }
 
+// remove deletes p, if it exists, and nothing else.
+func (d *DirPublisher) remove(p string) error {
+	name, err := d.file(p)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("delete %s: %w", p, err)
+	}
+	return nil
+}
+
 // Exists reports whether p is a file in the folder.
 func (d *DirPublisher) Exists(ctx context.Context, p string) (bool, error) {
 	name, err := d.file(p)

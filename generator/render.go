@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -24,6 +25,11 @@ type result struct {
 	written   bool
 	skipped   bool
 	unchanged bool
+	// compressed is the bytes of the copies written, if any.
+	compressed int
+	// later holds the file's bytes when its copies are to be made after
+	// the update (builder.later).
+	later []byte
 }
 
 // execute renders what changed and publishes what differs: assets first,
@@ -42,7 +48,7 @@ type result struct {
 func (b *builder) execute(ctx context.Context, p *storePlan, sum *Summary, trusted bool) ([]logLine, error) {
 	var assets, pages []job
 	for _, j := range p.jobs {
-		if old, ok := p.manifest.Files[j.path]; trusted && ok && old.In == j.in && !b.opts.Force {
+		if old, ok := p.manifest.Files[j.path]; trusted && ok && old.In == j.in && !b.opts.Force && b.copiesMatch(j.path, old) {
 			sum.Skipped++
 			p.summary.Skipped++
 			continue
@@ -66,6 +72,14 @@ func (b *builder) execute(ctx context.Context, p *storePlan, sum *Summary, trust
 		for _, r := range results {
 			if old, ok := p.manifest.Files[r.path]; !ok || old != r.entry {
 				lines = append(lines, logLine{Path: r.path, Entry: r.entry})
+			}
+			if r.compressed > 0 {
+				sum.Compressed++
+				sum.CompressedBytes += int64(r.compressed)
+			}
+			if r.later != nil {
+				sum.Compressed++ // its copies are written after the update returns
+				p.later = append(p.later, pendingCopies{path: r.path, out: r.entry.Out, data: r.later})
 			}
 			switch {
 			case r.skipped:
@@ -103,6 +117,10 @@ func (b *builder) execute(ctx context.Context, p *storePlan, sum *Summary, trust
 	sort.Strings(gone)
 	gone = slices.Compact(gone)
 	for _, old := range gone {
+		e, had := p.manifest.Files[old]
+		if err := b.removeCopies(ctx, old, e, had); err != nil {
+			return nil, err
+		}
 		if err := b.pub.Delete(ctx, old); err != nil {
 			return nil, err
 		}
@@ -137,11 +155,18 @@ func (b *builder) execute(ctx context.Context, p *storePlan, sum *Summary, trust
 // manifest was saved would stay published for good once its product is
 // deleted; recorded first, it is deleted (or, its entry empty, rendered
 // again) by the next build.
-func intent(p *storePlan) []logLine {
+//
+// When the build precompresses, the entry says the file may have copies,
+// so they are deleted with it whatever the next build's setting.
+func (b *builder) intent(p *storePlan) []logLine {
 	var lines []logLine
 	for _, j := range p.jobs {
 		if _, ok := p.manifest.Files[j.path]; !ok {
-			lines = append(lines, logLine{Path: j.path})
+			l := logLine{Path: j.path}
+			if b.compress && Precompressible(j.path) {
+				l.Enc = strings.Join(suffixNames(), ",")
+			}
+			lines = append(lines, l)
 		}
 	}
 	return lines
@@ -177,8 +202,10 @@ func (b *builder) runPool(ctx context.Context, p *storePlan, jobs []job, tick fu
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var z *compressor // taken at the worker's first file to compress
+			defer func() { b.zs.put(z) }()
 			for i := range work {
-				r, err := b.do(ctx, p, jobs[i])
+				r, err := b.do(ctx, p, jobs[i], &z)
 				if err != nil {
 					cancel(err)
 					continue
@@ -204,10 +231,15 @@ feed:
 	return results, nil
 }
 
-func (b *builder) do(ctx context.Context, p *storePlan, j job) (result, error) {
+// do renders and publishes one job; z is the worker's compressor, taken
+// when first needed.
+func (b *builder) do(ctx context.Context, p *storePlan, j job, z **compressor) (result, error) {
 	old, had := p.manifest.Files[j.path]
-	if had && old.In == j.in && !b.opts.Force {
+	if had && old.In == j.in && !b.opts.Force && b.copiesMatch(j.path, old) {
 		ok, err := b.pub.Exists(ctx, j.path)
+		if err == nil && ok {
+			ok, err = b.copiesPublished(ctx, j.path, old)
+		}
 		if err != nil {
 			return result{}, fmt.Errorf("%s: %w", j.path, err)
 		}
@@ -221,16 +253,79 @@ func (b *builder) do(ctx context.Context, p *storePlan, j job) (result, error) {
 	if err := j.render(ctx, buf); err != nil {
 		return result{}, fmt.Errorf("%s: %w", j.path, err)
 	}
-	e := Entry{In: j.in, Out: digest(buf.Bytes()), Size: buf.Len()}
+	data := buf.Bytes()
+	e := Entry{In: j.in, Out: digest(data), Size: len(data)}
 	if had && old.Out == e.Out && !b.opts.Force {
 		if ok, err := b.pub.Exists(ctx, j.path); err == nil && ok {
-			return result{path: j.path, entry: e, rendered: true, unchanged: true}, nil
+			// The same bytes: the file stays; its copies are made only
+			// if they are missing or the setting changed.
+			e.Enc = old.Enc
+			if b.copiesMatch(j.path, old) {
+				if ok, err := b.copiesPublished(ctx, j.path, old); err == nil && ok {
+					return result{path: j.path, entry: e, rendered: true, unchanged: true}, nil
+				}
+			}
+			r := result{path: j.path, rendered: true, unchanged: true}
+			if err := b.recompress(ctx, j.path, old, had, data, &e, &r, z); err != nil {
+				return result{}, err
+			}
+			r.entry = e
+			return r, nil
 		}
 	}
-	if err := b.pub.Put(ctx, j.path, buf.Bytes()); err != nil {
+	// Copies are compressed before anything is written; a stale copy is
+	// removed before the file, and the new ones written after it.
+	var c copies
+	var later []byte
+	if b.precompresses(j.path, len(data)) {
+		if b.later {
+			later, e.Enc = bytes.Clone(data), encLater
+		} else {
+			c = b.worker(z).copies(data)
+			e.Enc = c.enc()
+		}
+	}
+	if err := b.removeCopies(ctx, j.path, old, had); err != nil {
 		return result{}, err
 	}
-	return result{path: j.path, entry: e, rendered: true, written: true}, nil
+	if err := b.pub.Put(ctx, j.path, data); err != nil {
+		return result{}, err
+	}
+	if err := b.putCopies(ctx, j.path, c); err != nil {
+		return result{}, err
+	}
+	return result{path: j.path, entry: e, rendered: true, written: true, compressed: c.size(), later: later}, nil
+}
+
+// recompress gives a published file whose bytes did not change the copies
+// the build wants (a copy lost, or Precompress changed), setting e.Enc.
+func (b *builder) recompress(ctx context.Context, p string, old Entry, had bool, data []byte, e *Entry, r *result, z **compressor) error {
+	var c copies
+	e.Enc = ""
+	if b.precompresses(p, len(data)) {
+		if b.later {
+			r.later, e.Enc = bytes.Clone(data), encLater
+		} else {
+			c = b.worker(z).copies(data)
+			e.Enc = c.enc()
+		}
+	}
+	if err := b.removeCopies(ctx, p, old, had); err != nil {
+		return err
+	}
+	if err := b.putCopies(ctx, p, c); err != nil {
+		return err
+	}
+	r.compressed = c.size()
+	return nil
+}
+
+// worker returns a worker's compressor, taking it on first use.
+func (b *builder) worker(z **compressor) *compressor {
+	if *z == nil {
+		*z = b.zs.get()
+	}
+	return *z
 }
 
 // rootHandle names the manifest of the site's front door.

@@ -91,6 +91,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { live.Flush() }) // compressed copies are written in the background, before the folder goes
 	sum, err := live.Update(ctx, st)
 	if err != nil {
 		t.Fatal(err)

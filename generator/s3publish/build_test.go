@@ -2,6 +2,7 @@ package s3publish
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"regexp"
@@ -227,5 +228,60 @@ func TestBuildPublishesToTheBucket(t *testing.T) {
 		if r.key != "" && !strings.HasPrefix(r.key, "www/") && r.method != http.MethodHead {
 			t.Errorf("request outside the prefix: %s %s", r.method, r.key)
 		}
+	}
+}
+
+// A bucket holds identity bodies only (see the package comment): a build
+// uploads no compressed copy and sends no Content-Encoding, although the
+// same build into a folder writes copies of its larger text files; and a
+// copy handed to Put is refused.
+func TestBucketGetsNoCompressedCopies(t *testing.T) {
+	b := &bucketSite{t: t, s3: newFakeS3(t), fs: teaShop(), state: t.TempDir()}
+	sum, _, reqs := b.build()
+	if sum.Compressed != 0 {
+		t.Errorf("a bucket build compressed %d files", sum.Compressed)
+	}
+	var html int
+	for _, r := range reqs {
+		if r.method != http.MethodPut || r.key == "" {
+			continue
+		}
+		if strings.HasSuffix(r.key, ".br") || strings.HasSuffix(r.key, ".gz") {
+			t.Errorf("uploaded %s", r.key)
+		}
+		if ce := r.header.Get("Content-Encoding"); ce != "" {
+			t.Errorf("%s uploaded with Content-Encoding %q", r.key, ce)
+		}
+		if strings.HasSuffix(r.key, ".html") {
+			html++
+		}
+	}
+	// The same content into a folder: copies, so the bucket's lack of them
+	// is the choice, not pages too small to compress.
+	dir := t.TempDir()
+	local, err := generator.Build(context.Background(), generator.Options{
+		Source: contentdir.New(b.fs), Out: dir, SiteURL: "https://shop.test/", RenderVersion: "test", Workers: 2,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if html == 0 || local.Compressed == 0 {
+		t.Fatalf("%d pages uploaded; %d files compressed in a folder: the test proves nothing", html, local.Compressed)
+	}
+	pub := b.s3.open("site", "www")
+	err = pub.Put(context.Background(), "s/tea/index.html.br", []byte("\x0b\x02\x80hi\x03"))
+	if !errors.Is(err, ErrCompressedCopy) {
+		t.Errorf("Put of a compressed copy: %v, want ErrCompressedCopy", err)
+	}
+	if _, err := b.s3.stat("site", "www/s/tea/index.html.br"); minio.ToErrorResponse(err).Code != "NoSuchKey" {
+		t.Errorf("the refused copy is in the bucket: %v", err)
+	}
+	// A build told to precompress into the bucket fails, naming why.
+	_, err = generator.Build(context.Background(), generator.Options{
+		Source: contentdir.New(b.fs), Publisher: pub, StateDir: t.TempDir(), SiteURL: "https://shop.test/",
+		RenderVersion: "test", Workers: 2, Precompress: generator.PrecompressOn,
+	})
+	if !errors.Is(err, ErrCompressedCopy) {
+		t.Errorf("a precompressing build into a bucket: %v, want ErrCompressedCopy", err)
 	}
 }

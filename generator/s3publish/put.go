@@ -6,10 +6,12 @@ import (
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"path"
 	"strings"
 
 	"github.com/minio/minio-go/v7"
+	"github.com/wandstore/wandstore/generator"
 )
 
 // metaSHA256Key is the user metadata (x-amz-meta-sha256) holding the hex
@@ -28,7 +30,7 @@ const (
 // Put uploads data to path unless the bucket already holds the same bytes
 // there (see Config.Overwrite), with a Content-Type from the extension, a
 // Cache-Control (immutable under assets/, short elsewhere) and the SHA-256
-// in x-amz-meta-sha256. An S3 PUT replaces the object at once: readers see
+// in x-amz-meta-sha256; never a compressed copy (ErrCompressedCopy). An S3 PUT replaces the object at once: readers see
 // the old object or the new one. It returns an error wrapping
 // ErrInvalidPath for a bad path, ErrNoBucket or ErrAccess, or the client's
 // error after its retries, or the context's.
@@ -36,6 +38,9 @@ func (p *Publisher) Put(ctx context.Context, path string, data []byte) error {
 	key, err := p.key(path)
 	if err != nil {
 		return err
+	}
+	if generator.IsCompressedCopy(path) {
+		return fmt.Errorf("s3publish: %q: %w", path, ErrCompressedCopy)
 	}
 	if err := ctx.Err(); err != nil {
 		return err

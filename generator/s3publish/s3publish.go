@@ -8,6 +8,15 @@
 // immutable for fingerprinted files under assets/, a minute with
 // revalidation for pages and everything else.
 //
+// A bucket holds identity bodies only: S3 and R2 answer every request for
+// a key with the same bytes, so they cannot pick an encoding by the
+// browser's Accept-Encoding, and an object stored compressed would reach
+// clients that cannot decode it. The CDN in front of the bucket compresses
+// (Cloudflare does for R2's public and custom-domain access; CloudFront
+// with "compress objects automatically"). The generator therefore writes
+// no compressed copies into a bucket (generator.PrecompressAuto), and Put
+// refuses one (ErrCompressedCopy).
+//
 // A Publisher is meant for one build (or one batch of builds): objects
 // changed in the bucket by anyone else after the listing are not seen until
 // Refresh.
@@ -39,6 +48,11 @@ var (
 	ErrNoBucket = errors.New("no such bucket")
 	// ErrAccess: the credentials are missing, wrong or not allowed to do this.
 	ErrAccess = errors.New("access denied")
+	// ErrCompressedCopy: a Put of a build's compressed copy (a text
+	// file's ".br" or ".gz", generator.IsCompressedCopy), which a bucket
+	// cannot serve to the browsers that accept it only (see the package
+	// comment).
+	ErrCompressedCopy = errors.New("a bucket takes no compressed copies: its CDN compresses (build with generator.PrecompressOff or PrecompressAuto)")
 )
 
 // Defaults for Config's zero values.
