@@ -80,9 +80,12 @@ type Summary struct {
 	Written   int // files published: bytes changed
 	Unchanged int // rendered, but the bytes were the same: not published
 	Deleted   int // files removed: no longer part of the store
-	Bytes     int64
-	Duration  time.Duration
-	Phases    map[string]time.Duration
+	// Resized counts the JPEG and PNG images decoded and resized: those
+	// whose renditions were not yet in the state folder's cache.
+	Resized  int
+	Bytes    int64
+	Duration time.Duration
+	Phases   map[string]time.Duration
 	// Changed lists the paths published (bytes changed) and Removed the
 	// paths deleted, sorted: what a CDN purge or cache invalidation needs.
 	Changed, Removed []string
@@ -138,6 +141,13 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 	if err := phase("validate", func() error { return b.validate(stores) }); err != nil {
 		return nil, err
 	}
+	// Every store's images are checked and resized before anything is
+	// published: a corrupt file stops the build with nothing written.
+	resized := b.images.resized.Load()
+	defer func() { sum.Resized = int(b.images.resized.Load() - resized) }()
+	if err := phase("images", func() error { return b.prepareImages(ctx, stores) }); err != nil {
+		return nil, err
+	}
 	for _, st := range stores {
 		var p *storePlan
 		if err := phase("plan", func() error { p, err = b.plan(ctx, st, nil); return err }); err != nil {
@@ -186,6 +196,25 @@ type builder struct {
 	version string
 	log     *slog.Logger
 	all     bool // building every store the source has
+	images  *imageCache
+}
+
+// prepareImages checks every store's raster images and resizes those not
+// yet in the cache, on every worker.
+func (b *builder) prepareImages(ctx context.Context, stores []*catalog.Store) error {
+	var errs []error
+	for _, st := range stores {
+		var srcs []string
+		for _, src := range localImages(st) {
+			if isRaster(src) {
+				srcs = append(srcs, src)
+			}
+		}
+		if _, err := rasterImages(ctx, st, srcs, b.images); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func newBuilder(opts Options) (*builder, error) {
@@ -212,6 +241,7 @@ func newBuilder(opts Options) (*builder, error) {
 	if b.opts.Workers <= 0 {
 		b.opts.Workers = runtime.GOMAXPROCS(0)
 	}
+	b.images = newImageCache(b.opts.StateDir, b.opts.Workers)
 	if b.opts.SitemapShardSize <= 0 || b.opts.SitemapShardSize > MaxSitemapURLs {
 		b.opts.SitemapShardSize = MaxSitemapURLs
 	}
