@@ -113,6 +113,9 @@ func printSummary(w io.Writer, s *generator.Summary) {
 	tw.Flush()
 	fmt.Fprintf(w, "%d files: %d rendered, %d written (%s), %d unchanged, %d skipped, %d deleted in %s\n",
 		s.Files, s.Rendered, s.Written, humanBytes(s.Bytes), s.Unchanged, s.Skipped, s.Deleted, s.Duration.Round(time.Millisecond))
+	if s.Resized > 0 {
+		fmt.Fprintf(w, "%d images resized in %s (the others' renditions were cached)\n", s.Resized, s.Phases["images"].Round(time.Millisecond))
+	}
 }
 
 func humanBytes(n int64) string {

@@ -316,7 +316,7 @@ func TestLiveImages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum, err = live.Update(ctx, gone); err != nil {
+	if _, err = live.Update(ctx, gone); err != nil {
 		t.Fatal(err)
 	}
 	if left, _ := filepath.Glob(filepath.Join(s.out, "s/tea/assets/sencha-*")); len(left) != 0 {
