@@ -55,7 +55,7 @@ func run(in, out string) error {
 		for x := b.Min.X; x < b.Max.X; x++ {
 			c := color.NRGBAModel.Convert(src.At(x, y)).(color.NRGBA)
 			fx, fy := float64(x-b.Min.X)/w, float64(y-b.Min.Y)/h
-			light := 1.06 - 0.12*(fx*0.6+fy*0.4)                          // from the top left
+			light := 1.06 - 0.12*(fx*0.6+fy*0.4)                            // from the top left
 			vig := 1 - 0.22*math.Pow(math.Hypot(fx-0.5, fy-0.45)*1.35, 2.2) // darker corners
 			grain := 0.0
 			if !cut {
