@@ -42,19 +42,24 @@ func (f ImageFiles) src() string {
 	return best.Path
 }
 
-// The sizes attributes, from app.css's layout (a 1rem page margin, the
-// page at most 72rem wide): what width each kind of image is displayed
-// at, so the browser picks the narrowest rendition that is sharp.
+// The sizes attributes, from app.css's layout (border-box; .wrap is at
+// most 72rem wide with 1rem padding, so content is at most 70rem): the
+// width each kind of image is displayed at, so the browser picks the
+// narrowest rendition that is sharp. e2e's TestImageSizes checks them
+// against the rendered widths at many screen widths.
 const (
-	// CardSizes: .grid has columns of at least 10.5rem, 1.25rem apart: one
-	// column below 388px, two below 576px, then at most 14.5rem each.
-	CardSizes = "(max-width: 24.25rem) calc(100vw - 2rem), (max-width: 36rem) calc(50vw - 1.625rem), 14.5rem"
-	// TeaserSizes: .collections has columns of at least 14rem: one below
-	// 500px, two below 744px, then at most 19.5rem each.
-	TeaserSizes = "(max-width: 31.25rem) calc(100vw - 2rem), (max-width: 46.5rem) calc(50vw - 1.625rem), 19.5rem"
+	// CardSizes: .grid has columns of at least 10.5rem, 1.25rem apart:
+	// one column below 388px, then two, three, four, five and six.
+	CardSizes = "(max-width: 24.24rem) calc(100vw - 2rem), (max-width: 35.99rem) calc(50vw - 1.625rem), " +
+		"(max-width: 47.74rem) calc(33.33vw - 1.5rem), (max-width: 59.49rem) calc(25vw - 1.4375rem), " +
+		"(max-width: 71.24rem) calc(20vw - 1.4rem), 10.625rem"
+	// TeaserSizes: .collections has columns of at least 14rem, 1.25rem
+	// apart: one below 500px, then two, three and four.
+	TeaserSizes = "(max-width: 31.24rem) calc(100vw - 2rem), (max-width: 46.49rem) calc(50vw - 1.625rem), " +
+		"(max-width: 61.74rem) calc(33.33vw - 1.5rem), (max-width: 71.99rem) calc(25vw - 1.4375rem), 16.5625rem"
 	// GallerySizes: the gallery is the page's width below 48rem, then half
-	// of it beside the product's details.
-	GallerySizes = "(max-width: 48rem) calc(100vw - 2rem), (max-width: 74rem) calc(50vw - 2rem), 35rem"
+	// of it (less half the 2rem gap) beside the product's details.
+	GallerySizes = "(max-width: 47.99rem) calc(100vw - 2rem), (max-width: 71.99rem) calc(50vw - 2rem), 34rem"
 	// ThumbSizes: gallery thumbnails are 64px wide.
 	ThumbSizes = "64px"
 	// CartLineSizes: a cart line's picture is 4.5rem, 6rem from 40rem.
