@@ -210,9 +210,12 @@ func (b *builder) prepareImages(ctx context.Context, stores []*catalog.Store) er
 				srcs = append(srcs, src)
 			}
 		}
-		if _, err := rasterImages(ctx, st, srcs, b.images); err != nil {
+		imgs, err := rasterImages(ctx, st, srcs, b.images)
+		if err != nil {
 			errs = append(errs, err)
+			continue
 		}
+		b.images.prepared[st.Handle] = imgs
 	}
 	return errors.Join(errs...)
 }

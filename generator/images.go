@@ -10,6 +10,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,7 +55,7 @@ type rasterImage struct {
 	info  imaging.Info
 	outs  []rendition
 	names []string // each rendition's published name under assets/
-	data  []byte   // the source, until its renditions are cached
+	data  []byte   // the source, when a caller has it at hand (else read)
 	read  func() ([]byte, error)
 }
 
@@ -148,10 +150,14 @@ type imageCache struct {
 
 	mu   sync.Mutex
 	have map[string]bool // keys whose renditions are all in dir
+
+	// prepared holds a Build's stores' images, read and checked before
+	// any store is planned, so planning does not read them again.
+	prepared map[string][]*rasterImage
 }
 
 func newImageCache(stateDir string, workers int) *imageCache {
-	return &imageCache{dir: filepath.Join(stateDir, "images"), workers: workers, have: map[string]bool{}}
+	return &imageCache{dir: filepath.Join(stateDir, "images"), workers: workers, have: map[string]bool{}, prepared: map[string][]*rasterImage{}}
 }
 
 func (c *imageCache) path(key string, o rendition) string {
@@ -254,35 +260,43 @@ func (c *imageCache) load(r *rasterImage, i int) ([]byte, error) {
 }
 
 // rasterImages reads and checks a store's raster images among srcs (in
-// order) and, when c is not nil, makes sure their renditions are cached.
+// order, on every worker) and, when c is not nil, makes sure their
+// renditions are cached. Only names and sizes are kept: a photo is read
+// again when it is resized.
 func rasterImages(ctx context.Context, st *catalog.Store, srcs []string, c *imageCache) ([]*rasterImage, error) {
-	var out []*rasterImage
-	for _, src := range srcs {
-		if !isRaster(src) {
-			continue
-		}
-		if st.Assets == nil {
-			return nil, fmt.Errorf("store %s: image %q: the source has no files", st.Handle, src)
-		}
-		data, err := fs.ReadFile(st.Assets, src)
+	srcs = slices.DeleteFunc(slices.Clone(srcs), func(src string) bool { return !isRaster(src) })
+	if len(srcs) > 0 && st.Assets == nil {
+		return nil, fmt.Errorf("store %s: image %q: the source has no files", st.Handle, srcs[0])
+	}
+	out := make([]*rasterImage, len(srcs))
+	errs := make([]error, len(srcs))
+	workers := runtime.GOMAXPROCS(0)
+	if c != nil {
+		workers = c.workers
+	}
+	assets := st.Assets
+	parallel(len(srcs), workers, func(i int) {
+		src := srcs[i]
+		data, err := fs.ReadFile(assets, src)
 		var r *rasterImage
 		if err == nil {
 			r, err = newRasterImage(src, data)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("store %s: image %q: %w", st.Handle, src, err)
+			errs[i] = fmt.Errorf("store %s: image %q: %w", st.Handle, src, err)
+			return
 		}
-		assets := st.Assets
+		r.data = nil
 		r.read = func() ([]byte, error) { return fs.ReadFile(assets, src) }
-		out = append(out, r)
+		out[i] = r
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	if c != nil {
 		if err := c.ensure(ctx, st.Handle, out); err != nil {
 			return nil, err
 		}
-	}
-	for _, r := range out {
-		r.data = nil // cached: a long-lived builder keeps only the names
 	}
 	return out, nil
 }

@@ -567,8 +567,11 @@ func storeSite(ctx context.Context, st *catalog.Store, base *url.URL, known map[
 			fresh = append(fresh, src)
 		}
 	}
-	imgs, err := rasterImages(ctx, st, raster, cache)
-	if err != nil {
+	var imgs []*rasterImage
+	if cache != nil && cache.prepared[st.Handle] != nil && known == nil {
+		imgs = cache.prepared[st.Handle] // a Build's, read and checked already
+		delete(cache.prepared, st.Handle)
+	} else if imgs, err = rasterImages(ctx, st, raster, cache); err != nil {
 		return nil, nil, err
 	}
 	for _, r := range imgs {
