@@ -12,6 +12,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -321,5 +322,28 @@ func TestLiveImages(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(s.out, "s/tea/assets/sencha-*")); len(left) != 0 {
 		t.Errorf("renditions of a removed product's image are still published: %v", left)
+	}
+}
+
+// A server that did not build (the islands server's generator.Site)
+// names the same renditions as the build, without resizing: its cards
+// show the published files.
+func TestSiteNamesTheBuildsRenditions(t *testing.T) {
+	s := rasterShop(t)
+	sum := s.build()
+	got, err := Site(sum.Catalogs[0], "https://shop.test/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	built := sum.Sites["tea"]
+	if len(built.Raster) != 2 || !reflect.DeepEqual(got.Raster, built.Raster) {
+		t.Fatalf("Site().Raster = %+v\nbuild published %+v", got.Raster, built.Raster)
+	}
+	for _, f := range got.Raster {
+		for _, r := range f.Widths {
+			if !s.exists(strings.TrimPrefix(r.Path, "/")) {
+				t.Errorf("%s was not published", r.Path)
+			}
+		}
 	}
 }
