@@ -117,6 +117,9 @@ func printSummary(w io.Writer, s *generator.Summary) {
 	if s.Compressed > 0 {
 		fmt.Fprintf(w, "%d files given .br and .gz copies (%s)\n", s.Compressed, humanBytes(s.CompressedBytes))
 	}
+	if s.Resized > 0 {
+		fmt.Fprintf(w, "%d images resized in %s (the others' renditions were cached)\n", s.Resized, s.Phases["images"].Round(time.Millisecond))
+	}
 }
 
 func humanBytes(n int64) string {

@@ -65,6 +65,9 @@ type Settings struct {
 	FeaturedProducts    []string
 	Announcement        string
 	ContactEmail        string
+	// ShareImage is what a link preview (og:image) of a page without a
+	// picture of its own shows: a JPEG or PNG (previews do not show SVG).
+	ShareImage Image
 }
 
 // DefaultProductsPerPage is the collection page size when a store sets none.

@@ -160,6 +160,12 @@ func (s *Store) validateStore(v *validator) {
 	if s.Theme.Logo.Src != "" {
 		s.validateImage(v, storeFile, "theme.logo", s.Theme.Logo)
 	}
+	if img := s.Settings.ShareImage; img != (Image{}) {
+		s.validateImage(v, storeFile, "settings.share_image", img)
+		if ext := strings.ToLower(path.Ext(strings.SplitN(img.Src, "?", 2)[0])); img.Src != "" && ext != ".jpg" && ext != ".jpeg" && ext != ".png" {
+			v.add(storeFile, "settings.share_image.src", fmt.Sprintf("%q must be a .jpg or .png file: link previews do not show %s", img.Src, ext))
+		}
+	}
 	if n := s.Settings.ProductsPerPage; n < 0 || n > 250 {
 		v.add(storeFile, "settings.products_per_page", fmt.Sprintf("%d must be between 1 and 250", n))
 	}

@@ -16,6 +16,7 @@ type CartLineView struct {
 	Title, VariantTitle string
 	Path                string // product page; "" when the product is gone
 	Image, ImageAlt     string
+	ImageSrcset         string // "" for an image with one size (an SVG)
 	UnitPrice           string
 	LineTotal           string
 	// Problem says what stops the line from being bought as it is

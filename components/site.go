@@ -29,6 +29,9 @@ type Site struct {
 	// Images maps an image's Src ("images/x.svg") to its published path.
 	// Absolute https sources are used as they are.
 	Images map[string]string
+	// Raster holds, by Src, the resized files of the store's JPEG and PNG
+	// images (see Srcset).
+	Raster map[string]ImageFiles
 	// Nav lists the collections in the header, in order.
 	Nav []NavLink
 }
@@ -40,7 +43,7 @@ type Site struct {
 // Site from NewSite alone serves where those do not matter, such as the
 // islands server's tests.
 func NewSite(st *catalog.Store, base *url.URL) *Site {
-	return &Site{Store: st, BaseURL: base.String(), BasePath: base.Path, Images: map[string]string{}}
+	return &Site{Store: st, BaseURL: base.String(), BasePath: base.Path, Images: map[string]string{}, Raster: map[string]ImageFiles{}}
 }
 
 // ContentSecurityPolicy is what every page may load and run: its own
@@ -97,6 +100,9 @@ func (s *Site) Image(img catalog.Image) string {
 	}
 	if strings.HasPrefix(img.Src, "https://") {
 		return img.Src
+	}
+	if f, ok := s.Raster[img.Src]; ok && len(f.Widths) > 0 {
+		return f.src()
 	}
 	return s.Images[img.Src]
 }

@@ -25,6 +25,7 @@ type ProductCardView struct {
 	Handle, Title, Vendor, Path string
 	Image, ImageAlt             string
 	ImageWidth, ImageHeight     string
+	ImageSrcset                 string // "" for an image with one size (an SVG)
 	Price, CompareAt            string
 	From, SoldOut, OnSale       bool
 }
@@ -34,7 +35,8 @@ func NewCard(s *Site, p *catalog.Product) ProductCardView {
 	c := ProductCardView{Handle: p.Handle, Title: p.Title, Vendor: p.Vendor, Path: s.ProductPath(p.Handle)}
 	if img := p.MainImage(); img.Src != "" {
 		c.Image, c.ImageAlt = s.Image(img), altText(img, p.Title)
-		c.ImageWidth, c.ImageHeight = dim(img.Width, 800), dim(img.Height, 800)
+		c.ImageWidth, c.ImageHeight = sizeAttrs(s, img, 1, 1)
+		c.ImageSrcset = s.Srcset(img)
 	}
 	c.Price = s.Money(p.MinPrice())
 	c.From = p.PriceVaries()
@@ -53,16 +55,10 @@ func altText(img catalog.Image, fallback string) string {
 	return fallback
 }
 
-func dim(n, def int) string {
-	if n <= 0 {
-		n = def
-	}
-	return strconv.Itoa(n)
-}
-
 // CollectionTeaser is a collection tile on the home page.
 type CollectionTeaser struct {
 	Title, Path, Image, ImageAlt, ImageWidth, ImageHeight string
+	ImageSrcset                                           string
 }
 
 // NewTeaser builds a collection's tile.
@@ -70,7 +66,8 @@ func NewTeaser(s *Site, c *catalog.Collection) CollectionTeaser {
 	t := CollectionTeaser{Title: c.Title, Path: s.CollectionPath(c.Handle, catalog.SortManual, 1)}
 	if c.Image.Src != "" {
 		t.Image, t.ImageAlt = s.Image(c.Image), altText(c.Image, c.Title)
-		t.ImageWidth, t.ImageHeight = dim(c.Image.Width, 800), dim(c.Image.Height, 450)
+		t.ImageWidth, t.ImageHeight = sizeAttrs(s, c.Image, 16, 9)
+		t.ImageSrcset = s.Srcset(c.Image)
 	}
 	return t
 }
@@ -109,9 +106,7 @@ func NewHomeView(s *Site, cols []CollectionTeaser, featured []ProductCardView) H
 		},
 	}
 	m := Meta{Title: st.Name, Description: desc, Canonical: s.BaseURL, OGType: "website", JSONLD: []any{org, site}}
-	if logo := s.Image(st.Theme.Logo); logo != "" {
-		m.Image = s.abs(logo)
-	}
+	m.Image = s.StoreShareImage()
 	return HomeView{Meta: m, Collections: cols, Featured: featured}
 }
 
@@ -188,8 +183,8 @@ func NewCollectionView(s *Site, c *catalog.Collection, order catalog.SortOrder, 
 	// point search engines at the default order's page.
 	canonical := s.URL(strings.TrimPrefix(s.CollectionPath(c.Handle, catalog.SortManual, page), s.BasePath))
 	m := Meta{Title: titled(s, title), Description: desc, Canonical: canonical, OGType: "website", Section: c.Handle}
-	if img := s.Image(c.Image); img != "" {
-		m.Image = s.abs(img)
+	if m.Image = s.ShareImage(c.Image); m.Image == "" {
+		m.Image = s.StoreShareImage()
 	}
 	m.JSONLD = []any{breadcrumbLD(s, v.Crumbs)}
 	v.Meta = m
@@ -221,6 +216,7 @@ func titled(s *Site, title string) string {
 // ImageView is an image with its dimensions as attribute strings.
 type ImageView struct {
 	Src, Alt, Width, Height string
+	Srcset                  string // "" for an image with one size (an SVG)
 }
 
 // VariantOption is a variant in the picker.
@@ -304,8 +300,13 @@ func NewProductView(s *Site, p *catalog.Product, cols []*catalog.Collection) Pro
 	var abs []string
 	for _, img := range p.Images {
 		src := s.Image(img)
-		v.Images = append(v.Images, ImageView{Src: src, Alt: altText(img, p.Title), Width: dim(img.Width, 800), Height: dim(img.Height, 800)})
-		abs = append(abs, s.abs(src))
+		w, h := sizeAttrs(s, img, 1, 1)
+		v.Images = append(v.Images, ImageView{Src: src, Alt: altText(img, p.Title), Width: w, Height: h, Srcset: s.Srcset(img)})
+		if share := s.ShareImage(img); share != "" {
+			abs = append(abs, share) // structured data: the large raster picture
+		} else {
+			abs = append(abs, s.abs(src))
+		}
 	}
 
 	v.Crumbs = []NavLink{{Title: s.T("breadcrumbs.home"), Path: s.Path("")}}
@@ -327,8 +328,11 @@ func NewProductView(s *Site, p *catalog.Product, cols []*catalog.Collection) Pro
 	}
 	canonical := s.URL("products/" + p.Handle + "/")
 	m := Meta{Title: titled(s, p.SEOTitle()), Description: desc, Canonical: canonical, OGType: "product"}
-	if len(abs) > 0 {
-		m.Image = abs[0]
+	if len(p.Images) > 0 {
+		m.Image = s.ShareImage(p.Images[0])
+	}
+	if m.Image == "" {
+		m.Image = s.StoreShareImage()
 	}
 	if len(cols) > 0 {
 		m.Section = cols[0].Handle
@@ -419,7 +423,7 @@ func breadcrumbLD(s *Site, crumbs []NavLink) ldBreadcrumbs {
 // SimpleMeta is the head of a page with no structured data (search, cart,
 // 404).
 func SimpleMeta(s *Site, title, path string, noIndex bool) Meta {
-	m := Meta{Title: titled(s, title), OGType: "website", NoIndex: noIndex}
+	m := Meta{Title: titled(s, title), OGType: "website", NoIndex: noIndex, Image: s.StoreShareImage()}
 	if path != "" {
 		m.Canonical = s.URL(path)
 	}

@@ -282,18 +282,23 @@ func (pl *planner) images(p *catalog.Product) {
 		return
 	}
 	for _, img := range p.Images {
-		a, ok := pl.pc.images[img.Src]
+		im, ok := pl.pc.images[img.Src]
 		if !localImage(img) || !ok || pl.imagesDone[img.Src] {
 			continue
 		}
 		pl.imagesDone[img.Src] = true
-		path := pl.root + a.rel
-		_, published := pl.p.manifest.Files[path]
-		switch n := pl.pc.imageRefs[img.Src]; {
-		case n > 0 && !published:
-			pl.add(job{path: path, in: digest(a.data), asset: true, render: staticBytes(a.data)})
-		case n <= 0 && published:
-			pl.p.remove = append(pl.p.remove, path)
+		n := pl.pc.imageRefs[img.Src]
+		for _, a := range im.assets {
+			path := pl.root + a.rel
+			_, published := pl.p.manifest.Files[path]
+			switch {
+			case n > 0 && !published:
+				pl.add(a.job(pl.root))
+			case n <= 0 && published:
+				pl.p.remove = append(pl.p.remove, path)
+			}
+		}
+		if n <= 0 {
 			delete(pl.pc.imageRefs, img.Src)
 		}
 	}

@@ -90,9 +90,12 @@ type Summary struct {
 	// waits for them): Compressed counts them, CompressedBytes does not.
 	Compressed      int
 	CompressedBytes int64
-	Bytes           int64
-	Duration        time.Duration
-	Phases          map[string]time.Duration
+	// Resized counts the JPEG and PNG images decoded and resized: those
+	// whose renditions were not yet in the state folder's cache.
+	Resized  int
+	Bytes    int64
+	Duration time.Duration
+	Phases   map[string]time.Duration
 	// Changed lists the paths published (bytes changed) and Removed the
 	// paths deleted, sorted: what a CDN purge or cache invalidation needs.
 	Changed, Removed []string
@@ -148,6 +151,13 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 	if err := phase("validate", func() error { return b.validate(stores) }); err != nil {
 		return nil, err
 	}
+	// Every store's images are checked and resized before anything is
+	// published: a corrupt file stops the build with nothing written.
+	resized := b.images.resized.Load()
+	defer func() { sum.Resized = int(b.images.resized.Load() - resized) }()
+	if err := phase("images", func() error { return b.prepareImages(ctx, stores) }); err != nil {
+		return nil, err
+	}
 	for _, st := range stores {
 		var p *storePlan
 		if err := phase("plan", func() error { p, err = b.plan(ctx, st, nil); return err }); err != nil {
@@ -201,7 +211,29 @@ type builder struct {
 	zs       compressors
 	// later: files' copies are not made by the render workers but after
 	// the update, in the background (Live).
-	later bool
+	later  bool
+	images *imageCache
+}
+
+// prepareImages checks every store's raster images and resizes those not
+// yet in the cache, on every worker.
+func (b *builder) prepareImages(ctx context.Context, stores []*catalog.Store) error {
+	var errs []error
+	for _, st := range stores {
+		var srcs []string
+		for _, src := range localImages(st) {
+			if isRaster(src) {
+				srcs = append(srcs, src)
+			}
+		}
+		imgs, err := rasterImages(ctx, st, srcs, b.images)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		b.images.prepared[st.Handle] = imgs
+	}
+	return errors.Join(errs...)
 }
 
 func newBuilder(opts Options) (*builder, error) {
@@ -237,6 +269,7 @@ func newBuilder(opts Options) (*builder, error) {
 	if b.opts.Workers <= 0 {
 		b.opts.Workers = runtime.GOMAXPROCS(0)
 	}
+	b.images = newImageCache(b.opts.StateDir, b.opts.Workers)
 	if b.opts.SitemapShardSize <= 0 || b.opts.SitemapShardSize > MaxSitemapURLs {
 		b.opts.SitemapShardSize = MaxSitemapURLs
 	}

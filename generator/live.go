@@ -106,6 +106,8 @@ func (l *Live) Update(ctx context.Context, st *catalog.Store) (*Summary, error) 
 		ls.log = &manifestLog{stateDir: l.b.opts.StateDir, store: st.Handle, gen: man.Log}
 	}
 	sum := &Summary{Phases: map[string]time.Duration{}, Sites: map[string]*components.Site{}}
+	resized := l.b.images.resized.Load()
+	defer func() { sum.Resized = int(l.b.images.resized.Load() - resized) }()
 	ls.cache.manifest = ls.man
 	t := time.Now()
 	var p *storePlan

@@ -193,6 +193,7 @@ func TestLiveNewFacetValueRelistsEveryPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { live.Flush() }) // copies written in the background, before the folder goes
 	st := testkit.DemoStore(t, "magic-wands")
 	if _, err := live.Update(ctx, st); err != nil {
 		t.Fatal(err)

@@ -166,18 +166,18 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 	p.summary = StoreSummary{Handle: st.Handle, Name: st.Name, Path: base.Path, BaseURL: base.String()}
 
 	// Assets first: their fingerprinted names are inputs of every page.
-	var images map[string]asset
+	var images map[string]storeImage
 	if pc != nil {
 		images = pc.images
 	}
-	s, assets, err := storeSite(st, base, images)
+	s, assets, err := storeSite(ctx, st, base, images, b.images)
 	if err != nil {
 		return nil, err
 	}
 	p.site = s
 	pl := &planner{b: b, p: p, pc: pc, st: st, s: s, root: root, per: st.ProductsPerPage(), pageCounts: map[string]int{}}
 	for _, a := range assets {
-		pl.add(job{path: root + a.rel, in: digest(a.data), asset: true, render: staticBytes(a.data)})
+		pl.add(a.job(root))
 	}
 	products := st.PublishedProducts()
 	collections := allCollections(s)
@@ -255,7 +255,7 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 		pc.search, pc.sitemap, pc.pageCounts = pl.search, pl.sitemap, pl.pageCounts
 		pc.count = len(products)
 		pc.imageRefs = map[string]int{}
-		countImages(pc.imageRefs, 1, st.Theme.Logo)
+		countImages(pc.imageRefs, 1, st.Theme.Logo, st.Settings.ShareImage)
 		for _, pr := range products {
 			countImages(pc.imageRefs, 1, pr.Images...)
 		}
@@ -505,15 +505,43 @@ func parallel(n, workers int, f func(i int)) {
 // ("assets/app.1a2b3c4d5e.css", relative to the store's base path).
 type asset struct {
 	rel  string
-	data []byte
+	data []byte // the file; nil for a raster image's rendition (load)
+	// in and load are a rendition's input hash (its published name says
+	// it all) and where its bytes come from (the image cache).
+	in   string
+	load func() ([]byte, error)
+}
+
+// job is the asset's job under a store's folder.
+func (a asset) job(root string) job {
+	if a.load == nil {
+		return job{path: root + a.rel, in: digest(a.data), asset: true, render: staticBytes(a.data)}
+	}
+	return job{path: root + a.rel, in: a.in, asset: true, render: func(_ context.Context, w io.Writer) error {
+		data, err := a.load()
+		if err == nil {
+			_, err = w.Write(data)
+		}
+		return err
+	}}
+}
+
+// storeImage is an image file of a store, as published: its assets (one,
+// or a raster image's renditions) and, for a raster image, what pages
+// are told of it.
+type storeImage struct {
+	assets []asset
+	raster *components.ImageFiles
 }
 
 // storeSite works out what every page of a store needs to know: where it
 // lives, its fingerprinted assets (returned, to be published) and its nav.
 // known, when not nil, holds images already read and fingerprinted, by
 // source path (a long-lived builder's: a store's image files do not change
-// while it runs); storeSite adds the ones it reads.
-func storeSite(st *catalog.Store, base *url.URL, known map[string]asset) (*components.Site, []asset, error) {
+// while it runs); storeSite adds the ones it reads. JPEG and PNG images
+// are published as renditions (see rasterImage), resized into cache when
+// it is not nil (a Site that publishes nothing needs only their names).
+func storeSite(ctx context.Context, st *catalog.Store, base *url.URL, known map[string]storeImage, cache *imageCache) (*components.Site, []asset, error) {
 	s := components.NewSite(st, base)
 	var assets []asset
 	addAsset := func(name string, data []byte) string {
@@ -538,33 +566,50 @@ func storeSite(st *catalog.Store, base *url.URL, known map[string]asset) (*compo
 		*f.dst = addAsset(path.Base(f.file), data)
 	}
 
-	collections := allCollections(s)
-	images := map[string]bool{}
-	useImage := func(img catalog.Image) {
-		if localImage(img) {
-			images[img.Src] = true
+	use := func(src string, im storeImage) {
+		assets = append(assets, im.assets...)
+		if im.raster != nil {
+			s.Raster[src] = *im.raster
+			s.Images[src] = s.Image(catalog.Image{Src: src})
+		} else {
+			s.Images[src] = s.Path(im.assets[0].rel)
 		}
 	}
-	useImage(st.Theme.Logo)
-	for _, pr := range st.PublishedProducts() {
-		for _, img := range pr.Images {
-			useImage(img)
+	var fresh, raster []string
+	for _, src := range localImages(st) {
+		if im, ok := known[src]; ok {
+			use(src, im)
+		} else if isRaster(src) {
+			raster = append(raster, src)
+		} else {
+			fresh = append(fresh, src)
 		}
 	}
-	for _, c := range collections {
-		useImage(c.Image)
+	var imgs []*rasterImage
+	if cache != nil && cache.prepared[st.Handle] != nil && known == nil {
+		imgs = cache.prepared[st.Handle] // a Build's, read and checked already
+		delete(cache.prepared, st.Handle)
+	} else if imgs, err = rasterImages(ctx, st, raster, cache); err != nil {
+		return nil, nil, err
 	}
-	srcs := make([]string, 0, len(images))
-	for src := range images {
-		srcs = append(srcs, src)
-	}
-	sort.Strings(srcs)
-	for _, src := range srcs {
-		if a, ok := known[src]; ok {
-			assets = append(assets, a)
-			s.Images[src] = s.Path(a.rel)
-			continue
+	for _, r := range imgs {
+		im := storeImage{}
+		for i, name := range r.names {
+			a := asset{rel: "assets/" + name, in: digest([]byte(name))}
+			if cache != nil {
+				r, i := r, i
+				a.load = func() ([]byte, error) { return cache.load(r, i) }
+			}
+			im.assets = append(im.assets, a)
 		}
+		f := r.files(s)
+		im.raster = &f
+		use(r.src, im)
+		if known != nil {
+			known[r.src] = im
+		}
+	}
+	for _, src := range fresh {
 		if st.Assets == nil {
 			return nil, nil, fmt.Errorf("store %s: image %q: the source has no files", st.Handle, src)
 		}
@@ -575,12 +620,13 @@ func storeSite(st *catalog.Store, base *url.URL, known map[string]asset) (*compo
 		if err != nil {
 			return nil, nil, fmt.Errorf("store %s: image %q: %w", st.Handle, src, err)
 		}
-		s.Images[src] = addAsset(src, data)
+		im := storeImage{assets: []asset{{rel: "assets/" + fingerprint(src, data), data: data}}}
+		use(src, im)
 		if known != nil {
-			known[src] = assets[len(assets)-1]
+			known[src] = im
 		}
 	}
-	s.Nav = nav(s, st, collections)
+	s.Nav = nav(s, st, allCollections(s))
 	return s, assets, nil
 }
 
@@ -624,7 +670,7 @@ func Site(st *catalog.Store, siteURL string) (*components.Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, _, err := storeSite(st, base, nil)
+	s, _, err := storeSite(context.Background(), st, base, nil, nil)
 	return s, err
 }
 

@@ -34,7 +34,7 @@ type planCache struct {
 	// manifest is what the store has published, when known in memory.
 	manifest *Manifest
 	// images are a store's image files, read and fingerprinted once.
-	images map[string]asset
+	images map[string]storeImage
 
 	products map[*catalog.Product]*productPlan
 	next     map[*catalog.Product]*productPlan
@@ -99,7 +99,7 @@ type listing struct {
 }
 
 func newPlanCache() *planCache {
-	return &planCache{images: map[string]asset{}}
+	return &planCache{images: map[string]storeImage{}}
 }
 
 // begin starts a plan whose shared inputs hash to key: a different key

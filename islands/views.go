@@ -54,7 +54,7 @@ func cartView(c *Catalog, st *shopper.State) (components.CartView, bool) {
 			img = p.Images[vr.Image]
 		}
 		if src := s.Image(img); src != "" {
-			lv.Image, lv.ImageAlt = src, img.Alt
+			lv.Image, lv.ImageAlt, lv.ImageSrcset = src, img.Alt, s.Srcset(img)
 			if lv.ImageAlt == "" {
 				lv.ImageAlt = p.Title
 			}

@@ -251,6 +251,9 @@ func (l *loader) readStore(raw []byte) bool {
 		Announcement:        f.Settings.Announcement,
 		ContactEmail:        f.Settings.ContactEmail,
 	}
+	if f.Settings.ShareImage != (imageFile{}) {
+		s.Settings.ShareImage = l.image("store.yaml", "settings.share_image", f.Settings.ShareImage)
+	}
 	l.readSource(f.Source, s.Currency)
 	l.readCheckout(f.Checkout)
 	return true

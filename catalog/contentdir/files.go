@@ -49,11 +49,12 @@ type storeFile struct {
 		Logo imageFile `yaml:"logo"`
 	} `yaml:"theme"`
 	Settings struct {
-		ProductsPerPage     int      `yaml:"products_per_page"`
-		FeaturedCollections []string `yaml:"featured_collections"`
-		FeaturedProducts    []string `yaml:"featured_products"`
-		Announcement        string   `yaml:"announcement"`
-		ContactEmail        string   `yaml:"contact_email"`
+		ProductsPerPage     int       `yaml:"products_per_page"`
+		FeaturedCollections []string  `yaml:"featured_collections"`
+		FeaturedProducts    []string  `yaml:"featured_products"`
+		Announcement        string    `yaml:"announcement"`
+		ContactEmail        string    `yaml:"contact_email"`
+		ShareImage          imageFile `yaml:"share_image"`
 	} `yaml:"settings"`
 	Source   *sourceFile   `yaml:"source"`
 	Checkout *checkoutFile `yaml:"checkout"`

@@ -157,11 +157,12 @@ type fonts struct {
 }
 
 type settings struct {
-	ProductsPerPage     int      `yaml:"products_per_page,omitempty"`
-	FeaturedCollections []string `yaml:"featured_collections,omitempty,flow"`
-	FeaturedProducts    []string `yaml:"featured_products,omitempty,flow"`
-	Announcement        string   `yaml:"announcement,omitempty"`
-	ContactEmail        string   `yaml:"contact_email,omitempty"`
+	ProductsPerPage     int        `yaml:"products_per_page,omitempty"`
+	FeaturedCollections []string   `yaml:"featured_collections,omitempty,flow"`
+	FeaturedProducts    []string   `yaml:"featured_products,omitempty,flow"`
+	Announcement        string     `yaml:"announcement,omitempty"`
+	ContactEmail        string     `yaml:"contact_email,omitempty"`
+	ShareImage          *imageFile `yaml:"share_image,omitempty"`
 }
 
 type imageFile struct {
@@ -241,6 +242,7 @@ func StoreFile(s *catalog.Store) ([]byte, error) {
 			ProductsPerPage: s.Settings.ProductsPerPage, FeaturedCollections: s.Settings.FeaturedCollections,
 			FeaturedProducts: s.Settings.FeaturedProducts, Announcement: s.Settings.Announcement,
 			ContactEmail: s.Settings.ContactEmail,
+			ShareImage:   imagePtr(s.Settings.ShareImage),
 		},
 	}
 	return marshal(f)
