@@ -523,6 +523,8 @@ func searchMessages(s *Site) map[string]any {
 		"found":       found,
 		"didYouMean":  s.T("search.did_you_mean"),
 		"unavailable": s.T("search.unavailable"),
+		"more":        s.T("search.more"),
+		"sizes":       CardSizes,
 	}
 }
 

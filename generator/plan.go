@@ -771,7 +771,8 @@ func nav(s *components.Site, st *catalog.Store, cols []*catalog.Collection) []co
 }
 
 // searchEntry is a product's entry in the JSON the search page searches in
-// the browser: what it shows (title, price, image) and what it searches
+// the browser: what it shows (title, price, image with its renditions and
+// size) and what it searches
 // (title, vendor, type, tags, SKUs and the start of the description).
 func searchEntry(s *components.Site, pr *catalog.Product, c components.ProductCardView) []byte {
 	type entry struct {
@@ -784,6 +785,9 @@ func searchEntry(s *components.Site, pr *catalog.Product, c components.ProductCa
 		SKUs     []string `json:"skus,omitempty"`
 		Text     string   `json:"text,omitempty"`
 		Image    string   `json:"image,omitempty"`
+		Srcset   string   `json:"srcset,omitempty"`
+		Width    string   `json:"w,omitempty"`
+		Height   string   `json:"h,omitempty"`
 		ImageAlt string   `json:"imageAlt,omitempty"`
 	}
 	price := c.Price
@@ -798,7 +802,8 @@ func searchEntry(s *components.Site, pr *catalog.Product, c components.ProductCa
 		}
 	}
 	data, err := json.Marshal(entry{Title: pr.Title, URL: c.Path, Price: price, Vendor: pr.Vendor, Type: pr.Type, Tags: pr.Tags,
-		SKUs: skus, Text: components.PlainText(pr.DescriptionHTML, searchTextLen), Image: c.Image, ImageAlt: c.ImageAlt})
+		SKUs: skus, Text: components.PlainText(pr.DescriptionHTML, searchTextLen), Image: c.Image, ImageAlt: c.ImageAlt,
+		Srcset: c.ImageSrcset, Width: c.ImageWidth, Height: c.ImageHeight})
 	if err != nil {
 		panic(fmt.Sprintf("generator: search entry: %v", err)) // strings only: cannot fail
 	}

@@ -208,24 +208,47 @@
       return;
     }
     var ul = el("ul", "grid");
-    hits.slice(0, 96).forEach(function (p) {
-      var li = el("li", "card");
-      li.setAttribute("data-testid", "search-result");
-      if (p.image) {
-        var img = el("img");
-        img.src = p.image; img.alt = p.imageAlt || ""; img.width = 400; img.height = 400; img.loading = "lazy";
-        li.appendChild(img);
-      }
-      var h = el("h2");
-      var a = el("a", null, p.title);
-      a.href = p.url;
-      h.appendChild(a);
-      li.appendChild(h);
-      if (p.vendor) li.appendChild(el("p", "vendor", p.vendor));
-      li.appendChild(el("p", "price", p.price));
-      ul.appendChild(li);
-    });
     root.appendChild(ul);
+    var shown = 0;
+    var more = el("button", "button secondary", msgs.more || "+");
+    more.type = "button";
+    more.setAttribute("data-testid", "search-more");
+    more.addEventListener("click", function () {
+      var first = shown;
+      showMore();
+      var a = ul.children[first] && ul.children[first].querySelector("a");
+      if (a) a.focus(); // on the first new result, for a keyboard or screen reader
+    });
+    // A page of results at a time: the first screen's images load first
+    // (the first few eagerly), and a long result list costs nothing
+    // until the shopper asks for it.
+    function showMore() {
+      hits.slice(shown, shown + PAGE).forEach(function (p, i) { ul.appendChild(card(p, shown + i < EAGER)); });
+      shown = Math.min(hits.length, shown + PAGE);
+      if (shown < hits.length) root.appendChild(more); else if (more.parentNode) more.remove();
+    }
+    showMore();
+  }
+  var PAGE = 24, EAGER = 4;
+  function card(p, eager) {
+    var li = el("li", "card");
+    li.setAttribute("data-testid", "search-result");
+    if (p.image) {
+      var img = el("img");
+      if (p.srcset) { img.srcset = p.srcset; img.sizes = msgs.sizes || "100vw"; }
+      img.src = p.image; img.alt = p.imageAlt || "";
+      img.width = +p.w || 400; img.height = +p.h || 400;
+      img.loading = eager ? "eager" : "lazy"; img.decoding = "async";
+      li.appendChild(img);
+    }
+    var h = el("h2");
+    var a = el("a", null, p.title);
+    a.href = p.url;
+    h.appendChild(a);
+    li.appendChild(h);
+    if (p.vendor) li.appendChild(el("p", "vendor", p.vendor));
+    li.appendChild(el("p", "price", p.price));
+    return li;
   }
   function run(push) {
     var q = input.value;
