@@ -8,6 +8,11 @@ import (
 // The checkout's views: the form (email, address, country, shipping
 // method) with the totals the server computed, and the order's own page.
 
+// OrderLineView is one line of a checkout summary or an order, formatted.
+type OrderLineView struct {
+	Title, VariantTitle, Quantity, UnitPrice, LineTotal string
+}
+
 // CheckoutView is the checkout form as the islands server fills it: the
 // shopper's input kept as typed, what is wrong with it, and the totals
 // priced from the cart in the database at this moment.

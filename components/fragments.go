@@ -48,17 +48,6 @@ type PreferencesView struct {
 	Error string    // why they were not saved
 }
 
-// OrderLineView is one line of an order confirmation, formatted.
-type OrderLineView struct {
-	Title, VariantTitle, Quantity, UnitPrice, LineTotal string
-}
-
-// OrderView is an order confirmation, formatted.
-type OrderView struct {
-	Number, Date, Subtotal string
-	Lines                  []OrderLineView
-}
-
 // PreferenceSorts are the orders a shopper may pick for their own lists
 // (PreferencesView.Sorts). The default keeps each list's own order (most
 // recent or most relevant first), so it is not called "Featured" here.
