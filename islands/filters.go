@@ -88,7 +88,7 @@ func (s *Server) servePublic(q *request, h func(*request)) {
 	q.fresh = true // no shopper: nothing per shopper counted or stored
 	if wait, limited := s.limiter.allow(q.r.Context(), s.clientIP(q.r), "", true); limited {
 		q.w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds()+0.999)))
-		http.Error(q.w, "Too many requests: please wait a moment and try again.", http.StatusTooManyRequests)
+		http.Error(q.w, q.cat.Site.T("error.too_many"), http.StatusTooManyRequests)
 		return
 	}
 	h(q)

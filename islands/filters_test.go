@@ -183,7 +183,13 @@ func TestCollectionFilterFollowsTheCatalog(t *testing.T) {
 
 // The client's rate limit applies; a refusal is not public.
 func TestCollectionFilterRateLimited(t *testing.T) {
-	e := newEnv(t, func(o *Options) { o.Limits = Limits{PerIP: 3} })
+	// The Japanese store: its refusal must be in Japanese, as every other.
+	ja := kitsuneCatalog(t)
+	e := newEnv(t, func(o *Options) {
+		o.Limits = Limits{PerIP: 3}
+		o.Catalogs = NewCatalogs(demoCatalog(t), ja)
+	})
+	e.cat, e.base = ja, ja.Site.IslandPath("")
 	c := e.shopper()
 	var last answer
 	for range 6 {
@@ -191,6 +197,9 @@ func TestCollectionFilterRateLimited(t *testing.T) {
 	}
 	if last.status != http.StatusTooManyRequests || last.header.Get("Cache-Control") == "public, max-age=60" || last.header.Get("Retry-After") == "" {
 		t.Errorf("%d %v", last.status, last.header)
+	}
+	if want := ja.Site.T("error.too_many"); strings.TrimSpace(last.body) != want {
+		t.Errorf("refusal %q, want %q", last.body, want)
 	}
 }
 

@@ -149,7 +149,6 @@ func (s *Server) serveIsland(w http.ResponseWriter, r *http.Request) {
 	if wait, limited := s.limiter.allow(r.Context(), s.clientIP(r), q.id, q.fresh); limited {
 		rw.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds()+0.999)))
 		http.Error(rw, cat.Site.T("error.too_many"), http.StatusTooManyRequests)
-
 		return
 	}
 	h(q)
