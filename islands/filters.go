@@ -12,7 +12,6 @@ package islands
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -78,20 +77,6 @@ func (x *Catalog) facetIndex(handle string) (*catalog.Collection, *facets.Index)
 		e.c, e.x = c, facets.New(c.Products(), c.Sort, st.Currency)
 	})
 	return e.c, e.x
-}
-
-// servePublic answers a route whose answer is the same for every shopper:
-// no shopper is identified (no cookie read or set), only the client's
-// rate limit applies. The handler marks what it answers public; anything
-// else (an error, a refusal) stays private, no-store.
-func (s *Server) servePublic(q *request, h func(*request)) {
-	q.fresh = true // no shopper: nothing per shopper counted or stored
-	if wait, limited := s.limiter.allow(q.r.Context(), s.clientIP(q.r), "", true); limited {
-		q.w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds()+0.999)))
-		http.Error(q.w, q.cat.Site.T("error.too_many"), http.StatusTooManyRequests)
-		return
-	}
-	h(q)
 }
 
 // public marks an answer as the same for everyone: any cache may keep it

@@ -142,10 +142,12 @@ func (s *Server) serveIsland(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(rw, r.Body, maxBody)
 	if route == routeCollectionFilter {
-		s.servePublic(q, h) // the same for every shopper: no shopper, no cookie
-		return
+		// The same for every shopper: no shopper is identified (no cookie
+		// read or set); only the client's rate limit applies.
+		q.fresh = true
+	} else {
+		s.identify(q)
 	}
-	s.identify(q)
 	if wait, limited := s.limiter.allow(r.Context(), s.clientIP(r), q.id, q.fresh); limited {
 		rw.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds()+0.999)))
 		http.Error(rw, cat.Site.T("error.too_many"), http.StatusTooManyRequests)
