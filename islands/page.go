@@ -108,23 +108,19 @@ func (s *Server) pageIsland(q *request, route, product string) ([]byte, bool) {
 	return w.body.Bytes(), true
 }
 
-// firstTag is a fragment's first start tag, up to its name, when the
-// element has an id.
-var firstTag = regexp.MustCompile(`^\s*<[a-zA-Z][a-zA-Z0-9-]*\s[^>]*\bid="[^"]+"`)
+// firstTag is a fragment's first start tag when the element has an id;
+// its group is the tag's name.
+var firstTag = regexp.MustCompile(`^\s*<([a-zA-Z][a-zA-Z0-9-]*)\s[^>]*\bid="[^"]+"`)
 
 // outOfBand marks a fragment's element (it must be one, with an id) to be
 // swapped out of band: in place of the element with that id. nil if the
 // fragment does not start with such an element.
 func outOfBand(html []byte) []byte {
-	loc := firstTag.FindIndex(html)
+	loc := firstTag.FindSubmatchIndex(html)
 	if loc == nil {
 		return nil
 	}
-	i := bytes.IndexByte(html, '<')
-	j := i + 1
-	for j < len(html) && html[j] != ' ' && html[j] != '\t' && html[j] != '\n' {
-		j++
-	}
+	j := loc[3] // the end of the tag's name
 	out := make([]byte, 0, len(html)+len(oobAttr))
 	out = append(out, html[:j]...)
 	out = append(out, oobAttr...)
