@@ -220,13 +220,7 @@ type builder struct {
 func (b *builder) prepareImages(ctx context.Context, stores []*catalog.Store) error {
 	var errs []error
 	for _, st := range stores {
-		var srcs []string
-		for _, src := range localImages(st) {
-			if isRaster(src) {
-				srcs = append(srcs, src)
-			}
-		}
-		imgs, err := rasterImages(ctx, st, srcs, b.images)
+		imgs, err := rasterImages(ctx, st, localImages(st), b.images)
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -55,7 +55,6 @@ type rasterImage struct {
 	info  imaging.Info
 	outs  []rendition
 	names []string // each rendition's published name under assets/
-	data  []byte   // the source, when a caller has it at hand (else read)
 	read  func() ([]byte, error)
 }
 
@@ -80,7 +79,7 @@ func newRasterImage(src string, data []byte) (*rasterImage, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256(append([]byte(imagePipeline+"\x00"), data...))
-	r := &rasterImage{src: src, key: hex.EncodeToString(sum[:16]), info: info, data: data}
+	r := &rasterImage{src: src, key: hex.EncodeToString(sum[:16]), info: info}
 	format := imaging.JPEG
 	if info.Format == imaging.PNG && !info.Opaque {
 		format = imaging.PNG // keeps its transparency
@@ -164,42 +163,21 @@ func (c *imageCache) path(key string, o rendition) string {
 	return filepath.Join(c.dir, key[:2], key+"-"+o.file())
 }
 
-// ensure resizes, on every worker at once, the images among imgs whose
-// renditions are not all in the cache. An image that cannot be decoded
-// fails it, naming the image.
-func (c *imageCache) ensure(ctx context.Context, store string, imgs []*rasterImage) error {
-	var todo []*rasterImage
-	for _, r := range imgs {
-		c.mu.Lock()
-		ok := c.have[r.key]
-		c.mu.Unlock()
-		if ok {
-			continue
-		}
-		all := true
-		for _, o := range r.outs {
-			if _, err := os.Stat(c.path(r.key, o)); err != nil {
-				all = false
-				break
-			}
-		}
-		if all {
-			c.mark(r.key)
-			continue
-		}
-		todo = append(todo, r)
+// cached reports whether every rendition of r is in the cache.
+func (c *imageCache) cached(r *rasterImage) bool {
+	c.mu.Lock()
+	ok := c.have[r.key]
+	c.mu.Unlock()
+	if ok {
+		return true
 	}
-	errs := make([]error, len(todo))
-	parallel(len(todo), c.workers, func(i int) {
-		if ctx.Err() != nil {
-			errs[i] = ctx.Err()
-			return
+	for _, o := range r.outs {
+		if _, err := os.Stat(c.path(r.key, o)); err != nil {
+			return false
 		}
-		if err := c.resize(todo[i]); err != nil {
-			errs[i] = fmt.Errorf("store %s: image %q: %w", store, todo[i].src, err)
-		}
-	})
-	return errors.Join(errs...)
+	}
+	c.mark(r.key)
+	return true
 }
 
 func (c *imageCache) mark(key string) {
@@ -208,14 +186,8 @@ func (c *imageCache) mark(key string) {
 	c.mu.Unlock()
 }
 
-func (c *imageCache) resize(r *rasterImage) error {
-	src := r.data
-	if src == nil {
-		var err error
-		if src, err = r.read(); err != nil {
-			return err
-		}
-	}
+// resize writes the renditions of r, whose source is src, into the cache.
+func (c *imageCache) resize(r *rasterImage, src []byte) error {
 	outs := make([]imaging.Output, len(r.outs))
 	for i, o := range r.outs {
 		outs[i] = imaging.Output{Width: o.width, Format: o.format}
@@ -252,7 +224,11 @@ func (c *imageCache) load(r *rasterImage, i int) ([]byte, error) {
 		c.mu.Lock()
 		delete(c.have, r.key)
 		c.mu.Unlock()
-		if err = c.resize(r); err == nil {
+		var src []byte
+		if src, err = r.read(); err == nil {
+			err = c.resize(r, src)
+		}
+		if err == nil {
 			data, err = os.ReadFile(c.path(r.key, r.outs[i]))
 		}
 	}
@@ -260,9 +236,9 @@ func (c *imageCache) load(r *rasterImage, i int) ([]byte, error) {
 }
 
 // rasterImages reads and checks a store's raster images among srcs (in
-// order, on every worker) and, when c is not nil, makes sure their
-// renditions are cached. Only names and sizes are kept: a photo is read
-// again when it is resized.
+// order, on every worker) and, when c is not nil, resizes those whose
+// renditions are not all cached, from the bytes just read. Only names and
+// sizes are kept: a photo is read again only if the cache loses it.
 func rasterImages(ctx context.Context, st *catalog.Store, srcs []string, c *imageCache) ([]*rasterImage, error) {
 	srcs = slices.DeleteFunc(slices.Clone(srcs), func(src string) bool { return !isRaster(src) })
 	if len(srcs) > 0 && st.Assets == nil {
@@ -276,27 +252,28 @@ func rasterImages(ctx context.Context, st *catalog.Store, srcs []string, c *imag
 	}
 	assets := st.Assets
 	parallel(len(srcs), workers, func(i int) {
+		if ctx.Err() != nil {
+			errs[i] = ctx.Err()
+			return
+		}
 		src := srcs[i]
 		data, err := fs.ReadFile(assets, src)
 		var r *rasterImage
 		if err == nil {
 			r, err = newRasterImage(src, data)
 		}
+		if err == nil && c != nil && !c.cached(r) {
+			err = c.resize(r, data)
+		}
 		if err != nil {
 			errs[i] = fmt.Errorf("store %s: image %q: %w", st.Handle, src, err)
 			return
 		}
-		r.data = nil
 		r.read = func() ([]byte, error) { return fs.ReadFile(assets, src) }
 		out[i] = r
 	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
-	}
-	if c != nil {
-		if err := c.ensure(ctx, st.Handle, out); err != nil {
-			return nil, err
-		}
 	}
 	return out, nil
 }
