@@ -121,7 +121,6 @@ func (b *builder) planDelta(st *catalog.Store, pc *planCache) *storePlan {
 		members := pc.sorts[sortKey{all.Handle, catalog.SortManual}].members
 		if !pl.allInPlace(all, members, swaps) {
 			all = pl.s.AllProducts()
-
 			before := pc.pageCounts[all.Handle]
 			pl.listings(all)
 			pagesChanged = pagesChanged || pl.pageCounts[all.Handle] != before

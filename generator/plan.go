@@ -793,7 +793,6 @@ func searchEntry(s *components.Site, pr *catalog.Product, c components.ProductCa
 	price := c.Price
 	if c.From {
 		price = s.T("product.price_from", price)
-
 	}
 	var skus []string
 	for _, v := range pr.Variants {

@@ -8,7 +8,6 @@ import (
 	"maps"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -164,7 +163,7 @@ func (b *builder) intent(p *storePlan) []logLine {
 		if _, ok := p.manifest.Files[j.path]; !ok {
 			l := logLine{Path: j.path}
 			if b.compress && Precompressible(j.path) {
-				l.Enc = strings.Join(suffixNames(), ",")
+				l.Enc = encLater // every copy a file may have
 			}
 			lines = append(lines, l)
 		}
@@ -275,16 +274,8 @@ func (b *builder) do(ctx context.Context, p *storePlan, j job, z **compressor) (
 	}
 	// Copies are compressed before anything is written; a stale copy is
 	// removed before the file, and the new ones written after it.
-	var c copies
-	var later []byte
-	if b.precompresses(j.path, len(data)) {
-		if b.later {
-			later, e.Enc = bytes.Clone(data), encLater
-		} else {
-			c = b.worker(z).copies(data)
-			e.Enc = c.enc()
-		}
-	}
+	c, later, enc := b.makeCopies(j.path, data, z)
+	e.Enc = enc
 	if err := b.removeCopies(ctx, j.path, old, had); err != nil {
 		return result{}, err
 	}
@@ -300,16 +291,8 @@ func (b *builder) do(ctx context.Context, p *storePlan, j job, z **compressor) (
 // recompress gives a published file whose bytes did not change the copies
 // the build wants (a copy lost, or Precompress changed), setting e.Enc.
 func (b *builder) recompress(ctx context.Context, p string, old Entry, had bool, data []byte, e *Entry, r *result, z **compressor) error {
-	var c copies
-	e.Enc = ""
-	if b.precompresses(p, len(data)) {
-		if b.later {
-			r.later, e.Enc = bytes.Clone(data), encLater
-		} else {
-			c = b.worker(z).copies(data)
-			e.Enc = c.enc()
-		}
-	}
+	c, later, enc := b.makeCopies(p, data, z)
+	e.Enc, r.later = enc, later
 	if err := b.removeCopies(ctx, p, old, had); err != nil {
 		return err
 	}
@@ -318,6 +301,20 @@ func (b *builder) recompress(ctx context.Context, p string, old Entry, had bool,
 	}
 	r.compressed = c.size()
 	return nil
+}
+
+// makeCopies compresses the copies the build wants of the file at p:
+// now (c), or, for a Live builder, later in the background (the bytes to
+// compress); enc is what the manifest records of them.
+func (b *builder) makeCopies(p string, data []byte, z **compressor) (c copies, later []byte, enc string) {
+	if !b.precompresses(p, len(data)) {
+		return copies{}, nil, ""
+	}
+	if b.later {
+		return copies{}, bytes.Clone(data), encLater
+	}
+	c = b.worker(z).copies(data)
+	return c, nil, c.enc()
 }
 
 // worker returns a worker's compressor, taking it on first use.
