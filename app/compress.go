@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/andybalholm/brotli"
+	"github.com/wandstore/wandstore/generator"
 )
 
 // The static server answers a browser that accepts Brotli or gzip with
@@ -26,15 +27,11 @@ import (
 // ETag), so it is compressed once however often it is asked for, and a
 // file a webhook rewrote is compressed again.
 
-// compressible are the extensions worth compressing: text.
-var compressible = map[string]bool{
-	".html": true, ".css": true, ".js": true, ".json": true, ".xml": true, ".txt": true, ".svg": true,
-	".webmanifest": true, ".map": true,
+// compressible reports whether the file at name is text worth
+// compressing: what the build gives copies, and source maps.
+func compressible(name string) bool {
+	return generator.Precompressible(name) || strings.EqualFold(path.Ext(name), ".map")
 }
-
-// minCompress is the smallest file worth compressing: below it the
-// headers cost more than the bytes saved.
-const minCompress = 1024
 
 // maxCompressCache bounds the compressed copies kept, in bytes.
 const maxCompressCache = 64 << 20
@@ -137,13 +134,22 @@ func (h *siteHandler) serveCompressed(w http.ResponseWriter, r *http.Request, na
 		f.Seek(0, io.SeekStart)
 		return false
 	}
+	// A representation of its own: another ETag than the file's.
+	serveEncoded(w, r, enc, strings.TrimSuffix(etag, `"`)+"-"+enc+`"`, v.ctype, int64(len(v.data)), bytes.NewReader(v.data))
+	return true
+}
+
+// serveEncoded answers body, n bytes of a file's representation in enc,
+// with its own etag. ServeContent leaves Content-Length out of an encoded
+// answer, so it is set here: a Range request never reaches an encoded
+// answer, so the length is the body's.
+func serveEncoded(w http.ResponseWriter, r *http.Request, enc, etag, ctype string, n int64, body io.ReadSeeker) {
 	hdr := w.Header()
 	hdr.Set("Content-Encoding", enc)
-	hdr.Set("ETag", strings.TrimSuffix(etag, `"`)+"-"+enc+`"`) // a representation of its own
-	hdr.Set("Content-Type", v.ctype)
-	hdr.Set("Content-Length", strconv.Itoa(len(v.data))) // see servePrecompressed
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(v.data))
-	return true
+	hdr.Set("ETag", etag)
+	hdr.Set("Content-Type", ctype)
+	hdr.Set("Content-Length", strconv.FormatInt(n, 10))
+	http.ServeContent(w, r, "", time.Time{}, body)
 }
 
 // contentTypeOf is a file's media type by its extension, else sniffed.

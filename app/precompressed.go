@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/andybalholm/brotli"
 )
@@ -93,16 +92,9 @@ func (h *siteHandler) servePrecompressed(w http.ResponseWriter, r *http.Request,
 		h.odd.note(h.log, "stale-copy", name+copySuffix[enc])
 		return false
 	}
-	hdr := w.Header()
-	hdr.Set("Content-Encoding", enc)
 	// A representation of its own: another ETag than the file's, and than
 	// the other encoding's.
-	hdr.Set("ETag", strings.TrimSuffix(etag, `"`)+"-"+version+"-"+enc+`"`)
-	hdr.Set("Content-Type", h.contentType(name, f, data))
-	// ServeContent leaves Content-Length out of an encoded answer; a
-	// Range request never reaches here, so the length is the copy's.
-	hdr.Set("Content-Length", strconv.FormatInt(cst.Size(), 10))
-	http.ServeContent(w, r, "", time.Time{}, cf)
+	serveEncoded(w, r, enc, strings.TrimSuffix(etag, `"`)+"-"+version+"-"+enc+`"`, h.contentType(name, f, data), cst.Size(), cf)
 	return true
 }
 
@@ -117,7 +109,7 @@ func (h *siteHandler) contentType(name string, f *os.File, head []byte) string {
 		n, _ := f.ReadAt(b[:], 0)
 		head = b[:n]
 	}
-	return contentTypeOf(name, head)
+	return http.DetectContentType(head)
 }
 
 // decodesTo reports whether the copy r, in enc, decodes to exactly want.

@@ -179,7 +179,7 @@ func (h *siteHandler) serveFile(w http.ResponseWriter, r *http.Request, name str
 		etag := `"` + strconv.FormatInt(st.ModTime().UnixNano(), 36) + "-" + strconv.FormatInt(st.Size(), 36) + `"`
 		// A range of an encoded body is a range of bytes no client
 		// wants: a Range request is answered from the file as it is.
-		if h.compressed != nil && st.Size() >= minCompress && compressible[strings.ToLower(path.Ext(name))] {
+		if h.compressed != nil && st.Size() >= generator.MinPrecompress && compressible(name) {
 			w.Header().Add("Vary", "Accept-Encoding")
 			if encs := encodings(r); len(encs) > 0 && r.Header.Get("Range") == "" {
 				for _, enc := range encs {
