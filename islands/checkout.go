@@ -30,9 +30,6 @@ type Checkout interface {
 // the checkout button longer than this is better told to try again.
 const handoffTimeout = 15 * time.Second
 
-// The messages shown in the cart when a handoff fails (cart.checkout_refused,
-// cart.checkout_unavailable) both say the cart is kept: nothing was changed.
-
 // handoff sends the shopper's (already validated, non-empty) cart to the
 // store's own checkout: the shop's cart is made or refreshed with exactly
 // these lines, its id is kept for next time, and the browser is sent to
@@ -99,7 +96,9 @@ func (s *Server) handoff(q *request, co Checkout, st *shopper.State, v component
 }
 
 // handoffError shows msg in the cart: the drawer for htmx (200, so htmx
-// swaps it), the cart page otherwise (with status).
+// swaps it), the cart page otherwise (with status). Both messages
+// (cart.checkout_refused, cart.checkout_unavailable) say the cart is kept:
+// nothing was changed.
 func (s *Server) handoffError(q *request, v components.CartView, status int, msg string) {
 	v.Error = msg
 	drawer := components.CartDrawer(q.cat.Site, v)

@@ -220,21 +220,32 @@ func quantity(v string, lo int) (int, bool) {
 	return n, true
 }
 
+// recordProductView records the shopper's view of product (a validated
+// handle: "" is answered 400) and acknowledges it; false when it answered
+// an error.
+func (s *Server) recordProductView(q *request, product string) (*shopper.State, bool) {
+	if product == "" {
+		http.Error(q.w, q.cat.Site.T("error.unknown_product"), http.StatusBadRequest)
+		return nil, false
+	}
+	st, err := s.store.RecordView(q.r.Context(), q.cat.Store.Handle, q.id, product, s.now())
+	if err != nil {
+		s.internalError(q, err)
+		return nil, false
+	}
+	s.acknowledge(q, st)
+	return st, true
+}
+
 func (s *Server) recordView(q *request) {
 	if !s.form(q) {
 		return
 	}
 	product := s.productParam(q, q.r.PostForm.Get("product"))
-	if product == "" {
-		http.Error(q.w, q.cat.Site.T("error.unknown_product"), http.StatusBadRequest)
+	st, ok := s.recordProductView(q, product)
+	if !ok {
 		return
 	}
-	st, err := s.store.RecordView(q.r.Context(), q.cat.Store.Handle, q.id, product, s.now())
-	if err != nil {
-		s.internalError(q, err)
-		return
-	}
-	s.acknowledge(q, st)
 	if !q.htmx {
 		http.Redirect(q.w, q.r, q.cat.Site.ProductPath(product), http.StatusSeeOther)
 		return

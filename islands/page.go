@@ -58,16 +58,9 @@ func (s *Server) pageIslandsAnswer(q *request) {
 	}
 	product := s.productParam(q, vals.Get("product"))
 	if q.r.Method == http.MethodPost {
-		if product == "" {
-			http.Error(q.w, q.cat.Site.T("error.unknown_product"), http.StatusBadRequest)
+		if _, ok := s.recordProductView(q, product); !ok {
 			return
 		}
-		st, err := s.store.RecordView(q.r.Context(), q.cat.Store.Handle, q.id, product, s.now())
-		if err != nil {
-			s.internalError(q, err)
-			return
-		}
-		s.acknowledge(q, st)
 	}
 	var out bytes.Buffer
 	for _, name := range names {
