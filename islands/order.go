@@ -456,19 +456,8 @@ func orderPageView(c *Catalog, o *shopper.Order) components.OrderPageView {
 		v.Lines = append(v.Lines, components.OrderLineView{Title: l.Title, VariantTitle: l.VariantTitle,
 			Quantity: strconv.Itoa(l.Quantity), UnitPrice: s.Money(l.UnitPrice), LineTotal: s.Money(l.UnitPrice.Times(l.Quantity))})
 	}
-	v.AddressLines = AddressLines(s, o.Address)
+	v.AddressLines = o.Address.Lines(s.CountryName(o.Address.Country))
 	return v
-}
-
-// AddressLines writes an address one line a part, skipping empty parts.
-func AddressLines(s *components.Site, a shopper.Address) []string {
-	var out []string
-	for _, l := range []string{a.Name, a.Line1, a.Line2, strings.TrimSpace(a.PostalCode + " " + a.City), a.Region, s.CountryName(a.Country)} {
-		if l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
 }
 
 // accountIsland is the account page's island: preferences and orders.

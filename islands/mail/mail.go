@@ -143,8 +143,7 @@ func Compose(site *components.Site, o *shopper.Order, from *mail.Address, now ti
 		}
 	}
 	var addr []string
-	for _, l := range []string{o.Address.Name, o.Address.Line1, o.Address.Line2,
-		strings.TrimSpace(o.Address.PostalCode + " " + o.Address.City), o.Address.Region, site.CountryName(o.Address.Country)} {
+	for _, l := range o.Address.Lines(site.CountryName(o.Address.Country)) {
 		if l = strings.TrimSpace(clean(l)); l != "" {
 			addr = append(addr, l)
 		}

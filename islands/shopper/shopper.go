@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/wandstore/wandstore/catalog"
@@ -155,6 +156,18 @@ type Order struct {
 type Address struct {
 	Name, Line1, Line2, City, Region, PostalCode string
 	Country                                      string // ISO 3166-1 alpha-2
+}
+
+// Lines writes the address one line a part, skipping empty parts;
+// country is the country's name as the shopper reads it.
+func (a Address) Lines(country string) []string {
+	var out []string
+	for _, l := range []string{a.Name, a.Line1, a.Line2, strings.TrimSpace(a.PostalCode + " " + a.City), a.Region, country} {
+		if l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // Shipping is the method an order ships by and what it cost.
