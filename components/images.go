@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/wandstore/wandstore/catalog"
 )
 
@@ -168,4 +169,13 @@ func sizeAttrs(s *Site, img catalog.Image, ratioW, ratioH int) (string, string) 
 		w, h = 1000, 1000*ratioH/ratioW
 	}
 	return strconv.Itoa(w), strconv.Itoa(h)
+}
+
+// srcsetAttrs are an image's srcset and sizes attributes, in that order;
+// none for an image with one size (srcset "", an SVG).
+func srcsetAttrs(srcset, sizes string) templ.Attributer {
+	if srcset == "" {
+		return templ.OrderedAttributes{}
+	}
+	return templ.OrderedAttributes{{Key: "srcset", Value: srcset}, {Key: "sizes", Value: sizes}}
 }
