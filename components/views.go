@@ -483,6 +483,16 @@ func decoding(eager bool) string {
 	return "async"
 }
 
+// loaderRequest is how the page loader asks for its islands: a POST on a
+// product page (it records the view), else a GET.
+func loaderRequest(s *Site, m Meta) templ.Attributer {
+	method := "hx-get"
+	if m.Product != "" {
+		method = "hx-post"
+	}
+	return templ.OrderedAttributes{{Key: method, Value: s.IslandPath(RoutePage)}}
+}
+
 // islandsVals are the page loader's values: the islands to fill (the cart
 // badge and the page's) and the product whose page it is.
 func islandsVals(m Meta) string {
