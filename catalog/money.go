@@ -66,7 +66,7 @@ func ParseMoney(s, currency string) (Money, error) {
 	}
 	whole, frac, hasDot := strings.Cut(s, ".")
 	digits := CurrencyDigits(currency)
-	if whole == "" || !allDigits(whole) || (hasDot && (frac == "" || !allDigits(frac))) {
+	if whole == "" || !AllDigits(whole) || (hasDot && (frac == "" || !AllDigits(frac))) {
 		return Money{}, fmt.Errorf("%q is not a plain decimal amount", s)
 	}
 	if len(frac) > digits {
@@ -86,7 +86,8 @@ func ParseMoney(s, currency string) (Money, error) {
 	return Money{Amount: n, Currency: currency}, nil
 }
 
-func allDigits(s string) bool {
+// AllDigits reports whether s is one or more ASCII digits.
+func AllDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			return false

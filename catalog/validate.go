@@ -367,7 +367,7 @@ func (s *Store) validateCollection(v *validator, c *Collection) {
 		case !numeric && ordered:
 			v.add(f, field+".relation", fmt.Sprintf("%q applies only to price, compare_at_price and inventory", cond.Relation))
 		case cond.Field == "inventory":
-			if !allDigits(strings.TrimPrefix(cond.Value, "-")) {
+			if !AllDigits(strings.TrimPrefix(cond.Value, "-")) {
 				v.add(f, field+".value", fmt.Sprintf("%q must be a whole number", cond.Value))
 			}
 		case numeric && ValidCurrency(s.Currency): // a bad currency is reported on store.yaml

@@ -147,7 +147,7 @@ func (x *Index) Parse(v url.Values) (Query, []Issue) {
 	q.InStock = first(v[ParamAvailability]) == "1"
 	q.Sort = parseSort(first(v[ParamSort]))
 	q.Page = 1
-	if p := first(v[ParamPage]); allDigits(p) {
+	if p := first(v[ParamPage]); catalog.AllDigits(p) {
 		if n, err := strconv.Atoi(p); err != nil || n > maxPage {
 			q.Page = maxPage // out of range: Apply shows the last page
 		} else if n > 1 {
@@ -186,7 +186,7 @@ func (x *Index) parsePrice(s string, issues *[]Issue) (int64, bool) {
 		whole = "0"
 	}
 	digits := catalog.CurrencyDigits(x.currency)
-	if !allDigits(whole) || (frac != "" && !allDigits(frac)) || len(whole) > 13 || (whole == "0" && frac == "" && !strings.ContainsAny(s, "0")) {
+	if !catalog.AllDigits(whole) || (frac != "" && !catalog.AllDigits(frac)) || len(whole) > 13 || (whole == "0" && frac == "" && !strings.ContainsAny(s, "0")) {
 		*issues = append(*issues, Issue{Code: PriceNotNumber, Value: orig})
 		return 0, false
 	}
@@ -204,15 +204,6 @@ func (x *Index) parsePrice(s string, issues *[]Issue) (int64, bool) {
 		return 0, false
 	}
 	return n, true
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // groupOf finds a facet by kind (and option key).

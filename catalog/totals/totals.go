@@ -128,7 +128,7 @@ func divRound(a, b, d int64) int64 {
 // catalog.RateDenominator parts: at most four decimals, from 0 to 100.
 func ParseRate(s string) (int64, error) {
 	whole, frac, dot := strings.Cut(strings.TrimSpace(s), ".")
-	if whole == "" || len(whole) > 3 || len(frac) > 4 || (dot && frac == "") || !digits(whole) || !digits(frac) {
+	if whole == "" || len(whole) > 3 || len(frac) > 4 || (dot && frac == "") || !catalog.AllDigits(whole) || (frac != "" && !catalog.AllDigits(frac)) {
 		return 0, fmt.Errorf("%q is not a percentage such as 10 or 8.875 (at most four decimals)", s)
 	}
 	frac += strings.Repeat("0", 4-len(frac))
@@ -138,15 +138,6 @@ func ParseRate(s string) (int64, error) {
 		return 0, fmt.Errorf("%q is more than 100%%", s)
 	}
 	return n, nil
-}
-
-func digits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // FormatRate writes a rate as a percentage without trailing zeros
