@@ -358,10 +358,7 @@ func (m *Messages) Has(key string) bool {
 	return ok
 }
 
-var (
-	verbOnlyRE = regexp.MustCompile(`%(?:\[\d+\])?[-+# 0-9.]*[a-zA-Z%]`)
-	latinRE    = regexp.MustCompile(`\p{Latin}{2,}`)
-)
+var latinRE = regexp.MustCompile(`\p{Latin}{2,}`)
 
 // Words lists the Latin-script words (two letters or more) of the
 // language's own messages, their argument verbs left out, sorted and each
@@ -371,7 +368,7 @@ var (
 func (m *Messages) Words() []string {
 	seen := map[string]bool{}
 	for _, v := range m.m {
-		for _, w := range latinRE.FindAllString(verbOnlyRE.ReplaceAllString(v, " "), -1) {
+		for _, w := range latinRE.FindAllString(verbRE.ReplaceAllString(v, " "), -1) {
 			seen[w] = true
 		}
 	}
