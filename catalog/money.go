@@ -179,15 +179,7 @@ var symbolHomes = map[string][]string{
 // locale, the number of decimals follows the currency (so JPY and CLP never
 // show ".00"). Unknown locales are written as en-US.
 func (m Money) Format(locale string) string {
-	lang, _, _ := strings.Cut(locale, "-")
-	lang = strings.ToLower(lang)
-	nf, ok := regionFormats[locale]
-	if !ok {
-		nf, ok = localeFormats[lang]
-	}
-	if !ok {
-		locale, lang, nf = "en-US", "en", localeFormats["en"]
-	}
+	locale, lang, nf := numberFormatOf(locale)
 	num := groupNumber(m.Decimal(), nf)
 	neg := strings.HasPrefix(num, "-")
 	num = strings.TrimPrefix(num, "-")
@@ -213,6 +205,29 @@ func (m Money) Format(locale string) string {
 		out = "-" + out
 	}
 	return out
+}
+
+// numberFormatOf is how locale writes numbers (its region's exception,
+// else its language's), with the locale and language it applies to:
+// en-US for unknown ones.
+func numberFormatOf(locale string) (string, string, numberFormat) {
+	lang, _, _ := strings.Cut(locale, "-")
+	lang = strings.ToLower(lang)
+	nf, ok := regionFormats[locale]
+	if !ok {
+		nf, ok = localeFormats[lang]
+	}
+	if !ok {
+		return "en-US", "en", localeFormats["en"]
+	}
+	return locale, lang, nf
+}
+
+// FormatInt writes n with locale's digit grouping ("1,234", "1.234",
+// "1\u202f234").
+func FormatInt(n int64, locale string) string {
+	_, _, nf := numberFormatOf(locale)
+	return groupNumber(strconv.FormatInt(n, 10), nf)
 }
 
 func groupNumber(dec string, nf numberFormat) string {

@@ -25,11 +25,13 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 	"unicode"
 
+	"github.com/wandstore/wandstore/catalog"
 	"gopkg.in/yaml.v3"
 )
 
@@ -268,27 +270,12 @@ func (m *Messages) pluralForm(n int) string {
 }
 
 // Int writes n with the language's digit grouping ("1,234", "1.234",
-// "1 234").
+// "1 234"), as catalog writes amounts.
 func (m *Messages) Int(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	sep := m.T("number.group")
-	if len(s) <= 4 && (m.lang == "es") {
-		// Spanish groups only from five digits ("1234", "12.345").
-		sep = ""
+	if m.lang == "es" && n > -10000 && n < 10000 {
+		return strconv.FormatInt(n, 10) // Spanish groups only from five digits ("1234", "12.345")
 	}
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteString(sep)
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
+	return catalog.FormatInt(n, m.lang)
 }
 
 // Date writes t's calendar date the language's way ("December 6, 2026",
