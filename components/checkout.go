@@ -82,8 +82,6 @@ func (s *Site) CountryName(code string) string {
 	return code
 }
 
-func (v CheckoutView) fieldError(name string) string { return v.Errors[name] }
-
 func invalid(v CheckoutView, name string) string {
 	if v.Errors[name] != "" {
 		return "true"

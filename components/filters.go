@@ -234,8 +234,6 @@ func countsOnOpen(f *FilterView) templ.Attributes {
 	return templ.Attributes{"hx-get": f.CountsURL, "hx-trigger": "toggle once", "hx-swap": "none"}
 }
 
-func oobAttr(on bool) templ.Attributes { return oob(on) }
-
 func oob(on bool) templ.Attributes {
 	if !on {
 		return nil

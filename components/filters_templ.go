@@ -895,7 +895,7 @@ func FilterMessage(message string) templ.Component {
 
 // filterCount is a facet value's count, "(12)"; empty on a form without
 // counts, which FilterCounts fills (out of band) when it is opened.
-func filterCount(id string, show bool, count string, oob bool) templ.Component {
+func filterCount(id string, show bool, count string, outOfBand bool) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -933,7 +933,7 @@ func filterCount(id string, show bool, count string, oob bool) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.RenderAttributes(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_ElementWriter, "span", oobAttr(oob))
+			templ_7745c5c3_Err = templruntime.RenderAttributes(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_ElementWriter, "span", oob(outOfBand))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
