@@ -54,10 +54,7 @@ type facetEntry struct {
 func (x *Catalog) facetIndex(handle string) (*catalog.Collection, *facets.Index) {
 	st := x.Store
 	c := st.Collection(handle)
-	if c == nil && handle == components.AllHandle {
-		c = &catalog.Collection{Handle: handle}
-	}
-	if c == nil {
+	if c == nil && handle != components.AllHandle {
 		return nil, nil
 	}
 	x.facets.mu.Lock()
@@ -71,7 +68,7 @@ func (x *Catalog) facetIndex(handle string) (*catalog.Collection, *facets.Index)
 	}
 	x.facets.mu.Unlock()
 	e.once.Do(func() {
-		if c.Handle == components.AllHandle && st.Collection(handle) == nil {
+		if c == nil { // the built-in "all", which the store does not define
 			c = st.AllProducts(components.AllHandle, x.Site.T("collection.all")) // as Site.AllProducts names it, of this catalog
 		}
 		e.c, e.x = c, facets.New(c.Products(), c.Sort, st.Currency)
@@ -183,14 +180,13 @@ func (s *Server) writePublic(q *request, fields bool, canonical string, html []b
 // says so, with the way back to the collection.
 func (s *Server) filterTooLong(q *request, c *catalog.Collection) {
 	site := q.cat.Site
-	title := site.T("filters.too_long_title")
-	m := components.SimpleMeta(site, title, "", true)
+	msg := site.T("filters.error.too_long")
 	back := components.NavLink{Title: site.T("filters.back"), Path: site.CollectionPath(c.Handle, catalog.SortManual, 1)}
-	body := components.FilterMessage(site.T("filters.error.too_long"))
 	if q.htmx {
 		// htmx swaps no 4xx answer: the message replaces the results.
-		s.render(q, http.StatusOK, components.FilterError(site, site.T("filters.error.too_long"), back))
+		s.render(q, http.StatusOK, components.FilterError(site, msg, back))
 		return
 	}
-	s.render(q, http.StatusRequestURITooLong, components.ErrorPage(site, m, title, body, back))
+	title := site.T("filters.too_long_title")
+	s.render(q, http.StatusRequestURITooLong, components.ErrorPage(site, components.SimpleMeta(site, title, "", true), title, components.FilterMessage(msg), back))
 }
