@@ -512,6 +512,12 @@ type asset struct {
 	load func() ([]byte, error)
 }
 
+// newAsset is a file published as it is, under a name fingerprinted by
+// its bytes ("assets/app.1a2b3c4d5e.css").
+func newAsset(name string, data []byte) asset {
+	return asset{rel: "assets/" + fingerprint(name, data), data: data}
+}
+
 // job is the asset's job under a store's folder.
 func (a asset) job(root string) job {
 	if a.load == nil {
@@ -545,9 +551,9 @@ func storeSite(ctx context.Context, st *catalog.Store, base *url.URL, known map[
 	s := components.NewSite(st, base)
 	var assets []asset
 	addAsset := func(name string, data []byte) string {
-		rel := "assets/" + fingerprint(name, data)
-		assets = append(assets, asset{rel: rel, data: data})
-		return s.Path(rel)
+		a := newAsset(name, data)
+		assets = append(assets, a)
+		return s.Path(a.rel)
 	}
 	baseCSS, err := fs.ReadFile(components.Static, components.BaseCSSFile)
 	if err != nil {
@@ -620,7 +626,7 @@ func storeSite(ctx context.Context, st *catalog.Store, base *url.URL, known map[
 		if err != nil {
 			return nil, nil, fmt.Errorf("store %s: image %q: %w", st.Handle, src, err)
 		}
-		im := storeImage{assets: []asset{{rel: "assets/" + fingerprint(src, data), data: data}}}
+		im := storeImage{assets: []asset{newAsset(src, data)}}
 		use(src, im)
 		if known != nil {
 			known[src] = im
