@@ -486,9 +486,9 @@ func decoding(eager bool) string {
 // loaderRequest is how the page loader asks for its islands: a POST on a
 // product page (it records the view), else a GET.
 func loaderRequest(s *Site, m Meta) templ.Attributer {
-	method := "hx-get"
+	method := "data-islands-get"
 	if m.Product != "" {
-		method = "hx-post"
+		method = "data-islands-post"
 	}
 	return templ.OrderedAttributes{{Key: method, Value: s.IslandPath(RoutePage)}}
 }

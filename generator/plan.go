@@ -181,7 +181,7 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 	}
 	products := st.PublishedProducts()
 	collections := allCollections(s)
-	pl.site = newInputs("site", b.version, storeInputs(st), s.BaseURL, s.CSS, s.HTMX, s.SearchJS, s.ProductJS, s.Image(st.Theme.Logo), s.Nav).sum()
+	pl.site = newInputs("site", b.version, storeInputs(st), s.BaseURL, s.CSS, s.HTMX, s.IslandsJS, s.SearchJS, s.ProductJS, s.Image(st.Theme.Logo), s.Nav).sum()
 	pc.begin(newInputs(pl.site, collectionDefs(collections)).sum())
 
 	// Per product, in parallel: its plan (card, page, search and sitemap
@@ -564,7 +564,7 @@ func storeSite(ctx context.Context, st *catalog.Store, base *url.URL, known map[
 	for _, f := range []struct {
 		file string
 		dst  *string
-	}{{components.HTMXFile, &s.HTMX}, {components.SearchJSFile, &s.SearchJS}, {components.ProductJSFile, &s.ProductJS}} {
+	}{{components.HTMXFile, &s.HTMX}, {components.IslandsJSFile, &s.IslandsJS}, {components.SearchJSFile, &s.SearchJS}, {components.ProductJSFile, &s.ProductJS}} {
 		data, err := fs.ReadFile(components.Static, f.file)
 		if err != nil {
 			return nil, nil, err

@@ -63,7 +63,7 @@ func demoCatalog(t testing.TB) *Catalog {
 		t.Fatal(err)
 	}
 	site := components.NewSite(st, base)
-	site.CSS, site.HTMX, site.SearchJS = site.Path("assets/app.css"), site.Path("assets/htmx.js"), site.Path("assets/search.js")
+	site.CSS, site.HTMX, site.IslandsJS, site.SearchJS = site.Path("assets/app.css"), site.Path("assets/htmx.js"), site.Path("assets/islands.js"), site.Path("assets/search.js")
 	for _, p := range st.Products {
 		for _, img := range p.Images {
 			site.Images[img.Src] = site.Path("assets/" + img.Src)
