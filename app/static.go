@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wandstore/wandstore/generator"
+	"github.com/wandstore/wandstore/internal/httpenc"
 	"github.com/wandstore/wandstore/islands"
 )
 
@@ -181,7 +182,7 @@ func (h *siteHandler) serveFile(w http.ResponseWriter, r *http.Request, name str
 		// wants: a Range request is answered from the file as it is.
 		if h.compressed != nil && st.Size() >= generator.MinPrecompress && compressible(name) {
 			w.Header().Add("Vary", "Accept-Encoding")
-			if encs := encodings(r); len(encs) > 0 && r.Header.Get("Range") == "" {
+			if encs := httpenc.Accepted(r); len(encs) > 0 && r.Header.Get("Range") == "" {
 				for _, enc := range encs {
 					if h.servePrecompressed(w, r, name, etag, enc, f, st.Size()) {
 						return true

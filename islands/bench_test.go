@@ -325,7 +325,7 @@ func (ib *islandsBench) bareServer(b *testing.B, frags map[string][]byte) *httpt
 			return
 		}
 		SecurityHeaders(w.Header())
-		writeHTML(w, http.StatusOK, html)
+		writeHTML(&request{w: w, r: r}, http.StatusOK, html)
 	}))
 	b.Cleanup(ts.Close)
 	return ts
