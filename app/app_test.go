@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wandstore/wandstore/catalog/contentdir"
+	"github.com/wandstore/wandstore/generator"
 	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/islands/session"
 	"github.com/wandstore/wandstore/islands/store"
@@ -357,5 +359,28 @@ func TestBuildFromShopifyFiles(t *testing.T) {
 	}
 	if _, stderr, err := run(t, "build", "--content", "app.go"); err == nil || !strings.Contains(stderr, "not a folder, a Shopify product CSV") {
 		t.Errorf("a .go file as content: %v %s", err, stderr)
+	}
+}
+
+// On a terminal the progress bar and the summary share a screen: the bar's
+// line is cleared before the summary's first line is printed, so the
+// table's header does not start on what is left of the bar.
+func TestProgressBarClearedBeforeSummary(t *testing.T) {
+	content := testkit.ContentDir(t, shopArchive)
+	var screen bytes.Buffer // stderr and stdout, as a terminal shows them
+	bar := &progressBar{w: &screen}
+	opts := generator.Options{Source: contentdir.New(os.DirFS(content)), Out: t.TempDir(), SiteURL: "https://example.test"}
+	if _, err := buildAndReport(context.Background(), opts, &screen, bar, false); err != nil {
+		t.Fatal(err)
+	}
+	out := screen.String()
+	drawn := strings.LastIndex(out, "] ")
+	header := strings.Index(out, "store")
+	if drawn < 0 || header < 0 {
+		t.Fatalf("no bar or no summary:\n%q", out)
+	}
+	clear := strings.LastIndex(out, "\r"+strings.Repeat(" ", bar.line)+"\r")
+	if clear < drawn || clear > header || strings.TrimLeft(out[clear+bar.line+2:header], " ") != "" {
+		t.Errorf("the summary starts before the bar's line is cleared:\n%q", out)
 	}
 }

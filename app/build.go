@@ -81,16 +81,29 @@ func buildCommand() *cli.Command {
 // runBuild builds with a progress bar when stderr is a terminal and plain
 // log lines otherwise, then prints a summary to stdout.
 func runBuild(ctx context.Context, opts generator.Options, stdout, stderr io.Writer, quiet bool) (*generator.Summary, error) {
+	var bar *progressBar
 	if !quiet {
 		if isTerminal(stderr) {
-			bar := &progressBar{w: stderr}
-			opts.Progress = bar.update
-			defer bar.finish()
+			bar = &progressBar{w: stderr}
 		} else {
 			opts.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 		}
 	}
+	return buildAndReport(ctx, opts, stdout, bar, quiet)
+}
+
+// buildAndReport builds, drawing bar (unless nil) as it goes, clears the
+// bar's line, and then (unless quiet) prints the summary: on a terminal
+// both go to the same screen, and the summary must not start on the
+// bar's last line.
+func buildAndReport(ctx context.Context, opts generator.Options, stdout io.Writer, bar *progressBar, quiet bool) (*generator.Summary, error) {
+	if bar != nil {
+		opts.Progress = bar.update
+	}
 	sum, err := generator.Build(ctx, opts)
+	if bar != nil {
+		bar.finish()
+	}
 	if err != nil {
 		return nil, err
 	}
