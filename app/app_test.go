@@ -384,3 +384,60 @@ func TestProgressBarClearedBeforeSummary(t *testing.T) {
 		t.Errorf("the summary starts before the bar's line is cleared:\n%q", out)
 	}
 }
+
+// serve refuses an output folder that holds no build of its stores (a
+// wrong --out, or a build not run yet), naming the store and what to run,
+// instead of starting and answering 404 to every page; once the build is
+// there, it starts.
+func TestServeRefusesAFolderWithoutABuild(t *testing.T) {
+	content := testkit.ContentDir(t, shopArchive)
+	for name, out := range map[string]string{"empty": t.TempDir(), "missing": filepath.Join(t.TempDir(), "nonexistent-folder")} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			s, err := StartServe(ctx, ServeOptions{Addr: "127.0.0.1:0", OpsAddr: "127.0.0.1:0", Content: content, Public: out, Data: t.TempDir(), NoCache: true})
+			if err == nil {
+				s.Close(ctx)
+				t.Fatal("serve started on a folder with no build")
+			}
+			for _, want := range []string{"holds no build of shop", "wandgen build --out " + out} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+		})
+	}
+	// Told the pages are elsewhere, it starts on the empty folder, answers
+	// the islands and nothing else.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s, err := StartServe(ctx, ServeOptions{Addr: "127.0.0.1:0", OpsAddr: "127.0.0.1:0", Content: content, Public: t.TempDir(), Data: t.TempDir(), NoCache: true, IslandsOnly: true})
+	if err != nil {
+		t.Fatalf("serve --islands-only: %v", err)
+	}
+	for path, want := range map[string]int{"/s/shop/islands/cart/badge": http.StatusOK, "/s/shop/": http.StatusNotFound} {
+		resp, err := http.Get(s.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("--islands-only: GET %s = %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	if err := s.Close(ctx); err != nil {
+		t.Error(err)
+	}
+
+	out := t.TempDir()
+	if _, stderr, err := run(t, "build", "--content", content, "--out", out, "--quiet"); err != nil {
+		t.Fatalf("build: %v\n%s", err, stderr)
+	}
+	s, err = StartServe(ctx, ServeOptions{Addr: "127.0.0.1:0", OpsAddr: "127.0.0.1:0", Content: content, Public: out, Data: t.TempDir(), NoCache: true})
+	if err != nil {
+		t.Fatalf("serve after a build: %v", err)
+	}
+	if err := s.Close(ctx); err != nil {
+		t.Error(err)
+	}
+}

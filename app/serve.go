@@ -42,6 +42,11 @@ type ServeOptions struct {
 	// a given address is used or fails.
 	OpsAddr string
 	Public  string // built output to serve; default "public"
+	// IslandsOnly serves the islands (and webhooks) alone: the pages are
+	// published elsewhere (a bucket, a CDN, another member's folder), and
+	// every other path is 404. Without it, a Public that holds no build of
+	// the stores is refused.
+	IslandsOnly bool
 	Data    string // state folder (the SQLite database); default ".wandstore"
 	Content string // catalog source for the islands; "" means the embedded demo stores
 	Stores  []string
@@ -194,6 +199,11 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 	if err != nil {
 		return nil, err
 	}
+	if opts.Publisher == nil && !opts.IslandsOnly {
+		if err := checkBuilt(opts.Public, cats.All()); err != nil {
+			return nil, err
+		}
+	}
 	dsn := opts.DB
 	if dsn == "" {
 		dsn = filepath.Join(opts.Data, "wandstore.db")
@@ -239,9 +249,11 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 	if s.shop != nil {
 		s.shop.start()
 	}
-	public, err := filepath.Abs(opts.Public)
-	if err != nil {
-		return nil, err
+	public := ""
+	if !opts.IslandsOnly {
+		if public, err = filepath.Abs(opts.Public); err != nil {
+			return nil, err
+		}
 	}
 	s.srv = &http.Server{
 		Handler:           newSiteHandler(public, log, s.Islands),
@@ -354,6 +366,25 @@ func (s *Server) closeBackends(ctx context.Context) error {
 
 // loadCatalogs loads and validates the stores the islands serve, with the
 // same asset names a build for opts.SiteURL published.
+// checkBuilt refuses to serve a folder that holds no build of a store
+// the server would fill the islands of (its home page is missing): it
+// would start and answer 404 to every page, a mistake (a wrong --out, a
+// build not run yet) better told at once than found by shoppers.
+func checkBuilt(public string, cats []*islands.Catalog) error {
+	var missing []string
+	for _, c := range cats {
+		home := filepath.Join(public, filepath.FromSlash(strings.TrimPrefix(c.Site.BasePath, "/")), "index.html")
+		if _, err := os.Stat(home); err != nil {
+			missing = append(missing, fmt.Sprintf("%s (no %s)", c.Store.Handle, home))
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("--out %s holds no build of %s: run `wandgen build --out %s` with the same --content first, pass --store for the stores it holds, or --islands-only when the pages are served from elsewhere",
+		public, strings.Join(missing, ", "), public)
+}
+
 func loadCatalogs(ctx context.Context, opts ServeOptions, src catalog.Source) (*islands.Catalogs, error) {
 	var stores []*catalog.Store
 	sites := map[string]*components.Site{}
@@ -535,6 +566,7 @@ func serveOptions(c *cli.Context) ServeOptions {
 
 func serveCommand() *cli.Command {
 	flags := append(serveFlags(), &cli.StringFlag{Name: "site-url", Usage: "the origin the stores were built for (default: this server's address)", EnvVars: []string{"WANDSTORE_SITE_URL"}})
+	flags = append(flags, &cli.BoolFlag{Name: "islands-only", Usage: "serve the islands (and webhooks) alone, every other path 404: the pages are published elsewhere (a bucket, a CDN); without it, an --out that holds no build of the stores is refused", EnvVars: []string{"WANDSTORE_ISLANDS_ONLY"}})
 	flags = append(flags, publishFlags()...) // where webhook updates of Shopify-backed stores go
 	flags = append(flags, precompressFlag())
 	flags = append(flags, purgeFlags()...)
@@ -545,6 +577,7 @@ func serveCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			opts := serveOptions(c)
 			opts.SiteURL = c.String("site-url")
+			opts.IslandsOnly = c.Bool("islands-only")
 			var g generator.Options
 			_, err := setupPublish(c, &g)
 			if err != nil {
