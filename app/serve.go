@@ -47,9 +47,9 @@ type ServeOptions struct {
 	// every other path is 404. Without it, a Public that holds no build of
 	// the stores is refused.
 	IslandsOnly bool
-	Data    string // state folder (the SQLite database); default ".wandstore"
-	Content string // catalog source for the islands; "" means the embedded demo stores
-	Stores  []string
+	Data        string // state folder (the SQLite database); default ".wandstore"
+	Content     string // catalog source for the islands; "" means the embedded demo stores
+	Stores      []string
 	// SiteURL is the origin the stores were built for (as `build --site-url`);
 	// "" means this server's own address.
 	SiteURL string
