@@ -684,7 +684,9 @@ func TestCartShowsAPriceChangedSinceAdded(t *testing.T) {
 	e := newEnv(t)
 	c := e.shopper()
 	p, v := e.variant(untracked)
-	money := func(amount int64) string { return e.cat.Site.Money(catalog.Money{Amount: amount, Currency: v.Price.Currency}) }
+	money := func(amount int64) string {
+		return e.cat.Site.Money(catalog.Money{Amount: amount, Currency: v.Price.Currency})
+	}
 	old, now := v.Price.Amount, v.Price.Amount+4500
 	must(t, c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "2").status == 200, "add")
 	d := c.get("cart").doc(t)
