@@ -62,6 +62,10 @@ func buildCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if opts.Publisher == nil {
+				// The islands of a server on this folder switch first.
+				opts.BeforePublish = announce(folderStateDir(opts.Out, opts.StateDir), handoffTimeout)
+			}
 			purger, err := setupPurge(c, os.Getenv)
 			if err != nil {
 				return err

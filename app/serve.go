@@ -129,6 +129,9 @@ type Server struct {
 	// off); mailDone is closed when it has.
 	mailStop context.CancelFunc
 	mailDone chan struct{}
+	// stopFollowing ends followBuilds (nil when the server does not
+	// follow a folder's builds).
+	stopFollowing func()
 	// started is when startOn began, before the catalogs were loaded: the
 	// time their versions are seeded as of.
 	started time.Time
@@ -246,6 +249,12 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 	if mailOn {
 		s.startMail(mailCfg, cats, log)
 	}
+	if opts.Publisher == nil && !opts.IslandsOnly {
+		// A build into this folder switches the islands first.
+		if err := s.followBuilds(folderStateDir(opts.Public, opts.StateDir), src, opts.SiteURL, cats); err != nil {
+			return nil, err
+		}
+	}
 	if s.shop != nil {
 		s.shop.start()
 	}
@@ -347,6 +356,10 @@ func (s *Server) closeBackends(ctx context.Context) error {
 		s.mailStop()
 		<-s.mailDone
 		s.mailStop = nil
+	}
+	if s.stopFollowing != nil {
+		s.stopFollowing()
+		s.stopFollowing = nil
 	}
 	errs = append(errs, s.shop.close()) // its worker uses the database and the cache
 	s.shop = nil

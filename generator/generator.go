@@ -46,6 +46,11 @@ type Options struct {
 	Publisher Publisher
 	// StateDir holds the manifests; default Out/.wandstore.
 	StateDir string
+	// BeforePublish, when set, is called with the stores about to be
+	// published once they have loaded and validated, before anything is
+	// written: a build into a served folder tells the servers (app,
+	// internal/handoff). An error stops the build with nothing written.
+	BeforePublish func(ctx context.Context, stores []*catalog.Store) error
 	// SiteURL is the origin for stores without a base_url: such a store is
 	// published under <SiteURL>s/<handle>/. Default DefaultSiteURL.
 	SiteURL string
@@ -157,6 +162,11 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 	defer func() { sum.Resized = int(b.images.resized.Load() - resized) }()
 	if err := phase("images", func() error { return b.prepareImages(ctx, stores) }); err != nil {
 		return nil, err
+	}
+	if opts.BeforePublish != nil {
+		if err := phase("handoff", func() error { return opts.BeforePublish(ctx, stores) }); err != nil {
+			return nil, err
+		}
 	}
 	for _, st := range stores {
 		var p *storePlan
