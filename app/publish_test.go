@@ -140,7 +140,7 @@ func TestBuildPublishDefaultStateDir(t *testing.T) {
 	t.Setenv("WANDSTORE_S3_SECRET_KEY", "s")
 	t.Setenv("WANDSTORE_PUBLISH", "s3://bkt/site/v1")
 	t.Setenv("WANDSTORE_S3_ENDPOINT", f.srv.URL)
-	if _, stderr, err := run(t, "build", "--content", content, "--quiet"); err != nil {
+	if _, stderr, err := run(t, "build", "--content", content, "--site-url", "https://example.test/", "--quiet"); err != nil {
 		t.Fatalf("build: %v\n%s", err, stderr)
 	}
 	host := strings.ReplaceAll(strings.TrimPrefix(f.srv.URL, "http://"), ":", "_")
@@ -223,7 +223,7 @@ func TestBuildPrecompressFlag(t *testing.T) {
 	f := newFakeBucket(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIATESTKEY")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "very-secret-value")
-	bucket := []string{"build", "--content", content, "--publish", "s3://shop-bucket/live/", "--s3-endpoint", f.srv.URL, "--state-dir", t.TempDir(), "--quiet"}
+	bucket := []string{"build", "--content", content, "--publish", "s3://shop-bucket/live/", "--s3-endpoint", f.srv.URL, "--state-dir", t.TempDir(), "--site-url", "https://example.test/", "--quiet"}
 	_, _, err := run(t, append(bucket, "--precompress")...)
 	if err == nil || !strings.Contains(err.Error(), "--precompress with --publish") {
 		t.Fatalf("--precompress with --publish: %v, want a refusal", err)

@@ -164,7 +164,7 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 		return nil, err
 	}
 	if opts.BeforePublish != nil {
-		if err := phase("handoff", func() error { return opts.BeforePublish(ctx, stores) }); err != nil {
+		if err := phase("before publish", func() error { return opts.BeforePublish(ctx, stores) }); err != nil {
 			return nil, err
 		}
 	}
