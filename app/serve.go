@@ -108,6 +108,8 @@ type ServeOptions struct {
 	// built, when set, is a build this process just made of the stores:
 	// its catalogs and Sites are used instead of loading them again.
 	built *generator.Summary
+	// wrap, when set, wraps the handler (wandgen dev).
+	wrap func(http.Handler) http.Handler
 }
 
 // Server is a running wandgen server.
@@ -129,6 +131,8 @@ type Server struct {
 	// off); mailDone is closed when it has.
 	mailStop context.CancelFunc
 	mailDone chan struct{}
+	// cats are the catalogs the islands serve.
+	cats *islands.Catalogs
 	// stopFollowing ends followBuilds (nil when the server does not
 	// follow a folder's builds).
 	stopFollowing func()
@@ -249,6 +253,7 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 	if mailOn {
 		s.startMail(mailCfg, cats, log)
 	}
+	s.cats = cats
 	if opts.Publisher == nil && !opts.IslandsOnly {
 		// A build into this folder switches the islands first.
 		if err := s.followBuilds(folderStateDir(opts.Public, opts.StateDir), src, opts.SiteURL, cats); err != nil {
@@ -264,8 +269,12 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 			return nil, err
 		}
 	}
+	handler := newSiteHandler(public, log, s.Islands)
+	if opts.wrap != nil {
+		handler = opts.wrap(handler)
+	}
 	s.srv = &http.Server{
-		Handler:           newSiteHandler(public, log, s.Islands),
+		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -640,7 +649,11 @@ func migrateCommand() *cli.Command {
 }
 
 // runUntilDone waits for Ctrl+C (or SIGTERM) and shuts down gracefully.
-func runUntilDone(c *cli.Context, s *Server) error {
+func runUntilDone(c *cli.Context, s *Server) error { return runUntilDoneThen(c, s, s.Close) }
+
+// runUntilDoneThen is runUntilDone closing with close (a server with more
+// to stop than its own parts).
+func runUntilDoneThen(c *cli.Context, s *Server, close func(context.Context) error) error {
 	fmt.Fprintf(c.App.Writer, "Serving %s/ (Ctrl+C to stop)\n", s.URL)
 	select {
 	case <-c.Context.Done():
@@ -651,5 +664,5 @@ func runUntilDone(c *cli.Context, s *Server) error {
 	fmt.Fprintln(c.App.Writer, "stopping")
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	return s.Close(ctx)
+	return close(ctx)
 }
