@@ -64,6 +64,14 @@ func StartDev(ctx context.Context, opts DevOptions) (*Dev, error) {
 	if err != nil || !info.IsDir() {
 		return nil, fmt.Errorf("dev: %s is not a content folder (one sub-folder per store, each with a store.yaml)", opts.Content)
 	}
+	src, err := source(opts.Content, opts.Stores)
+	if err != nil {
+		return nil, err
+	}
+	if hs, err := src.Stores(ctx); err == nil && len(hs) == 0 {
+		abs, _ := filepath.Abs(opts.Content)
+		return nil, fmt.Errorf("dev: %s holds no store (a sub-folder with a store.yaml): run wandgen dev <content folder>, e.g. wandgen dev content", abs)
+	}
 	hub := &devHub{subs: map[chan devEvent]bool{}}
 	opts.wrap = hub.wrap
 	s, err := StartDemo(ctx, opts)
