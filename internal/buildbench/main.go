@@ -35,8 +35,9 @@ func main() {
 	runs := flag.Int("runs", 3, "builds of each kind; the table shows medians")
 	dir := flag.String("dir", defaultDir(), "folder for the generated content and the outputs (a tmpfs)")
 	hugo := flag.String("hugo", "hugo", "the Hugo executable (skipped when not found)")
+	exe := flag.String("wandgen", "", "a wandgen executable to measure (default: go build ./cmd/wandgen), for before-and-after figures")
 	flag.Parse()
-	if err := run(*sizes, *many, *runs, *dir, *hugo); err != nil {
+	if err := run(*sizes, *many, *runs, *dir, *hugo, *exe); err != nil {
 		fmt.Fprintln(os.Stderr, "buildbench:", err)
 		os.Exit(1)
 	}
@@ -52,8 +53,9 @@ func defaultDir() string {
 // measure is one build's figures.
 type measure struct {
 	wall  time.Duration
-	rss   int64 // peak resident set, bytes
-	files int   // files written (not counting the state folder)
+	cpu   time.Duration // user and system time
+	rss   int64         // peak resident set, bytes
+	files int           // files written (not counting the state folder)
 }
 
 // row is one line of the table: a kind of build's medians.
@@ -65,7 +67,7 @@ type row struct {
 	versus   *row // another build to compare with (many stores: the one store)
 }
 
-func run(sizesFlag, manyFlag string, runs int, dir, hugoName string) error {
+func run(sizesFlag, manyFlag string, runs int, dir, hugoName, exe string) error {
 	var sizes []int
 	for _, s := range strings.Split(sizesFlag, ",") {
 		if s = strings.TrimSpace(s); s == "" {
@@ -100,10 +102,13 @@ func run(sizesFlag, manyFlag string, runs int, dir, hugoName string) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	wandgen := filepath.Join(work, "wandgen")
-	fmt.Fprintln(os.Stderr, "building wandgen")
-	if out, err := exec.Command("go", "build", "-o", wandgen, "./cmd/wandgen").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build ./cmd/wandgen: %v\n%s", err, out)
+	wandgen := exe
+	if wandgen == "" {
+		wandgen = filepath.Join(work, "wandgen")
+		fmt.Fprintln(os.Stderr, "building wandgen")
+		if out, err := exec.Command("go", "build", "-o", wandgen, "./cmd/wandgen").CombinedOutput(); err != nil {
+			return fmt.Errorf("go build ./cmd/wandgen: %v\n%s", err, out)
+		}
 	}
 
 	var rows []*row
@@ -144,7 +149,7 @@ func run(sizesFlag, manyFlag string, runs int, dir, hugoName string) error {
 				if err != nil {
 					return fmt.Errorf("%s, %d products: %w", b.row.name, n, err)
 				}
-				fmt.Fprintf(os.Stderr, "  %-22s %7d products: %6.2f s, %5.0f MB, %d files\n", b.row.name, n, m.wall.Seconds(), mb(m.rss), m.files)
+				fmt.Fprintf(os.Stderr, "  %-22s %7d products: %6.2f s (CPU %6.2f s), %5.0f MB, %d files\n", b.row.name, n, m.wall.Seconds(), m.cpu.Seconds(), mb(m.rss), m.files)
 				b.row.ms = append(b.row.ms, m)
 			}
 		}
@@ -180,7 +185,7 @@ func run(sizesFlag, manyFlag string, runs int, dir, hugoName string) error {
 				if err != nil {
 					return fmt.Errorf("%s: %w", b.row.name, err)
 				}
-				fmt.Fprintf(os.Stderr, "  %-28s: %6.2f s, %5.0f MB, %d files\n", b.row.name, m.wall.Seconds(), mb(m.rss), m.files)
+				fmt.Fprintf(os.Stderr, "  %-28s: %6.2f s (CPU %6.2f s), %5.0f MB, %d files\n", b.row.name, m.wall.Seconds(), m.cpu.Seconds(), mb(m.rss), m.files)
 				b.row.ms = append(b.row.ms, m)
 			}
 		}
@@ -213,6 +218,7 @@ func build(work string, args func(out string) (string, []string)) (measure, erro
 	m := measure{wall: wall}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		m.rss = ru.Maxrss * 1024 // Linux reports KiB
+		m.cpu = time.Duration(syscall.TimevalToNsec(ru.Utime) + syscall.TimevalToNsec(ru.Stime))
 	}
 	err = filepath.WalkDir(out, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
@@ -245,30 +251,29 @@ func median(ms []measure, f func(measure) float64) float64 {
 }
 
 func wallS(m measure) float64 { return m.wall.Seconds() }
+func cpuS(m measure) float64  { return m.cpu.Seconds() }
 func rssMB(m measure) float64 { return mb(m.rss) }
 
 func printTable(w *os.File, rows []*row, runs int) {
-	fmt.Fprintf(w, "\nCold full builds, median of %d (wall clock of the process; peak RSS from its rusage)\n\n", runs)
+	fmt.Fprintf(w, "\nCold full builds, median of %d (wall clock of the process; CPU: its user and system time, which other load on the\nmachine disturbs less than the wall clock; peak RSS from its rusage; vs Hugo: pages/s by wall clock and by CPU)\n\n", runs)
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
-	fmt.Fprintln(tw, "| build\t| products\t| files\t| wall s\t| product pages/s\t| files/s\t| peak RSS MB\t| pages/s vs Hugo\t| RSS vs Hugo\t|")
-	fmt.Fprintln(tw, "|---\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|")
+	fmt.Fprintln(tw, "| build\t| products\t| files\t| wall s\t| CPU s\t| product pages/s\t| files/s\t| peak RSS MB\t| pages/s vs Hugo\t| by CPU\t| RSS vs Hugo\t|")
+	fmt.Fprintln(tw, "|---\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|")
 	for _, r := range rows {
-		wall := median(r.ms, wallS)
-		rss := median(r.ms, rssMB)
+		wall, cpu, rss := median(r.ms, wallS), median(r.ms, cpuS), median(r.ms, rssMB)
 		files := r.ms[0].files
-		vsPages, vsRSS := "", ""
-		if r.hugo != nil {
-			hw, hr := median(r.hugo.ms, wallS), median(r.hugo.ms, rssMB)
-			vsPages = fmt.Sprintf("%.2fx", hw/wall)
-			vsRSS = fmt.Sprintf("%.2fx", rss/hr)
-		}
+		vsPages, vsCPU, vsRSS := "", "", ""
+		other, of := r.hugo, ""
 		if r.versus != nil {
-			ow, or := median(r.versus.ms, wallS), median(r.versus.ms, rssMB)
-			vsPages = fmt.Sprintf("%.2fx of one store", ow/wall)
-			vsRSS = fmt.Sprintf("%.2fx of one store", rss/or)
+			other, of = r.versus, " of one store"
 		}
-		fmt.Fprintf(tw, "| %s\t| %d\t| %d\t| %.2f\t| %.0f\t| %.0f\t| %.0f\t| %s\t| %s\t|\n",
-			r.name, r.products, files, wall, float64(r.products)/wall, float64(files)/wall, rss, vsPages, vsRSS)
+		if other != nil {
+			vsPages = fmt.Sprintf("%.2fx%s", median(other.ms, wallS)/wall, of)
+			vsCPU = fmt.Sprintf("%.2fx%s", median(other.ms, cpuS)/cpu, of)
+			vsRSS = fmt.Sprintf("%.2fx%s", rss/median(other.ms, rssMB), of)
+		}
+		fmt.Fprintf(tw, "| %s\t| %d\t| %d\t| %.2f\t| %.2f\t| %.0f\t| %.0f\t| %.0f\t| %s\t| %s\t| %s\t|\n",
+			r.name, r.products, files, wall, cpu, float64(r.products)/wall, float64(files)/wall, rss, vsPages, vsCPU, vsRSS)
 	}
 	tw.Flush()
 }
