@@ -231,11 +231,15 @@ func (b *builder) putCopies(ctx context.Context, p string, c copies) error {
 
 // removeCopies deletes a file's copies, if it has or may have any: always
 // when the build precompresses into a folder (a missing file costs a failed
-// unlink), else when the manifest says so (a bucket is not asked to delete
-// keys it never had).
+// unlink) unless the file's folder is one the publisher made and has not
+// written into yet (DirPublisher.fresh: a cold build's pages), else when the manifest says so (a bucket is not
+// asked to delete keys it never had).
 func (b *builder) removeCopies(ctx context.Context, p string, old Entry, had bool) error {
 	if !Precompressible(p) || !(b.compress || (had && hasCopies(old))) {
 		return nil
+	}
+	if d, ok := b.pub.(*DirPublisher); ok && d.fresh(p) {
+		return nil // a folder it made and has written nothing into yet
 	}
 	for _, suf := range copySuffixes {
 		var err error

@@ -276,6 +276,11 @@ func (b *builder) do(ctx context.Context, p *storePlan, j job, z **compressor) (
 	// removed before the file, and the new ones written after it.
 	c, later, enc := b.makeCopies(j.path, data, z)
 	e.Enc = enc
+	if d, ok := b.pub.(*DirPublisher); ok {
+		if err := d.prepare(j.path); err != nil {
+			return result{}, fmt.Errorf("publish %s: %w", j.path, err)
+		}
+	}
 	if err := b.removeCopies(ctx, j.path, old, had); err != nil {
 		return result{}, err
 	}
