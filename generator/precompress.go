@@ -270,3 +270,39 @@ func (b *builder) copiesPublished(ctx context.Context, p string, e Entry) (bool,
 	}
 	return true, nil
 }
+
+// sharedCopies keeps a build's copies of assets by the digest of their
+// bytes: a build of many stores publishes the same scripts in every store
+// (and, often, the same stylesheet and images), and compresses each once.
+// It keeps at most maxSharedCopies files' copies: assets are few, and a
+// store's pages are not kept.
+type sharedCopies struct {
+	mu sync.Mutex
+	m  map[string]copies
+}
+
+const maxSharedCopies = 256
+
+func (s *sharedCopies) get(digest string) (copies, bool) {
+	if digest == "" {
+		return nil, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.m[digest]
+	return c, ok
+}
+
+func (s *sharedCopies) put(digest string, c copies) {
+	if digest == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[string]copies{}
+	}
+	if len(s.m) < maxSharedCopies {
+		s.m[digest] = c
+	}
+}
