@@ -43,11 +43,11 @@ const MinPrecompress = 1024
 // build (BenchmarkPrecompressLevels, BenchmarkPrecompressCost; the figures
 // are in docs/COMPRESSION.md). Gzip is klauspost/compress's, which
 // compresses these pages about twice as fast as the standard library's
-// at the same level, to within 1% of its size; its level 5 takes 60-76% of
-// level 6's time for copies 1% larger.
+// at the same level, to within 1% of its size. (Its level 5 measured
+// faster alone but not in a build's profile: docs/COMPRESSION.md.)
 var (
 	brotliQuality = 5
-	gzipLevel     = 5
+	gzipLevel     = 6
 )
 
 // precompressible are the extensions given compressed copies: text.
