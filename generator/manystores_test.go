@@ -104,3 +104,43 @@ func TestManyStoresBuildAsEachAlone(t *testing.T) {
 		t.Fatalf("build cancelled: %v, want context.Canceled", err)
 	}
 }
+
+// formOf cuts a listing page's filter form out of it.
+func formOf(t *testing.T, page []byte) string {
+	t.Helper()
+	s := string(page)
+	i := strings.Index(s, `<details class="filters"`)
+	if i < 0 {
+		t.Fatal("no filter form")
+	}
+	j := strings.Index(s[i:], "</form>")
+	if j < 0 {
+		t.Fatal("the filter form does not end")
+	}
+	return s[i : i+j]
+}
+
+// Every page of a listing in one order shows the same filter form,
+// rendered once per plan; another order's form keeps its own sort.
+func TestListingPagesShareTheirFilterForm(t *testing.T) {
+	content := t.TempDir()
+	if err := benchstore.Write(filepath.Join(content, "big"), 80); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	if _, err := Build(context.Background(), Options{Source: contentdir.New(os.DirFS(content)), Out: out, SiteURL: "https://shop.test/", RenderVersion: "test", Workers: 3, Precompress: PrecompressOff}); err != nil {
+		t.Fatal(err)
+	}
+	files := readTree(t, out)
+	first, second := files["s/big/collections/all/index.html"], files["s/big/collections/all/page/2/index.html"]
+	byPrice := files["s/big/collections/all/price-asc/page/2/index.html"]
+	if first == nil || second == nil || byPrice == nil {
+		t.Fatal("listing pages missing")
+	}
+	if formOf(t, first) != formOf(t, second) {
+		t.Error("two pages of one listing show different filter forms")
+	}
+	if f := formOf(t, byPrice); !strings.Contains(f, `name="sort_by"`) || strings.Contains(formOf(t, first), `name="sort_by"`) {
+		t.Error("the price order's form does not keep its sort, or the default's has one")
+	}
+}
