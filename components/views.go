@@ -132,6 +132,10 @@ type CollectionView struct {
 	Prev, Next      string
 	PageLinks       []NavLink   // Handle "current" marks this page
 	Filters         *FilterView // the filter form; nil for none
+	// FiltersHTML, when set, is CollectionFilters already rendered for
+	// Filters: every page of a listing in one order has the same form, so
+	// a build renders it once (see RenderedFilters).
+	FiltersHTML templ.Component
 }
 
 // NewCollectionView builds page `page` (1-based) of c in `order`, showing

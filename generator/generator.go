@@ -168,12 +168,19 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 			return nil, err
 		}
 	}
-	for _, st := range stores {
-		var p *storePlan
-		if err := phase("plan", func() error { p, err = b.plan(ctx, st, nil); return err }); err != nil {
-			return nil, err
+	// Store by store; the next store is planned while this one renders
+	// (one plan ahead: a build of many small stores keeps every core busy,
+	// and holds at most two stores' plans). The plan phase's time thus
+	// overlaps the render phase's.
+	plans, stop := b.planAhead(ctx, stores)
+	defer stop()
+	for pl := range plans {
+		sum.Phases["plan"] += pl.took
+		if pl.err != nil {
+			return nil, fmt.Errorf("plan: %w", pl.err)
 		}
-		sum.Sites[st.Handle] = p.site
+		p := pl.p
+		sum.Sites[p.handle] = p.site
 		if err := phase("render", func() error { return b.executeAndSave(ctx, p, sum) }); err != nil {
 			return nil, err
 		}
@@ -192,6 +199,42 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 	sort.Strings(sum.Removed)
 	sum.Duration = time.Since(start)
 	return sum, nil
+}
+
+// planned is a store's plan, or why it failed, and what it took.
+type planned struct {
+	p    *storePlan
+	err  error
+	took time.Duration
+}
+
+// planAhead plans the stores in order on a goroutine of its own, handing
+// each plan over when the previous one has been taken: the caller renders
+// one store while the next is planned. The channel closes after the last
+// plan or the first error; stop ends the planning early and waits for it.
+func (b *builder) planAhead(ctx context.Context, stores []*catalog.Store) (<-chan planned, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	plans := make(chan planned)
+	go func() {
+		defer close(plans)
+		for _, st := range stores {
+			t := time.Now()
+			p, err := b.plan(ctx, st, nil)
+			select {
+			case plans <- planned{p: p, err: err, took: time.Since(t)}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return plans, func() {
+		cancel()
+		for range plans {
+		}
+	}
 }
 
 // executeAndSave publishes a plan and saves its manifest.
@@ -219,6 +262,7 @@ type builder struct {
 	// compress: text files get compressed copies (Options.Precompress).
 	compress bool
 	zs       compressors
+	shared   sharedCopies
 	// later: files' copies are not made by the render workers but after
 	// the update, in the background (Live).
 	later  bool

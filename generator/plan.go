@@ -119,6 +119,7 @@ type planner struct {
 	search, sitemap *shardSet
 	pageCounts      map[string]int  // default-order pages per collection
 	imagesDone      map[string]bool // image files a delta plan has looked at
+	forms           filterForms     // the listings' filter forms, rendered once
 }
 
 func (pl *planner) add(j job) { pl.p.jobs = append(pl.p.jobs, j) }
@@ -423,7 +424,9 @@ func (pl *planner) listingPage(cm *catalog.Collection, meta string, fr *facets.R
 			cv[i] = pl.card(pr).card
 		}
 		v := components.NewCollectionView(s, cm, order, n, pages, total, cv)
-		v.Filters = components.NewFilterView(s, cm.Handle, *fr, facets.Query{Sort: order}, nil)
+		if err := pl.forms.use(ctx, s, &v, cm.Handle, fr, order); err != nil {
+			return err
+		}
 		return components.CollectionPage(s, v).Render(ctx, w)
 	}}}
 	pl.add(l.job)
