@@ -441,3 +441,33 @@ func TestServeRefusesAFolderWithoutABuild(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// Every count a build prints agrees: the log's and the summary's products
+// are the published ones, and drafts are named as such.
+func TestBuildCountsAgree(t *testing.T) {
+	content := testkit.ContentDir(t, shopArchive+`
+-- shop/products/secret.md --
+---
+title: Secret
+price: "5.00"
+status: draft
+---
+Not yet.
+`)
+	stdout, stderr, err := run(t, "build", "--content", content, "--out", t.TempDir())
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stderr, "msg=loaded store=shop products=1 drafts=1") {
+		t.Errorf("the load's log line:\n%s", stderr)
+	}
+	var row []string
+	for _, l := range strings.Split(stdout, "\n") {
+		if f := strings.Fields(l); len(f) > 1 && f[0] == "shop" {
+			row = f
+		}
+	}
+	if len(row) < 2 || row[1] != "1" {
+		t.Errorf("the summary's products for shop: %v\n%s", row, stdout)
+	}
+}

@@ -402,7 +402,10 @@ func (b *builder) load(ctx context.Context) ([]*catalog.Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		b.log.Info("loaded", "store", h, "products", len(st.Products), "collections", len(st.Collections))
+		// "products" counts what is published, as the summary does; drafts
+		// are named apart.
+		published := len(st.PublishedProducts())
+		b.log.Info("loaded", "store", h, "products", published, "drafts", len(st.Products)-published, "collections", len(st.Collections))
 		if lang, ok := i18n.Language(st.Locale); !ok {
 			b.log.Warn("no messages in the store's language: its pages are in English", "store", h, "locale", st.Locale, "language", lang)
 		}
