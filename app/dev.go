@@ -136,6 +136,9 @@ func (d *Dev) rebuild(ctx context.Context, opts DevOptions) (*generator.Summary,
 	}
 	return generator.Build(ctx, generator.Options{
 		Source: src, Stores: opts.Stores, Out: opts.Out, SiteURL: siteURL, StateDir: opts.StateDir,
+		// The dev server sends pages whole (it puts its script in), so
+		// compressed copies would only cost the save its time.
+		Precompress: generator.PrecompressOff,
 		BeforePublish: func(_ context.Context, stores []*catalog.Store) error {
 			for _, st := range stores {
 				site, err := generator.Site(st, siteURL)
