@@ -455,20 +455,30 @@ func (r *Regen) Reconcile(ctx context.Context, fresh *catalog.Store, loadedAt ti
 		}
 		r.log.Warn("regen: reconcile: the catalog read is not a change of the one served; swapping it whole", "store", fresh.Handle, "err", err)
 	}
+	// The islands first, as in publish.
+	site, err := generator.Site(fresh, r.opts.SiteURL)
+	if err != nil {
+		return nil, fmt.Errorf("regen: reconcile %s: %w", fresh.Handle, err)
+	}
+	r.opts.Catalogs.Set(&islands.Catalog{Store: fresh, Site: site, Version: generator.CatalogVersion(fresh)})
 	sum, err := r.opts.Live.Update(ctx, fresh)
 	if err != nil {
 		return nil, fmt.Errorf("regen: reconcile %s: %w", fresh.Handle, err)
 	}
-	r.opts.Catalogs.Set(&islands.Catalog{Store: fresh, Site: sum.Sites[fresh.Handle], Version: generator.CatalogVersion(fresh)})
 	r.published(ctx, fresh.Handle, sum)
 	return sum, nil
 }
 
 // publish publishes next, the catalog changes made of cur (a store's
-// current catalog): the pages they touch are rendered and published, the
-// islands' catalog swapped, and the changes broadcast, once for all.
+// current catalog): the islands' catalog is swapped and the changes are
+// broadcast to the other members first, then the pages they touch are
+// rendered and published. So no page shows a price before the islands
+// charge it; the other members' islands switch as soon as the broadcast
+// reaches them, which is before the pages are written unless the bus
+// lags behind the render. A publish that fails leaves the islands on next:
+// the delivery is retried (or reconciled), which publishes the pages then.
 func (r *Regen) publish(ctx context.Context, cur, next *catalog.Store, changes []catalog.Change) (*generator.Summary, error) {
-	sum, err := r.opts.Live.Update(ctx, next)
+	site, err := generator.Site(next, r.opts.SiteURL)
 	if err != nil {
 		return nil, fmt.Errorf("regen: publish %s: %w", cur.Handle, err)
 	}
@@ -477,15 +487,7 @@ func (r *Regen) publish(ctx context.Context, cur, next *catalog.Store, changes [
 		prev = x.Version
 	}
 	msg := Message{Store: cur.Handle, From: prev, Version: nextVersion(prev, changes), Changes: changes}
-	r.opts.Catalogs.Set(&islands.Catalog{Store: next, Site: sum.Sites[cur.Handle], Version: msg.Version})
-	var products, removed, collections int
-	for _, ch := range changes {
-		products, removed = products+len(ch.Products), removed+len(ch.RemoveProducts)
-		collections += len(ch.Collections) + len(ch.RemoveCollections)
-	}
-	r.log.Info("regen: published", "store", cur.Handle, "changes", len(changes), "products", products, "removed", removed,
-		"collections", collections, "rendered", sum.Rendered, "written", sum.Written,
-		"deleted", sum.Deleted, "took", sum.Duration.Round(time.Microsecond))
+	r.opts.Catalogs.Set(&islands.Catalog{Store: next, Site: site, Version: msg.Version})
 	if r.opts.Bus != nil {
 		if data, err := json.Marshal(msg); err != nil {
 			r.log.Error("regen: encode broadcast", "err", err)
@@ -495,6 +497,18 @@ func (r *Regen) publish(ctx context.Context, cur, next *catalog.Store, changes [
 			r.log.Warn("regen: broadcast failed", "store", cur.Handle, "err", err)
 		}
 	}
+	sum, err := r.opts.Live.Update(ctx, next)
+	if err != nil {
+		return nil, fmt.Errorf("regen: publish %s: %w", cur.Handle, err)
+	}
+	var products, removed, collections int
+	for _, ch := range changes {
+		products, removed = products+len(ch.Products), removed+len(ch.RemoveProducts)
+		collections += len(ch.Collections) + len(ch.RemoveCollections)
+	}
+	r.log.Info("regen: published", "store", cur.Handle, "changes", len(changes), "products", products, "removed", removed,
+		"collections", collections, "rendered", sum.Rendered, "written", sum.Written,
+		"deleted", sum.Deleted, "took", sum.Duration.Round(time.Microsecond))
 	r.published(ctx, cur.Handle, sum)
 	return sum, nil
 }

@@ -67,7 +67,7 @@ func products() []shopifytest.Product {
 	}
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, mod ...func(*generator.Options)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	srv := shopifytest.New(t, shopifytest.WithShop("Wand Shop", "USD"))
@@ -87,7 +87,11 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
-	live, err := generator.NewLive(generator.Options{Out: out, SiteURL: siteURL, RenderVersion: "test"})
+	gopts := generator.Options{Out: out, SiteURL: siteURL, RenderVersion: "test"}
+	for _, m := range mod {
+		m(&gopts)
+	}
+	live, err := generator.NewLive(gopts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -568,5 +572,69 @@ func TestBatchAppliesInOrderAsOneChange(t *testing.T) {
 	y, ok := other.Get("wands")
 	if !ok || y.Version != x.Version || y.Store.Product("elder-wand") == nil || y.Store.Product("elder-wand").Title != "Elder two" {
 		t.Fatalf("another member reached %+v (want version %q)", y, x.Version)
+	}
+}
+
+// watchingPublisher publishes into a folder and calls seen with each path
+// before it is written.
+type watchingPublisher struct {
+	*generator.DirPublisher
+	seen func(path string)
+}
+
+func (w *watchingPublisher) Put(ctx context.Context, p string, data []byte) error {
+	w.seen(p)
+	return w.DirPublisher.Put(ctx, p, data)
+}
+
+// The islands switch before the pages change: when the changed product's
+// page is written, the islands (on this member, and through the broadcast
+// on the others) already price it from the new catalog.
+func TestIslandsSwitchBeforeThePagesChange(t *testing.T) {
+	var (
+		mu      sync.Mutex
+		f       *fixture
+		watched bool
+		atWrite []int64 // the islands' price when the page was written
+		msgs    int     // broadcasts sent by then
+	)
+	f = newFixture(t, func(o *generator.Options) {
+		dir, err := generator.NewDirPublisher(o.Out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Publisher = &watchingPublisher{DirPublisher: dir, seen: func(p string) {
+			mu.Lock()
+			defer mu.Unlock()
+			if !watched || !strings.HasSuffix(p, "products/elder-wand/index.html") {
+				return
+			}
+			c, _ := f.cats.Get("wands")
+			atWrite = append(atWrite, c.Store.Product("elder-wand").Variants[0].Price.Amount)
+			f.bus.mu.Lock()
+			msgs = len(f.bus.msgs)
+			f.bus.mu.Unlock()
+		}}
+	})
+	mu.Lock()
+	watched = true
+	mu.Unlock()
+	p := f.product("elder-wand")
+	p.Variants[0].Price.Amount = "150.00"
+	if err := f.handle(webhook.TopicProductsUpdate, shopifytest.ProductPayload(p, at(12))); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(atWrite) == 0 {
+		t.Fatal("the product page was not written")
+	}
+	for _, price := range atWrite {
+		if price != 15000 {
+			t.Errorf("the page was written while the islands priced it at %d, not the new 15000", price)
+		}
+	}
+	if msgs != 1 {
+		t.Errorf("%d broadcasts sent before the page was written, want 1", msgs)
 	}
 }
