@@ -111,6 +111,18 @@ func StartDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
 	return s, nil
 }
 
+// demoOptions are the demo's (and dev's) options from the serve flags.
+func demoOptions(so ServeOptions, log io.Writer) DemoOptions {
+	return DemoOptions{
+		Addr: so.Addr, OpsAddr: so.OpsAddr, Content: so.Content, Out: so.Public, Data: so.Data, Stores: so.Stores,
+		Log: log, NoCache: so.NoCache, Limits: so.Limits,
+		DB: so.DB, SessionSecret: so.SessionSecret, TrustedProxies: so.TrustedProxies,
+		OlricConfig: so.OlricConfig, OlricBind: so.OlricBind, OlricPort: so.OlricPort,
+		OlricGossipPort: so.OlricGossipPort, OlricPeers: so.OlricPeers, OlricReplicas: so.OlricReplicas,
+		OlricExpectedMembers: so.OlricExpectedMembers,
+	}
+}
+
 // listenOrFree listens on addr; when orFree and addr's port is taken, on
 // another port of the same host, and says so.
 func listenOrFree(addr string, orFree bool, log *slog.Logger) (net.Listener, error) {
@@ -151,14 +163,7 @@ func demoCommand() *cli.Command {
 			if !c.IsSet("addr") {
 				so.Addr = "" // the default, or a free port when it is taken
 			}
-			d, err := StartDemo(c.Context, DemoOptions{
-				Addr: so.Addr, OpsAddr: so.OpsAddr, Content: so.Content, Out: so.Public, Data: so.Data, Stores: so.Stores,
-				Log: c.App.ErrWriter, NoCache: so.NoCache, Limits: so.Limits,
-				DB: so.DB, SessionSecret: so.SessionSecret, TrustedProxies: so.TrustedProxies,
-				OlricConfig: so.OlricConfig, OlricBind: so.OlricBind, OlricPort: so.OlricPort,
-				OlricGossipPort: so.OlricGossipPort, OlricPeers: so.OlricPeers, OlricReplicas: so.OlricReplicas,
-				OlricExpectedMembers: so.OlricExpectedMembers,
-			})
+			d, err := StartDemo(c.Context, demoOptions(so, c.App.ErrWriter))
 			if err != nil {
 				return err
 			}

@@ -327,12 +327,11 @@ func devCommand() *cli.Command {
 		Flags:     serveFlags(),
 		Action: func(c *cli.Context) error {
 			so := serveOptions(c)
-			content := so.Content
 			if c.NArg() > 0 {
-				content = c.Args().First()
+				so.Content = c.Args().First()
 			}
-			if content == "" {
-				content = "."
+			if so.Content == "" {
+				so.Content = "."
 			}
 			if !c.IsSet("addr") {
 				so.Addr = ""
@@ -340,18 +339,11 @@ func devCommand() *cli.Command {
 			if !c.IsSet("out") {
 				so.Public = filepath.Join(so.Data, "dev")
 			}
-			d, err := StartDev(c.Context, DevOptions{
-				Addr: so.Addr, OpsAddr: so.OpsAddr, Content: content, Out: so.Public, Data: so.Data, Stores: so.Stores,
-				Log: c.App.ErrWriter, NoCache: so.NoCache, Limits: so.Limits,
-				DB: so.DB, SessionSecret: so.SessionSecret, TrustedProxies: so.TrustedProxies,
-				OlricConfig: so.OlricConfig, OlricBind: so.OlricBind, OlricPort: so.OlricPort,
-				OlricGossipPort: so.OlricGossipPort, OlricPeers: so.OlricPeers, OlricReplicas: so.OlricReplicas,
-				OlricExpectedMembers: so.OlricExpectedMembers,
-			})
+			d, err := StartDev(c.Context, demoOptions(so, c.App.ErrWriter))
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.App.Writer, "\nWandStore dev: %s/ (watching %s; save a file and the open pages reload)\n", d.URL, content)
+			fmt.Fprintf(c.App.Writer, "\nWandStore dev: %s/ (watching %s; save a file and the open pages reload)\n", d.URL, so.Content)
 			for _, st := range d.Summary.Stores {
 				if st.BaseURL != "" {
 					fmt.Fprintf(c.App.Writer, "  %-22s %s\n", st.Name, st.BaseURL)
