@@ -1,0 +1,333 @@
+package contentdir
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/wandstore/wandstore/catalog"
+)
+
+// loadBoth loads a store with Load and with LoadCached (cache in dir) and
+// fails unless both give the same store or the same problems. It returns
+// LoadCached's store and how many files it parsed.
+func loadBoth(t *testing.T, fsys fstest.MapFS, dir string) (*catalog.Store, int64) {
+	t.Helper()
+	ctx := context.Background()
+	want, wantErr := New(fsys).Load(ctx, "magic-wands")
+	before := parsed.Load()
+	got, save, err := New(fsys).LoadCached(ctx, "magic-wands", dir, "v1")
+	n := parsed.Load() - before
+	if err == nil {
+		save()
+	}
+	if (err == nil) != (wantErr == nil) || (err != nil && err.Error() != wantErr.Error()) {
+		t.Fatalf("LoadCached error %v, Load's %v", err, wantErr)
+	}
+	if err != nil {
+		return nil, n
+	}
+	if !reflect.DeepEqual(got.Products, want.Products) {
+		t.Errorf("LoadCached's products differ from Load's:\n got %+v\nwant %+v", got.Products, want.Products)
+	}
+	if len(got.Collections) != len(want.Collections) {
+		t.Fatalf("LoadCached has %d collections, Load %d", len(got.Collections), len(want.Collections))
+	}
+	for i, c := range got.Collections {
+		w := want.Collections[i]
+		if c.Handle != w.Handle || c.Title != w.Title || c.DescriptionHTML != w.DescriptionHTML || c.Image != w.Image ||
+			c.Sort != w.Sort || !reflect.DeepEqual(c.ProductHandles, w.ProductHandles) || !reflect.DeepEqual(c.Rules, w.Rules) ||
+			c.File != w.File || c.SEO != w.SEO || !reflect.DeepEqual(handles(c.Products()), handles(w.Products())) {
+			t.Errorf("collection %d: LoadCached's %+v, Load's %+v", i, c, w)
+		}
+	}
+	return got, n
+}
+
+func handles(ps []*catalog.Product) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Handle)
+	}
+	return out
+}
+
+func TestParseCacheParsesOnlyWhatChanged(t *testing.T) {
+	fsys := goodStore(t)
+	dir := t.TempDir()
+	if _, n := loadBoth(t, fsys, dir); n != 6 {
+		t.Fatalf("first load parsed %d files, want all 6", n)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "parse-magic-wands.cache")); err != nil {
+		t.Fatalf("no cache written: %v", err)
+	}
+	if _, n := loadBoth(t, fsys, dir); n != 0 {
+		t.Errorf("second load parsed %d files, want none", n)
+	}
+
+	// A changed product (its size changes) is parsed again, alone.
+	f := fsys["magic-wands/products/hat.md"]
+	f.Data = []byte("---\ntitle: Wizard Hat\nprice: \"7\"\n---\n")
+	st, n := loadBoth(t, fsys, dir)
+	if n != 1 || st.Product("hat").Title != "Wizard Hat" {
+		t.Errorf("after an edit: parsed %d files, title %q; want 1, Wizard Hat", n, st.Product("hat").Title)
+	}
+
+	// Files added and removed.
+	delete(fsys, "magic-wands/products/cloak.md")
+	fsys["magic-wands/products/broom.md"] = &fstest.MapFile{Data: []byte("---\ntitle: Broom\nprice: \"9\"\n---\n")}
+	st, n = loadBoth(t, fsys, dir)
+	if n != 1 || st.Product("cloak") != nil || st.Product("broom") == nil {
+		t.Errorf("after adding broom and removing cloak: parsed %d files (want 1), cloak %v, broom %v", n, st.Product("cloak"), st.Product("broom"))
+	}
+
+	// A new modification time with the same bytes (a checkout, a CI cache
+	// restore) is checked by the bytes' hash: nothing is parsed.
+	for name, f := range fsys {
+		if strings.HasPrefix(name, "magic-wands/products/") {
+			f.ModTime = time.Now().Add(-time.Hour)
+		}
+	}
+	if _, n := loadBoth(t, fsys, dir); n != 0 {
+		t.Errorf("after touching every product: parsed %d files, want none", n)
+	}
+}
+
+// A file edited within the time-stamp granularity of the load that cached
+// it keeps its size and modification time: it must still be read again.
+func TestParseCacheRacyEdit(t *testing.T) {
+	fsys := goodStore(t)
+	now := time.Now()
+	hat := fsys["magic-wands/products/hat.md"]
+	hat.ModTime = now
+	dir := t.TempDir()
+	loadBoth(t, fsys, dir)
+	hat.Data = []byte(strings.Replace(string(hat.Data), `"5"`, `"6"`, 1)) // same size, same time stamp
+	st, n := loadBoth(t, fsys, dir)
+	if got := st.Product("hat").Variants[0].Price.Amount; n != 1 || got != 600 {
+		t.Errorf("after a racy edit: parsed %d files, price %d; want 1, 600", n, got)
+	}
+
+	// An old file with the same stat fields is taken from the cache (and
+	// the test above is not passing only because nothing is cached).
+	hat.ModTime = now.Add(-time.Hour)
+	loadBoth(t, fsys, dir)
+	if _, n := loadBoth(t, fsys, dir); n != 0 {
+		t.Errorf("an unchanged old file was parsed again (%d files)", n)
+	}
+}
+
+// A changed image file gives the products that took their dimensions from
+// it their new dimensions.
+func TestParseCacheImageChanged(t *testing.T) {
+	fsys := goodStore(t)
+	dir := t.TempDir()
+	loadBoth(t, fsys, dir)
+	img := fsys["magic-wands/images/holly.webp"]
+	img.Data, img.ModTime = webpVP8X(800, 600), time.Now().Add(-time.Hour) // the same size: its time stamp tells
+	st, n := loadBoth(t, fsys, dir)
+	if img := st.Product("holly-wand").Images[0]; n != 1 || img.Width != 800 || img.Height != 600 {
+		t.Errorf("after the image changed: parsed %d files, image %dx%d; want 1, 800x600", n, img.Width, img.Height)
+	}
+}
+
+// A file with a problem is never cached: it is parsed and reported every
+// time, exactly as Load reports it.
+func TestParseCacheKeepsProblems(t *testing.T) {
+	fsys := goodStore(t)
+	fsys["magic-wands/products/hat.md"].Data = []byte("---\ntitle: Hat\nprise: \"5\"\n---\n")
+	dir := t.TempDir()
+	for i := 0; i < 2; i++ {
+		_, save, err := New(fsys).LoadCached(context.Background(), "magic-wands", dir, "v1")
+		if save != nil {
+			t.Fatal("a failed load gives a save")
+		}
+		ve, ok := catalog.AsValidationErrors(err)
+		if !ok || len(ve) != 1 || ve[0].File != "products/hat.md" || ve[0].Line != 3 || ve[0].Field != "prise" {
+			t.Fatalf("load %d: got %v, want products/hat.md:3: prise: unknown field", i+1, err)
+		}
+		loadBoth(t, fsys, dir)
+	}
+	fsys["magic-wands/products/hat.md"].Data = []byte("---\ntitle: Hat\nprice: \"5\"\n---\n")
+	if _, n := loadBoth(t, fsys, dir); n != 6 {
+		t.Errorf("after a failed load, parsed %d files; want 6 (a failed load writes no cache)", n)
+	}
+}
+
+// A damaged cache, another version's, or another currency's is ignored
+// and written anew.
+func TestParseCacheNotTrusted(t *testing.T) {
+	fsys := goodStore(t)
+	dir := t.TempDir()
+	name := filepath.Join(dir, "parse-magic-wands.cache")
+	loadBoth(t, fsys, dir)
+	good, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	damage := map[string][]byte{
+		"garbage":   []byte("not a cache"),
+		"truncated": good[:len(good)/2],
+		"one byte":  append(append([]byte(nil), good[:len(good)-1]...), good[len(good)-1]^0xff),
+		"appended":  append(append([]byte(nil), good...), 1),
+		"empty":     nil,
+	}
+	for what, data := range damage {
+		if err := os.WriteFile(name, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, n := loadBoth(t, fsys, dir); n == 0 && what != "one byte" {
+			t.Errorf("%s cache: nothing parsed", what)
+		}
+		if _, n := loadBoth(t, fsys, dir); n != 0 {
+			t.Errorf("%s cache: not written anew (%d files parsed again)", what, n)
+		}
+	}
+	// Another version of the program.
+	before := parsed.Load()
+	if _, _, err := New(fsys).LoadCached(context.Background(), "magic-wands", dir, "v2"); err != nil {
+		t.Fatal(err)
+	}
+	if n := parsed.Load() - before; n != 6 {
+		t.Errorf("another version's cache: parsed %d files, want 6", n)
+	}
+	// Another currency: prices are parsed in it.
+	fsys["magic-wands/store.yaml"].Data = []byte(strings.Replace(goodStoreYAML, "currency: usd", "currency: eur", 1))
+	st, n := loadBoth(t, fsys, dir)
+	if n != 6 || st.Product("hat").Variants[0].Price.Currency != "EUR" {
+		t.Errorf("another currency: parsed %d files, want 6", n)
+	}
+}
+
+// fill sets every field reachable from v to a value that is not its zero
+// value (i distinguishes list elements), so a codec that forgets a field
+// fails a round trip.
+func fill(v reflect.Value, i int) {
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString("s" + string(rune('a'+i%26)) + strings.Repeat("é", i%3))
+	case reflect.Int, reflect.Int64:
+		if v.Type() == reflect.TypeOf(time.Duration(0)) {
+			return
+		}
+		v.SetInt(int64(-3 + i*1000003))
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Slice:
+		s := reflect.MakeSlice(v.Type(), 2, 2)
+		for j := 0; j < 2; j++ {
+			fill(s.Index(j), i+j+1)
+		}
+		v.Set(s)
+	case reflect.Pointer:
+		p := reflect.New(v.Type().Elem())
+		fill(p.Elem(), i+1)
+		v.Set(p)
+	case reflect.Struct:
+		if v.Type() == reflect.TypeOf(time.Time{}) {
+			v.Set(reflect.ValueOf(time.Date(2026, 3, 1, 10, 30, i%60, 123456789, time.UTC)))
+			return
+		}
+		for f := 0; f < v.NumField(); f++ {
+			if v.Type().Field(f).IsExported() {
+				fill(v.Field(f), i+f)
+			}
+		}
+	}
+}
+
+func TestCodecRoundTrip(t *testing.T) {
+	var p catalog.Product
+	fill(reflect.ValueOf(&p).Elem(), 0)
+	var e encoder
+	e.product(&p)
+	d := &decoder{b: e.b}
+	if got := d.product(); d.err != nil || len(d.b) != 0 || !reflect.DeepEqual(*got, p) {
+		t.Errorf("product round trip (err %v, %d bytes left):\n got %+v\nwant %+v", d.err, len(d.b), got, p)
+	}
+
+	var c catalog.Collection
+	fill(reflect.ValueOf(&c).Elem(), 0)
+	e = encoder{}
+	e.collection(&c)
+	d = &decoder{b: e.b}
+	if got := d.collection(); d.err != nil || len(d.b) != 0 || !reflect.DeepEqual(*got, c) {
+		t.Errorf("collection round trip (err %v, %d bytes left):\n got %+v\nwant %+v", d.err, len(d.b), got, c)
+	}
+
+	// Empty and nil lists stay what they were.
+	q := catalog.Product{Tags: []string{}, Variants: []catalog.Variant{{Image: -1}}}
+	e = encoder{}
+	e.product(&q)
+	d = &decoder{b: e.b}
+	if got := d.product(); !reflect.DeepEqual(*got, q) {
+		t.Errorf("got %#v, want %#v", got, q)
+	}
+
+	// A cut entry is an error, never a panic.
+	e = encoder{}
+	e.product(&p)
+	for n := 0; n < len(e.b); n++ {
+		d := &decoder{b: e.b[:n]}
+		d.product()
+		if d.err == nil {
+			t.Fatalf("an entry cut to %d of %d bytes decoded without an error", n, len(e.b))
+		}
+	}
+}
+
+// On a real folder, a rewrite that keeps the size and puts the old
+// modification time back is still seen (its change time and, for an
+// editor that saves by renaming, its inode differ).
+func TestParseCacheDirFS(t *testing.T) {
+	root := t.TempDir()
+	for name, f := range goodStore(t) {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		old := time.Now().Add(-time.Hour)
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	src := New(os.DirFS(root))
+	ctx := context.Background()
+	load := func() (*catalog.Store, int64) {
+		t.Helper()
+		before := parsed.Load()
+		st, save, err := src.LoadCached(ctx, "magic-wands", dir, "v1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		save()
+		return st, parsed.Load() - before
+	}
+	load()
+	if _, n := load(); n != 0 {
+		t.Fatalf("second load parsed %d files, want none", n)
+	}
+	hat := filepath.Join(root, "magic-wands", "products", "hat.md")
+	info, err := os.Stat(hat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(hat, []byte("---\ntitle: Hat\nprice: \"6\"\n---\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(hat, info.ModTime(), info.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if st, n := load(); n != 1 || st.Product("hat").Variants[0].Price.Amount != 600 {
+		t.Errorf("after a same-size edit with the old time stamp: parsed %d files, price %d; want 1, 600", n, st.Product("hat").Variants[0].Price.Amount)
+	}
+}
