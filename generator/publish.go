@@ -33,6 +33,21 @@ type Publisher interface {
 type DirPublisher struct {
 	root string
 	dirs sync.Map // folders known to exist: most pages sit in a folder of their own
+	// beforeChange, if set, is called once before the folder's first
+	// change (a builder's unseal); its error fails that change and every
+	// later one.
+	beforeChange func() error
+	changeOnce   sync.Once
+	changeErr    error
+}
+
+// changing calls beforeChange before the folder's first change.
+func (d *DirPublisher) changing() error {
+	if d.beforeChange == nil {
+		return nil
+	}
+	d.changeOnce.Do(func() { d.changeErr = d.beforeChange() })
+	return d.changeErr
 }
 
 var _ Publisher = (*DirPublisher)(nil)
@@ -40,12 +55,18 @@ var _ Publisher = (*DirPublisher)(nil)
 // NewDirPublisher returns a publisher writing below root, creating it. It
 // removes the temporary files of writes a crash interrupted (see
 // removeStaleTemps), so they are neither served nor copied elsewhere.
-func NewDirPublisher(root string) (*DirPublisher, error) {
+func NewDirPublisher(root string) (*DirPublisher, error) { return newDirPublisher(root, true) }
+
+// newDirPublisher is NewDirPublisher; sweep false skips the walk for
+// temporary files (a folder a build published completely: see sealed).
+func newDirPublisher(root string, sweep bool) (*DirPublisher, error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("publish folder: %w", err)
 	}
-	if _, err := removeStaleTemps(root, time.Now().Add(-staleTempAge)); err != nil {
-		return nil, fmt.Errorf("publish folder: %w", err)
+	if sweep {
+		if _, err := removeStaleTemps(root, time.Now().Add(-staleTempAge)); err != nil {
+			return nil, fmt.Errorf("publish folder: %w", err)
+		}
 	}
 	return &DirPublisher{root: root}, nil
 }
@@ -114,6 +135,9 @@ func (d *DirPublisher) Put(ctx context.Context, p string, data []byte) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := d.changing(); err != nil {
+		return err
+	}
 	name, err := d.file(p)
 	if err != nil {
 		return err
@@ -153,6 +177,9 @@ func writeAtomic(name string, data []byte) error {
 
 // Delete removes p and then any folders it leaves empty, up to the root.
 func (d *DirPublisher) Delete(ctx context.Context, p string) error {
+	if err := d.changing(); err != nil {
+		return err
+	}
 	name, err := d.file(p)
 	if err != nil {
 		return err
@@ -172,6 +199,9 @@ func (d *DirPublisher) Delete(ctx context.Context, p string) error {
 
 // remove deletes p, if it exists, and nothing else.
 func (d *DirPublisher) remove(p string) error {
+	if err := d.changing(); err != nil {
+		return err
+	}
 	name, err := d.file(p)
 	if err != nil {
 		return err
