@@ -55,7 +55,10 @@ type statKey struct {
 }
 
 func keyOf(info fs.FileInfo) statKey {
-	k := statKey{size: info.Size(), mtime: info.ModTime().UnixNano()}
+	k := statKey{size: info.Size()}
+	if t := info.ModTime(); !t.IsZero() {
+		k.mtime = t.UnixNano()
+	}
 	k.ino, k.ctime = sysStat(info)
 	return k
 }
@@ -246,8 +249,10 @@ func (c *parseCache) bySum(file string, key statKey, sum [sha256.Size]byte) *cac
 
 // racy reports whether a file was modified (or its status changed) too
 // close to this load's start for its stat fields to tell a later edit.
+// A file system that gives no time stamps (embed.FS, fstest.MapFS) tells
+// nothing: its files are always checked against their bytes.
 func (c *parseCache) racy(k statKey) bool {
-	return max(k.mtime, k.ctime) >= c.start.Add(-racyWindow).UnixNano()
+	return k.mtime == 0 || max(k.mtime, k.ctime) >= c.start.Add(-racyWindow).UnixNano()
 }
 
 // put records what a file without problems parsed into.

@@ -113,6 +113,15 @@ func TestParseCacheRacyEdit(t *testing.T) {
 		t.Errorf("after a racy edit: parsed %d files, price %d; want 1, 600", n, got)
 	}
 
+	// A file system without time stamps tells nothing either.
+	hat.ModTime = time.Time{}
+	loadBoth(t, fsys, dir)
+	hat.Data = []byte(strings.Replace(string(hat.Data), `"6"`, `"7"`, 1))
+	st, n = loadBoth(t, fsys, dir)
+	if got := st.Product("hat").Variants[0].Price.Amount; n != 1 || got != 700 {
+		t.Errorf("after an edit without time stamps: parsed %d files, price %d; want 1, 700", n, got)
+	}
+
 	// An old file with the same stat fields is taken from the cache (and
 	// the test above is not passing only because nothing is cached).
 	hat.ModTime = now.Add(-time.Hour)
