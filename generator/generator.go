@@ -150,6 +150,7 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 		return nil, err
 	}
 	sum := &Summary{Phases: map[string]time.Duration{}, Sites: map[string]*components.Site{}}
+	// "other": what no phase covers (the builder's set-up, the seal).
 	defer func() { sum.Phases["other"] = time.Since(start) - sumPhases(sum.Phases) }()
 	phase := func(name string, f func() error) error {
 		t := time.Now()
@@ -211,19 +212,39 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 	return sum, nil
 }
 
-// executeAndSave publishes a plan and saves its manifest.
+// executeAndSave publishes a plan and records its manifest's changes:
+// appended to the manifest's log (new paths before they are published, see
+// intent), so a build that changes a few files writes a few lines, not the
+// whole manifest; the log is folded into a new snapshot once it outgrows a
+// quarter of it (or when there is no snapshot yet).
 func (b *builder) executeAndSave(ctx context.Context, p *storePlan, sum *Summary) error {
+	ml, err := currentLog(b.opts.StateDir, p.manifest)
+	if err != nil {
+		return err
+	}
 	if lines := b.intent(p); len(lines) > 0 {
 		p.manifest = applied(p.manifest, lines)
-		if err := p.manifest.save(b.opts.StateDir); err != nil {
+		if err := ml.append(lines); err != nil {
 			return err
 		}
 	}
 	lines, err := b.execute(ctx, p, sum, b.trusted)
-	if err != nil || len(lines) == 0 {
+	if err != nil {
 		return err
 	}
-	return applied(p.manifest, lines).save(b.opts.StateDir)
+	if len(lines) > 0 {
+		p.manifest = applied(p.manifest, lines)
+		if err := ml.append(lines); err != nil {
+			return err
+		}
+	}
+	if ml.lines == 0 {
+		return nil
+	}
+	if big, err := logOutgrew(b.opts.StateDir, p.manifest); err != nil || big {
+		return p.manifest.save(b.opts.StateDir)
+	}
+	return nil
 }
 
 type builder struct {

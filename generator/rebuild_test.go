@@ -3,8 +3,10 @@ package generator
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -67,12 +69,14 @@ func (d *diskSite) build(out string, mod ...func(*Options)) *Summary {
 	return sum
 }
 
-// caches are the state folder's files that are not what was published:
-// they differ between two folders by nature (time stamps, random seals).
-func isCache(rel string) bool {
+// isState says whether a file is one of the state folder's that are not
+// what was published: caches differ between two folders by nature (time
+// stamps, random seals), and manifests are compared by what they record
+// (a rebuild's changes are in its log, a full build's in its snapshot).
+func isState(rel string) bool {
 	base := filepath.Base(rel)
 	return strings.HasPrefix(rel, ".wandstore/") &&
-		(strings.HasPrefix(base, "parse-") || base == "render-version" || base == "published")
+		(strings.HasPrefix(base, "parse-") || base == "render-version" || base == "published" || strings.HasPrefix(base, "manifest-"))
 }
 
 // files maps every file below dir (but the caches) to its bytes.
@@ -85,7 +89,7 @@ func files(t *testing.T, dir string) map[string]string {
 		}
 		rel, _ := filepath.Rel(dir, p)
 		rel = filepath.ToSlash(rel)
-		if isCache(rel) {
+		if isState(rel) {
 			return nil
 		}
 		data, err := os.ReadFile(p)
@@ -118,8 +122,21 @@ func (d *diskSite) sameAsFullBuild(when string) {
 			d.t.Errorf("%s: the rebuild has %s, which a full build does not", when, name)
 		}
 	}
-	if len(want) < 10 || !strings.Contains(strings.Join(keys(want), " "), ".wandstore/manifest-tea.json") {
+	if len(want) < 10 {
 		d.t.Fatalf("%s: the full build has only %v", when, keys(want))
+	}
+	for _, store := range []string{"tea", rootHandle} {
+		w, err := loadManifest(filepath.Join(fresh, ".wandstore"), store)
+		if err != nil {
+			d.t.Fatal(err)
+		}
+		g, err := loadManifest(filepath.Join(d.out, ".wandstore"), store)
+		if err != nil {
+			d.t.Fatal(err)
+		}
+		if len(w.Files) < 3 || !reflect.DeepEqual(g.Files, w.Files) {
+			d.t.Errorf("%s: manifest of %s differs from a full build's:\n got %v\nwant %v", when, store, g.Files, w.Files)
+		}
 	}
 }
 
@@ -286,4 +303,51 @@ func TestLiveUnseals(t *testing.T) {
 	if _, err := os.Stat(seal); err != nil {
 		t.Errorf("the build after a Live update left no seal: %v", err)
 	}
+}
+
+// A rebuild records its few changes in the manifest's log, not a new
+// snapshot, until the log outgrows a quarter of the snapshot.
+func TestRebuildAppendsToTheManifestLog(t *testing.T) {
+	d := newDiskSite(t, shop)
+	for i := 0; i < 80; i++ { // a snapshot that a change's lines are small beside
+		d.write(fmt.Sprintf("tea/products/extra-%02d.md", i), fmt.Sprintf("---\ntitle: Extra %d\nprice: \"%d.00\"\ntags: [iron]\n---\n", i, 30+i))
+	}
+	d.build(d.out)
+	state := filepath.Join(d.out, ".wandstore")
+	snap, err := os.ReadFile(manifestPath(state, "tea"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	compacted := false
+	price := `price: "8.00"`
+	for i := 0; i < 30 && !compacted; i++ {
+		next := fmt.Sprintf(`price: "%d.00"`, 10+i)
+		d.edit("tea/products/sencha.md", price, next)
+		price = next
+		d.build(d.out)
+		now, err := os.ReadFile(manifestPath(state, "tea"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		gens, err := logGens(state, "tea")
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case bytes.Equal(now, snap) && len(gens) == 0:
+			t.Fatalf("rebuild %d: neither a log nor a new snapshot", i+1)
+		case !bytes.Equal(now, snap):
+			if len(gens) != 0 {
+				t.Fatalf("rebuild %d: a new snapshot, but logs %v are left", i+1, gens)
+			}
+			if i == 0 {
+				t.Fatal("the first small change rewrote the snapshot")
+			}
+			compacted = true
+		}
+	}
+	if !compacted {
+		t.Error("the log was never folded into a snapshot")
+	}
+	d.sameAsFullBuild("after the logs")
 }
