@@ -258,15 +258,13 @@ func (c *parseCache) racy(k statKey) bool {
 // put records what a file without problems parsed into.
 func (c *parseCache) put(file string, key statKey, sum [sha256.Size]byte, images []string, p *catalog.Product, col *catalog.Collection) {
 	e := &cacheEntry{key: key, racy: c.racy(key), sum: sum}
-	var enc encoder
 	if p != nil {
 		e.kind = 'p'
-		enc.product(p)
+		e.data, _ = p.AppendBinary(nil)
 	} else {
 		e.kind = 'c'
-		enc.collection(col)
+		e.data, _ = col.AppendBinary(nil)
 	}
-	e.data = enc.b
 	sort.Strings(images)
 	for i, src := range images {
 		if i > 0 && src == images[i-1] {
@@ -348,17 +346,16 @@ func writeFileAtomic(name string, data []byte) error {
 // cached is a file's product or collection from its entry; false when the
 // entry does not decode into a file of that name (then the file is parsed).
 func cachedInto(l *loader, file string, e *cacheEntry) bool {
-	d := &decoder{b: e.data}
 	switch e.kind {
 	case 'p':
-		p := d.product()
-		if d.err != nil || len(d.b) != 0 || p.File != file {
+		p := new(catalog.Product)
+		if p.UnmarshalBinary(e.data) != nil || p.File != file {
 			return false
 		}
 		l.store.Products = append(l.store.Products, p)
 	case 'c':
-		c := d.collection()
-		if d.err != nil || len(d.b) != 0 || c.File != file {
+		c := new(catalog.Collection)
+		if c.UnmarshalBinary(e.data) != nil || c.File != file {
 			return false
 		}
 		l.store.Collections = append(l.store.Collections, c)
