@@ -98,4 +98,3 @@ func (d *decoder) list() int {
 	}
 	return n
 }
-
