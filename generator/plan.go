@@ -183,6 +183,11 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 	collections := allCollections(s)
 	pl.site = newInputs("site", b.version, storeInputs(st), s.BaseURL, s.CSS, s.HTMX, s.SearchJS, s.ProductJS, s.Image(st.Theme.Logo), s.Nav).sum()
 	pc.begin(newInputs(pl.site, collectionDefs(collections)).sum())
+	// A one-off build keeps its product plans in the state folder instead.
+	var dp *diskPlans
+	if pc == nil && !b.opts.Force {
+		dp = openDiskPlans(b.opts.StateDir, st.Handle, planShared(pl.site, s, collections))
+	}
 
 	// Per product, in parallel: its plan (card, page, search and sitemap
 	// entries), from the previous plan when the product is the same.
@@ -192,8 +197,11 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 			plans[i] = pp
 			return
 		}
-		plans[i] = pl.planProduct(products[i])
+		plans[i] = pl.planProductFrom(products[i], dp)
 	})
+	if dp != nil {
+		dp.save()
+	}
 	if pc != nil {
 		pl.plans = pc.next
 	} else {
@@ -271,11 +279,26 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 // which feeds every listing), its page's input hash and job, its search
 // index entry and its sitemap entry.
 func (pl *planner) planProduct(pr *catalog.Product) *productPlan {
+	return pl.planProductFrom(pr, nil)
+}
+
+// planProductFrom is planProduct, taking what it can from the plans kept
+// on disk when dp is not nil (and keeping what it works out there).
+func (pl *planner) planProductFrom(pr *catalog.Product, dp *diskPlans) *productPlan {
 	s, st := pl.s, pl.st
 	pp := &productPlan{}
 	pp.card = components.NewCard(s, pr)
-	pp.cardHash = newInputs(pp.card).sum()
 	pp.cols = primaryFirst(st, st.CollectionsOf(pr))
+	var key [16]byte
+	if dp != nil {
+		key = productKey(pr, pp.cols)
+		if e := dp.get(key); e != nil {
+			pp.cardHash, pp.pageIn, pp.search, pp.sitemap = e.cardHash, e.pageIn, e.search, e.sitemap
+			pp.job = pl.productJob(pr, pp)
+			return pp
+		}
+	}
+	pp.cardHash = newInputs(pp.card).sum()
 	refs := make([][2]string, len(pp.cols))
 	for j, c := range pp.cols {
 		refs[j] = [2]string{c.Handle, c.Title}
@@ -287,12 +310,20 @@ func (pl *planner) planProduct(pr *catalog.Product) *productPlan {
 	pp.pageIn = newInputs("product", pl.site, pr, refs, imgs).sum()
 	pp.search = searchEntry(s, pr, pp.card)
 	pp.sitemap = sitemapEntry(s, pr)
-	cols := pp.cols
-	pp.job = job{path: pl.productPath(pr.Handle), in: pp.pageIn,
+	pp.job = pl.productJob(pr, pp)
+	if dp != nil {
+		dp.put(key, pp)
+	}
+	return pp
+}
+
+// productJob is the job of a product's page.
+func (pl *planner) productJob(pr *catalog.Product, pp *productPlan) job {
+	s, cols := pl.s, pp.cols
+	return job{path: pl.productPath(pr.Handle), in: pp.pageIn,
 		render: func(ctx context.Context, w io.Writer) error {
 			return components.ProductPage(s, components.NewProductView(s, pr, cols)).Render(ctx, w)
 		}}
-	return pp
 }
 
 func (pl *planner) productPath(handle string) string {

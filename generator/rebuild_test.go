@@ -76,7 +76,7 @@ func (d *diskSite) build(out string, mod ...func(*Options)) *Summary {
 func isState(rel string) bool {
 	base := filepath.Base(rel)
 	return strings.HasPrefix(rel, ".wandstore/") &&
-		(strings.HasPrefix(base, "parse-") || base == "render-version" || base == "published" || strings.HasPrefix(base, "manifest-"))
+		(strings.HasPrefix(base, "parse-") || strings.HasPrefix(base, "plan-") || base == "render-version" || base == "published" || strings.HasPrefix(base, "manifest-"))
 }
 
 // files maps every file below dir (but the caches) to its bytes.
@@ -174,6 +174,22 @@ func TestRebuildMatchesFullBuild(t *testing.T) {
 		{"a collection", func() { d.edit("tea/collections/picks.yaml", `[teapot, sencha]`, `[sencha, teapot]`) }, nil},
 		{"an image's size", func() { d.edit("tea/images/pot.svg", `viewBox="0 0 10 20"`, `viewBox="0 0 10 30"`) },
 			func(s *Summary) bool { return s.Written > 0 }},
+		{"damaged caches", func() {
+			for _, name := range []string{"parse-tea.cache", "plan-tea.cache"} {
+				p := filepath.Join(d.out, ".wandstore", name)
+				data, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				os.WriteFile(p, data[:len(data)*2/3], 0o644)
+			}
+			d.edit("tea/products/teapot.md", `price: "60.00"`, `price: "61.00"`)
+		}, nil},
+		{"caches of another program", func() {
+			os.WriteFile(filepath.Join(d.out, ".wandstore", "plan-tea.cache"), []byte(planCacheMagic+"\x63garbage"), 0o644)
+			os.WriteFile(filepath.Join(d.out, ".wandstore", "parse-tea.cache"), []byte("wandstore parse cache\n\x07"), 0o644)
+			d.edit("tea/products/teapot.md", `price: "61.00"`, `price: "62.00"`)
+		}, nil},
 		{"the store", func() { d.edit("tea/store.yaml", "name: ", "name: The ") },
 			func(s *Summary) bool { return s.Written > 10 }},
 	}
