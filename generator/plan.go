@@ -71,16 +71,56 @@ func (in *inputs) add(parts ...any) *inputs {
 			b = []byte(v)
 		case []byte:
 			b = v
-		default:
-			var err error
-			if b, err = json.Marshal(v); err != nil {
-				panic(fmt.Sprintf("generator: hashing %T: %v", v, err)) // only our own plain structs reach here
+		case int:
+			b = strconv.AppendInt(nil, int64(v), 10) // as JSON has it
+		case []string:
+			if b = plainJSON(v); b == nil {
+				b = jsonOf(v)
 			}
+		default:
+			b = jsonOf(v)
 		}
 		fmt.Fprintf(in.h, "%d:", len(b))
 		in.h.Write(b)
 	}
 	return in
+}
+
+func jsonOf(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("generator: hashing %T: %v", v, err)) // only our own plain structs reach here
+	}
+	return b
+}
+
+// plainJSON is json.Marshal(ss) for strings JSON writes as they are
+// (listings hash their members' card hashes: hex), without reflection; nil
+// for strings it would escape.
+func plainJSON(ss []string) []byte {
+	if ss == nil {
+		return nil
+	}
+	n := 2
+	for _, s := range ss {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return nil
+			}
+		}
+		n += len(s) + 3
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, s...)
+		b = append(b, '"')
+	}
+	return append(b, ']')
 }
 
 func (in *inputs) sum() string { return hex.EncodeToString(in.h.Sum(nil)[:16]) }
@@ -445,7 +485,10 @@ func (pl *planner) listingMeta(c *catalog.Collection, members []*catalog.Product
 func (pl *planner) listingPage(cm *catalog.Collection, meta string, fr *facets.Result, order catalog.SortOrder, n, pages, total int, members []*catalog.Product) listing {
 	s := pl.s
 	ms := slices.Clone(members)
-	_, hs := pl.cardsOf(ms)
+	hs := make([]string, len(ms))
+	for i, pr := range ms {
+		hs[i] = pl.plans[pr].cardHash
+	}
 	rel := strings.TrimPrefix(s.CollectionPath(cm.Handle, order, n), s.BasePath)
 	in := newInputs("collection", pl.site, meta, string(order), n, pages, total, hs).sum()
 	l := listing{members: ms, job: job{path: pl.page(rel), in: in, render: func(ctx context.Context, w io.Writer) error {

@@ -3,6 +3,7 @@ package generator
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -366,4 +367,35 @@ func TestRebuildAppendsToTheManifestLog(t *testing.T) {
 		t.Error("the log was never folded into a snapshot")
 	}
 	d.sameAsFullBuild("after the logs")
+}
+
+// plainJSON hashes what json.Marshal would give, or declines.
+func TestPlainJSON(t *testing.T) {
+	for _, ss := range [][]string{{}, {"a"}, {"0e629941da049f8f", "", "x y-z"}, {"<"}, {"é"}, {`"`}, {"\n"}, {"&"}, {`\`}} {
+		want, _ := json.Marshal(ss)
+		got := plainJSON(ss)
+		if got != nil && string(got) != string(want) {
+			t.Errorf("plainJSON(%q) = %s, json.Marshal gives %s", ss, got, want)
+		}
+	}
+	if plainJSON([]string{"0e629941da049f8f9dcdc7883c37c5df", "a9974b59fde24264"}) == nil {
+		t.Error("plainJSON declined hashes")
+	}
+	if plainJSON(nil) != nil {
+		t.Error("nil is JSON's null, not a list")
+	}
+	for _, n := range []int{0, -3, 1 << 40} {
+		a, b := newInputs(n).sum(), newInputs(json.RawMessage(mustJSON(t, n))).sum()
+		if a != b {
+			t.Errorf("int %d hashes as %s, its JSON as %s", n, a, b)
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

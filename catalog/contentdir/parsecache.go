@@ -293,6 +293,9 @@ func (c *parseCache) save() {
 	for f, e := range c.next {
 		files = append(files, f)
 		size += len(f) + len(e.data) + 96
+		for _, im := range e.images {
+			size += len(im.src) + 48
+		}
 	}
 	sort.Strings(files)
 	enc := encoder{b: make([]byte, 0, size)}
