@@ -87,7 +87,9 @@ func (s *Source) load(ctx context.Context, l *loader) (*catalog.Store, error) {
 	if len(l.errs) > 0 {
 		return nil, l.errs
 	}
-	l.store.Index()
+	if l.cache == nil {
+		l.store.Index() // LoadCached's caller validates, which indexes
+	}
 	return l.store, nil
 }
 

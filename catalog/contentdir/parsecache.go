@@ -99,7 +99,8 @@ type imageStat struct {
 // LoadCached is Load with a parse cache in the folder dir (created when
 // missing), tagged with version: the caller's code version, so another
 // build of the program never trusts this one's entries. The store and its
-// problems are exactly Load's; only the work differs. save writes the
+// problems are exactly Load's; only the work differs, and the store is
+// not indexed yet (catalog.Store.Validate indexes it). save writes the
 // cache (see catalog.CachingSource); a cache that cannot be written is not
 // an error: the load is as good, only the next one slower.
 func (s *Source) LoadCached(ctx context.Context, handle, dir, version string) (*catalog.Store, func(), error) {

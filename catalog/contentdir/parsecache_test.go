@@ -32,6 +32,7 @@ func loadBoth(t *testing.T, fsys fstest.MapFS, dir string) (*catalog.Store, int6
 	if err != nil {
 		return nil, n
 	}
+	got.Index() // as Validate does
 	if !reflect.DeepEqual(got.Products, want.Products) {
 		t.Errorf("LoadCached's products differ from Load's:\n got %+v\nwant %+v", got.Products, want.Products)
 	}
@@ -242,6 +243,7 @@ func TestParseCacheDirFS(t *testing.T) {
 			t.Fatal(err)
 		}
 		save()
+		st.Index()
 		return st, parsed.Load() - before
 	}
 	load()
