@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wandstore/wandstore/catalog/contentdir"
+	"github.com/wandstore/wandstore/internal/benchstore"
 )
 
 // rebuildProducts is the store size BenchmarkRebuild builds:
@@ -39,7 +40,7 @@ func rebuildProducts(b *testing.B) int {
 func BenchmarkRebuild(b *testing.B) {
 	n := rebuildProducts(b)
 	content := b.TempDir()
-	if err := writeBenchStore(filepath.Join(content, "big"), n); err != nil {
+	if err := benchstore.Write(filepath.Join(content, "big"), n); err != nil {
 		b.Fatal(err)
 	}
 	src := contentdir.New(os.DirFS(content))

@@ -1,0 +1,104 @@
+// Package benchstore writes the generated store the build benchmarks
+// measure (generator's, and the CLI's in cmd/wandgen): the same shape at
+// any size.
+package benchstore
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Write writes a store of n products into dir (created): 1-3 options, up
+// to 12 variants, sales, sold-out variants, 24 collections (smart and
+// hand-picked) and 40 SVG images. Product i is products/product-%05d.md.
+func Write(dir string, n int) error {
+	for _, d := range []string{"products", "collections", "images"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return err
+		}
+	}
+	write := func(name, data string) error { return os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644) }
+	if err := write("store.yaml", `name: Big Store
+currency: USD
+locale: en-US
+description: Ten thousand things.
+settings:
+  products_per_page: 24
+  featured_collections: [tag-0, tag-1, tag-2]
+  featured_products: [product-00001, product-00002, product-00003, product-00004]
+`); err != nil {
+		return err
+	}
+	for i := 0; i < 40; i++ {
+		if err := write(fmt.Sprintf("images/img-%02d.svg", i), fmt.Sprintf(
+			`<svg xmlns="http://www.w3.org/2000/svg" width="800" height="800"><rect width="800" height="800" fill="#%06x"/></svg>`, i*40503)); err != nil {
+			return err
+		}
+	}
+	woods := []string{"Oak", "Elder", "Holly", "Yew"}
+	lengths := []string{"10 in", "12 in", "14 in"}
+	for i := 1; i <= n; i++ {
+		var v strings.Builder
+		opts := ""
+		switch i % 3 {
+		case 0: // no options
+			fmt.Fprintf(&v, "price: \"%d.%02d\"\ninventory: %d\n", 5+i%300, i%100, i%7)
+		case 1: // one option
+			opts = "options: [{ name: Wood, values: [Oak, Elder, Holly, Yew] }]\n"
+			v.WriteString("variants:\n")
+			for j, w := range woods {
+				fmt.Fprintf(&v, "  - { sku: P%05d-%d, options: [%s], price: \"%d.00\", inventory: %d }\n", i, j, w, 10+i%200+j, (i+j)%5)
+			}
+		default: // two options, some on sale
+			opts = "options: [{ name: Wood, values: [Oak, Elder, Holly, Yew] }, { name: Length, values: [10 in, 12 in, 14 in] }]\n"
+			v.WriteString("variants:\n")
+			for j, w := range woods {
+				for k, l := range lengths {
+					cmp := ""
+					if i%5 == 0 {
+						cmp = fmt.Sprintf(", compare_at: \"%d.00\"", 40+i%200+j+k)
+					}
+					fmt.Fprintf(&v, "  - { sku: P%05d-%d%d, options: [%s, %s], price: \"%d.00\"%s, inventory: %d }\n", i, j, k, w, l, 20+i%200+j+k, cmp, (i+j+k)%4)
+				}
+			}
+		}
+		doc := fmt.Sprintf(`---
+title: Product %05d
+vendor: Vendor %d
+type: Type %d
+tags: [tag-%d, tag-%d, common]
+created: 2026-%02d-%02d
+images:
+  - { src: images/img-%02d.svg, alt: Picture of product %05d }
+  - { src: images/img-%02d.svg, alt: Another view of product %05d }
+%s%s---
+Product %05d is a **fine** thing, made with care. It comes in several
+options and is sold by Vendor %d. See [our guide](https://example.com/guide).
+
+- hand made
+- long lasting
+`, i, i%50, i%12, i%20, (i+7)%20, 1+i%12, 1+i%28, i%40, i, (i+1)%40, i, opts, v.String(), i, i%50)
+		if err := write(fmt.Sprintf("products/product-%05d.md", i), doc); err != nil {
+			return err
+		}
+	}
+	for c := 0; c < 20; c++ {
+		if err := write(fmt.Sprintf("collections/tag-%d.yaml", c), fmt.Sprintf(
+			"title: Tag %d\nsort: manual\nrules:\n  conditions: [{ field: tag, relation: equals, value: tag-%d }]\n", c, c)); err != nil {
+			return err
+		}
+	}
+	var picks []string
+	for i := 1; i <= 100; i++ {
+		picks = append(picks, fmt.Sprintf("product-%05d", i*97%n+1))
+	}
+	for c := 0; c < 4; c++ {
+		if err := write(fmt.Sprintf("collections/picks-%d.yaml", c), fmt.Sprintf(
+			"title: Picks %d\nsort: price-asc\nproducts: [%s]\n", c, strings.Join(picks[c*25:c*25+25], ", "))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
