@@ -187,6 +187,9 @@ func (l *loader) readDir(ctx context.Context, dir, ext string, read func(l *load
 				var key statKey
 				if l.cache != nil {
 					info, err := infos[i].Info()
+					if err == nil && infos[i].Type()&fs.ModeSymlink != 0 {
+						info, err = fs.Stat(l.fsys, file) // the file the link names, as ReadFile reads it
+					}
 					if err != nil {
 						errs[i] = fmt.Errorf("store %q: %w", l.store.Handle, err)
 						continue

@@ -47,7 +47,7 @@ const parseCacheMagic = "wandstore parse cache\n"
 // racyWindow is how close to a load a file's modification time must be
 // for its entry to be checked against its bytes on every later load: more
 // than any file system's time-stamp granularity (FAT's is 2 s).
-const racyWindow = 3 * time.Second
+var racyWindow = 3 * time.Second // a variable for tests
 
 // statKey is what identifies a file's version without reading it.
 type statKey struct {

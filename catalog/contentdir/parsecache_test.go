@@ -265,3 +265,48 @@ func TestParseCacheDirFS(t *testing.T) {
 		t.Errorf("after a same-size edit with the old time stamp: parsed %d files, price %d; want 1, 600", n, st.Product("hat").Variants[0].Price.Amount)
 	}
 }
+
+// A product file that is a symbolic link is known by the file it names.
+func TestParseCacheSymlink(t *testing.T) {
+	root := t.TempDir()
+	for name, f := range goodStore(t) {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	target := filepath.Join(t.TempDir(), "hat.md")
+	if err := os.WriteFile(target, []byte("---\ntitle: Hat\nprice: \"5\"\n---\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hat := filepath.Join(root, "magic-wands", "products", "hat.md")
+	os.Remove(hat)
+	if err := os.Symlink(target, hat); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(target, old, old)
+	defer func(w time.Duration) { racyWindow = w }(racyWindow)
+	racyWindow = 0 // the link was made just now: only its stat fields may tell
+	dir := t.TempDir()
+	load := func() *catalog.Store {
+		st, save, err := New(os.DirFS(root)).LoadCached(context.Background(), "magic-wands", dir, "v1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		save()
+		st.Index()
+		return st
+	}
+	load()
+	if err := os.WriteFile(target, []byte("---\ntitle: Hat\nprice: \"6\"\n---\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(target, old.Add(time.Minute), old.Add(time.Minute))
+	if got := load().Product("hat").Variants[0].Price.Amount; got != 600 {
+		t.Errorf("after the linked file changed: price %d, want 600", got)
+	}
+}
