@@ -334,6 +334,9 @@ func writeFileAtomic(name string, data []byte) error {
 		return err
 	}
 	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(0o644) // as the state folder's other files
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
