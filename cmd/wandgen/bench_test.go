@@ -54,12 +54,19 @@ func BenchmarkCLIRebuild(b *testing.B) {
 		}
 	}
 	build() // the full build
-	build() // and a first rebuild: it records the files written just before the full build (see docs/REBUILD.md)
 	file := filepath.Join(content, "big", "products", "product-00042.md")
 	orig, err := os.ReadFile(file)
 	if err != nil {
 		b.Fatal(err)
 	}
+	// A first rebuild, untimed, with the price the rounds toggle from: it
+	// records the files written just before the full build (see
+	// docs/REBUILD.md), and the product's first move to the end of the
+	// price orders re-renders every listing page it passes.
+	if err := os.WriteFile(file, []byte(priceRE.ReplaceAllString(string(orig), `price: "501.00"`)), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	build()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
