@@ -28,9 +28,12 @@ fuzz SECONDS="20":
 check:
     bash .ci/run check
 
-# Benchmark the generator on a generated 10,000-product store, beside Hugo
-# (Debian's hugo, installed here if missing and we are root) building the same
-# product files. Output goes to tmpfs when there is one, for both tools, so the
+# The build table (internal/buildbench): cold builds of 1,000, 10,000 and
+# 100,000 products by wandgen, with and without the compressed copies, beside
+# Hugo (Debian's hugo, installed here if missing and we are root) building the
+# same product files, each a process of its own (wall clock, peak RSS); and
+# 1,000 stores of 100 products beside the one store of 100,000. Then the
+# generator's Go benchmarks on a generated 10,000-product store, Hugo beside. Output goes to tmpfs when there is one, for both tools, so the
 # figures compare generators rather than this machine's shared disk.
 # Then the islands server over HTTP on 127.0.0.1 (warm and cold fragments
 # beside a bare handler, add to cart), printed as a table; then the webhook
@@ -41,6 +44,7 @@ bench:
         if [ "$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq --no-install-recommends hugo) || true; fi; \
         command -v hugo >/dev/null || echo "hugo not installed: BenchmarkHugo10k will be skipped"; \
     fi
+    go run ./internal/buildbench -sizes 1000,10000,100000 -stores 1000x100 -runs 3
     WANDSTORE_BENCH_DIR=$([ -d /dev/shm ] && echo /dev/shm || true) go test -run '^$' -bench 'Build|Hugo' -benchtime 3x -benchmem ./generator/
     go test -run '^$' -bench . ./islands/
     out=$(bash scripts/postgres.sh start) && eval "$out" && trap 'bash scripts/postgres.sh stop' EXIT && \

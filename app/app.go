@@ -35,6 +35,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Commands: []*cli.Command{
 			buildCommand(),
 			reconcileCommand(),
+			devCommand(),
 			demoCommand(),
 			serveCommand(),
 			importCommand(),

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wandstore/wandstore/catalog/contentdir"
+	"github.com/wandstore/wandstore/generator"
 	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/islands/session"
 	"github.com/wandstore/wandstore/islands/store"
@@ -357,5 +359,115 @@ func TestBuildFromShopifyFiles(t *testing.T) {
 	}
 	if _, stderr, err := run(t, "build", "--content", "app.go"); err == nil || !strings.Contains(stderr, "not a folder, a Shopify product CSV") {
 		t.Errorf("a .go file as content: %v %s", err, stderr)
+	}
+}
+
+// On a terminal the progress bar and the summary share a screen: the bar's
+// line is cleared before the summary's first line is printed, so the
+// table's header does not start on what is left of the bar.
+func TestProgressBarClearedBeforeSummary(t *testing.T) {
+	content := testkit.ContentDir(t, shopArchive)
+	var screen bytes.Buffer // stderr and stdout, as a terminal shows them
+	bar := &progressBar{w: &screen}
+	opts := generator.Options{Source: contentdir.New(os.DirFS(content)), Out: t.TempDir(), SiteURL: "https://example.test"}
+	if _, err := buildAndReport(context.Background(), opts, &screen, bar, false); err != nil {
+		t.Fatal(err)
+	}
+	out := screen.String()
+	drawn := strings.LastIndex(out, "] ")
+	header := strings.Index(out, "store")
+	if drawn < 0 || header < 0 {
+		t.Fatalf("no bar or no summary:\n%q", out)
+	}
+	clear := strings.LastIndex(out, "\r"+strings.Repeat(" ", bar.line)+"\r")
+	if clear < drawn || clear > header || strings.TrimLeft(out[clear+bar.line+2:header], " ") != "" {
+		t.Errorf("the summary starts before the bar's line is cleared:\n%q", out)
+	}
+}
+
+// serve refuses an output folder that holds no build of its stores (a
+// wrong --out, or a build not run yet), naming the store and what to run,
+// instead of starting and answering 404 to every page; once the build is
+// there, it starts.
+func TestServeRefusesAFolderWithoutABuild(t *testing.T) {
+	content := testkit.ContentDir(t, shopArchive)
+	for name, out := range map[string]string{"empty": t.TempDir(), "missing": filepath.Join(t.TempDir(), "nonexistent-folder")} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			s, err := StartServe(ctx, ServeOptions{Addr: "127.0.0.1:0", OpsAddr: "127.0.0.1:0", Content: content, Public: out, Data: t.TempDir(), NoCache: true})
+			if err == nil {
+				s.Close(ctx)
+				t.Fatal("serve started on a folder with no build")
+			}
+			for _, want := range []string{"holds no build of shop", "wandgen build --out " + out} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+		})
+	}
+	// Told the pages are elsewhere, it starts on the empty folder, answers
+	// the islands and nothing else.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s, err := StartServe(ctx, ServeOptions{Addr: "127.0.0.1:0", OpsAddr: "127.0.0.1:0", Content: content, Public: t.TempDir(), Data: t.TempDir(), NoCache: true, IslandsOnly: true})
+	if err != nil {
+		t.Fatalf("serve --islands-only: %v", err)
+	}
+	for path, want := range map[string]int{"/s/shop/islands/cart/badge": http.StatusOK, "/s/shop/": http.StatusNotFound} {
+		resp, err := http.Get(s.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("--islands-only: GET %s = %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	if err := s.Close(ctx); err != nil {
+		t.Error(err)
+	}
+
+	out := t.TempDir()
+	if _, stderr, err := run(t, "build", "--content", content, "--out", out, "--quiet"); err != nil {
+		t.Fatalf("build: %v\n%s", err, stderr)
+	}
+	s, err = StartServe(ctx, ServeOptions{Addr: "127.0.0.1:0", OpsAddr: "127.0.0.1:0", Content: content, Public: out, Data: t.TempDir(), NoCache: true})
+	if err != nil {
+		t.Fatalf("serve after a build: %v", err)
+	}
+	if err := s.Close(ctx); err != nil {
+		t.Error(err)
+	}
+}
+
+// Every count a build prints agrees: the log's and the summary's products
+// are the published ones, and drafts are named as such.
+func TestBuildCountsAgree(t *testing.T) {
+	content := testkit.ContentDir(t, shopArchive+`
+-- shop/products/secret.md --
+---
+title: Secret
+price: "5.00"
+status: draft
+---
+Not yet.
+`)
+	stdout, stderr, err := run(t, "build", "--content", content, "--out", t.TempDir())
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stderr, "msg=loaded store=shop products=1 drafts=1") {
+		t.Errorf("the load's log line:\n%s", stderr)
+	}
+	var row []string
+	for _, l := range strings.Split(stdout, "\n") {
+		if f := strings.Fields(l); len(f) > 1 && f[0] == "shop" {
+			row = f
+		}
+	}
+	if len(row) < 2 || row[1] != "1" {
+		t.Errorf("the summary's products for shop: %v\n%s", row, stdout)
 	}
 }

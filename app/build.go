@@ -13,6 +13,7 @@ import (
 
 	"github.com/mattn/go-isatty"
 	"github.com/urfave/cli/v2"
+	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/generator"
 )
 
@@ -63,6 +64,18 @@ func buildCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			check := checkSiteURL(opts.SiteURL, c.IsSet("site-url"), opts.Publisher != nil, c.App.ErrWriter)
+			opts.BeforePublish = check
+			if opts.Publisher == nil {
+				// The islands of a server on this folder switch first.
+				handoff := announce(folderStateDir(opts.Out, opts.StateDir), handoffTimeout)
+				opts.BeforePublish = func(ctx context.Context, stores []*catalog.Store) error {
+					if err := check(ctx, stores); err != nil {
+						return err
+					}
+					return handoff(ctx, stores)
+				}
+			}
 			purger, err := setupPurge(c, os.Getenv)
 			if err != nil {
 				return err
@@ -79,19 +92,57 @@ func buildCommand() *cli.Command {
 	}
 }
 
+// checkSiteURL checks where the stores about to be published say they
+// live. Into a bucket, a store needs a base_url in store.yaml or
+// --site-url: else its canonical URLs, Open Graph tags, sitemap and
+// robots.txt would name http://localhost:8080/, which only a folder served
+// on this machine makes true. A store whose base_url is not under a given
+// --site-url is reported: its pages use its base_url, which is often not
+// what was meant.
+func checkSiteURL(siteURL string, given, bucket bool, warn io.Writer) func(context.Context, []*catalog.Store) error {
+	return func(_ context.Context, stores []*catalog.Store) error {
+		var missing []string
+		for _, st := range stores {
+			switch {
+			case st.BaseURL == "" && bucket && !given:
+				missing = append(missing, st.Handle)
+			case st.BaseURL != "" && given && !strings.HasPrefix(st.BaseURL, strings.TrimSuffix(siteURL, "/")):
+				fmt.Fprintf(warn, "warning: store %s: its base_url %s is not under --site-url %s; its pages name %s\n", st.Handle, st.BaseURL, siteURL, st.BaseURL)
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("publishing to a bucket needs --site-url (or base_url in store.yaml) for %s: without it the pages would name %s", strings.Join(missing, ", "), generator.DefaultSiteURL)
+		}
+		return nil
+	}
+}
+
 // runBuild builds with a progress bar when stderr is a terminal and plain
 // log lines otherwise, then prints a summary to stdout.
 func runBuild(ctx context.Context, opts generator.Options, stdout, stderr io.Writer, quiet bool) (*generator.Summary, error) {
+	var bar *progressBar
 	if !quiet {
 		if isTerminal(stderr) {
-			bar := &progressBar{w: stderr}
-			opts.Progress = bar.update
-			defer bar.finish()
+			bar = &progressBar{w: stderr}
 		} else {
 			opts.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 		}
 	}
+	return buildAndReport(ctx, opts, stdout, bar, quiet)
+}
+
+// buildAndReport builds, drawing bar (unless nil) as it goes, clears the
+// bar's line, and then (unless quiet) prints the summary: on a terminal
+// both go to the same screen, and the summary must not start on the
+// bar's last line.
+func buildAndReport(ctx context.Context, opts generator.Options, stdout io.Writer, bar *progressBar, quiet bool) (*generator.Summary, error) {
+	if bar != nil {
+		opts.Progress = bar.update
+	}
 	sum, err := generator.Build(ctx, opts)
+	if bar != nil {
+		bar.finish()
+	}
 	if err != nil {
 		return nil, err
 	}

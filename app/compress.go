@@ -2,7 +2,6 @@ package app
 
 import (
 	"bytes"
-	"compress/gzip"
 	"container/list"
 	"io"
 	"mime"
@@ -13,8 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/andybalholm/brotli"
 	"github.com/wandstore/wandstore/generator"
+	"github.com/wandstore/wandstore/internal/httpenc"
 )
 
 // The static server answers a browser that accepts Brotli or gzip with
@@ -35,28 +34,6 @@ func compressible(name string) bool {
 
 // maxCompressCache bounds the compressed copies kept, in bytes.
 const maxCompressCache = 64 << 20
-
-// encodings lists the encodings the request accepts, of "br" and "gzip",
-// best first. Quality values of zero refuse an encoding.
-func encodings(r *http.Request) []string {
-	accepts := func(name string) bool {
-		for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-			enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-			if strings.EqualFold(strings.TrimSpace(enc), name) {
-				q := strings.ReplaceAll(params, " ", "")
-				return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
-			}
-		}
-		return false
-	}
-	var encs []string
-	for _, enc := range []string{"br", "gzip"} {
-		if accepts(enc) {
-			encs = append(encs, enc)
-		}
-	}
-	return encs
-}
 
 // compressCache holds compressed files, least recently used out first.
 type compressCache struct {
@@ -109,21 +86,8 @@ func (c *compressCache) get(key, name, enc string, read func() ([]byte, error)) 
 	return v, nil
 }
 
-// compress encodes data: Brotli at quality 6 and gzip at level 6, both
-// fast enough to do on a first request and near their best ratios on
-// pages and stylesheets.
-func compress(enc string, data []byte) []byte {
-	var b bytes.Buffer
-	var w io.WriteCloser
-	if enc == "br" {
-		w = brotli.NewWriterLevel(&b, 6)
-	} else {
-		w, _ = gzip.NewWriterLevel(&b, 6) // a valid level: no error
-	}
-	_, _ = w.Write(data) // into memory: cannot fail
-	_ = w.Close()
-	return b.Bytes()
-}
+// compress encodes a file's data with enc, to be kept.
+func compress(enc string, data []byte) []byte { return httpenc.Encode(enc, httpenc.Files, data) }
 
 // serveCompressed answers the file f (name, at version etag) compressed
 // with enc, reading it only when the cache does not hold it; false when

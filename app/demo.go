@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"syscall"
 	"time"
 
@@ -54,6 +55,10 @@ type DemoOptions struct {
 	Publisher   generator.Publisher
 	StateDir    string
 	Purger      *cdnpurge.Purger
+
+	// wrap, when set, wraps the server's handler (wandgen dev's files and
+	// reload script).
+	wrap func(http.Handler) http.Handler
 }
 
 // StartDemo listens, builds the stores for that address (so canonical links
@@ -96,7 +101,7 @@ func StartDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
 		OlricConfig: opts.OlricConfig, OlricBind: opts.OlricBind, OlricPort: opts.OlricPort,
 		OlricGossipPort: opts.OlricGossipPort, OlricPeers: opts.OlricPeers, OlricReplicas: opts.OlricReplicas,
 		OlricExpectedMembers: opts.OlricExpectedMembers, olricPortsOrFree: true,
-		NoCache: opts.NoCache, Limits: opts.Limits, built: sum,
+		NoCache: opts.NoCache, Limits: opts.Limits, built: sum, wrap: opts.wrap,
 	})
 	if err != nil {
 		ln.Close()

@@ -140,7 +140,7 @@ func TestBuildPublishDefaultStateDir(t *testing.T) {
 	t.Setenv("WANDSTORE_S3_SECRET_KEY", "s")
 	t.Setenv("WANDSTORE_PUBLISH", "s3://bkt/site/v1")
 	t.Setenv("WANDSTORE_S3_ENDPOINT", f.srv.URL)
-	if _, stderr, err := run(t, "build", "--content", content, "--quiet"); err != nil {
+	if _, stderr, err := run(t, "build", "--content", content, "--site-url", "https://example.test/", "--quiet"); err != nil {
 		t.Fatalf("build: %v\n%s", err, stderr)
 	}
 	host := strings.ReplaceAll(strings.TrimPrefix(f.srv.URL, "http://"), ":", "_")
@@ -223,7 +223,7 @@ func TestBuildPrecompressFlag(t *testing.T) {
 	f := newFakeBucket(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIATESTKEY")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "very-secret-value")
-	bucket := []string{"build", "--content", content, "--publish", "s3://shop-bucket/live/", "--s3-endpoint", f.srv.URL, "--state-dir", t.TempDir(), "--quiet"}
+	bucket := []string{"build", "--content", content, "--publish", "s3://shop-bucket/live/", "--s3-endpoint", f.srv.URL, "--state-dir", t.TempDir(), "--site-url", "https://example.test/", "--quiet"}
 	_, _, err := run(t, append(bucket, "--precompress")...)
 	if err == nil || !strings.Contains(err.Error(), "--precompress with --publish") {
 		t.Fatalf("--precompress with --publish: %v, want a refusal", err)
@@ -242,5 +242,40 @@ func TestBuildPrecompressFlag(t *testing.T) {
 	}
 	if len(puts) < 5 {
 		t.Errorf("the bucket build uploaded %d objects", len(puts))
+	}
+}
+
+// A bucket publish needs to know where the pages live: without --site-url
+// (or a base_url in store.yaml) it refuses, naming the store, and uploads
+// nothing; a base_url outside a given --site-url is reported.
+func TestBucketPublishNeedsTheSiteURL(t *testing.T) {
+	f := newFakeBucket(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIATESTKEY")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "very-secret-value")
+	content := testkit.ContentDir(t, shopArchive)
+	bucket := []string{"--publish", "s3://shop-bucket/live/", "--s3-endpoint", f.srv.URL, "--state-dir", t.TempDir()}
+	_, stderr, err := run(t, append([]string{"build", "--content", content}, bucket...)...)
+	if err == nil || !strings.Contains(err.Error(), "needs --site-url") || !strings.Contains(err.Error(), "shop") {
+		t.Fatalf("bucket publish without --site-url: %v\n%s", err, stderr)
+	}
+	if puts := f.takePuts(); len(puts) != 0 {
+		t.Errorf("uploaded %d objects before refusing", len(puts))
+	}
+
+	// With a base_url of its own the store needs no --site-url; a
+	// --site-url it is not under is reported, and the build goes on.
+	own := testkit.ContentDir(t, strings.Replace(shopArchive, "currency: EUR", "currency: EUR\nbase_url: https://shop.example/", 1))
+	if _, stderr, err := run(t, append([]string{"build", "--content", own}, bucket...)...); err != nil {
+		t.Fatalf("bucket publish of a store with a base_url: %v\n%s", err, stderr)
+	}
+	if puts := f.takePuts(); len(puts) == 0 {
+		t.Error("nothing uploaded")
+	}
+	_, stderr, err = run(t, append([]string{"build", "--content", own, "--site-url", "https://other.example/"}, bucket...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr, "store shop: its base_url https://shop.example/ is not under --site-url https://other.example/") {
+		t.Errorf("disagreeing base_url not reported:\n%s", stderr)
 	}
 }

@@ -42,9 +42,14 @@ type ServeOptions struct {
 	// a given address is used or fails.
 	OpsAddr string
 	Public  string // built output to serve; default "public"
-	Data    string // state folder (the SQLite database); default ".wandstore"
-	Content string // catalog source for the islands; "" means the embedded demo stores
-	Stores  []string
+	// IslandsOnly serves the islands (and webhooks) alone: the pages are
+	// published elsewhere (a bucket, a CDN, another member's folder), and
+	// every other path is 404. Without it, a Public that holds no build of
+	// the stores is refused.
+	IslandsOnly bool
+	Data        string // state folder (the SQLite database); default ".wandstore"
+	Content     string // catalog source for the islands; "" means the embedded demo stores
+	Stores      []string
 	// SiteURL is the origin the stores were built for (as `build --site-url`);
 	// "" means this server's own address.
 	SiteURL string
@@ -103,6 +108,8 @@ type ServeOptions struct {
 	// built, when set, is a build this process just made of the stores:
 	// its catalogs and Sites are used instead of loading them again.
 	built *generator.Summary
+	// wrap, when set, wraps the handler (wandgen dev).
+	wrap func(http.Handler) http.Handler
 }
 
 // Server is a running wandgen server.
@@ -124,6 +131,11 @@ type Server struct {
 	// off); mailDone is closed when it has.
 	mailStop context.CancelFunc
 	mailDone chan struct{}
+	// cats are the catalogs the islands serve.
+	cats *islands.Catalogs
+	// stopFollowing ends followBuilds (nil when the server does not
+	// follow a folder's builds).
+	stopFollowing func()
 	// started is when startOn began, before the catalogs were loaded: the
 	// time their versions are seeded as of.
 	started time.Time
@@ -194,6 +206,11 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 	if err != nil {
 		return nil, err
 	}
+	if opts.Publisher == nil && !opts.IslandsOnly {
+		if err := checkBuilt(opts.Public, cats.All()); err != nil {
+			return nil, err
+		}
+	}
 	dsn := opts.DB
 	if dsn == "" {
 		dsn = filepath.Join(opts.Data, "wandstore.db")
@@ -236,15 +253,28 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 	if mailOn {
 		s.startMail(mailCfg, cats, log)
 	}
+	s.cats = cats
+	if opts.Publisher == nil && !opts.IslandsOnly {
+		// A build into this folder switches the islands first.
+		if err := s.followBuilds(folderStateDir(opts.Public, opts.StateDir), src, opts.SiteURL, cats); err != nil {
+			return nil, err
+		}
+	}
 	if s.shop != nil {
 		s.shop.start()
 	}
-	public, err := filepath.Abs(opts.Public)
-	if err != nil {
-		return nil, err
+	public := ""
+	if !opts.IslandsOnly {
+		if public, err = filepath.Abs(opts.Public); err != nil {
+			return nil, err
+		}
+	}
+	handler := newSiteHandler(public, log, s.Islands)
+	if opts.wrap != nil {
+		handler = opts.wrap(handler)
 	}
 	s.srv = &http.Server{
-		Handler:           newSiteHandler(public, log, s.Islands),
+		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -336,6 +366,10 @@ func (s *Server) closeBackends(ctx context.Context) error {
 		<-s.mailDone
 		s.mailStop = nil
 	}
+	if s.stopFollowing != nil {
+		s.stopFollowing()
+		s.stopFollowing = nil
+	}
 	errs = append(errs, s.shop.close()) // its worker uses the database and the cache
 	s.shop = nil
 	if s.Islands != nil {
@@ -354,6 +388,25 @@ func (s *Server) closeBackends(ctx context.Context) error {
 
 // loadCatalogs loads and validates the stores the islands serve, with the
 // same asset names a build for opts.SiteURL published.
+// checkBuilt refuses to serve a folder that holds no build of a store
+// the server would fill the islands of (its home page is missing): it
+// would start and answer 404 to every page, a mistake (a wrong --out, a
+// build not run yet) better told at once than found by shoppers.
+func checkBuilt(public string, cats []*islands.Catalog) error {
+	var missing []string
+	for _, c := range cats {
+		home := filepath.Join(public, filepath.FromSlash(strings.TrimPrefix(c.Site.BasePath, "/")), "index.html")
+		if _, err := os.Stat(home); err != nil {
+			missing = append(missing, fmt.Sprintf("%s (no %s)", c.Store.Handle, home))
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("--out %s holds no build of %s: run `wandgen build --out %s` with the same --content first, pass --store for the stores it holds, or --islands-only when the pages are served from elsewhere",
+		public, strings.Join(missing, ", "), public)
+}
+
 func loadCatalogs(ctx context.Context, opts ServeOptions, src catalog.Source) (*islands.Catalogs, error) {
 	var stores []*catalog.Store
 	sites := map[string]*components.Site{}
@@ -535,6 +588,7 @@ func serveOptions(c *cli.Context) ServeOptions {
 
 func serveCommand() *cli.Command {
 	flags := append(serveFlags(), &cli.StringFlag{Name: "site-url", Usage: "the origin the stores were built for (default: this server's address)", EnvVars: []string{"WANDSTORE_SITE_URL"}})
+	flags = append(flags, &cli.BoolFlag{Name: "islands-only", Usage: "serve the islands (and webhooks) alone, every other path 404: the pages are published elsewhere (a bucket, a CDN); without it, an --out that holds no build of the stores is refused", EnvVars: []string{"WANDSTORE_ISLANDS_ONLY"}})
 	flags = append(flags, publishFlags()...) // where webhook updates of Shopify-backed stores go
 	flags = append(flags, precompressFlag())
 	flags = append(flags, purgeFlags()...)
@@ -545,6 +599,7 @@ func serveCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			opts := serveOptions(c)
 			opts.SiteURL = c.String("site-url")
+			opts.IslandsOnly = c.Bool("islands-only")
 			var g generator.Options
 			_, err := setupPublish(c, &g)
 			if err != nil {
@@ -594,7 +649,11 @@ func migrateCommand() *cli.Command {
 }
 
 // runUntilDone waits for Ctrl+C (or SIGTERM) and shuts down gracefully.
-func runUntilDone(c *cli.Context, s *Server) error {
+func runUntilDone(c *cli.Context, s *Server) error { return runUntilDoneThen(c, s, s.Close) }
+
+// runUntilDoneThen is runUntilDone closing with close (a server with more
+// to stop than its own parts).
+func runUntilDoneThen(c *cli.Context, s *Server, close func(context.Context) error) error {
 	fmt.Fprintf(c.App.Writer, "Serving %s/ (Ctrl+C to stop)\n", s.URL)
 	select {
 	case <-c.Context.Done():
@@ -605,5 +664,5 @@ func runUntilDone(c *cli.Context, s *Server) error {
 	fmt.Fprintln(c.App.Writer, "stopping")
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	return s.Close(ctx)
+	return close(ctx)
 }

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wandstore/wandstore/generator"
+	"github.com/wandstore/wandstore/internal/httpenc"
 	"github.com/wandstore/wandstore/islands"
 )
 
@@ -33,8 +34,16 @@ type siteHandler struct {
 // newSiteHandler sends island paths (every store's <base>islands/) and
 // /healthz, /readyz, /metrics to the islands server, which sets its own
 // headers, and everything else to the built files.
+//
+// A root of "" serves no files (serve --islands-only): every path that is
+// not an island's is 404.
 func newSiteHandler(root string, log *slog.Logger, isl *islands.Server) http.Handler {
-	static := &siteHandler{root: root, log: log, compressed: newCompressCache(maxCompressCache)}
+	var static http.Handler = &siteHandler{root: root, log: log, compressed: newCompressCache(maxCompressCache)}
+	if root == "" {
+		static = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "not found: this server answers the islands only (serve --islands-only); the pages are published elsewhere", http.StatusNotFound)
+		})
+	}
 	dynamic := isl.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isl.Serves(r.URL.Path) {
@@ -181,7 +190,7 @@ func (h *siteHandler) serveFile(w http.ResponseWriter, r *http.Request, name str
 		// wants: a Range request is answered from the file as it is.
 		if h.compressed != nil && st.Size() >= generator.MinPrecompress && compressible(name) {
 			w.Header().Add("Vary", "Accept-Encoding")
-			if encs := encodings(r); len(encs) > 0 && r.Header.Get("Range") == "" {
+			if encs := httpenc.Accepted(r); len(encs) > 0 && r.Header.Get("Range") == "" {
 				for _, enc := range encs {
 					if h.servePrecompressed(w, r, name, etag, enc, f, st.Size()) {
 						return true

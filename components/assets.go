@@ -11,14 +11,16 @@ import (
 )
 
 // Static holds the files every store's pages use: the base stylesheet, the
-// vendored htmx, the search script and the product page's variant picker.
+// vendored htmx, the islands loader, the search script and the product
+// page's variant picker.
 //
-//go:embed static/app.css static/search.js static/product.js static/htmx-2.0.11.min.js
+//go:embed static/app.css static/islands.js static/search.js static/product.js static/htmx-2.0.11.min.js
 var Static embed.FS
 
 // Names of the files in Static.
 const (
 	BaseCSSFile   = "static/app.css"
+	IslandsJSFile = "static/islands.js"
 	SearchJSFile  = "static/search.js"
 	ProductJSFile = "static/product.js"
 	HTMXFile      = "static/htmx-2.0.11.min.js"

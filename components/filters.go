@@ -1,6 +1,7 @@
 package components
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
@@ -246,4 +247,23 @@ func placeholder(show bool, v string) string {
 		return ""
 	}
 	return v
+}
+
+// collectionFilters is a listing page's filter form: the one rendered
+// already (CollectionView.FiltersHTML), else CollectionFilters.
+func collectionFilters(s *Site, v CollectionView) templ.Component {
+	if v.FiltersHTML != nil {
+		return v.FiltersHTML
+	}
+	return CollectionFilters(s, v)
+}
+
+// RenderedFilters renders v's filter form (CollectionFilters) once, for
+// CollectionView.FiltersHTML of every page of the listing.
+func RenderedFilters(ctx context.Context, s *Site, v CollectionView) (templ.Component, error) {
+	var b strings.Builder
+	if err := CollectionFilters(s, v).Render(ctx, &b); err != nil {
+		return nil, err
+	}
+	return templ.Raw(b.String()), nil
 }

@@ -19,6 +19,10 @@ type CartLineView struct {
 	ImageSrcset         string // "" for an image with one size (an SVG)
 	UnitPrice           string
 	LineTotal           string
+	// PriceWas is the unit price when the shopper added the line, when
+	// the catalog's has changed since ("" when it has not, or is not
+	// known): the line is priced at UnitPrice.
+	PriceWas string
 	// Problem says what stops the line from being bought as it is
 	// ("No longer available"); "" when nothing does.
 	Problem  string

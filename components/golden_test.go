@@ -52,7 +52,7 @@ func fixture() (*Site, *catalog.Store) {
 	st.Index()
 	s := &Site{
 		Store: st, BaseURL: "https://wands.test/s/wands/", BasePath: "/s/wands/",
-		CSS: "/s/wands/assets/app.0000000000.css", HTMX: "/s/wands/assets/htmx.0000000000.js", SearchJS: "/s/wands/assets/search.0000000000.js", ProductJS: "/s/wands/assets/product.0000000000.js",
+		CSS: "/s/wands/assets/app.0000000000.css", HTMX: "/s/wands/assets/htmx.0000000000.js", IslandsJS: "/s/wands/assets/islands.0000000000.js", SearchJS: "/s/wands/assets/search.0000000000.js", ProductJS: "/s/wands/assets/product.0000000000.js",
 		Images: map[string]string{
 			"images/logo.svg": "/s/wands/assets/logo.1111111111.svg", "images/elder.svg": "/s/wands/assets/elder.2222222222.svg",
 			"images/cloak.svg": "/s/wands/assets/cloak.3333333333.svg",
@@ -137,15 +137,30 @@ func TestGoldenProductPage(t *testing.T) {
 			t.Errorf("%s placeholder id = %q", id, got)
 		}
 	}
-	if n := d.Find("[hx-trigger*=load]").Length(); n != 1 {
-		t.Errorf("%d elements load on their own, want the loader only", n)
+	if n := d.Find("[hx-trigger*=load]").Length(); n != 0 {
+		t.Errorf("%d elements load on their own, want none (the loader is static/islands.js's)", n)
+	}
+	if n := d.Find("[data-islands-get],[data-islands-post]").Length(); n != 1 {
+		t.Errorf("%d island loaders, want 1", n)
 	}
 	loader := d.Find("[data-testid=islands-loader]")
-	if post, _ := loader.Attr("hx-post"); post != "/s/wands/islands/page" {
-		t.Errorf("loader hx-post = %q", post)
+	if post, _ := loader.Attr("data-islands-post"); post != "/s/wands/islands/page" {
+		t.Errorf("loader data-islands-post = %q", post)
 	}
-	if vals, _ := loader.Attr("hx-vals"); vals != `{"i":"cart/badge,wishlist/button,recommendations,recently-viewed","product":"elder-wand"}` {
-		t.Errorf("loader hx-vals = %q", vals)
+	if vals, _ := loader.Attr("data-islands-vals"); vals != `{"i":"cart/badge,wishlist/button,recommendations,recently-viewed","product":"elder-wand"}` {
+		t.Errorf("loader data-islands-vals = %q", vals)
+	}
+	// htmx is not loaded by the page: islands.js loads it when the shopper
+	// first acts, from the URL it is given.
+	script := d.Find("head script[data-htmx]")
+	if src, _ := script.Attr("src"); src != "/s/wands/assets/islands.0000000000.js" {
+		t.Errorf("islands script src = %q", src)
+	}
+	if h, _ := script.Attr("data-htmx"); h != "/s/wands/assets/htmx.0000000000.js" {
+		t.Errorf("islands script data-htmx = %q", h)
+	}
+	if n := d.Find("script[src*=htmx]").Length(); n != 0 {
+		t.Errorf("%d scripts load htmx with the page", n)
 	}
 	if d.Find("[data-testid=recommendations] a[href='/s/wands/collections/wands/']").Length() != 1 {
 		t.Error("recommendations fallback lacks the collection link")

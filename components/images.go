@@ -70,7 +70,7 @@ const (
 // shopifyWidths are the widths a Shopify CDN image is offered at (never
 // wider than the image, when its width is known): the same as the
 // generator's own renditions.
-var shopifyWidths = []int{320, 640, 1200, 1600}
+var shopifyWidths = []int{320, 640, 960, 1200, 1600}
 
 // shopifyCDN reports whether an image URL is served by Shopify's CDN,
 // which resizes on request (?width=N).

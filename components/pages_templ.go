@@ -392,7 +392,7 @@ func CollectionPage(s *Site, v CollectionView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = CollectionFilters(s, v).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = collectionFilters(s, v).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

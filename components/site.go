@@ -24,8 +24,9 @@ type Site struct {
 	// BasePath is BaseURL's path ("/s/magic-wands/"); links within the
 	// store use it so a build works on any host and port.
 	BasePath string
-	// CSS, HTMX, SearchJS and ProductJS are the fingerprinted asset paths.
-	CSS, HTMX, SearchJS, ProductJS string
+	// CSS, HTMX, IslandsJS, SearchJS and ProductJS are the fingerprinted
+	// asset paths.
+	CSS, HTMX, IslandsJS, SearchJS, ProductJS string
 	// Images maps an image's Src ("images/x.svg") to its published path.
 	// Absolute https sources are used as they are.
 	Images map[string]string

@@ -132,6 +132,10 @@ type CollectionView struct {
 	Prev, Next      string
 	PageLinks       []NavLink   // Handle "current" marks this page
 	Filters         *FilterView // the filter form; nil for none
+	// FiltersHTML, when set, is CollectionFilters already rendered for
+	// Filters: every page of a listing in one order has the same form, so
+	// a build renders it once (see RenderedFilters).
+	FiltersHTML templ.Component
 }
 
 // NewCollectionView builds page `page` (1-based) of c in `order`, showing
@@ -486,9 +490,9 @@ func decoding(eager bool) string {
 // loaderRequest is how the page loader asks for its islands: a POST on a
 // product page (it records the view), else a GET.
 func loaderRequest(s *Site, m Meta) templ.Attributer {
-	method := "hx-get"
+	method := "data-islands-get"
 	if m.Product != "" {
-		method = "hx-post"
+		method = "data-islands-post"
 	}
 	return templ.OrderedAttributes{{Key: method, Value: s.IslandPath(RoutePage)}}
 }

@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/metrics"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/wandstore/wandstore/catalog/contentdir"
+	"github.com/wandstore/wandstore/internal/benchstore"
 )
 
 // benchProducts is the size of the generated store the benchmarks build.
@@ -45,95 +45,7 @@ func benchContent(b *testing.B) string {
 	return benchDir
 }
 
-func writeBenchStore(dir string, n int) error {
-	for _, d := range []string{"products", "collections", "images"} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
-			return err
-		}
-	}
-	write := func(name, data string) error { return os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644) }
-	if err := write("store.yaml", `name: Big Store
-currency: USD
-locale: en-US
-description: Ten thousand things.
-settings:
-  products_per_page: 24
-  featured_collections: [tag-0, tag-1, tag-2]
-  featured_products: [product-00001, product-00002, product-00003, product-00004]
-`); err != nil {
-		return err
-	}
-	for i := 0; i < 40; i++ {
-		if err := write(fmt.Sprintf("images/img-%02d.svg", i), fmt.Sprintf(
-			`<svg xmlns="http://www.w3.org/2000/svg" width="800" height="800"><rect width="800" height="800" fill="#%06x"/></svg>`, i*40503)); err != nil {
-			return err
-		}
-	}
-	woods := []string{"Oak", "Elder", "Holly", "Yew"}
-	lengths := []string{"10 in", "12 in", "14 in"}
-	for i := 1; i <= n; i++ {
-		var v strings.Builder
-		opts := ""
-		switch i % 3 {
-		case 0: // no options
-			fmt.Fprintf(&v, "price: \"%d.%02d\"\ninventory: %d\n", 5+i%300, i%100, i%7)
-		case 1: // one option
-			opts = "options: [{ name: Wood, values: [Oak, Elder, Holly, Yew] }]\n"
-			v.WriteString("variants:\n")
-			for j, w := range woods {
-				fmt.Fprintf(&v, "  - { sku: P%05d-%d, options: [%s], price: \"%d.00\", inventory: %d }\n", i, j, w, 10+i%200+j, (i+j)%5)
-			}
-		default: // two options, some on sale
-			opts = "options: [{ name: Wood, values: [Oak, Elder, Holly, Yew] }, { name: Length, values: [10 in, 12 in, 14 in] }]\n"
-			v.WriteString("variants:\n")
-			for j, w := range woods {
-				for k, l := range lengths {
-					cmp := ""
-					if i%5 == 0 {
-						cmp = fmt.Sprintf(", compare_at: \"%d.00\"", 40+i%200+j+k)
-					}
-					fmt.Fprintf(&v, "  - { sku: P%05d-%d%d, options: [%s, %s], price: \"%d.00\"%s, inventory: %d }\n", i, j, k, w, l, 20+i%200+j+k, cmp, (i+j+k)%4)
-				}
-			}
-		}
-		doc := fmt.Sprintf(`---
-title: Product %05d
-vendor: Vendor %d
-type: Type %d
-tags: [tag-%d, tag-%d, common]
-created: 2026-%02d-%02d
-images:
-  - { src: images/img-%02d.svg, alt: Picture of product %05d }
-  - { src: images/img-%02d.svg, alt: Another view of product %05d }
-%s%s---
-Product %05d is a **fine** thing, made with care. It comes in several
-options and is sold by Vendor %d. See [our guide](https://example.com/guide).
-
-- hand made
-- long lasting
-`, i, i%50, i%12, i%20, (i+7)%20, 1+i%12, 1+i%28, i%40, i, (i+1)%40, i, opts, v.String(), i, i%50)
-		if err := write(fmt.Sprintf("products/product-%05d.md", i), doc); err != nil {
-			return err
-		}
-	}
-	for c := 0; c < 20; c++ {
-		if err := write(fmt.Sprintf("collections/tag-%d.yaml", c), fmt.Sprintf(
-			"title: Tag %d\nsort: manual\nrules:\n  conditions: [{ field: tag, relation: equals, value: tag-%d }]\n", c, c)); err != nil {
-			return err
-		}
-	}
-	var picks []string
-	for i := 1; i <= 100; i++ {
-		picks = append(picks, fmt.Sprintf("product-%05d", i*97%n+1))
-	}
-	for c := 0; c < 4; c++ {
-		if err := write(fmt.Sprintf("collections/picks-%d.yaml", c), fmt.Sprintf(
-			"title: Picks %d\nsort: price-asc\nproducts: [%s]\n", c, strings.Join(picks[c*25:c*25+25], ", "))); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func writeBenchStore(dir string, n int) error { return benchstore.Write(dir, n) }
 
 // benchOut makes an output folder under WANDSTORE_BENCH_DIR (default: the
 // system temp folder). Point it at a tmpfs (/dev/shm) to measure the
@@ -184,7 +96,8 @@ func (p *peakHeap) mb() float64 {
 }
 
 // BenchmarkBuildFull10k is a cold build of the 10,000-product store:
-// load, validate, plan, render and write every file into an empty folder.
+// load, validate, plan, render and write every file into an empty folder,
+// with the compressed copies (WANDSTORE_BENCH_PRECOMPRESS=off: without).
 func BenchmarkBuildFull10k(b *testing.B) {
 	src := contentdir.New(os.DirFS(benchContent(b)))
 	var files, products int
@@ -196,7 +109,7 @@ func BenchmarkBuildFull10k(b *testing.B) {
 		b.StopTimer()
 		out := benchOut(b)
 		b.StartTimer()
-		sum, err := Build(context.Background(), Options{Source: src, Out: out, SiteURL: "https://big.test/", RenderVersion: "bench"})
+		sum, err := Build(context.Background(), Options{Source: src, Out: out, SiteURL: "https://big.test/", RenderVersion: "bench", Precompress: benchPrecompress()})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -279,27 +192,8 @@ func BenchmarkHugo10k(b *testing.B) {
 	}
 	content := benchContent(b)
 	site := b.TempDir()
-	if err := os.MkdirAll(filepath.Join(site, "layouts", "_default"), 0o755); err != nil {
+	if err := benchstore.HugoSite(site, filepath.Join(content, "big", "products")); err != nil {
 		b.Fatal(err)
-	}
-	// The same product files, as Hugo content.
-	if err := os.Symlink(filepath.Join(content, "big", "products"), filepath.Join(site, "content")); err != nil {
-		b.Fatal(err)
-	}
-	files := map[string]string{
-		"config.toml": "baseURL = 'https://big.test/'\ndisableKinds = ['taxonomy', 'term', 'RSS', 'sitemap', 'robotsTXT', '404']\n",
-		"layouts/_default/single.html": `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{{ .Title }} – Big Store</title>
-<link rel="canonical" href="{{ .Permalink }}"><meta name="description" content="{{ .Summary | plainify }}"></head><body>
-<header><a href="/">Big Store</a></header><main><h1>{{ .Title }}</h1><p>{{ .Params.vendor }}</p>
-{{ range .Params.images }}<img src="/{{ .src }}" alt="{{ .alt }}" width="800" height="800">{{ end }}
-<form method="post"><select name="variant">{{ range .Params.variants }}<option>{{ delimit .options " / " }} – ${{ .price }}</option>{{ end }}</select>
-<button>Add to cart</button></form><div>{{ .Content }}</div></main><footer>Big Store</footer></body></html>`,
-		"layouts/_default/list.html": `<!DOCTYPE html><html><body>{{ range .Pages }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}</body></html>`,
-	}
-	for name, data := range files {
-		if err := os.WriteFile(filepath.Join(site, name), []byte(data), 0o644); err != nil {
-			b.Fatal(err)
-		}
 	}
 	var maxRSS int64
 	b.ResetTimer()

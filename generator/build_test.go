@@ -118,14 +118,14 @@ func TestBuildWritesEveryPage(t *testing.T) {
 			names = append(names, filepath.Base(a))
 		}
 	}
-	fp := regexp.MustCompile(`^(app|htmx-2\.0\.11\.min|search|product|logo|sencha|pot)\.[0-9a-f]{10}\.(css|js|svg)$`)
+	fp := regexp.MustCompile(`^(app|htmx-2\.0\.11\.min|islands|search|product|logo|sencha|pot)\.[0-9a-f]{10}\.(css|js|svg)$`)
 	for _, n := range names {
 		if !fp.MatchString(n) {
 			t.Errorf("asset %q is not fingerprinted", n)
 		}
 	}
-	if len(names) != 7 {
-		t.Errorf("assets = %v, want app.css, htmx, search.js, product.js and 3 images", names)
+	if len(names) != 8 {
+		t.Errorf("assets = %v, want app.css, htmx, islands.js, search.js, product.js and 3 images", names)
 	}
 	home := s.doc("s/tea/index.html")
 	css, _ := home.Find(`link[rel=stylesheet]`).Attr("href")
@@ -135,11 +135,17 @@ func TestBuildWritesEveryPage(t *testing.T) {
 	if !strings.Contains(s.read(strings.TrimPrefix(css, "/")), "--primary:#224422") {
 		t.Error("theme colour missing from the stylesheet")
 	}
-	if src, _ := home.Find(`script[src]`).Attr("src"); !strings.HasPrefix(src, "/s/tea/assets/htmx-2.0.11.min.") {
-		t.Errorf("htmx script = %q", src)
+	// The page loads the islands script, which loads htmx (published, by
+	// its fingerprinted name) on the shopper's first action.
+	script := home.Find(`script[src]`)
+	if src, _ := script.Attr("src"); !strings.HasPrefix(src, "/s/tea/assets/islands.") {
+		t.Errorf("islands script = %q", src)
 	}
-	if d, _ := home.Find(`script[src]`).Attr("defer"); home.Find(`script[src][defer]`).Length() != 1 {
-		t.Errorf("htmx must be deferred (no render-blocking script), defer=%q", d)
+	if h, _ := script.Attr("data-htmx"); !strings.HasPrefix(h, "/s/tea/assets/htmx-2.0.11.min.") || !s.exists(strings.TrimPrefix(h, "/")) {
+		t.Errorf("htmx URL %q is not a published htmx", h)
+	}
+	if d, _ := script.Attr("defer"); home.Find(`script[src][defer]`).Length() != 1 {
+		t.Errorf("the islands script must be deferred (no render-blocking script), defer=%q", d)
 	}
 }
 
@@ -523,7 +529,7 @@ func TestSiteMatchesTheBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.CSS != built.CSS || got.HTMX != built.HTMX || got.SearchJS != built.SearchJS ||
+	if got.CSS != built.CSS || got.HTMX != built.HTMX || got.IslandsJS != built.IslandsJS || got.SearchJS != built.SearchJS ||
 		got.BaseURL != built.BaseURL || !maps.Equal(got.Images, built.Images) || len(got.Nav) != len(built.Nav) {
 		t.Errorf("Site() = %+v\nbuild published %+v", got, built)
 	}

@@ -49,6 +49,11 @@ type Options struct {
 	Publisher Publisher
 	// StateDir holds the manifests; default Out/.wandstore.
 	StateDir string
+	// BeforePublish, when set, is called with the stores about to be
+	// published once they have loaded and validated, before anything is
+	// written: a build into a served folder tells the servers (app,
+	// internal/handoff). An error stops the build with nothing written.
+	BeforePublish func(ctx context.Context, stores []*catalog.Store) error
 	// SiteURL is the origin for stores without a base_url: such a store is
 	// published under <SiteURL>s/<handle>/. Default DefaultSiteURL.
 	SiteURL string
@@ -179,12 +184,24 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 	for _, save := range b.saves {
 		save()
 	}
-	for _, st := range stores {
-		var p *storePlan
-		if err := phase("plan", func() error { p, err = b.plan(ctx, st, nil); return err }); err != nil {
+	if opts.BeforePublish != nil {
+		if err := phase("before publish", func() error { return opts.BeforePublish(ctx, stores) }); err != nil {
 			return nil, err
 		}
-		sum.Sites[st.Handle] = p.site
+	}
+	// Store by store; the next store is planned while this one renders
+	// (one plan ahead: a build of many small stores keeps every core busy,
+	// and holds at most two stores' plans). The plan phase's time thus
+	// overlaps the render phase's.
+	plans, stop := b.planAhead(ctx, stores)
+	defer stop()
+	for pl := range plans {
+		sum.Phases["plan"] += pl.took
+		if pl.err != nil {
+			return nil, fmt.Errorf("plan: %w", pl.err)
+		}
+		p := pl.p
+		sum.Sites[p.handle] = p.site
 		if err := phase("render", func() error { return b.executeAndSave(ctx, p, sum) }); err != nil {
 			return nil, err
 		}
@@ -210,6 +227,42 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 	sort.Strings(sum.Removed)
 	sum.Duration = time.Since(start)
 	return sum, nil
+}
+
+// planned is a store's plan, or why it failed, and what it took.
+type planned struct {
+	p    *storePlan
+	err  error
+	took time.Duration
+}
+
+// planAhead plans the stores in order on a goroutine of its own, handing
+// each plan over when the previous one has been taken: the caller renders
+// one store while the next is planned. The channel closes after the last
+// plan or the first error; stop ends the planning early and waits for it.
+func (b *builder) planAhead(ctx context.Context, stores []*catalog.Store) (<-chan planned, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	plans := make(chan planned)
+	go func() {
+		defer close(plans)
+		for _, st := range stores {
+			t := time.Now()
+			p, err := b.plan(ctx, st, nil)
+			select {
+			case plans <- planned{p: p, err: err, took: time.Since(t)}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return plans, func() {
+		cancel()
+		for range plans {
+		}
+	}
 }
 
 // executeAndSave publishes a plan and records its manifest's changes:
@@ -257,6 +310,7 @@ type builder struct {
 	// compress: text files get compressed copies (Options.Precompress).
 	compress bool
 	zs       compressors
+	shared   sharedCopies
 	// later: files' copies are not made by the render workers but after
 	// the update, in the background (Live).
 	later  bool
@@ -534,7 +588,10 @@ func (b *builder) load(ctx context.Context) ([]*catalog.Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		b.log.Info("loaded", "store", h, "products", len(st.Products), "collections", len(st.Collections))
+		// "products" counts what is published, as the summary does; drafts
+		// are named apart.
+		published := len(st.PublishedProducts())
+		b.log.Info("loaded", "store", h, "products", published, "drafts", len(st.Products)-published, "collections", len(st.Collections))
 		if lang, ok := i18n.Language(st.Locale); !ok {
 			b.log.Warn("no messages in the store's language: its pages are in English", "store", h, "locale", st.Locale, "language", lang)
 		}

@@ -159,6 +159,7 @@ type planner struct {
 	search, sitemap *shardSet
 	pageCounts      map[string]int  // default-order pages per collection
 	imagesDone      map[string]bool // image files a delta plan has looked at
+	forms           filterForms     // the listings' filter forms, rendered once
 }
 
 func (pl *planner) add(j job) { pl.p.jobs = append(pl.p.jobs, j) }
@@ -221,7 +222,7 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 	}
 	products := st.PublishedProducts()
 	collections := allCollections(s)
-	pl.site = newInputs("site", b.version, storeInputs(st), s.BaseURL, s.CSS, s.HTMX, s.SearchJS, s.ProductJS, s.Image(st.Theme.Logo), s.Nav).sum()
+	pl.site = newInputs("site", b.version, storeInputs(st), s.BaseURL, s.CSS, s.HTMX, s.IslandsJS, s.SearchJS, s.ProductJS, s.Image(st.Theme.Logo), s.Nav).sum()
 	pc.begin(newInputs(pl.site, collectionDefs(collections)).sum())
 	// A one-off build keeps its product plans in the state folder instead.
 	var dp *diskPlans
@@ -497,7 +498,9 @@ func (pl *planner) listingPage(cm *catalog.Collection, meta string, fr *facets.R
 			cv[i] = pl.card(pr).card
 		}
 		v := components.NewCollectionView(s, cm, order, n, pages, total, cv)
-		v.Filters = components.NewFilterView(s, cm.Handle, *fr, facets.Query{Sort: order}, nil)
+		if err := pl.forms.use(ctx, s, &v, cm.Handle, fr, order); err != nil {
+			return err
+		}
 		return components.CollectionPage(s, v).Render(ctx, w)
 	}}}
 	pl.add(l.job)
@@ -638,7 +641,7 @@ func storeSite(ctx context.Context, st *catalog.Store, base *url.URL, known map[
 	for _, f := range []struct {
 		file string
 		dst  *string
-	}{{components.HTMXFile, &s.HTMX}, {components.SearchJSFile, &s.SearchJS}, {components.ProductJSFile, &s.ProductJS}} {
+	}{{components.HTMXFile, &s.HTMX}, {components.IslandsJSFile, &s.IslandsJS}, {components.SearchJSFile, &s.SearchJS}, {components.ProductJSFile, &s.ProductJS}} {
 		data, err := fs.ReadFile(components.Static, f.file)
 		if err != nil {
 			return nil, nil, err

@@ -43,7 +43,8 @@ const MinPrecompress = 1024
 // build (BenchmarkPrecompressLevels, BenchmarkPrecompressCost; the figures
 // are in docs/COMPRESSION.md). Gzip is klauspost/compress's, which
 // compresses these pages about twice as fast as the standard library's
-// at the same level, to within 1% of its size.
+// at the same level, to within 1% of its size. (Its level 5 measured
+// faster alone but not in a build's profile: docs/COMPRESSION.md.)
 var (
 	brotliQuality = 5
 	gzipLevel     = 6
@@ -231,11 +232,15 @@ func (b *builder) putCopies(ctx context.Context, p string, c copies) error {
 
 // removeCopies deletes a file's copies, if it has or may have any: always
 // when the build precompresses into a folder (a missing file costs a failed
-// unlink), else when the manifest says so (a bucket is not asked to delete
-// keys it never had).
+// unlink) unless the file's folder is one the publisher made and has not
+// written into yet (DirPublisher.fresh: a cold build's pages), else when the manifest says so (a bucket is not
+// asked to delete keys it never had).
 func (b *builder) removeCopies(ctx context.Context, p string, old Entry, had bool) error {
 	if !Precompressible(p) || !(b.compress || (had && hasCopies(old))) {
 		return nil
+	}
+	if d, ok := b.pub.(*DirPublisher); ok && d.fresh(p) {
+		return nil // a folder it made and has written nothing into yet
 	}
 	for _, suf := range copySuffixes {
 		var err error
@@ -264,4 +269,40 @@ func (b *builder) copiesPublished(ctx context.Context, p string, e Entry) (bool,
 		}
 	}
 	return true, nil
+}
+
+// sharedCopies keeps a build's copies of assets by the digest of their
+// bytes: a build of many stores publishes the same scripts in every store
+// (and, often, the same stylesheet and images), and compresses each once.
+// It keeps at most maxSharedCopies files' copies: assets are few, and a
+// store's pages are not kept.
+type sharedCopies struct {
+	mu sync.Mutex
+	m  map[string]copies
+}
+
+const maxSharedCopies = 256
+
+func (s *sharedCopies) get(digest string) (copies, bool) {
+	if digest == "" {
+		return nil, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.m[digest]
+	return c, ok
+}
+
+func (s *sharedCopies) put(digest string, c copies) {
+	if digest == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[string]copies{}
+	}
+	if len(s.m) < maxSharedCopies {
+		s.m[digest] = c
+	}
 }

@@ -303,3 +303,28 @@ func TestPrecompressAutoIsForFolders(t *testing.T) {
 		t.Error("an unknown Precompress value was accepted")
 	}
 }
+
+// A build that has lost its manifest (a new state folder) into a folder
+// that still holds pages and copies of other bytes leaves no copy of
+// other bytes beside any file: a folder the build did not make may hold
+// anything, so it is not taken for fresh.
+func TestBuildWithoutManifestReplacesStaleCopies(t *testing.T) {
+	s := newSite(t, shop)
+	s.build(func(o *Options) { o.Precompress = PrecompressOn })
+	// A page (which gets copies again) and a file too small for copies,
+	// whose stale ones only the removal before its write takes away.
+	for _, p := range []string{"s/tea/products/teapot/index.html", "s/tea/robots.txt"} {
+		for _, suf := range []string{".br", ".gz"} {
+			if err := os.WriteFile(filepath.Join(s.out, filepath.FromSlash(p+suf)), []byte("stale"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := os.RemoveAll(filepath.Join(s.out, ".wandstore")); err != nil {
+		t.Fatal(err)
+	}
+	s.build(func(o *Options) { o.Precompress = PrecompressOn })
+	if n := checkCopies(t, s.out, true); n == 0 {
+		t.Fatal("no file has copies: the test proves nothing")
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,7 +33,9 @@ type Publisher interface {
 // DirPublisher writes into a local folder.
 type DirPublisher struct {
 	root string
-	dirs sync.Map // folders known to exist: most pages sit in a folder of their own
+	// dirs are the folders known to exist (most pages sit in a folder of
+	// their own), each a *folderState.
+	dirs sync.Map
 	// beforeChange, if set, is called once before the folder's first
 	// change (a builder's unseal); its error fails that change and every
 	// later one.
@@ -142,14 +145,75 @@ func (d *DirPublisher) Put(ctx context.Context, p string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(name)
-	if _, ok := d.dirs.Load(dir); !ok {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("publish %s: %w", p, err)
-		}
-		d.dirs.Store(dir, true)
+	f, err := d.folder(name)
+	if err != nil {
+		return fmt.Errorf("publish %s: %w", p, err)
 	}
+	f.written.Store(true) // before the write: fresh must never say otherwise after it
 	return writeAtomic(name, data)
+}
+
+// folderState is what a DirPublisher knows of a folder: whether it made
+// the folder, and whether it has written a file into it since.
+type folderState struct {
+	created bool
+	written atomic.Bool
+}
+
+// folder makes sure the folder of the file name exists, with one mkdir in
+// the common case (a page's own folder, whose parent exists).
+func (d *DirPublisher) folder(name string) (*folderState, error) {
+	dir := filepath.Dir(name)
+	if v, ok := d.dirs.Load(dir); ok {
+		return v.(*folderState), nil
+	}
+	err := os.Mkdir(dir, 0o755)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = os.MkdirAll(filepath.Dir(dir), 0o755); err == nil {
+			err = os.Mkdir(dir, 0o755)
+		}
+	}
+	f := &folderState{}
+	switch {
+	case err == nil:
+		f.created = true
+	case errors.Is(err, fs.ErrExist):
+		// Made before (or by another worker just now): it may hold
+		// anything.
+		if st, serr := os.Stat(dir); serr != nil || !st.IsDir() {
+			return nil, err
+		}
+	default:
+		return nil, err
+	}
+	v, _ := d.dirs.LoadOrStore(dir, f)
+	return v.(*folderState), nil
+}
+
+// prepare makes the folder of the file at p, before it is written.
+func (d *DirPublisher) prepare(p string) error {
+	name, err := d.file(p)
+	if err == nil {
+		_, err = d.folder(name)
+	}
+	return err
+}
+
+// fresh reports whether the file at p is in a folder this publisher made
+// (see prepare) and has written nothing into yet: such a folder is empty,
+// so the file has no compressed copies to remove. Every page of a cold
+// build sits in a fresh folder of its own, and so skips two failed unlinks.
+func (d *DirPublisher) fresh(p string) bool {
+	name, err := d.file(p)
+	if err != nil {
+		return false
+	}
+	v, ok := d.dirs.Load(filepath.Dir(name))
+	if !ok {
+		return false
+	}
+	f := v.(*folderState)
+	return f.created && !f.written.Load()
 }
 
 // writeAtomic writes a temporary file beside name (created with its final
@@ -157,14 +221,7 @@ func (d *DirPublisher) Put(ctx context.Context, p string, data []byte) error {
 // power cut is rebuilt, because the manifest is saved after the pages.
 func writeAtomic(name string, data []byte) error {
 	tmp := filepath.Join(filepath.Dir(name), "."+filepath.Base(name)+".tmp-"+strconv.FormatUint(rand.Uint64(), 36))
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	err := createFile(tmp, data)
 	if err == nil {
 		err = os.Rename(tmp, name)
 	}
@@ -192,7 +249,7 @@ func (d *DirPublisher) Delete(ctx context.Context, p string) error {
 		if os.Remove(full) != nil {
 			break // not empty, or gone: stop climbing
 		}
-		d.dirs.Delete(full)
+		d.dirs.Delete(full) // made again, it is a folder this publisher created
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -50,5 +51,59 @@ func TestDirPublisherRemovesStaleTemps(t *testing.T) {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("%s removed: %v", p, err)
 		}
+	}
+}
+
+// A folder the publisher made is fresh (empty: a file there has no copies
+// to remove) until it writes into it; one that was there before is not;
+// one it removed and someone else made again is not.
+func TestDirPublisherKnowsTheFoldersItMade(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "s/old"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d, err := NewDirPublisher(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const old, page = "s/old/index.html", "s/new/products/a/index.html"
+	for _, p := range []string{old, page} {
+		if d.fresh(p) {
+			t.Errorf("%s: fresh before its folder was made", p)
+		}
+		if err := d.prepare(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d.fresh(old) {
+		t.Error("a folder that was there before the publisher is fresh")
+	}
+	if !d.fresh(page) {
+		t.Error("a folder the publisher made is not fresh")
+	}
+	if err := d.Put(ctx, page, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if d.fresh(page) || d.fresh("s/new/products/a/index.html.br") {
+		t.Error("a folder the publisher wrote into is still fresh")
+	}
+	if err := d.Delete(ctx, page); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "s/new/products/a"), 0o755); err != nil {
+		t.Fatal(err) // made again by someone else
+	}
+	if err := d.prepare(page); err != nil {
+		t.Fatal(err)
+	}
+	if d.fresh(page) {
+		t.Error("a folder removed and then made by someone else is fresh")
+	}
+	if err := d.Put(ctx, "s/x/y", []byte("z")); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Put(ctx, "s/x/y/z", []byte("z")); err == nil {
+		t.Error("a file where a folder should be: no error")
 	}
 }

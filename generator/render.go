@@ -274,8 +274,17 @@ func (b *builder) do(ctx context.Context, p *storePlan, j job, z **compressor) (
 	}
 	// Copies are compressed before anything is written; a stale copy is
 	// removed before the file, and the new ones written after it.
-	c, later, enc := b.makeCopies(j.path, data, z)
+	shared := ""
+	if j.asset {
+		shared = e.Out // the same script or image in every store: compressed once
+	}
+	c, later, enc := b.makeCopies(j.path, data, shared, z)
 	e.Enc = enc
+	if d, ok := b.pub.(*DirPublisher); ok {
+		if err := d.prepare(j.path); err != nil {
+			return result{}, fmt.Errorf("publish %s: %w", j.path, err)
+		}
+	}
 	if err := b.removeCopies(ctx, j.path, old, had); err != nil {
 		return result{}, err
 	}
@@ -291,7 +300,7 @@ func (b *builder) do(ctx context.Context, p *storePlan, j job, z **compressor) (
 // recompress gives a published file whose bytes did not change the copies
 // the build wants (a copy lost, or Precompress changed), setting e.Enc.
 func (b *builder) recompress(ctx context.Context, p string, old Entry, had bool, data []byte, e *Entry, r *result, z **compressor) error {
-	c, later, enc := b.makeCopies(p, data, z)
+	c, later, enc := b.makeCopies(p, data, "", z)
 	e.Enc, r.later = enc, later
 	if err := b.removeCopies(ctx, p, old, had); err != nil {
 		return err
@@ -305,15 +314,21 @@ func (b *builder) recompress(ctx context.Context, p string, old Entry, had bool,
 
 // makeCopies compresses the copies the build wants of the file at p:
 // now (c), or, for a Live builder, later in the background (the bytes to
-// compress); enc is what the manifest records of them.
-func (b *builder) makeCopies(p string, data []byte, z **compressor) (c copies, later []byte, enc string) {
+// compress); enc is what the manifest records of them. shared, when not
+// empty, is the digest of data under which the copies are kept for other
+// files of the same bytes (see sharedCopies).
+func (b *builder) makeCopies(p string, data []byte, shared string, z **compressor) (c copies, later []byte, enc string) {
 	if !b.precompresses(p, len(data)) {
 		return copies{}, nil, ""
 	}
 	if b.later {
 		return copies{}, bytes.Clone(data), encLater
 	}
+	if c, ok := b.shared.get(shared); ok {
+		return c, nil, c.enc()
+	}
 	c = b.worker(z).copies(data)
+	b.shared.put(shared, c)
 	return c, nil, c.enc()
 }
 

@@ -258,7 +258,7 @@ func (ib *islandsBench) seed(b *testing.B, n int) []benchShopper {
 			for i := g; i < n; i += workers {
 				for j := range benchCartLines {
 					l := ib.lines[(i+j*7)%len(ib.lines)]
-					if _, err := ib.db.AddToCart(ctx, ib.cat.Store.Handle, out[i].id, l[0], l[1], 1); err != nil {
+					if _, err := ib.db.AddToCart(ctx, ib.cat.Store.Handle, out[i].id, l[0], l[1], 1, 1500); err != nil {
 						errs[g] = err
 						return
 					}
@@ -325,7 +325,7 @@ func (ib *islandsBench) bareServer(b *testing.B, frags map[string][]byte) *httpt
 			return
 		}
 		SecurityHeaders(w.Header())
-		writeHTML(w, http.StatusOK, html)
+		writeHTML(&request{w: w, r: r}, http.StatusOK, html)
 	}))
 	b.Cleanup(ts.Close)
 	return ts

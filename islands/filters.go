@@ -173,7 +173,7 @@ func (s *Server) writePublic(q *request, fields bool, canonical string, html []b
 	if q.htmx && !fields {
 		q.w.Header().Set(hxPushURL, canonical)
 	}
-	writeHTML(q.w, http.StatusOK, html)
+	writeHTML(q, http.StatusOK, html)
 }
 
 // filterTooLong answers a query string past maxFilterQuery: a page that

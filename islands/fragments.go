@@ -42,7 +42,7 @@ func (s *Server) serveFragment(q *request, params string, render func(st *shoppe
 		if ok {
 			key = fragmentKey(q.cat, q.id, ver, q.route, params)
 			if html, hit := s.cachedFragment(ctx, key); hit {
-				writeHTML(q.w, http.StatusOK, html)
+				writeHTML(q, http.StatusOK, html)
 				return
 			}
 		}
@@ -56,7 +56,7 @@ func (s *Server) serveFragment(q *request, params string, render func(st *shoppe
 		// The hot copy was missing (now refilled) or changed meanwhile.
 		key = k
 		if html, hit := s.cachedFragment(ctx, key); hit {
-			writeHTML(q.w, http.StatusOK, html)
+			writeHTML(q, http.StatusOK, html)
 			return
 		}
 	}
@@ -77,7 +77,7 @@ func (s *Server) serveFragment(q *request, params string, render func(st *shoppe
 		}
 		cancel()
 	}
-	writeHTML(q.w, http.StatusOK, html)
+	writeHTML(q, http.StatusOK, html)
 }
 
 // cachedFragment reads a rendered fragment from the cache; an error is a

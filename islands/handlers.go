@@ -308,7 +308,7 @@ func (s *Server) cartAdd(q *request) {
 			return
 		}
 	}
-	st, err := s.store.AddToCart(q.r.Context(), q.cat.Store.Handle, q.id, p.Handle, v.ID, qty)
+	st, err := s.store.AddToCart(q.r.Context(), q.cat.Store.Handle, q.id, p.Handle, v.ID, qty, v.Price.Amount)
 	switch {
 	case errors.Is(err, shopper.ErrCartFull):
 		fail(t.N("add.cart_full", shopper.MaxCartLines))

@@ -63,7 +63,7 @@ func demoCatalog(t testing.TB) *Catalog {
 		t.Fatal(err)
 	}
 	site := components.NewSite(st, base)
-	site.CSS, site.HTMX, site.SearchJS = site.Path("assets/app.css"), site.Path("assets/htmx.js"), site.Path("assets/search.js")
+	site.CSS, site.HTMX, site.IslandsJS, site.SearchJS = site.Path("assets/app.css"), site.Path("assets/htmx.js"), site.Path("assets/islands.js"), site.Path("assets/search.js")
 	for _, p := range st.Products {
 		for _, img := range p.Images {
 			site.Images[img.Src] = site.Path("assets/" + img.Src)
@@ -242,6 +242,24 @@ func (c *client) cartCount() int {
 		c.e.t.Fatalf("badge: %v\n%s", err, a.body)
 	}
 	return n
+}
+
+// reprice serves a new catalog version in which p's variant costs amount
+// (minor units), as a build or a webhook would publish it.
+func (e *env) reprice(p *catalog.Product, variant string, amount int64) {
+	e.t.Helper()
+	cur, ok := e.srv.cats.Get(e.cat.Store.Handle)
+	must(e.t, ok, "no catalog served")
+	changed := *cur.Store.Product(p.Handle)
+	changed.Variants = append([]catalog.Variant(nil), changed.Variants...)
+	for i := range changed.Variants {
+		if changed.Variants[i].ID == variant {
+			changed.Variants[i].Price.Amount = amount
+		}
+	}
+	st, err := cur.Store.With(catalog.Change{Products: []*catalog.Product{&changed}})
+	must(e.t, err == nil, "with: %v", err)
+	e.srv.cats.Set(&Catalog{Store: st, Site: cur.Site, Version: cur.Version + "-" + strconv.FormatInt(amount, 10)})
 }
 
 // variant finds a variant of the demo store matching pred.

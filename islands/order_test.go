@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/catalog/totals"
 )
 
@@ -222,16 +221,7 @@ func TestCheckoutPriceChangedShowsNewTotal(t *testing.T) {
 	for k, vs := range goodAddress() {
 		f.Set(k, vs[0])
 	}
-	changed := *p
-	changed.Variants = append([]catalog.Variant(nil), p.Variants...)
-	for i := range changed.Variants {
-		if changed.Variants[i].ID == v.ID {
-			changed.Variants[i].Price.Amount += 1000
-		}
-	}
-	st2, err := e.cat.Store.With(catalog.Change{Products: []*catalog.Product{&changed}})
-	must(t, err == nil, "with: %v", err)
-	e.srv.cats.Set(&Catalog{Store: st2, Site: e.cat.Site, Version: e.cat.Version + "-2"})
+	e.reprice(p, v.ID, v.Price.Amount+1000)
 	f.Set("action", "place")
 	a := c.do("POST", e.base+"checkout", f, true)
 	doc := a.doc(t)

@@ -74,7 +74,7 @@ func (s *Server) pageIslandsAnswer(q *request) {
 		}
 		out.Write(html)
 	}
-	writeHTML(q.w, http.StatusOK, out.Bytes())
+	writeHTML(q, http.StatusOK, out.Bytes())
 }
 
 // pageIsland runs the GET handler of route for the shopper of q, into
@@ -85,6 +85,7 @@ func (s *Server) pageIsland(q *request, route, product string) ([]byte, bool) {
 	r.Method = http.MethodGet
 	r.Body = http.NoBody
 	r.URL.RawQuery = ""
+	r.Header.Del("Accept-Encoding") // the page's answer is compressed as a whole
 	if product != "" {
 		r.URL.RawQuery = url.Values{"product": {product}}.Encode()
 	}

@@ -1,10 +1,13 @@
 package islands
 
 import (
+	"compress/gzip"
+	"io"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/andybalholm/brotli"
 	"github.com/wandstore/wandstore/components"
 )
 
@@ -139,5 +142,50 @@ func TestOutOfBand(t *testing.T) {
 		if got := string(outOfBand([]byte(in))); got != want {
 			t.Errorf("outOfBand(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A page's islands go compressed to a client that accepts it, in the
+// encoding it prefers, and decode to the same bytes as the plain answer;
+// a small answer goes as it is. Vary stays one line that names both the
+// cookie and the encoding (a proxy may read only the first line).
+func TestAnswersAreCompressed(t *testing.T) {
+	e := newEnv(t)
+	c := e.shopper()
+	p, _ := e.variant(untracked)
+	path := e.base + "page?i=" + url.QueryEscape("cart/badge,wishlist/button,recommendations,recently-viewed") + "&product=" + p.Handle
+	plain := c.do("GET", path, nil, true, "Accept-Encoding", "identity")
+	must(t, plain.status == 200 && plain.header.Get("Content-Encoding") == "", "plain: %d %v", plain.status, plain.header)
+	must(t, len(plain.body) >= minCompress, "the page's islands are %d bytes: too small to test compression", len(plain.body))
+	for _, c2 := range []struct{ accept, enc string }{{"gzip, deflate, br", "br"}, {"gzip", "gzip"}, {"br;q=0, gzip", "gzip"}} {
+		a := c.do("GET", path, nil, true, "Accept-Encoding", c2.accept)
+		if got := a.header.Get("Content-Encoding"); got != c2.enc {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q, want %q", c2.accept, got, c2.enc)
+			continue
+		}
+		var r io.Reader = strings.NewReader(a.body)
+		if c2.enc == "br" {
+			r = brotli.NewReader(r)
+		} else {
+			z, err := gzip.NewReader(r)
+			must(t, err == nil, "gzip: %v", err)
+			r = z
+		}
+		got, err := io.ReadAll(r)
+		must(t, err == nil, "decode %s: %v", c2.enc, err)
+		if string(got) != plain.body {
+			t.Errorf("%s answer decodes to\n%s\nwant\n%s", c2.enc, got, plain.body)
+		}
+		if len(a.body) >= len(plain.body)/2 {
+			t.Errorf("%s answer is %d bytes of %d", c2.enc, len(a.body), len(plain.body))
+		}
+		if vary := a.header.Values("Vary"); len(vary) != 1 || !strings.Contains(vary[0], "Cookie") || !strings.Contains(vary[0], "Accept-Encoding") {
+			t.Errorf("Vary %q", vary)
+		}
+	}
+	small := c.do("GET", e.base+"cart/badge", nil, true, "Accept-Encoding", "br")
+	must(t, small.status == 200 && len(small.body) < minCompress, "badge: %d, %d bytes", small.status, len(small.body))
+	if enc := small.header.Get("Content-Encoding"); enc != "" {
+		t.Errorf("a %d-byte answer went %s", len(small.body), enc)
 	}
 }

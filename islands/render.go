@@ -10,6 +10,7 @@ import (
 	"net/http"
 
 	"github.com/a-h/templ"
+	"github.com/wandstore/wandstore/internal/httpenc"
 )
 
 // renderBytes renders c into memory, so a failed render writes nothing.
@@ -21,12 +22,38 @@ func renderBytes(ctx context.Context, c templ.Component) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// writeHTML answers HTML (personal: Handler marks every answer so).
-func writeHTML(w http.ResponseWriter, status int, html []byte) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(html)
+// writeHTML answers HTML (personal: Handler marks every answer so). An
+// answer of minCompress bytes or more goes compressed to a client that
+// accepts Brotli or gzip: a page's islands are a few kilobytes a phone
+// waits for.
+func writeHTML(q *request, status int, html []byte) {
+	h := q.w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	addVary(h, "Accept-Encoding")
+	if len(html) >= minCompress {
+		if encs := httpenc.Accepted(q.r); len(encs) > 0 {
+			h.Set("Content-Encoding", encs[0])
+			html = httpenc.Encode(encs[0], httpenc.Answers, html)
+		}
+	}
+	q.w.WriteHeader(status)
+	_, _ = q.w.Write(html)
 }
+
+// addVary adds name to the answer's Vary header, on the one line: a
+// proxy (nginx) may read only the first Vary line, and "Cookie" there is
+// what keeps one shopper's answer from another (routes.go).
+func addVary(h http.Header, name string) {
+	if v := h.Get("Vary"); v != "" {
+		h.Set("Vary", v+", "+name)
+	} else {
+		h.Set("Vary", name)
+	}
+}
+
+// minCompress is the smallest answer compressed: below it, the headers
+// outweigh what is saved.
+const minCompress = 1024
 
 // render answers c with status, or a 500 if it fails to render.
 func (s *Server) render(q *request, status int, c templ.Component) {
@@ -35,7 +62,7 @@ func (s *Server) render(q *request, status int, c templ.Component) {
 		s.internalError(q, err)
 		return
 	}
-	writeHTML(q.w, status, html)
+	writeHTML(q, status, html)
 }
 
 // internalError logs the cause and tells the shopper only that something

@@ -676,3 +676,35 @@ func TestCookiesHaveOneSpelling(t *testing.T) {
 		}
 	}
 }
+
+// The cart is priced from the catalog served now, and a line whose price
+// changed since the shopper added it says what it was; adding it again
+// (at the price now shown) clears that.
+func TestCartShowsAPriceChangedSinceAdded(t *testing.T) {
+	e := newEnv(t)
+	c := e.shopper()
+	p, v := e.variant(untracked)
+	money := func(amount int64) string {
+		return e.cat.Site.Money(catalog.Money{Amount: amount, Currency: v.Price.Currency})
+	}
+	old, now := v.Price.Amount, v.Price.Amount+4500
+	must(t, c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "2").status == 200, "add")
+	d := c.get("cart").doc(t)
+	must(t, d.Find("[data-testid=cart-line-price-changed]").Length() == 0, "a notice before any change")
+
+	e.reprice(p, v.ID, now)
+	d = c.get("cart").doc(t)
+	if got := d.Find("[data-testid=cart-line-price]").Text(); got != money(now) {
+		t.Errorf("line priced %q, want the catalog's %q", got, money(now))
+	}
+	if got := d.Find("[data-testid=cart-subtotal]").Text(); !strings.Contains(got, money(2*now)) {
+		t.Errorf("subtotal %q, want %q", got, money(2*now))
+	}
+	if got := d.Find("[data-testid=cart-line-price-changed]").Text(); !strings.Contains(got, money(old)) {
+		t.Errorf("price-changed notice %q lacks the price when added, %q", got, money(old))
+	}
+
+	must(t, c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "1").status == 200, "add again")
+	d = c.get("cart").doc(t)
+	must(t, d.Find("[data-testid=cart-line-price-changed]").Length() == 0, "the notice stays after adding at the new price")
+}

@@ -60,6 +60,9 @@ func cartView(c *Catalog, st *shopper.State) (components.CartView, bool) {
 			}
 		}
 		lv.UnitPrice = s.Money(vr.Price)
+		if l.Price != 0 && l.Price != vr.Price.Amount {
+			lv.PriceWas = s.Money(catalog.Money{Amount: l.Price, Currency: vr.Price.Currency})
+		}
 		lineTotal := vr.Price.Times(l.Quantity)
 		lv.LineTotal = s.Money(lineTotal)
 		switch {

@@ -215,7 +215,7 @@ func (c *cluster) launch(t testing.TB, i int) {
 	}
 	m.cmd = exec.Command(c.bin, "serve",
 		"--addr", "127.0.0.1:"+strconv.Itoa(m.http), "--ops-addr", "127.0.0.1:"+strconv.Itoa(m.ops),
-		"--out", m.out, "--data", m.data, "--db", c.dsn,
+		"--out", m.out, "--islands-only", "--data", m.data, "--db", c.dsn,
 		"--olric-config", "../../olric.yaml",
 		"--olric-port", strconv.Itoa(m.olric), "--olric-gossip-port", strconv.Itoa(m.gossip),
 		"--olric-peers", strings.Join(peers, ","), "--olric-replicas", "2",

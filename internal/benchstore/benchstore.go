@@ -1,6 +1,7 @@
-// Package benchstore writes the generated store the build benchmarks
-// measure (generator's, and the CLI's in cmd/wandgen): the same shape at
-// any size.
+// Package benchstore writes the generated stores the build benchmarks use
+// (generator's Benchmark functions and the build table of `just bench`), and
+// the Hugo site that builds the same product files, so both measure the same
+// content.
 package benchstore
 
 import (
@@ -10,9 +11,9 @@ import (
 	"strings"
 )
 
-// Write writes a store of n products into dir (created): 1-3 options, up
-// to 12 variants, sales, sold-out variants, 24 collections (smart and
-// hand-picked) and 40 SVG images. Product i is products/product-%05d.md.
+// Write writes a store of n products into dir: 1-3 options, up to 12
+// variants, sales, sold-out variants, 24 collections (smart and
+// hand-picked) and 40 images.
 func Write(dir string, n int) error {
 	for _, d := range []string{"products", "collections", "images"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
@@ -97,6 +98,35 @@ options and is sold by Vendor %d. See [our guide](https://example.com/guide).
 	for c := 0; c < 4; c++ {
 		if err := write(fmt.Sprintf("collections/picks-%d.yaml", c), fmt.Sprintf(
 			"title: Picks %d\nsort: price-asc\nproducts: [%s]\n", c, strings.Join(picks[c*25:c*25+25], ", "))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// HugoSite writes, into site, a Hugo site whose content is the product
+// files of a store Write wrote (products, a symlink to its products
+// folder), with a product template showing what WandStore's product page
+// shows from them: the baseline the build benchmarks compare with.
+func HugoSite(site, products string) error {
+	if err := os.MkdirAll(filepath.Join(site, "layouts", "_default"), 0o755); err != nil {
+		return err
+	}
+	if err := os.Symlink(products, filepath.Join(site, "content")); err != nil {
+		return err
+	}
+	files := map[string]string{
+		"config.toml": "baseURL = 'https://big.test/'\ndisableKinds = ['taxonomy', 'term', 'RSS', 'sitemap', 'robotsTXT', '404']\n",
+		"layouts/_default/single.html": `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{{ .Title }} – Big Store</title>
+<link rel="canonical" href="{{ .Permalink }}"><meta name="description" content="{{ .Summary | plainify }}"></head><body>
+<header><a href="/">Big Store</a></header><main><h1>{{ .Title }}</h1><p>{{ .Params.vendor }}</p>
+{{ range .Params.images }}<img src="/{{ .src }}" alt="{{ .alt }}" width="800" height="800">{{ end }}
+<form method="post"><select name="variant">{{ range .Params.variants }}<option>{{ delimit .options " / " }} – ${{ .price }}</option>{{ end }}</select>
+<button>Add to cart</button></form><div>{{ .Content }}</div></main><footer>Big Store</footer></body></html>`,
+		"layouts/_default/list.html": `<!DOCTYPE html><html><body>{{ range .Pages }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}</body></html>`,
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(site, name), []byte(data), 0o644); err != nil {
 			return err
 		}
 	}

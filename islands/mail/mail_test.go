@@ -48,7 +48,7 @@ func setup(t *testing.T, clk *clock) (*store.DB, *shopper.Order, *components.Sit
 		t.Fatal(err)
 	}
 	id := shopper.NewID()
-	if _, err := db.AddToCart(ctx, "tea", id, "sencha", "100g", 2); err != nil {
+	if _, err := db.AddToCart(ctx, "tea", id, "sencha", "100g", 2, 1500); err != nil {
 		t.Fatal(err)
 	}
 	o := &shopper.Order{

@@ -68,6 +68,11 @@ type CartLine struct {
 	Variant  string // variant id
 	Quantity int
 	AddedAt  time.Time
+	// Price is the variant's unit price, in the store's minor units, when
+	// the shopper last added it: the cart is always priced from the
+	// catalog, and says so when the price has changed since. 0 for a line
+	// added before prices were kept.
+	Price int64
 }
 
 // View is a product page the shopper opened.
@@ -221,10 +226,11 @@ type Store interface {
 	// Load returns the shopper's state in a store. A shopper never seen
 	// has an empty State (Version 0), not an error.
 	Load(ctx context.Context, store string, id ID) (*State, error)
-	// AddToCart adds qty (1..MaxQuantity) of a variant, merging with an
-	// existing line; the line's total is capped at MaxQuantity. Returns
-	// ErrQuantity or ErrCartFull.
-	AddToCart(ctx context.Context, store string, id ID, product, variant string, qty int) (*State, error)
+	// AddToCart adds qty (1..MaxQuantity) of a variant at price (its unit
+	// price the shopper was shown, in minor units: the line's Price from
+	// now on), merging with an existing line; the line's total is capped
+	// at MaxQuantity. Returns ErrQuantity or ErrCartFull.
+	AddToCart(ctx context.Context, store string, id ID, product, variant string, qty int, price int64) (*State, error)
 	// SetQuantity sets a line's quantity; 0 removes the line. Returns
 	// ErrNotInCart or ErrQuantity.
 	SetQuantity(ctx context.Context, store string, id ID, product, variant string, qty int) (*State, error)

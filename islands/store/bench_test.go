@@ -47,7 +47,7 @@ func benchAddToCart(b *testing.B, d *DB) {
 	b.RunParallel(func(pb *testing.PB) {
 		id := shopper.NewID()
 		for i := 0; pb.Next(); i++ {
-			if _, err := d.AddToCart(ctx, testStore, id, "hat", benchVariants[i%len(benchVariants)], 1); err != nil {
+			if _, err := d.AddToCart(ctx, testStore, id, "hat", benchVariants[i%len(benchVariants)], 1, 1500); err != nil {
 				b.Error(err)
 				return
 			}
@@ -106,7 +106,7 @@ func benchShopper(b *testing.B, d *DB) shopper.ID {
 	ctx := b.Context()
 	id := shopper.NewID()
 	for i := range 5 {
-		must[*shopper.State](b)(d.AddToCart(ctx, testStore, id, fmt.Sprintf("p%d", i), "v", 1))
+		must[*shopper.State](b)(d.AddToCart(ctx, testStore, id, fmt.Sprintf("p%d", i), "v", 1, 1500))
 		if _, _, err := d.ToggleWishlist(ctx, testStore, id, fmt.Sprintf("w%d", i)); err != nil {
 			b.Fatal(err)
 		}

@@ -9,12 +9,12 @@ import (
 	"github.com/wandstore/wandstore/islands/shopper"
 )
 
-// AddToCart adds qty (1..shopper.MaxQuantity) of a variant, merging with an
-// existing line (whose place in the cart is kept); the line's total is
-// capped at shopper.MaxQuantity. Returns shopper.ErrQuantity, or
+// AddToCart adds qty (1..shopper.MaxQuantity) of a variant at price (the
+// line's Price from now on), merging with an existing line (whose place in
+// the cart is kept); the line's total is capped at shopper.MaxQuantity. Returns shopper.ErrQuantity, or
 // shopper.ErrCartFull when the variant is new and the cart already has
 // shopper.MaxCartLines lines.
-func (d *DB) AddToCart(ctx context.Context, store string, id shopper.ID, product, variant string, qty int) (*shopper.State, error) {
+func (d *DB) AddToCart(ctx context.Context, store string, id shopper.ID, product, variant string, qty int, price int64) (*shopper.State, error) {
 	if qty < 1 || qty > shopper.MaxQuantity {
 		return nil, shopper.ErrQuantity
 	}
@@ -26,7 +26,7 @@ func (d *DB) AddToCart(ctx context.Context, store string, id shopper.ID, product
 		// The line's total is capped with CASE: LEAST would do on
 		// PostgreSQL, MIN on SQLite; CASE is both.
 		_, err = tx.Tx.StmtContext(ctx, p.addLine).ExecContext(ctx, store, string(id), product, variant,
-			qty, seq, d.clock(), shopper.MaxQuantity, shopper.MaxQuantity)
+			qty, seq, d.clock(), price, shopper.MaxQuantity, shopper.MaxQuantity)
 		return err
 	}, func(_ context.Context, _ bun.Tx, st *shopper.State) error {
 		// Only a new line can take the cart past the limit.

@@ -1,12 +1,15 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"github.com/wandstore/wandstore/internal/testkit"
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
+
+	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/islands/shopper"
 )
 
@@ -19,7 +22,7 @@ func testAddToCart(t *testing.T) {
 	add := func(p, v string, q int) *shopper.State {
 		t.Helper()
 		clk.Advance(time.Second)
-		return must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, p, v, q))
+		return must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, p, v, q, 1500))
 	}
 	add("hat", "hat-s", 1)
 	add("sock", "sock-m", 2)
@@ -52,18 +55,18 @@ func testAddToCartErrors(t *testing.T) {
 	ctx := t.Context()
 	id := shopper.NewID()
 	for _, q := range []int{0, -1, shopper.MaxQuantity + 1} {
-		if _, err := d.AddToCart(ctx, testStore, id, "hat", "hat-s", q); !errors.Is(err, shopper.ErrQuantity) {
+		if _, err := d.AddToCart(ctx, testStore, id, "hat", "hat-s", q, 1500); !errors.Is(err, shopper.ErrQuantity) {
 			t.Errorf("qty %d: %v", q, err)
 		}
 	}
 	for i := range shopper.MaxCartLines {
-		must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "p", fmt.Sprintf("v%02d", i), 1))
+		must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "p", fmt.Sprintf("v%02d", i), 1, 1500))
 	}
-	if _, err := d.AddToCart(ctx, testStore, id, "p", "one-more", 1); !errors.Is(err, shopper.ErrCartFull) {
+	if _, err := d.AddToCart(ctx, testStore, id, "p", "one-more", 1, 1500); !errors.Is(err, shopper.ErrCartFull) {
 		t.Fatalf("51st line: %v", err)
 	}
 	// A line already there still merges in a full cart.
-	st := must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "p", "v00", 2))
+	st := must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "p", "v00", 2, 1500))
 	if len(st.Cart) != shopper.MaxCartLines || st.Cart[0].Quantity != 3 {
 		t.Fatalf("merge into full cart: %d lines, first %+v", len(st.Cart), st.Cart[0])
 	}
@@ -79,8 +82,8 @@ func testSetQuantity(t *testing.T) {
 	d, _, _ := openTest(t)
 	ctx := t.Context()
 	id := shopper.NewID()
-	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 1))
-	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "sock", "sock-m", 1))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 1, 1500))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "sock", "sock-m", 1, 1500))
 	st := must[*shopper.State](t)(d.SetQuantity(ctx, testStore, id, "hat", "hat-s", 7))
 	if got := cartString(st); got != "hat/hat-sx7 sock/sock-mx1" {
 		t.Fatalf("cart %q", got)
@@ -124,7 +127,7 @@ func testSchemaConstraints(t *testing.T) {
 	d, _, _ := openTest(t)
 	ctx := t.Context()
 	id := shopper.NewID()
-	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 1))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 1, 1500))
 	for _, q := range []string{
 		"UPDATE cart_lines SET quantity = 100",
 		"UPDATE cart_lines SET quantity = 0",
@@ -142,5 +145,39 @@ func testSchemaConstraints(t *testing.T) {
 	var n int
 	if err := d.w.QueryRowContext(ctx, "SELECT COUNT(*) FROM cart_lines").Scan(&n); err != nil || n != 0 {
 		t.Fatalf("cart lines after shopper delete: %d, %v", n, err)
+	}
+}
+
+// A line keeps the unit price it was last added at: a second add at a
+// new price replaces it, a quantity change keeps it, and it comes back
+// from the database as it went in. The migration that added the column
+// can run again (a crash between its commit and its bookkeeping row).
+func TestCartLinePrice(t *testing.T) { testkit.EachDB(t, testCartLinePrice) }
+
+func testCartLinePrice(t *testing.T) {
+	d, _, _ := openTest(t)
+	ctx := t.Context()
+	id := shopper.NewID()
+	price := func(st *shopper.State) int64 {
+		t.Helper()
+		if len(st.Cart) != 1 {
+			t.Fatalf("cart %q", cartString(st))
+		}
+		return st.Cart[0].Price
+	}
+	if got := price(must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 1, 9100))); got != 9100 {
+		t.Errorf("added at 9100, line price %d", got)
+	}
+	if got := price(must[*shopper.State](t)(d.SetQuantity(ctx, testStore, id, "hat", "hat-s", 3))); got != 9100 {
+		t.Errorf("quantity changed: line price %d, want 9100 kept", got)
+	}
+	if got := price(must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 1, 5500))); got != 5500 {
+		t.Errorf("added again at 5500: line price %d", got)
+	}
+	if got := price(must[*shopper.State](t)(d.Load(ctx, testStore, id))); got != 5500 {
+		t.Errorf("read back: line price %d, want 5500", got)
+	}
+	if err := d.w.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return up5(ctx, tx) }); err != nil {
+		t.Errorf("the price column's migration again: %v", err)
 	}
 }

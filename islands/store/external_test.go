@@ -21,9 +21,9 @@ func testExternalCart(t *testing.T) {
 	if err := d.SetExternalCart(ctx, testStore, id, "gid://shopify/Cart/a"); err == nil {
 		t.Fatal("external cart kept for a shopper who does not exist")
 	}
-	before := must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 1))
-	must[*shopper.State](t)(d.AddToCart(ctx, testStore, other, "hat", "hat-s", 1))
-	must[*shopper.State](t)(d.AddToCart(ctx, "other", id, "hat", "hat-s", 1))
+	before := must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 1, 1500))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, other, "hat", "hat-s", 1, 1500))
+	must[*shopper.State](t)(d.AddToCart(ctx, "other", id, "hat", "hat-s", 1, 1500))
 	for _, cart := range []string{"gid://shopify/Cart/a?key=1", "gid://shopify/Cart/b?key=2"} {
 		clk.Advance(time.Minute)
 		if err := d.SetExternalCart(ctx, testStore, id, cart); err != nil {

@@ -119,7 +119,7 @@ func readState(ctx context.Context, stmt *sql.Stmt, store string, id shopper.ID)
 	var got []stateRow
 	for rows.Next() {
 		var r stateRow
-		if err := rows.Scan(&r.Kind, &r.A, &r.B, &r.N, &r.Seq, &r.At); err != nil {
+		if err := rows.Scan(&r.Kind, &r.A, &r.B, &r.N, &r.Seq, &r.At, &r.Price); err != nil {
 			return nil, err
 		}
 		got = append(got, r)
@@ -146,7 +146,7 @@ func readState(ctx context.Context, stmt *sql.Stmt, store string, id shopper.ID)
 			st.Prefs = shopper.Preferences{Name: r.A, Sort: catalog.SortOrder(r.B)}
 			st.Version = r.Seq
 		case "c":
-			st.Cart = append(st.Cart, shopper.CartLine{Product: r.A, Variant: r.B, Quantity: r.N, AddedAt: at})
+			st.Cart = append(st.Cart, shopper.CartLine{Product: r.A, Variant: r.B, Quantity: r.N, AddedAt: at, Price: r.Price})
 		case "v":
 			st.Viewed = append(st.Viewed, shopper.View{Product: r.A, At: at})
 		case "w":

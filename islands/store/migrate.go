@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/migrate"
 
 	"github.com/wandstore/wandstore/internal/migration"
@@ -25,6 +26,7 @@ func migrations() *migrate.Migrations {
 	ms.Add(migration.InTx("20261125000002", "external_carts", up2))
 	ms.Add(migration.InTx("20261206000003", "session_keys", up3))
 	ms.Add(migration.InTx("20261207000004", "order_details_order_emails", up4))
+	ms.Add(migration.InTx("20261208000005", "cart_line_prices", up5))
 	return ms
 }
 
@@ -282,5 +284,27 @@ func up4(ctx context.Context, db bun.IDB) error {
 	}
 	_, err := db.NewCreateIndex().Table("order_emails").Index("order_emails_due_idx").
 		Column("next_at").Where("sent_at IS NULL").IfNotExists().Exec(ctx)
+	return err
+}
+
+// up5 keeps each cart line's unit price as the shopper last added it
+// (cart_lines.price, minor units), so the cart can say when the catalog's
+// price has changed since. Lines already there get 0: not known.
+// Neither SQLite nor PostgreSQL's ADD COLUMN takes IF NOT EXISTS in both,
+// so the column is looked up first (a rerun after a crash between the
+// commit and the bookkeeping row is then a no-op, as for the others).
+func up5(ctx context.Context, db bun.IDB) error {
+	var n int
+	q := "SELECT count(*) FROM information_schema.columns WHERE table_name = 'cart_lines' AND column_name = 'price' AND table_schema = current_schema()"
+	if db.Dialect().Name() == dialect.SQLite {
+		q = "SELECT count(*) FROM pragma_table_info('cart_lines') WHERE name = 'price'"
+	}
+	if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	_, err := db.NewAddColumn().Table("cart_lines").ColumnExpr("price BIGINT NOT NULL DEFAULT 0").Exec(ctx)
 	return err
 }

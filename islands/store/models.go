@@ -30,6 +30,7 @@ type cartLineRow struct {
 	Quantity int       `bun:"quantity"`
 	Seq      int64     `bun:"seq"`
 	AddedAt  time.Time `bun:"added_at"`
+	Price    int64     `bun:"price"` // unit price when last added (minor units)
 }
 
 type viewRow struct {
@@ -125,16 +126,17 @@ type externalCartRow struct {
 // one statement (so one snapshot, with no transaction needed). Kind says
 // which table it comes from and what the generic columns hold:
 //
-//	kind  a        b        n         seq      at
-//	's'   name     sort     0         version  updated_at   (shoppers)
-//	'c'   product  variant  quantity  seq      added_at     (cart_lines)
-//	'v'   product  ''       0         seq      at           (views)
-//	'w'   product  ''       0         seq      added_at     (wishlist)
+//	kind  a        b        n         seq      at          price
+//	's'   name     sort     0         version  updated_at  0      (shoppers)
+//	'c'   product  variant  quantity  seq      added_at    price  (cart_lines)
+//	'v'   product  ''       0         seq      at          0      (views)
+//	'w'   product  ''       0         seq      added_at    0      (wishlist)
 type stateRow struct {
-	Kind string    `bun:"kind"`
-	A    string    `bun:"a"`
-	B    string    `bun:"b"`
-	N    int       `bun:"n"`
-	Seq  int64     `bun:"seq"`
-	At   time.Time `bun:"at"`
+	Kind  string    `bun:"kind"`
+	A     string    `bun:"a"`
+	B     string    `bun:"b"`
+	N     int       `bun:"n"`
+	Seq   int64     `bun:"seq"`
+	At    time.Time `bun:"at"`
+	Price int64     `bun:"price"`
 }

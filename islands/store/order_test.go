@@ -20,8 +20,8 @@ func testPlaceOrder(t *testing.T) {
 	d, clk, _ := openTest(t)
 	ctx := t.Context()
 	id := shopper.NewID()
-	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 2))
-	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "sock", "sock-m", 1))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 2, 1500))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "sock", "sock-m", 1, 1500))
 	must[*shopper.State](t)(d.RecordView(ctx, testStore, id, "hat", time.Time{}))
 	clk.Advance(time.Hour)
 	lines := []shopper.OrderLine{
@@ -49,7 +49,7 @@ func testPlaceOrder(t *testing.T) {
 
 	// Numbers are random: the next order's tells nothing of the first's.
 	other := shopper.NewID()
-	must[*shopper.State](t)(d.AddToCart(ctx, testStore, other, "hat", "hat-s", 2))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, other, "hat", "hat-s", 2, 1500))
 	ord2, _, err := d.PlaceOrder(ctx, testStore, other, draft(lines[:1], eur(3000)), false)
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +117,7 @@ func testPlaceOrderErrors(t *testing.T) {
 	d, _, _ := openTest(t)
 	ctx := t.Context()
 	id := shopper.NewID()
-	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 2))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 2, 1500))
 	if _, _, err := d.PlaceOrder(ctx, testStore, id, draft(nil, eur(0)), false); !errors.Is(err, shopper.ErrEmptyCart) {
 		t.Fatalf("no lines: %v", err)
 	}
@@ -160,11 +160,11 @@ func testPopularity(t *testing.T) {
 	a, b, c := shopper.NewID(), shopper.NewID(), shopper.NewID()
 	// a views and carts hat (two variants): one shopper.
 	must[*shopper.State](t)(d.RecordView(ctx, testStore, a, "hat", time.Time{}))
-	must[*shopper.State](t)(d.AddToCart(ctx, testStore, a, "hat", "hat-s", 1))
-	must[*shopper.State](t)(d.AddToCart(ctx, testStore, a, "hat", "hat-l", 1))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, a, "hat", "hat-s", 1, 1500))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, a, "hat", "hat-l", 1, 1500))
 	must[*shopper.State](t)(d.RecordView(ctx, testStore, b, "hat", time.Time{}))
 	must[*shopper.State](t)(d.RecordView(ctx, testStore, b, "hat", time.Time{}))
-	must[*shopper.State](t)(d.AddToCart(ctx, testStore, c, "sock", "sock-m", 3))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, c, "sock", "sock-m", 3, 1500))
 	must[*shopper.State](t)(d.RecordView(ctx, testStore, c, "scarf", time.Time{}))
 	// Another store does not count; a wish is not a view.
 	must[*shopper.State](t)(d.RecordView(ctx, "other", c, "hat", time.Time{}))

@@ -16,7 +16,7 @@ func testOrderHistory(t *testing.T) {
 	id, other := shopper.NewID(), shopper.NewID()
 	var tokens []string
 	for i := 1; i <= 3; i++ {
-		must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", i))
+		must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", i, 1500))
 		clk.Advance(time.Hour)
 		o, _, err := d.PlaceOrder(ctx, testStore, id, draft([]shopper.OrderLine{{Product: "hat", Variant: "hat-s", Quantity: i, UnitPrice: eur(100)}}, eur(int64(100*i))), false)
 		if err != nil {
@@ -24,7 +24,7 @@ func testOrderHistory(t *testing.T) {
 		}
 		tokens = append(tokens, o.Token)
 	}
-	must[*shopper.State](t)(d.AddToCart(ctx, testStore, other, "hat", "hat-s", 1))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, other, "hat", "hat-s", 1, 1500))
 	if _, _, err := d.PlaceOrder(ctx, testStore, other, draft([]shopper.OrderLine{{Product: "hat", Variant: "hat-s", Quantity: 1, UnitPrice: eur(100)}}, eur(100)), false); err != nil {
 		t.Fatal(err)
 	}
@@ -47,13 +47,13 @@ func testOutbox(t *testing.T) {
 	d, clk, _ := openTest(t)
 	ctx := t.Context()
 	id := shopper.NewID()
-	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 1))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 1, 1500))
 	o, _, err := d.PlaceOrder(ctx, testStore, id, draft([]shopper.OrderLine{{Product: "hat", Variant: "hat-s", Title: "Hat", Quantity: 1, UnitPrice: eur(100)}}, eur(100)), true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// An order placed without notify queues nothing.
-	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 1))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 1, 1500))
 	if _, _, err := d.PlaceOrder(ctx, testStore, id, draft([]shopper.OrderLine{{Product: "hat", Variant: "hat-s", Quantity: 1, UnitPrice: eur(100)}}, eur(100)), false); err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func testOutbox(t *testing.T) {
 		t.Fatalf("a sent email claimed again: %+v", after)
 	}
 	// Given up (zero next): never claimed again.
-	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 1))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 1, 1500))
 	o3, _, err := d.PlaceOrder(ctx, testStore, id, draft([]shopper.OrderLine{{Product: "hat", Variant: "hat-s", Quantity: 1, UnitPrice: eur(100)}}, eur(100)), true)
 	if err != nil {
 		t.Fatal(err)

@@ -50,8 +50,8 @@ func TestQueriesArePortable(t *testing.T) {
 	ctx := t.Context()
 	id := shopper.NewID()
 	must[*shopper.State](t)(d.Load(ctx, testStore, id))
-	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 2))
-	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 2))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 2, 1500))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 2, 1500))
 	must[*shopper.State](t)(d.SetQuantity(ctx, testStore, id, "hat", "hat-s", 3))
 	for i := range shopper.MaxViewed + 2 {
 		clk.Advance(time.Second)

@@ -20,15 +20,15 @@ const (
 	sqlBump = `INSERT INTO shoppers (store, id, name, sort, version, created_at, updated_at) VALUES (?, ?, '', '', 1, ?, ?)
 ON CONFLICT (store, id) DO UPDATE SET version = shoppers.version + 1, updated_at = excluded.updated_at
 RETURNING version`
-	sqlAddLine = `INSERT INTO cart_lines (store, shopper, product, variant, quantity, seq, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+	sqlAddLine = `INSERT INTO cart_lines (store, shopper, product, variant, quantity, seq, added_at, price) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (store, shopper, product, variant) DO UPDATE
-SET quantity = CASE WHEN cart_lines.quantity + excluded.quantity > ? THEN ? ELSE cart_lines.quantity + excluded.quantity END`
+SET quantity = CASE WHEN cart_lines.quantity + excluded.quantity > ? THEN ? ELSE cart_lines.quantity + excluded.quantity END, price = excluded.price`
 	// sqlState reads a shopper's row and three lists in one statement (one
 	// snapshot); see stateRow for what each column holds per kind.
-	sqlState = `SELECT 's' AS kind, name AS a, sort AS b, 0 AS n, version AS seq, updated_at AS at FROM shoppers WHERE store = ? AND id = ?
-UNION ALL SELECT 'c', product, variant, quantity, seq, added_at FROM cart_lines WHERE store = ? AND shopper = ?
-UNION ALL SELECT 'v', product, '', 0, seq, at FROM views WHERE store = ? AND shopper = ?
-UNION ALL SELECT 'w', product, '', 0, seq, added_at FROM wishlist WHERE store = ? AND shopper = ?`
+	sqlState = `SELECT 's' AS kind, name AS a, sort AS b, 0 AS n, version AS seq, updated_at AS at, 0 AS price FROM shoppers WHERE store = ? AND id = ?
+UNION ALL SELECT 'c', product, variant, quantity, seq, added_at, price FROM cart_lines WHERE store = ? AND shopper = ?
+UNION ALL SELECT 'v', product, '', 0, seq, at, 0 FROM views WHERE store = ? AND shopper = ?
+UNION ALL SELECT 'w', product, '', 0, seq, added_at, 0 FROM wishlist WHERE store = ? AND shopper = ?`
 )
 
 // preparedSQL lists the hand-written statements, for the portability test.

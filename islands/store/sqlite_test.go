@@ -134,7 +134,7 @@ func TestConcurrentWriters(t *testing.T) {
 			wg.Go(func() {
 				d, id := dbs[g%len(dbs)], ids[g%len(ids)]
 				for range adds {
-					st, err := d.AddToCart(t.Context(), testStore, id, "hat", fmt.Sprintf("v%d", g), 1)
+					st, err := d.AddToCart(t.Context(), testStore, id, "hat", fmt.Sprintf("v%d", g), 1, 1500)
 					if err != nil {
 						t.Error(err)
 						return
@@ -229,7 +229,7 @@ func TestKillChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := d.AddToCart(context.Background(), testStore, shopper.ID(os.Getenv(killIDEnv)), "hat", "hat-s", 3)
+	st, err := d.AddToCart(context.Background(), testStore, shopper.ID(os.Getenv(killIDEnv)), "hat", "hat-s", 3, 1500)
 	if err != nil {
 		t.Fatal(err)
 	}

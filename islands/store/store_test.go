@@ -130,7 +130,7 @@ func testWriteReturnsWhatLoadReads(t *testing.T) {
 	id := shopper.NewID()
 	var last *shopper.State
 	steps := []func() (*shopper.State, error){
-		func() (*shopper.State, error) { return d.AddToCart(ctx, testStore, id, "hat", "hat-s", 2) },
+		func() (*shopper.State, error) { return d.AddToCart(ctx, testStore, id, "hat", "hat-s", 2, 1500) },
 		func() (*shopper.State, error) { return d.RecordView(ctx, testStore, id, "hat", time.Time{}) },
 		func() (*shopper.State, error) {
 			st, _, err := d.ToggleWishlist(ctx, testStore, id, "scarf")
@@ -201,7 +201,7 @@ func testStateSurvivesReopen(t *testing.T) {
 	d, clk, path := openTest(t)
 	ctx := t.Context()
 	id := shopper.NewID()
-	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 3))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 3, 1500))
 	must[*shopper.State](t)(d.RecordView(ctx, testStore, id, "scarf", t0))
 	must[*shopper.State](t)(d.SetPreferences(ctx, testStore, id, shopper.Preferences{Name: "Bo"}))
 	ord, _, err := d.PlaceOrder(ctx, testStore, id, draft([]shopper.OrderLine{{Product: "hat", Variant: "hat-s", Title: "Hat", Quantity: 3,
@@ -209,7 +209,7 @@ func testStateSurvivesReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "sock", "sock-m", 1))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "sock", "sock-m", 1, 1500))
 	before := must[*shopper.State](t)(d.Load(ctx, testStore, id))
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
@@ -240,7 +240,7 @@ func testMigrationStatus(t *testing.T) {
 		t.Fatalf("fresh file: %+v", ms)
 	}
 	// Before Migrate, the tables do not exist.
-	if _, err := d.AddToCart(ctx, testStore, shopper.NewID(), "hat", "hat-s", 1); err == nil {
+	if _, err := d.AddToCart(ctx, testStore, shopper.NewID(), "hat", "hat-s", 1, 1500); err == nil {
 		t.Fatal("write before Migrate succeeded")
 	}
 	if err := d.Migrate(ctx); err != nil {

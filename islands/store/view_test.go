@@ -107,7 +107,7 @@ func testSetPreferences(t *testing.T) {
 	d, _, _ := openTest(t)
 	ctx := t.Context()
 	id := shopper.NewID()
-	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 1))
+	must[*shopper.State](t)(d.AddToCart(ctx, testStore, id, "hat", "hat-s", 1, 1500))
 	p := shopper.Preferences{Name: strings.Repeat("é", shopper.MaxGreetingName), Sort: catalog.SortTitleDesc}
 	st := must[*shopper.State](t)(d.SetPreferences(ctx, testStore, id, p))
 	if st.Prefs != p || st.Version != 2 || len(st.Cart) != 1 {

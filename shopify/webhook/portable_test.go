@@ -182,7 +182,7 @@ func TestSharesFileWithStore(t *testing.T) {
 	if post(t, http.DefaultClient, url, newDelivery(TopicProductsUpdate, productBody(1, "Wand", "2026-11-25T10:00:00Z"))) != http.StatusOK {
 		t.Fatal("not accepted")
 	}
-	if _, err := st.AddToCart(t.Context(), "demo", shopper.NewID(), "hat", "hat-s", 1); err != nil {
+	if _, err := st.AddToCart(t.Context(), "demo", shopper.NewID(), "hat", "hat-s", 1, 1500); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Migrate(t.Context()); err != nil {
@@ -235,7 +235,7 @@ func testOneMigrationTable(t *testing.T) {
 	if err := db.NewSelect().TableExpr("bun_migrations").Column("name").OrderExpr("name").Scan(ctx, &names); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"20260301000001", "20261125000001", "20261125000002", "20261206000002", "20261206000003", "20261206000004", "20261207000004"}
+	want := []string{"20260301000001", "20261125000001", "20261125000002", "20261206000002", "20261206000003", "20261206000004", "20261207000004", "20261208000005"}
 	if !slices.Equal(names, want) {
 		t.Errorf("bun_migrations holds %v, want %v", names, want)
 	}

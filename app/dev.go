@@ -1,0 +1,360 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/generator"
+	"github.com/wandstore/wandstore/islands"
+)
+
+// `wandgen dev` is the merchant's loop: the demo's build and server on a
+// content folder, which it watches; every save rebuilds what changed,
+// switches the islands to the new catalog and reloads the open pages
+// (Server-Sent Events); a content error is shown in the terminal and over
+// the page, and the last good build stays served. Its reload script and
+// events exist only in this server, under devPrefix: no build writes them.
+// Templates are compiled into the binary, so a change to components/ needs
+// the command run again (go run ./cmd/wandgen dev).
+
+// devPrefix is where the dev server's own files are, outside every store.
+const devPrefix = "/_wandstore/dev/"
+
+//go:embed devreload.js
+var devReloadJS []byte
+
+// devWatchEvery is how often the content folder is looked at.
+const devWatchEvery = 50 * time.Millisecond
+
+// DevOptions configures StartDev: the demo's options; Content is the
+// folder watched (required).
+type DevOptions = DemoOptions
+
+// Dev is a running `wandgen dev`.
+type Dev struct {
+	*Server
+	hub     *devHub
+	stop    context.CancelFunc
+	stopped chan struct{}
+}
+
+// StartDev builds the content folder, serves it with its islands, and
+// watches it until Close.
+func StartDev(ctx context.Context, opts DevOptions) (*Dev, error) {
+	if opts.Content == "" {
+		return nil, errors.New("dev: no content folder")
+	}
+	info, err := os.Stat(opts.Content)
+	if err != nil || !info.IsDir() {
+		return nil, fmt.Errorf("dev: %s is not a content folder (one sub-folder per store, each with a store.yaml)", opts.Content)
+	}
+	src, err := source(opts.Content, opts.Stores)
+	if err != nil {
+		return nil, err
+	}
+	if hs, err := src.Stores(ctx); err == nil && len(hs) == 0 {
+		abs, _ := filepath.Abs(opts.Content)
+		return nil, fmt.Errorf("dev: %s holds no store (a sub-folder with a store.yaml): run wandgen dev <content folder>, e.g. wandgen dev content", abs)
+	}
+	hub := &devHub{subs: map[chan devEvent]bool{}}
+	opts.wrap = hub.wrap
+	s, err := StartDemo(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithCancel(context.Background())
+	d := &Dev{Server: s, hub: hub, stop: cancel, stopped: make(chan struct{})}
+	go d.watch(wctx, opts)
+	return d, nil
+}
+
+// Close stops watching, then the server.
+func (d *Dev) Close(ctx context.Context) error {
+	d.stop()
+	<-d.stopped
+	d.hub.close()
+	return d.Server.Close(ctx)
+}
+
+// watch rebuilds when a file under the content folder changes (size,
+// time or name), until ctx ends.
+func (d *Dev) watch(ctx context.Context, opts DevOptions) {
+	defer close(d.stopped)
+	log := opts.Log
+	if log == nil {
+		log = io.Discard
+	}
+	last := folderState(opts.Content)
+	t := time.NewTicker(devWatchEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := folderState(opts.Content)
+		if now == last {
+			continue
+		}
+		last = now
+		saved := time.Now()
+		sum, err := d.rebuild(ctx, opts)
+		if err != nil {
+			fmt.Fprintf(log, "\n%s\nstill serving the last good build; fix the content and save again\n", err)
+			d.hub.send(devEvent{name: "problem", data: err.Error()})
+			continue
+		}
+		fmt.Fprintf(log, "rebuilt in %s: %d files written\n", time.Since(saved).Round(time.Millisecond), sum.Written)
+		d.hub.send(devEvent{name: "reload"})
+	}
+}
+
+// rebuild builds the content folder into the served folder, switching the
+// islands to the new catalog before a page is written.
+func (d *Dev) rebuild(ctx context.Context, opts DevOptions) (*generator.Summary, error) {
+	siteURL := d.URL + "/"
+	src, err := source(opts.Content, opts.Stores)
+	if err != nil {
+		return nil, err
+	}
+	return generator.Build(ctx, generator.Options{
+		Source: src, Stores: opts.Stores, Out: opts.Out, SiteURL: siteURL, StateDir: opts.StateDir,
+		BeforePublish: func(_ context.Context, stores []*catalog.Store) error {
+			for _, st := range stores {
+				site, err := generator.Site(st, siteURL)
+				if err != nil {
+					return err
+				}
+				d.cats.Set(&islands.Catalog{Store: st, Site: site, Version: generator.CatalogVersion(st)})
+			}
+			return nil
+		},
+	})
+}
+
+// folderState is a fingerprint of every file's name, size and time under
+// dir: it changes when a file is saved, added, removed or renamed.
+func folderState(dir string) uint64 {
+	h := fnv.New64a()
+	filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if e.IsDir() && p != dir && strings.HasPrefix(e.Name(), ".") {
+			return filepath.SkipDir // .git, an editor's folders
+		}
+		info, err := e.Info()
+		if err != nil {
+			return nil
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00%d\n", p, info.Size(), info.ModTime().UnixNano())
+		return nil
+	})
+	return h.Sum64()
+}
+
+// devEvent is one Server-Sent Event.
+type devEvent struct{ name, data string }
+
+// devHub sends events to the open pages, and remembers the last problem
+// so a page opened after a failed build shows it too.
+type devHub struct {
+	mu      sync.Mutex
+	subs    map[chan devEvent]bool
+	problem string
+	closed  bool
+}
+
+func (h *devHub) send(e devEvent) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if e.name == "problem" {
+		h.problem = e.data
+	} else {
+		h.problem = ""
+	}
+	for c := range h.subs {
+		select {
+		case c <- e:
+		default: // a page that does not read is skipped, not waited for
+		}
+	}
+}
+
+func (h *devHub) close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	for c := range h.subs {
+		close(c)
+		delete(h.subs, c)
+	}
+}
+
+// wrap serves the dev files and puts the reload script in every page.
+func (h *devHub) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case devPrefix + "events":
+			h.events(w, r)
+			return
+		case devPrefix + "reload.js":
+			w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			w.Write(devReloadJS)
+			return
+		}
+		if strings.Contains(r.URL.Path, "/islands/") || r.Method != http.MethodGet {
+			next.ServeHTTP(w, r)
+			return
+		}
+		// Pages go whole and fresh, so the script can be put in.
+		r.Header.Del("Accept-Encoding")
+		r.Header.Del("If-None-Match")
+		r.Header.Del("If-Modified-Since")
+		rec := &devRecorder{header: http.Header{}, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		body := rec.body.Bytes()
+		if strings.HasPrefix(rec.header.Get("Content-Type"), "text/html") {
+			body = bytes.Replace(body, []byte("</head>"), []byte(`<script src="`+devPrefix+`reload.js" defer></script></head>`), 1)
+			rec.header.Set("Cache-Control", "no-store")
+		}
+		for k, v := range rec.header {
+			w.Header()[k] = v
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(rec.status)
+		w.Write(body)
+	})
+}
+
+// events streams this server's builds to a page: "reload" after each
+// good one, "problem" (the error's text) after a failed one, and the last
+// problem at once if the last build failed.
+func (h *devHub) events(w http.ResponseWriter, r *http.Request) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
+		return
+	}
+	c := make(chan devEvent, 4)
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		http.Error(w, "stopping", http.StatusServiceUnavailable)
+		return
+	}
+	h.subs[c] = true
+	problem := h.problem
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		if h.subs[c] {
+			delete(h.subs, c)
+		}
+		h.mu.Unlock()
+	}()
+	// The server's write timeout would cut the stream: it has none.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	write := func(e devEvent) {
+		data, _ := json.Marshal(e.data)
+		fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.name, data)
+		fl.Flush()
+	}
+	if problem != "" {
+		write(devEvent{name: "problem", data: problem})
+	} else {
+		fmt.Fprint(w, ": connected\n\n")
+		fl.Flush()
+	}
+	ping := time.NewTicker(15 * time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case e, ok := <-c:
+			if !ok {
+				return
+			}
+			write(e)
+		case <-ping.C:
+			fmt.Fprint(w, ": ping\n\n")
+			fl.Flush()
+		}
+	}
+}
+
+// devRecorder keeps a page's answer in memory, to put the script in.
+type devRecorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *devRecorder) Header() http.Header         { return r.header }
+func (r *devRecorder) WriteHeader(code int)        { r.status = code }
+func (r *devRecorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+
+func devCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "dev",
+		Usage:     "build a content folder, serve it, and rebuild and reload the open pages on every save",
+		ArgsUsage: "[content folder, default: the current folder]",
+		Flags:     serveFlags(),
+		Action: func(c *cli.Context) error {
+			so := serveOptions(c)
+			content := so.Content
+			if c.NArg() > 0 {
+				content = c.Args().First()
+			}
+			if content == "" {
+				content = "."
+			}
+			if !c.IsSet("addr") {
+				so.Addr = ""
+			}
+			if !c.IsSet("out") {
+				so.Public = filepath.Join(so.Data, "dev")
+			}
+			d, err := StartDev(c.Context, DevOptions{
+				Addr: so.Addr, OpsAddr: so.OpsAddr, Content: content, Out: so.Public, Data: so.Data, Stores: so.Stores,
+				Log: c.App.ErrWriter, NoCache: so.NoCache, Limits: so.Limits,
+				DB: so.DB, SessionSecret: so.SessionSecret, TrustedProxies: so.TrustedProxies,
+				OlricConfig: so.OlricConfig, OlricBind: so.OlricBind, OlricPort: so.OlricPort,
+				OlricGossipPort: so.OlricGossipPort, OlricPeers: so.OlricPeers, OlricReplicas: so.OlricReplicas,
+				OlricExpectedMembers: so.OlricExpectedMembers,
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.App.Writer, "\nWandStore dev: %s/ (watching %s; save a file and the open pages reload)\n", d.URL, content)
+			for _, st := range d.Summary.Stores {
+				if st.BaseURL != "" {
+					fmt.Fprintf(c.App.Writer, "  %-22s %s\n", st.Name, st.BaseURL)
+				}
+			}
+			return runUntilDoneThen(c, d.Server, d.Close)
+		},
+	}
+}

@@ -1,0 +1,142 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/generator"
+	"github.com/wandstore/wandstore/internal/handoff"
+	"github.com/wandstore/wandstore/islands"
+)
+
+// handoffTimeout bounds how long a build into a served folder waits for
+// the servers to switch their islands to its catalog before it writes a
+// page (internal/handoff). A server reloads a store from its content in
+// well under a second for the demo's; a large catalog takes longer.
+const handoffTimeout = 30 * time.Second
+
+// folderStateDir is the state folder of a build into out: stateDir, else
+// the generator's default, <out>/.wandstore.
+func folderStateDir(out, stateDir string) string {
+	if stateDir != "" {
+		return stateDir
+	}
+	return filepath.Join(out, ".wandstore")
+}
+
+// announce is a folder build's BeforePublish: it tells the servers of the
+// folder (registered in its state folder) which catalog versions it is
+// about to publish, and waits until each serves them. A server that does
+// not switch in time stops the build before any page is written, so the
+// pages never show prices the islands would not charge.
+func announce(stateDir string, timeout time.Duration) func(ctx context.Context, stores []*catalog.Store) error {
+	return func(ctx context.Context, stores []*catalog.Store) error {
+		versions := map[string]string{}
+		for _, st := range stores {
+			v := generator.CatalogVersion(st)
+			if err := handoff.Announce(stateDir, st.Handle, v); err != nil {
+				return fmt.Errorf("tell the servers: %w", err)
+			}
+			versions[st.Handle] = v
+		}
+		if err := handoff.Wait(ctx, stateDir, versions, timeout); err != nil {
+			return fmt.Errorf("%w; nothing was published: run the build again once the server is back (or stop it)", err)
+		}
+		return nil
+	}
+}
+
+// followBuilds keeps the islands on the catalog a build into the served
+// folder is about to publish: the server registers in stateDir, and on
+// each announcement loads that store again from src, switches its islands
+// to it and acknowledges the version it now serves. A store it does not
+// serve is acknowledged at once (it has no islands to switch); one that
+// fails to load is logged and not acknowledged, so the build waits and
+// then fails without publishing.
+func (s *Server) followBuilds(stateDir string, src catalog.Source, siteURL string, cats *islands.Catalogs) error {
+	host, _ := os.Hostname()
+	id := fmt.Sprintf("%s-%d", host, os.Getpid())
+	ctx, cancel := context.WithCancel(context.Background())
+	stop, err := handoff.Register(ctx, stateDir, id)
+	if err != nil {
+		cancel()
+		return err
+	}
+	done := make(chan struct{})
+	s.stopFollowing = func() {
+		cancel()
+		<-done
+		stop()
+	}
+	seen := map[string]string{} // the announcement last handled, by store
+	go func() {
+		defer close(done)
+		t := time.NewTicker(handoff.Poll)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			names, _ := filepath.Glob(filepath.Join(handoff.Dir(stateDir), "*.next"))
+			for _, name := range names {
+				store := filepath.Base(name[:len(name)-len(".next")])
+				v, err := handoff.Announced(stateDir, store)
+				if err != nil || v == "" || seen[store] == v {
+					continue
+				}
+				seen[store] = v
+				serving := s.switchCatalog(ctx, store, v, src, siteURL, cats)
+				if serving == "" {
+					continue
+				}
+				if err := handoff.Acknowledge(stateDir, id, store, serving); err != nil {
+					s.log.Error("acknowledge a build's catalog", "store", store, "err", err)
+				}
+			}
+		}
+	}()
+	return nil
+}
+
+// switchCatalog makes the islands serve store's catalog as its source
+// holds it now, if the build announced a version other than the one
+// served: the version now served, or "" when it could not be loaded.
+func (s *Server) switchCatalog(ctx context.Context, store, announced string, src catalog.Source, siteURL string, cats *islands.Catalogs) string {
+	cur, served := cats.Get(store)
+	if !served {
+		return announced // no islands of this store here
+	}
+	if cur.Version == announced {
+		return announced
+	}
+	start := time.Now()
+	st, err := src.Load(ctx, store)
+	if err == nil {
+		err = st.Validate()
+	}
+	var site = cur.Site
+	if err == nil {
+		site, err = generator.Site(st, siteURL)
+	}
+	if err != nil {
+		s.log.Error("a build announced a new catalog that this server cannot load: its islands keep the old one", "store", store, "err", err)
+		return ""
+	}
+	v := generator.CatalogVersion(st)
+	cats.Set(&islands.Catalog{Store: st, Site: site, Version: v})
+	lvl := slog.LevelInfo
+	if v != announced {
+		// The content changed again since the build read it, or the
+		// build read other content than this server's --content.
+		lvl = slog.LevelWarn
+	}
+	s.log.Log(ctx, lvl, "islands switched to a build's catalog", "store", store, "version", v, "announced", announced, "took", time.Since(start).Round(time.Millisecond))
+	return v
+}

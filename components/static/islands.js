@@ -1,0 +1,127 @@
+// Every page's islands, with htmx loaded only when the shopper first acts.
+//
+// The page's loader element (data-islands-get or data-islands-post, with
+// data-islands-vals) is answered by one request that carries every island
+// of the page, each marked hx-swap-oob with its id: this script puts each
+// in place of the element with that id and removes the loader. It is a
+// few hundred bytes of work where starting htmx (50 KB to compile, then a
+// walk of the whole page) is the longest task of a page view on a phone,
+// and nothing on a page needs htmx until the shopper touches it.
+//
+// htmx itself (its URL is this script's data-htmx) is loaded on the first
+// pointer, touch, key or focus, and then takes over every hx-* element,
+// the islands' included. An action that comes before htmx has started (a
+// click on an hx element, a form submitted, a filter changed) is held and
+// done again once it has, so it is answered in place as it would have been;
+// if htmx fails to load, it is done as without JavaScript. Nothing here is
+// inline: the CSP allows only scripts from the store's own origin.
+(function () {
+  "use strict";
+  var me = document.currentScript;
+  var htmxURL = me && me.dataset.htmx;
+  var hx = "[hx-get],[hx-post],[hx-put],[hx-patch],[hx-delete],[data-hx-get],[data-hx-post]";
+
+  // The islands.
+  var loader = document.querySelector("[data-islands-get],[data-islands-post]");
+  if (loader) {
+    var post = loader.hasAttribute("data-islands-post");
+    var url = loader.getAttribute(post ? "data-islands-post" : "data-islands-get");
+    var vals = new URLSearchParams(JSON.parse(loader.getAttribute("data-islands-vals") || "{}"));
+    var init = { method: post ? "POST" : "GET", credentials: "same-origin", headers: { "HX-Request": "true" } };
+    if (post) {
+      init.body = vals;
+    } else {
+      url += (url.indexOf("?") < 0 ? "?" : "&") + vals.toString();
+    }
+    fetch(url, init)
+      .then(function (r) {
+        if (!r.ok) throw new Error("islands: " + r.status);
+        return r.text();
+      })
+      .then(place)
+      .catch(function () {
+        // Every island keeps its fallback (what the page shows without
+        // JavaScript); the loader goes, so nothing waits on it.
+      })
+      .then(function () {
+        loader.remove();
+      });
+  }
+
+  function place(text) {
+    var t = document.createElement("template");
+    t.innerHTML = text;
+    Array.prototype.slice.call(t.content.children).forEach(function (el) {
+      if (!el.hasAttribute("hx-swap-oob")) return;
+      el.removeAttribute("hx-swap-oob");
+      var old = el.id && document.getElementById(el.id);
+      if (!old) return;
+      old.replaceWith(el);
+      if (window.htmx) window.htmx.process(el);
+    });
+  }
+
+  // htmx, on the first sign of the shopper.
+  var ready = null;
+  function loadHTMX() {
+    if (!ready) {
+      ready = new Promise(function (resolve, reject) {
+        if (window.htmx || !htmxURL) return resolve();
+        var s = document.createElement("script");
+        s.src = htmxURL;
+        s.onload = function () { resolve(); };
+        s.onerror = reject;
+        document.head.appendChild(s);
+      });
+    }
+    return ready;
+  }
+  ["pointerdown", "touchstart", "keydown", "focusin", "mouseover"].forEach(function (type) {
+    window.addEventListener(type, loadHTMX, { capture: true, passive: true, once: true });
+  });
+
+  // An action before htmx has started is held, then done again. failed:
+  // htmx could not be loaded, so actions go as without JavaScript.
+  var failed = false;
+  function hold(e, redo) {
+    if (window.htmx || failed) return;
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    loadHTMX().then(redo, function () {
+      failed = true;
+      redo();
+    });
+  }
+  // A click on an hx element that acts on a click (a link or a button
+  // with hx-get or hx-post; a form acts on its submit, below).
+  document.addEventListener("click", function (e) {
+    var el = e.target instanceof Element && e.target.closest(hx);
+    if (!el || el.tagName === "FORM") return;
+    var trigger = el.getAttribute("hx-trigger");
+    if (trigger && trigger.indexOf("click") < 0) return;
+    hold(e, function () { el.click(); });
+  }, true);
+  // A form of hx-post or hx-get submitted: again by the same button, so
+  // htmx sends that button's name and value as it would have.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!(form instanceof HTMLFormElement) || !form.matches(hx)) return;
+    var by = e.submitter;
+    hold(e, function () {
+      if (by && by !== form) by.click();
+      else form.requestSubmit();
+    });
+  }, true);
+  // A change (a collection's filters) or a toggle (the filters opened,
+  // fetching their counts) that htmx acts on: the browser does nothing
+  // with it itself, so it is fired again once htmx listens.
+  ["change", "toggle"].forEach(function (type) {
+    document.addEventListener(type, function (e) {
+      var el = e.target;
+      if (window.htmx || failed || !(el instanceof Element) || !el.closest("[hx-trigger*=" + type + "]")) return;
+      loadHTMX().then(function () {
+        el.dispatchEvent(new Event(type, { bubbles: type === "change" }));
+      }, function () {});
+    }, true);
+  });
+})();
