@@ -42,7 +42,8 @@ func buildCommand() *cli.Command {
 		Flags: append([]cli.Flag{
 			contentFlag(), outFlag(), storeFlag(),
 			&cli.StringFlag{Name: "site-url", Value: generator.DefaultSiteURL, Usage: "origin for stores without a base_url (published under <site-url>s/<store>/)", EnvVars: []string{"WANDSTORE_SITE_URL"}},
-			&cli.BoolFlag{Name: "force", Usage: "render and write every file, ignoring the last build's manifest", EnvVars: []string{"WANDSTORE_FORCE"}},
+			&cli.BoolFlag{Name: "force", Usage: "render and write every file, ignoring the last build's manifest (and parse every content file, ignoring the parse cache)", EnvVars: []string{"WANDSTORE_FORCE"}},
+			&cli.BoolFlag{Name: "verify", Usage: "check that every unchanged file is still in --out (and its .br and .gz copies), writing those that are not; without it a build trusts the folder its last completed build published (see docs/REBUILD.md)", EnvVars: []string{"WANDSTORE_VERIFY"}},
 			&cli.IntFlag{Name: "workers", Usage: "pages rendered at once (default: one per CPU; 8 with --publish)", EnvVars: []string{"WANDSTORE_WORKERS"}},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors", EnvVars: []string{"WANDSTORE_QUIET"}},
 			precompressFlag(),
@@ -57,7 +58,7 @@ func buildCommand() *cli.Command {
 			}
 			opts := generator.Options{
 				Source: src, Stores: c.StringSlice("store"), Out: c.String("out"),
-				SiteURL: c.String("site-url"), Force: c.Bool("force"), Workers: c.Int("workers"),
+				SiteURL: c.String("site-url"), Force: c.Bool("force"), Verify: c.Bool("verify"), Workers: c.Int("workers"),
 			}
 			bucket, err := setupPublish(c, &opts)
 			if err != nil {

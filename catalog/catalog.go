@@ -184,3 +184,16 @@ type Source interface {
 	// Validate.
 	Load(ctx context.Context, handle string) (*Store, error)
 }
+
+// CachingSource is a Source that can keep what it parsed between loads, so
+// that a load parses only what changed since the last one (contentdir: the
+// files whose bytes changed). Its stores and errors are exactly Load's.
+type CachingSource interface {
+	Source
+	// LoadCached is Load with its cache in the folder dir, tagged with
+	// version (the running code's: another version's cache is not used).
+	// It writes nothing: save writes the cache (best effort), once the
+	// caller has accepted the store (a build writes nothing for content
+	// that does not validate). save is nil with an error.
+	LoadCached(ctx context.Context, handle, dir, version string) (st *Store, save func(), err error)
+}

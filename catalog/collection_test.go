@@ -445,3 +445,23 @@ func TestAllProducts(t *testing.T) {
 		t.Error("AllProducts changed the store's collections")
 	}
 }
+
+// equals compares as lower case, whether or not the strings are ASCII.
+func TestMatchTextEquals(t *testing.T) {
+	for _, c := range []struct {
+		have, want string
+		eq         bool
+	}{
+		{"Wand", "wand", true}, {"WAND", "wanD", true}, {"wand", "wands", false}, {"tag-3", "tag-3", true},
+		{"Éclair", "éclair", true}, {"Straße", "STRASSE", false}, {"@[`{", "@[`{", true}, {"@", "`", false},
+		{"", "", true}, {"a", "", false},
+	} {
+		lowerEqual := strings.ToLower(c.have) == strings.ToLower(c.want) //lint:ignore SA6005 the reference is lower-casing, not folding
+		if got := matchText(c.have, "equals", c.want); got != c.eq || got != lowerEqual {
+			t.Errorf("matchText(%q, equals, %q) = %v, want %v", c.have, c.want, got, c.eq)
+		}
+		if got := matchText(c.have, "not_equals", c.want); got == c.eq {
+			t.Errorf("matchText(%q, not_equals, %q) = %v", c.have, c.want, got)
+		}
+	}
+}

@@ -6,11 +6,13 @@ package generator
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
@@ -20,6 +22,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wandstore/wandstore/catalog"
@@ -59,8 +62,21 @@ type Options struct {
 	// SitemapShardSize is the most URLs a sitemap file holds; default and
 	// maximum MaxSitemapURLs.
 	SitemapShardSize int
-	// Force renders and writes every file, ignoring the manifest.
+	// Force renders and writes every file, ignoring the manifest (and
+	// reads every content file, ignoring the parse cache).
 	Force bool
+	// Verify checks, for every file whose inputs did not change, that it
+	// is still published (and its compressed copies), publishing it again
+	// if not: a repair of files removed behind the manifest's back. Without
+	// it a build into a folder trusts the manifest when the folder is the
+	// one the state folder's last completed build published (see sealed),
+	// and checks every file otherwise (a fresh --out with a kept
+	// --state-dir, or a build that failed or was killed half-way).
+	Verify bool
+	// NoParseCache reads every content file, as the first build does,
+	// instead of only those changed since the last build (the parse cache
+	// in StateDir, for sources that keep one: catalog.CachingSource).
+	NoParseCache bool
 	// Precompress says whether text files get Brotli and gzip copies
 	// beside them; by default into a folder only (see PrecompressAuto).
 	Precompress Precompress
@@ -134,11 +150,13 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 	if opts.Source == nil {
 		return nil, errors.New("generator: no catalog source")
 	}
-	b, err := newBuilder(opts)
+	b, err := newBuilder(opts, true)
 	if err != nil {
 		return nil, err
 	}
 	sum := &Summary{Phases: map[string]time.Duration{}, Sites: map[string]*components.Site{}}
+	// "other": what no phase covers (the builder's set-up, the seal).
+	defer func() { sum.Phases["other"] = time.Since(start) - sumPhases(sum.Phases) }()
 	phase := func(name string, f func() error) error {
 		t := time.Now()
 		err := f()
@@ -162,6 +180,9 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 	defer func() { sum.Resized = int(b.images.resized.Load() - resized) }()
 	if err := phase("images", func() error { return b.prepareImages(ctx, stores) }); err != nil {
 		return nil, err
+	}
+	for _, save := range b.saves {
+		save()
 	}
 	if opts.BeforePublish != nil {
 		if err := phase("before publish", func() error { return opts.BeforePublish(ctx, stores) }); err != nil {
@@ -191,6 +212,13 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 			return nil, err
 		}
 		if err := phase("render", func() error { return b.executeAndSave(ctx, p, sum) }); err != nil {
+			return nil, err
+		}
+	}
+	// A build that changed the folder, or found no seal, seals it; one
+	// that changed nothing leaves it as it was.
+	if b.ownDir && (b.changed.Load() || !b.trusted) {
+		if err := b.seal(); err != nil {
 			return nil, err
 		}
 	}
@@ -237,19 +265,39 @@ func (b *builder) planAhead(ctx context.Context, stores []*catalog.Store) (<-cha
 	}
 }
 
-// executeAndSave publishes a plan and saves its manifest.
+// executeAndSave publishes a plan and records its manifest's changes:
+// appended to the manifest's log (new paths before they are published, see
+// intent), so a build that changes a few files writes a few lines, not the
+// whole manifest; the log is folded into a new snapshot once it outgrows a
+// quarter of it (or when there is no snapshot yet).
 func (b *builder) executeAndSave(ctx context.Context, p *storePlan, sum *Summary) error {
+	ml, err := currentLog(b.opts.StateDir, p.manifest)
+	if err != nil {
+		return err
+	}
 	if lines := b.intent(p); len(lines) > 0 {
 		p.manifest = applied(p.manifest, lines)
-		if err := p.manifest.save(b.opts.StateDir); err != nil {
+		if err := ml.append(lines); err != nil {
 			return err
 		}
 	}
-	lines, err := b.execute(ctx, p, sum, false)
-	if err != nil || len(lines) == 0 {
+	lines, err := b.execute(ctx, p, sum, b.trusted)
+	if err != nil {
 		return err
 	}
-	return applied(p.manifest, lines).save(b.opts.StateDir)
+	if len(lines) > 0 {
+		p.manifest = applied(p.manifest, lines)
+		if err := ml.append(lines); err != nil {
+			return err
+		}
+	}
+	if ml.lines == 0 {
+		return nil
+	}
+	if big, err := logOutgrew(b.opts.StateDir, p.manifest); err != nil || big {
+		return p.manifest.save(b.opts.StateDir)
+	}
+	return nil
 }
 
 type builder struct {
@@ -267,6 +315,18 @@ type builder struct {
 	// the update, in the background (Live).
 	later  bool
 	images *imageCache
+	// trusted: the manifests are what the folder holds (sealed), so files
+	// whose inputs are unchanged are not checked.
+	trusted bool
+	// ownDir: the builder publishes into Out itself (a DirPublisher of
+	// its own), so it keeps the seal.
+	ownDir bool
+	// changed: the build changed the folder (and removed the seal).
+	changed atomic.Bool
+	// saves write the state folder's caches (parse cache, render
+	// version) once the stores are accepted: content that does not
+	// validate writes nothing.
+	saves []func()
 }
 
 // prepareImages checks every store's raster images and resizes those not
@@ -284,20 +344,31 @@ func (b *builder) prepareImages(ctx context.Context, stores []*catalog.Store) er
 	return errors.Join(errs...)
 }
 
-func newBuilder(opts Options) (*builder, error) {
+// newBuilder checks the options; build says it is for one Build, which
+// may trust a sealed folder (a Live builder never does: it unseals).
+func newBuilder(opts Options, build bool) (*builder, error) {
 	b := &builder{opts: opts, pub: opts.Publisher, log: opts.Log}
 	if b.log == nil {
 		b.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if b.opts.StateDir == "" && opts.Out != "" {
+		b.opts.StateDir = filepath.Join(opts.Out, ".wandstore")
 	}
 	if b.pub == nil {
 		if opts.Out == "" {
 			return nil, errors.New("generator: no output folder or publisher")
 		}
-		dp, err := NewDirPublisher(opts.Out)
+		// A folder the last build published completely has no temporary
+		// files of its own to sweep.
+		b.trusted = build && !opts.Verify && !opts.Force && b.sealed()
+		dp, err := newDirPublisher(opts.Out, !b.trusted)
 		if err != nil {
 			return nil, err
 		}
-		b.pub = dp
+		// From the folder's first change the folder may be half-published
+		// until the seal.
+		dp.beforeChange = func() error { b.changed.Store(true); return b.unseal() }
+		b.pub, b.ownDir = dp, true
 	}
 	switch opts.Precompress {
 	case PrecompressAuto:
@@ -332,7 +403,9 @@ func newBuilder(opts Options) (*builder, error) {
 	}
 	b.version = opts.RenderVersion
 	if b.version == "" {
-		b.version = executableHash()
+		var save func()
+		b.version, save = executableHash(b.opts.StateDir)
+		b.saves = append(b.saves, save)
 	}
 	return b, nil
 }
@@ -340,11 +413,90 @@ func newBuilder(opts Options) (*builder, error) {
 var (
 	exeOnce sync.Once
 	exeHash string
+	exeMemo string // what the state folder's render-version holds, when the hash was worked out
 )
+
+// The seal says that an output folder holds exactly what the state
+// folder's manifests record: the last build that published into it
+// completed. A build removes the seal before it publishes anything and
+// writes a new one when it is done, into the state folder (published) and
+// into the output folder (.wandstore/published: the same file when the
+// state folder is the default one inside it). A build whose seals match
+// trusts its manifests (Options.Verify); a folder emptied, replaced or
+// half-published does not match, and is checked file by file.
+
+func (b *builder) sealFiles() (state, out string) {
+	return filepath.Join(b.opts.StateDir, "published"), filepath.Join(b.opts.Out, ".wandstore", "published")
+}
+
+// sealed reports whether the output folder holds what the manifests say.
+func (b *builder) sealed() bool {
+	if b.opts.Out == "" {
+		return false
+	}
+	state, out := b.sealFiles()
+	a, err := os.ReadFile(state)
+	if err != nil || len(a) < 16 {
+		return false
+	}
+	o, err := os.ReadFile(out)
+	return err == nil && string(a) == string(o)
+}
+
+// unseal removes the state folder's seal: until seal, the folder may not
+// hold what the manifests say.
+func (b *builder) unseal() error {
+	if !b.ownDir {
+		return nil
+	}
+	state, _ := b.sealFiles()
+	if err := os.Remove(state); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("generator: %w", err)
+	}
+	return nil
+}
+
+// seal records that the output folder holds what the manifests say.
+func (b *builder) seal() error {
+	if !b.ownDir {
+		return nil
+	}
+	var id [16]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return err
+	}
+	seal := []byte(hex.EncodeToString(id[:]) + "\n")
+	state, out := b.sealFiles()
+	for _, name := range []string{out, state} { // the state's last: it is the one unseal removes
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			return fmt.Errorf("generator: %w", err)
+		}
+		if err := writeAtomic(name, seal); err != nil {
+			return fmt.Errorf("generator: %w", err)
+		}
+	}
+	return nil
+}
+
+func sumPhases(ph map[string]time.Duration) time.Duration {
+	var t time.Duration
+	for k, d := range ph {
+		if k != "other" {
+			t += d
+		}
+	}
+	return t
+}
 
 // executableHash identifies the code that renders: any change to templates
 // or generator code changes the binary, and so re-renders every page.
-func executableHash() string {
+// Hashing a 60 MB binary costs about 50 ms, so the hash is kept in the
+// state folder (render-version) with the executable's path, size,
+// modification time, inode and change time, and hashed again only when one
+// of them differs (a new build of the program is a new file). save writes
+// the memo when it was not there.
+func executableHash(stateDir string) (hash string, save func()) {
+	memo := filepath.Join(stateDir, "render-version")
 	exeOnce.Do(func() {
 		exeHash = "unknown"
 		name, err := os.Executable()
@@ -356,12 +508,37 @@ func executableHash() string {
 			return
 		}
 		defer f.Close()
+		info, err := f.Stat()
+		if err != nil {
+			return
+		}
+		ino, ctime := sysStat(info)
+		key := fmt.Sprintf("%s\n%d %d %d %d\n", name, info.Size(), info.ModTime().UnixNano(), ino, ctime)
+		if data, err := os.ReadFile(memo); err == nil && stateDir != "" {
+			if h, ok := strings.CutPrefix(string(data), key); ok && len(h) == 33 && strings.HasSuffix(h, "\n") {
+				if _, err := hex.DecodeString(h[:32]); err == nil {
+					exeHash = h[:32]
+					return
+				}
+			}
+		}
 		h := sha256.New()
 		if _, err := io.Copy(h, f); err == nil {
 			exeHash = hex.EncodeToString(h.Sum(nil)[:16])
+			exeMemo = key + exeHash + "\n"
 		}
 	})
-	return exeHash
+	return exeHash, func() {
+		if stateDir == "" || exeMemo == "" {
+			return
+		}
+		if data, err := os.ReadFile(memo); err == nil && string(data) == exeMemo {
+			return
+		}
+		if os.MkdirAll(stateDir, 0o755) == nil {
+			writeAtomic(memo, []byte(exeMemo)) // best effort: the next run hashes again
+		}
+	}
 }
 
 func (b *builder) progress(store, phase string, done, total int) {
@@ -394,7 +571,16 @@ func (b *builder) load(ctx context.Context) ([]*catalog.Store, error) {
 	var problems catalog.ValidationErrors
 	for i, h := range handles {
 		b.progress(h, "load", i, len(handles))
-		st, err := b.opts.Source.Load(ctx, h)
+		var st *catalog.Store
+		var err error
+		if cs, ok := b.opts.Source.(catalog.CachingSource); ok && !b.opts.NoParseCache && !b.opts.Force {
+			var save func()
+			if st, save, err = cs.LoadCached(ctx, h, b.opts.StateDir, b.version); err == nil {
+				b.saves = append(b.saves, save)
+			}
+		} else {
+			st, err = b.opts.Source.Load(ctx, h)
+		}
 		if ve, ok := catalog.AsValidationErrors(err); ok {
 			problems = append(problems, ve...) // keep going: report every store's problems at once
 			continue

@@ -72,7 +72,7 @@ const compactAfter = 1024
 // NewLive checks the options as Build does; Source is not used (Update is
 // given the catalogs).
 func NewLive(opts Options) (*Live, error) {
-	b, err := newBuilder(opts)
+	b, err := newBuilder(opts, false)
 	if err != nil {
 		return nil, err
 	}

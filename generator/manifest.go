@@ -226,6 +226,54 @@ func (l *manifestLog) rotate() int {
 	return l.gen
 }
 
+// currentLog is the log a build appends m's changes to: the last one
+// loadManifest replayed (a generation from m.Log on), or m.Log's.
+func currentLog(stateDir string, m *Manifest) (*manifestLog, error) {
+	gens, err := logGens(stateDir, m.Store)
+	if err != nil {
+		return nil, err
+	}
+	gen := m.Log
+	for _, g := range gens {
+		if g < gen {
+			continue
+		}
+		if g > gen {
+			break // not replayed: a gap before it (loadManifest stops there)
+		}
+		gen = g + 1
+	}
+	if gen > m.Log {
+		gen-- // the last present
+	}
+	return &manifestLog{stateDir: stateDir, store: m.Store, gen: gen}, nil
+}
+
+// logOutgrew reports whether m's logs (from m.Log on) hold more than a
+// quarter of its snapshot's bytes, or there is no snapshot: then the next
+// snapshot is due.
+func logOutgrew(stateDir string, m *Manifest) (bool, error) {
+	snap, err := os.Stat(manifestPath(stateDir, m.Store))
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("manifest: %w", err)
+	}
+	var logs int64
+	for gen := m.Log; ; gen++ {
+		st, err := os.Stat(logPath(stateDir, m.Store, gen))
+		if errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		if err != nil {
+			return false, fmt.Errorf("manifest: %w", err)
+		}
+		logs += st.Size()
+	}
+	return logs*4 > snap.Size(), nil
+}
+
 // Paths lists the manifest's files, sorted.
 func (m *Manifest) Paths() []string {
 	out := make([]string, 0, len(m.Files))

@@ -71,16 +71,56 @@ func (in *inputs) add(parts ...any) *inputs {
 			b = []byte(v)
 		case []byte:
 			b = v
-		default:
-			var err error
-			if b, err = json.Marshal(v); err != nil {
-				panic(fmt.Sprintf("generator: hashing %T: %v", v, err)) // only our own plain structs reach here
+		case int:
+			b = strconv.AppendInt(nil, int64(v), 10) // as JSON has it
+		case []string:
+			if b = plainJSON(v); b == nil {
+				b = jsonOf(v)
 			}
+		default:
+			b = jsonOf(v)
 		}
 		fmt.Fprintf(in.h, "%d:", len(b))
 		in.h.Write(b)
 	}
 	return in
+}
+
+func jsonOf(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("generator: hashing %T: %v", v, err)) // only our own plain structs reach here
+	}
+	return b
+}
+
+// plainJSON is json.Marshal(ss) for strings JSON writes as they are
+// (listings hash their members' card hashes: hex), without reflection; nil
+// for strings it would escape.
+func plainJSON(ss []string) []byte {
+	if ss == nil {
+		return nil
+	}
+	n := 2
+	for _, s := range ss {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return nil
+			}
+		}
+		n += len(s) + 3
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, s...)
+		b = append(b, '"')
+	}
+	return append(b, ']')
 }
 
 func (in *inputs) sum() string { return hex.EncodeToString(in.h.Sum(nil)[:16]) }
@@ -184,6 +224,11 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 	collections := allCollections(s)
 	pl.site = newInputs("site", b.version, storeInputs(st), s.BaseURL, s.CSS, s.HTMX, s.IslandsJS, s.SearchJS, s.ProductJS, s.Image(st.Theme.Logo), s.Nav).sum()
 	pc.begin(newInputs(pl.site, collectionDefs(collections)).sum())
+	// A one-off build keeps its product plans in the state folder instead.
+	var dp *diskPlans
+	if pc == nil && !b.opts.Force {
+		dp = openDiskPlans(b.opts.StateDir, st.Handle, planShared(pl.site, s, collections))
+	}
 
 	// Per product, in parallel: its plan (card, page, search and sitemap
 	// entries), from the previous plan when the product is the same.
@@ -193,8 +238,11 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 			plans[i] = pp
 			return
 		}
-		plans[i] = pl.planProduct(products[i])
+		plans[i] = pl.planProductFrom(products[i], dp)
 	})
+	if dp != nil {
+		dp.save()
+	}
 	if pc != nil {
 		pl.plans = pc.next
 	} else {
@@ -272,11 +320,26 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 // which feeds every listing), its page's input hash and job, its search
 // index entry and its sitemap entry.
 func (pl *planner) planProduct(pr *catalog.Product) *productPlan {
+	return pl.planProductFrom(pr, nil)
+}
+
+// planProductFrom is planProduct, taking what it can from the plans kept
+// on disk when dp is not nil (and keeping what it works out there).
+func (pl *planner) planProductFrom(pr *catalog.Product, dp *diskPlans) *productPlan {
 	s, st := pl.s, pl.st
 	pp := &productPlan{}
 	pp.card = components.NewCard(s, pr)
-	pp.cardHash = newInputs(pp.card).sum()
 	pp.cols = primaryFirst(st, st.CollectionsOf(pr))
+	var key [16]byte
+	if dp != nil {
+		key = productKey(pr, pp.cols)
+		if e := dp.get(key); e != nil {
+			pp.cardHash, pp.pageIn, pp.search, pp.sitemap = e.cardHash, e.pageIn, e.search, e.sitemap
+			pp.job = pl.productJob(pr, pp)
+			return pp
+		}
+	}
+	pp.cardHash = newInputs(pp.card).sum()
 	refs := make([][2]string, len(pp.cols))
 	for j, c := range pp.cols {
 		refs[j] = [2]string{c.Handle, c.Title}
@@ -288,12 +351,20 @@ func (pl *planner) planProduct(pr *catalog.Product) *productPlan {
 	pp.pageIn = newInputs("product", pl.site, pr, refs, imgs).sum()
 	pp.search = searchEntry(s, pr, pp.card)
 	pp.sitemap = sitemapEntry(s, pr)
-	cols := pp.cols
-	pp.job = job{path: pl.productPath(pr.Handle), in: pp.pageIn,
+	pp.job = pl.productJob(pr, pp)
+	if dp != nil {
+		dp.put(key, pp)
+	}
+	return pp
+}
+
+// productJob is the job of a product's page.
+func (pl *planner) productJob(pr *catalog.Product, pp *productPlan) job {
+	s, cols := pl.s, pp.cols
+	return job{path: pl.productPath(pr.Handle), in: pp.pageIn,
 		render: func(ctx context.Context, w io.Writer) error {
 			return components.ProductPage(s, components.NewProductView(s, pr, cols)).Render(ctx, w)
 		}}
-	return pp
 }
 
 func (pl *planner) productPath(handle string) string {
@@ -415,7 +486,10 @@ func (pl *planner) listingMeta(c *catalog.Collection, members []*catalog.Product
 func (pl *planner) listingPage(cm *catalog.Collection, meta string, fr *facets.Result, order catalog.SortOrder, n, pages, total int, members []*catalog.Product) listing {
 	s := pl.s
 	ms := slices.Clone(members)
-	_, hs := pl.cardsOf(ms)
+	hs := make([]string, len(ms))
+	for i, pr := range ms {
+		hs[i] = pl.plans[pr].cardHash
+	}
 	rel := strings.TrimPrefix(s.CollectionPath(cm.Handle, order, n), s.BasePath)
 	in := newInputs("collection", pl.site, meta, string(order), n, pages, total, hs).sum()
 	l := listing{members: ms, job: job{path: pl.page(rel), in: in, render: func(ctx context.Context, w io.Writer) error {

@@ -112,7 +112,7 @@ func TestBuildWritesCompressedCopies(t *testing.T) {
 	if err := os.Remove(filepath.Join(s.out, "s/tea/index.html.br")); err != nil {
 		t.Fatal(err)
 	}
-	repair := s.build()
+	repair := s.build(func(o *Options) { o.Verify = true })
 	if repair.Compressed != 1 || repair.Written != 0 {
 		t.Fatalf("repair build: compressed %d, wrote %d; want the home page's copies only", repair.Compressed, repair.Written)
 	}

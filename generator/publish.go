@@ -36,6 +36,21 @@ type DirPublisher struct {
 	// dirs are the folders known to exist (most pages sit in a folder of
 	// their own), each a *folderState.
 	dirs sync.Map
+	// beforeChange, if set, is called once before the folder's first
+	// change (a builder's unseal); its error fails that change and every
+	// later one.
+	beforeChange func() error
+	changeOnce   sync.Once
+	changeErr    error
+}
+
+// changing calls beforeChange before the folder's first change.
+func (d *DirPublisher) changing() error {
+	if d.beforeChange == nil {
+		return nil
+	}
+	d.changeOnce.Do(func() { d.changeErr = d.beforeChange() })
+	return d.changeErr
 }
 
 var _ Publisher = (*DirPublisher)(nil)
@@ -43,12 +58,18 @@ var _ Publisher = (*DirPublisher)(nil)
 // NewDirPublisher returns a publisher writing below root, creating it. It
 // removes the temporary files of writes a crash interrupted (see
 // removeStaleTemps), so they are neither served nor copied elsewhere.
-func NewDirPublisher(root string) (*DirPublisher, error) {
+func NewDirPublisher(root string) (*DirPublisher, error) { return newDirPublisher(root, true) }
+
+// newDirPublisher is NewDirPublisher; sweep false skips the walk for
+// temporary files (a folder a build published completely: see sealed).
+func newDirPublisher(root string, sweep bool) (*DirPublisher, error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("publish folder: %w", err)
 	}
-	if _, err := removeStaleTemps(root, time.Now().Add(-staleTempAge)); err != nil {
-		return nil, fmt.Errorf("publish folder: %w", err)
+	if sweep {
+		if _, err := removeStaleTemps(root, time.Now().Add(-staleTempAge)); err != nil {
+			return nil, fmt.Errorf("publish folder: %w", err)
+		}
 	}
 	return &DirPublisher{root: root}, nil
 }
@@ -115,6 +136,9 @@ func (d *DirPublisher) file(p string) (string, error) {
 // over the target, so readers never see a half-written page.
 func (d *DirPublisher) Put(ctx context.Context, p string, data []byte) error {
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := d.changing(); err != nil {
 		return err
 	}
 	name, err := d.file(p)
@@ -210,6 +234,9 @@ func writeAtomic(name string, data []byte) error {
 
 // Delete removes p and then any folders it leaves empty, up to the root.
 func (d *DirPublisher) Delete(ctx context.Context, p string) error {
+	if err := d.changing(); err != nil {
+		return err
+	}
 	name, err := d.file(p)
 	if err != nil {
 		return err
@@ -229,6 +256,9 @@ func (d *DirPublisher) Delete(ctx context.Context, p string) error {
 
 // remove deletes p, if it exists, and nothing else.
 func (d *DirPublisher) remove(p string) error {
+	if err := d.changing(); err != nil {
+		return err
+	}
 	name, err := d.file(p)
 	if err != nil {
 		return err

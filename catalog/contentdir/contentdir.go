@@ -7,6 +7,7 @@ package contentdir
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -29,7 +30,7 @@ type Source struct {
 	fsys fs.FS
 }
 
-var _ catalog.Source = (*Source)(nil)
+var _ catalog.CachingSource = (*Source)(nil)
 
 // New returns a Source reading from fsys (os.DirFS("content"), or the
 // embedded demo content).
@@ -64,6 +65,13 @@ func (s *Source) Load(ctx context.Context, handle string) (*catalog.Store, error
 	if err != nil {
 		return nil, err
 	}
+	return s.load(ctx, l)
+}
+
+// load reads the products and collections of the store whose store.yaml
+// l has read.
+func (s *Source) load(ctx context.Context, l *loader) (*catalog.Store, error) {
+	handle := l.store.Handle
 	if l.spec.Kind != KindContent {
 		if len(l.errs) > 0 {
 			return nil, l.errs
@@ -79,7 +87,9 @@ func (s *Source) Load(ctx context.Context, handle string) (*catalog.Store, error
 	if len(l.errs) > 0 {
 		return nil, l.errs
 	}
-	l.store.Index()
+	if l.cache == nil {
+		l.store.Index() // LoadCached's caller validates, which indexes
+	}
 	return l.store, nil
 }
 
@@ -92,6 +102,11 @@ type loader struct {
 	docs  map[string]doc
 	sizes *sizeCache
 	spec  SourceSpec // store.yaml's source block
+	// cache, when set, holds what files parsed into at the last load
+	// (LoadCached); imagesRead are the image files whose dimensions the
+	// file being read took from the file.
+	cache      *parseCache
+	imagesRead []string
 }
 
 // doc is a decoded file's YAML; its fields' lines are worked out only when
@@ -140,6 +155,7 @@ func (l *loader) readDir(ctx context.Context, dir, ext string, read func(l *load
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 	var names []string
+	var infos []fs.DirEntry
 	for _, e := range entries {
 		name := e.Name()
 		fext := path.Ext(name)
@@ -147,6 +163,7 @@ func (l *loader) readDir(ctx context.Context, dir, ext string, read func(l *load
 			continue
 		}
 		names = append(names, name)
+		infos = append(infos, e)
 	}
 	subs := make([]*loader, len(names))
 	errs := make([]error, len(names))
@@ -162,17 +179,51 @@ func (l *loader) readDir(ctx context.Context, dir, ext string, read func(l *load
 					return
 				}
 				file := path.Join(dir, names[i])
+				sub := &loader{
+					store: &catalog.Store{Handle: l.store.Handle, Currency: l.store.Currency, Assets: l.store.Assets},
+					fsys:  l.fsys, docs: map[string]doc{}, sizes: l.sizes, cache: l.cache,
+				}
+				subs[i] = sub
+				var key statKey
+				if l.cache != nil {
+					info, err := infos[i].Info()
+					if err == nil && infos[i].Type()&fs.ModeSymlink != 0 {
+						info, err = fs.Stat(l.fsys, file) // the file the link names, as ReadFile reads it
+					}
+					if err != nil {
+						errs[i] = fmt.Errorf("store %q: %w", l.store.Handle, err)
+						continue
+					}
+					key = keyOf(info)
+					if e := l.cache.byStat(file, key); e != nil && cachedInto(sub, file, e) {
+						continue
+					}
+				}
 				data, err := fs.ReadFile(l.fsys, file)
 				if err != nil {
 					errs[i] = fmt.Errorf("store %q: %w", l.store.Handle, err)
 					continue
 				}
-				sub := &loader{
-					store: &catalog.Store{Handle: l.store.Handle, Currency: l.store.Currency, Assets: l.store.Assets},
-					fsys:  l.fsys, docs: map[string]doc{}, sizes: l.sizes,
+				var sum [sha256.Size]byte
+				if l.cache != nil {
+					sum = sha256.Sum256(data)
+					if e := l.cache.bySum(file, key, sum); e != nil && cachedInto(sub, file, e) {
+						continue
+					}
+					sub.store.Products, sub.store.Collections = nil, nil
 				}
+				parsed.Add(1)
 				read(sub, file, strings.TrimSuffix(names[i], path.Ext(names[i])), data)
-				subs[i] = sub
+				if l.cache != nil && len(sub.errs) == 0 && len(sub.store.Products)+len(sub.store.Collections) == 1 {
+					var p *catalog.Product
+					var c *catalog.Collection
+					if len(sub.store.Products) == 1 {
+						p = sub.store.Products[0]
+					} else {
+						c = sub.store.Collections[0]
+					}
+					l.cache.put(file, key, sum, sub.imagesRead, p, c)
+				}
 			}
 		}()
 	}
@@ -190,6 +241,10 @@ func (l *loader) readDir(ctx context.Context, dir, ext string, read func(l *load
 	}
 	return nil
 }
+
+// parsed counts the product and collection files parsed (not taken from
+// the parse cache), for tests.
+var parsed atomic.Int64
 
 // decode parses YAML strictly: unknown keys are errors, so a typo such as
 // "prise:" is reported instead of silently dropping the price. lineOffset is

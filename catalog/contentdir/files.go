@@ -399,6 +399,7 @@ func (l *loader) image(file, field string, f imageFile) catalog.Image {
 		return img // missing, remote or bad paths are reported by Validate
 	}
 	sz := l.sizes.get(l.fsys, img.Src)
+	l.imagesRead = append(l.imagesRead, img.Src)
 	if sz.missing {
 		return img // reported by Validate
 	}

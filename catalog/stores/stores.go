@@ -70,7 +70,7 @@ type shop struct {
 	c     *shopify.Client
 }
 
-var _ catalog.Source = (*Source)(nil)
+var _ catalog.CachingSource = (*Source)(nil)
 
 // New returns a Source reading the stores in fsys (os.DirFS("content"), or
 // the embedded demo content).
@@ -97,7 +97,35 @@ func (s *Source) Spec(handle string) (contentdir.SourceSpec, error) { return s.d
 // shop's failures (unreachable, token refused) are returned as package
 // shopify gives them.
 func (s *Source) Load(ctx context.Context, handle string) (*catalog.Store, error) {
-	st, err := s.dir.Load(ctx, handle)
+	st, _, err := s.load(ctx, handle, "", "")
+	return st, err
+}
+
+// LoadCached is Load with contentdir's parse cache in dir for a store
+// whose catalog is its own files (see contentdir.Source.LoadCached). Other
+// sources are read as Load reads them, and their save does nothing.
+func (s *Source) LoadCached(ctx context.Context, handle, dir, version string) (*catalog.Store, func(), error) {
+	return s.load(ctx, handle, dir, version)
+}
+
+// load is Load, with the parse cache in dir unless it is empty.
+func (s *Source) load(ctx context.Context, handle, dir, version string) (*catalog.Store, func(), error) {
+	save := func() {}
+	st, err := s.loadStore(ctx, handle, dir, version, &save)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, save, nil
+}
+
+func (s *Source) loadStore(ctx context.Context, handle, dir, version string, save *func()) (*catalog.Store, error) {
+	var st *catalog.Store
+	var err error
+	if dir == "" {
+		st, err = s.dir.Load(ctx, handle)
+	} else if st, *save, err = s.dir.LoadCached(ctx, handle, dir, version); *save == nil {
+		*save = func() {}
+	}
 	if !errors.Is(err, contentdir.ErrOtherSource) {
 		return st, err // a content store, or its problems
 	}

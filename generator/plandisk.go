@@ -1,0 +1,194 @@
+package generator
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/components"
+)
+
+// diskPlans keeps a store's product plans in the state folder between
+// builds (plan-<store>.cache), so a build in a new process (`wandgen
+// build`) works out only the plans of the products that changed: what a
+// product plan costs is hashing the product, its card and its page's
+// inputs as JSON, and rendering its search entry (its description as
+// plain text) and its sitemap entry.
+//
+// A product's plan is a function of the product, the collections that
+// show it (their handles and titles, in its order) and what every product
+// plan shares: the site's inputs (which hold the render version, the
+// store's settings and theme, its assets and navigation), the collections'
+// definitions and the store's image files as published. An entry is found
+// by a hash of the product's binary form and its collections; the file is
+// tagged with a hash of the rest, and a file with another tag, another
+// version or damaged anywhere is ignored and written anew.
+type diskPlans struct {
+	path, key string
+	old       map[[16]byte]*diskPlan
+
+	mu      sync.Mutex
+	next    map[[16]byte]*diskPlan
+	changed bool
+}
+
+// diskPlan is what a product plan keeps on disk: the rest (the card,
+// the page's job) is cheap to make again.
+type diskPlan struct {
+	cardHash, pageIn string
+	search, sitemap  []byte
+}
+
+// planCacheVersion changes with the plan cache's format or with what a
+// product plan holds.
+const planCacheVersion = 1
+
+const planCacheMagic = "wandstore plan cache\n"
+
+// openDiskPlans reads a store's plan cache; key is the hash of what every
+// product plan shares.
+func openDiskPlans(stateDir, store, key string) *diskPlans {
+	dp := &diskPlans{path: filepath.Join(stateDir, "plan-"+store+".cache"), key: key, next: map[[16]byte]*diskPlan{}}
+	if data, err := os.ReadFile(dp.path); err == nil {
+		dp.old = decodePlans(data, key)
+	}
+	if dp.old == nil {
+		dp.old, dp.changed = map[[16]byte]*diskPlan{}, true
+	}
+	return dp
+}
+
+// planShared is the hash of what every product plan of a store shares
+// besides the site's inputs (site): the collections' definitions and the
+// image files as published (their names, renditions and sizes).
+func planShared(site string, s *components.Site, collections []*catalog.Collection) string {
+	images, err := json.Marshal(struct {
+		Images map[string]string
+		Raster map[string]components.ImageFiles
+	}{s.Images, s.Raster})
+	if err != nil {
+		panic("generator: hashing images: " + err.Error()) // strings and plain structs only
+	}
+	return newInputs("product-plans", site, collectionDefs(collections), images).sum()
+}
+
+// productKey is the hash a product's plan is found by.
+func productKey(pr *catalog.Product, cols []*catalog.Collection) [16]byte {
+	b, _ := pr.AppendBinary(make([]byte, 0, 2048))
+	for _, c := range cols {
+		b = binary.AppendUvarint(b, uint64(len(c.Handle)))
+		b = append(b, c.Handle...)
+		b = binary.AppendUvarint(b, uint64(len(c.Title)))
+		b = append(b, c.Title...)
+	}
+	sum := sha256.Sum256(b)
+	return [16]byte(sum[:16])
+}
+
+// get returns the plan kept for key, keeping it for the next build.
+func (dp *diskPlans) get(key [16]byte) *diskPlan {
+	e := dp.old[key] // read-only while planning
+	if e != nil {
+		dp.mu.Lock()
+		dp.next[key] = e
+		dp.mu.Unlock()
+	}
+	return e
+}
+
+// put keeps a plan worked out by this build.
+func (dp *diskPlans) put(key [16]byte, pp *productPlan) {
+	dp.mu.Lock()
+	dp.next[key] = &diskPlan{cardHash: pp.cardHash, pageIn: pp.pageIn, search: pp.search, sitemap: pp.sitemap}
+	dp.changed = true
+	dp.mu.Unlock()
+}
+
+// save writes the plans this build used, when they differ from those it
+// read; best effort, atomically.
+func (dp *diskPlans) save() {
+	if !dp.changed && len(dp.next) == len(dp.old) {
+		return
+	}
+	size := len(planCacheMagic) + len(dp.key) + 16
+	for _, e := range dp.next {
+		size += 16 + len(e.cardHash) + len(e.pageIn) + len(e.search) + len(e.sitemap) + 16
+	}
+	b := make([]byte, 0, size)
+	b = append(b, planCacheMagic...)
+	b = binary.AppendUvarint(b, planCacheVersion)
+	b = appendBytes(b, []byte(dp.key))
+	b = binary.AppendUvarint(b, uint64(len(dp.next)))
+	for k, e := range dp.next {
+		b = append(b, k[:]...)
+		b = appendBytes(b, []byte(e.cardHash))
+		b = appendBytes(b, []byte(e.pageIn))
+		b = appendBytes(b, e.search)
+		b = appendBytes(b, e.sitemap)
+	}
+	if err := os.MkdirAll(filepath.Dir(dp.path), 0o755); err != nil || writeAtomic(dp.path, b) != nil {
+		os.Remove(dp.path) // none is better than one this build could not bring up to date
+	}
+}
+
+func appendBytes(b, data []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(data)))
+	return append(b, data...)
+}
+
+// decodePlans reads a plan cache tagged key; nil when it is another's,
+// another version's or damaged.
+func decodePlans(data []byte, key string) map[[16]byte]*diskPlan {
+	rest, ok := bytes.CutPrefix(data, []byte(planCacheMagic))
+	if !ok {
+		return nil
+	}
+	bad := false
+	uv := func() uint64 {
+		v, n := binary.Uvarint(rest)
+		if n <= 0 {
+			bad = true
+			rest = nil
+			return 0
+		}
+		rest = rest[n:]
+		return v
+	}
+	field := func() []byte {
+		n := uv()
+		if n > uint64(len(rest)) {
+			bad = true
+			rest = nil
+			return nil
+		}
+		f := rest[:n:n]
+		rest = rest[n:]
+		return f
+	}
+	if uv() != planCacheVersion || string(field()) != key || bad {
+		return nil
+	}
+	n := uv()
+	if n > uint64(len(rest))/20 { // an entry takes 20 bytes at least
+		return nil
+	}
+	out := make(map[[16]byte]*diskPlan, n)
+	for i := uint64(0); i < n && !bad; i++ {
+		if len(rest) < 16 {
+			return nil
+		}
+		k := [16]byte(rest[:16])
+		rest = rest[16:]
+		e := &diskPlan{cardHash: string(field()), pageIn: string(field()), search: field(), sitemap: field()}
+		out[k] = e
+	}
+	if bad || len(rest) != 0 {
+		return nil
+	}
+	return out
+}
