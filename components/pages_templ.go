@@ -967,7 +967,7 @@ func ProductPage(s *Site, v ProductView) templ.Component {
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						templ_7745c5c3_Err = templruntime.RenderAttributes(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_ElementWriter, "img", priority(i == 0))
+						templ_7745c5c3_Err = templruntime.RenderAttributes(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_ElementWriter, "img", galleryPriority(i == 0))
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}

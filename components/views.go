@@ -466,11 +466,16 @@ func current(on bool) templ.Attributes {
 	return templ.Attributes{}
 }
 
-func priority(on bool) templ.Attributes {
-	if on {
+// galleryPriority is a gallery image's fetch priority: high for the
+// first (the page's largest paint), low for the others. They sit beside it
+// in a horizontal scroller, near enough for the browser to load them at
+// once despite loading="lazy", and at high priority they took the phone's
+// bandwidth from the first.
+func galleryPriority(first bool) templ.Attributes {
+	if first {
 		return templ.Attributes{"fetchpriority": "high"}
 	}
-	return templ.Attributes{}
+	return templ.Attributes{"fetchpriority": "low"}
 }
 
 func loading(eager bool) string {

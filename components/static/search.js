@@ -23,7 +23,7 @@
   var status = document.getElementById("search-status");
   var suggest = document.getElementById("search-suggest");
   var popular = document.getElementById("search-popular");
-  var index = null;
+  var indexing = null; // the index, once asked for (a promise)
   var msgs = {};
   try {
     msgs = JSON.parse(document.getElementById("search-messages").textContent);
@@ -51,6 +51,9 @@
   // cjk: scripts written without spaces, searched by substring instead.
   var cjk = /[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/;
 
+  // build indexes the products a few milliseconds at a time, yielding to
+  // the page between slices: a large catalog's index never holds the main
+  // thread long enough to delay a tap or a paint.
   function build(products) {
     var vocab = new Map(); // word -> Map(product index -> best weight)
     function add(word, p, w) {
@@ -58,30 +61,51 @@
       if (!posting) { posting = new Map(); vocab.set(word, posting); }
       if ((posting.get(p) || 0) < w) posting.set(p, w);
     }
-    products.forEach(function (p, i) {
+    function one(p, i) {
       words(p.title).forEach(function (w) { add(w, i, TITLE); });
       words([p.vendor, p.type].concat(p.tags || []).join(" ")).forEach(function (w) { add(w, i, META); });
       (p.skus || []).forEach(function (s) { add(norm(s), i, SKU); words(s).forEach(function (w) { add(w, i, SKU); }); });
       words(p.text).forEach(function (w) { add(w, i, TEXT); });
       p.hay = norm([p.title, p.vendor, p.type, p.text].concat(p.tags || [], p.skus || []).join(" "));
+    }
+    var next = 0;
+    return new Promise(function (resolve) {
+      (function slice() {
+        var until = performance.now() + SLICE_MS;
+        while (next < products.length && performance.now() < until) {
+          one(products[next], next);
+          next++;
+        }
+        if (next < products.length) {
+          setTimeout(slice, 0);
+          return;
+        }
+        resolve({ products: products, vocab: vocab, words: Array.from(vocab.keys()) });
+      })();
     });
-    return { products: products, vocab: vocab, words: Array.from(vocab.keys()) };
   }
+  var SLICE_MS = 8;
 
+  // load fetches and indexes the shards once; searches typed meanwhile
+  // wait for the same index. A failure is tried again on the next search.
   function load() {
-    if (index) return Promise.resolve(index);
+    if (indexing) return indexing;
     var t0 = performance.now();
     function get(url) {
       return fetch(url, { credentials: "same-origin" })
         .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); });
     }
-    return get(root.getAttribute("data-index"))
+    indexing = get(root.getAttribute("data-index"))
       .then(function (idx) { return Promise.all(idx.shards.map(get)); })
-      .then(function (shards) {
-        index = build([].concat.apply([], shards));
+      .then(function (shards) { return build([].concat.apply([], shards)); })
+      .then(function (ix) {
         root.setAttribute("data-load-ms", (performance.now() - t0).toFixed(0));
-        return index;
+        return ix;
+      }, function (err) {
+        indexing = null;
+        throw err;
       });
+    return indexing;
   }
 
   // distance is the edit distance between a and b, counting a swap of two
