@@ -7,12 +7,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"hash/fnv"
 	"io"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,7 +42,7 @@ const devPrefix = "/_wandstore/dev/"
 var devReloadJS []byte
 
 // devWatchEvery is how often the content folder is looked at.
-const devWatchEvery = 50 * time.Millisecond
+const devWatchEvery = 25 * time.Millisecond
 
 // DevOptions configures StartDev: the demo's options; Content is the
 // folder watched (required).
@@ -92,8 +94,9 @@ func (d *Dev) Close(ctx context.Context) error {
 	return d.Server.Close(ctx)
 }
 
-// watch rebuilds when a file under the content folder changes (size,
-// time or name), until ctx ends.
+// watch rebuilds the stores whose files changed (size, time or name),
+// until ctx ends; a change outside every store's folder, or a store added
+// or removed, rebuilds them all.
 func (d *Dev) watch(ctx context.Context, opts DevOptions) {
 	defer close(d.stopped)
 	log := opts.Log
@@ -110,32 +113,80 @@ func (d *Dev) watch(ctx context.Context, opts DevOptions) {
 		case <-t.C:
 		}
 		now := folderState(opts.Content)
-		if now == last {
+		changed := changedStores(last, now, opts.Stores)
+		last = now
+		if changed == nil {
 			continue
 		}
-		last = now
 		saved := time.Now()
-		sum, err := d.rebuild(ctx, opts)
+		sum, err := d.rebuild(ctx, opts, changed)
 		if err != nil {
 			fmt.Fprintf(log, "\n%s\nstill serving the last good build; fix the content and save again\n", err)
 			d.hub.send(devEvent{name: "problem", data: err.Error()})
 			continue
 		}
-		fmt.Fprintf(log, "rebuilt in %s: %d files written\n", time.Since(saved).Round(time.Millisecond), sum.Written)
+		what := strings.Join(changed, ", ")
+		if what == "" {
+			what = "every store"
+		}
+		fmt.Fprintf(log, "rebuilt %s in %s: %d files written\n", what, time.Since(saved).Round(time.Millisecond), sum.Written)
 		d.hub.send(devEvent{name: "reload"})
 	}
 }
 
-// rebuild builds the content folder into the served folder, switching the
-// islands to the new catalog before a page is written.
-func (d *Dev) rebuild(ctx context.Context, opts DevOptions) (*generator.Summary, error) {
+// changedStores are the stores (of only, when given) whose fingerprints
+// differ between two folder states, sorted; nil when nothing changed, and
+// every store when what changed is not one store's (a file at the top,
+// a store folder added or removed).
+func changedStores(before, after map[string]uint64, only []string) []string {
+	var changed []string
+	all := len(before) != len(after)
+	for name, h := range after {
+		if b, ok := before[name]; !ok || b != h {
+			if name == "" {
+				all = true
+			}
+			changed = append(changed, name)
+		}
+	}
+	for name := range before {
+		if _, ok := after[name]; !ok {
+			all = true
+		}
+	}
+	if len(changed) == 0 && !all {
+		return nil
+	}
+	if all {
+		return append([]string{}, only...) // empty, not nil: every store (or those given)
+	}
+	var out []string
+	for _, name := range changed {
+		if len(only) == 0 || slices.Contains(only, name) {
+			out = append(out, name)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	slices.Sort(out)
+	return out
+}
+
+// rebuild builds stores (none: every store, or those the options give)
+// into the served folder, switching the islands to their new catalogs
+// before a page is written.
+func (d *Dev) rebuild(ctx context.Context, opts DevOptions, stores []string) (*generator.Summary, error) {
 	siteURL := d.URL + "/"
 	src, err := source(opts.Content, opts.Stores)
 	if err != nil {
 		return nil, err
 	}
+	if len(stores) == 0 {
+		stores = opts.Stores
+	}
 	return generator.Build(ctx, generator.Options{
-		Source: src, Stores: opts.Stores, Out: opts.Out, SiteURL: siteURL, StateDir: opts.StateDir,
+		Source: src, Stores: stores, Out: opts.Out, SiteURL: siteURL, StateDir: opts.StateDir,
 		// The dev server sends pages whole (it puts its script in), so
 		// compressed copies would only cost the save its time.
 		Precompress: generator.PrecompressOff,
@@ -152,25 +203,41 @@ func (d *Dev) rebuild(ctx context.Context, opts DevOptions) (*generator.Summary,
 	})
 }
 
-// folderState is a fingerprint of every file's name, size and time under
-// dir: it changes when a file is saved, added, removed or renamed.
-func folderState(dir string) uint64 {
-	h := fnv.New64a()
+// folderState fingerprints every file's name, size and time under dir,
+// by store (the top folder a file is in; "" for files at the top): a
+// store's changes when one of its files is saved, added, removed or
+// renamed.
+func folderState(dir string) map[string]uint64 {
+	hs := map[string]hash.Hash64{}
 	filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
+		if err != nil || p == dir {
 			return nil
 		}
-		if e.IsDir() && p != dir && strings.HasPrefix(e.Name(), ".") {
+		if e.IsDir() && strings.HasPrefix(e.Name(), ".") {
 			return filepath.SkipDir // .git, an editor's folders
 		}
 		info, err := e.Info()
 		if err != nil {
 			return nil
 		}
-		fmt.Fprintf(h, "%s\x00%d\x00%d\n", p, info.Size(), info.ModTime().UnixNano())
+		rel, _ := filepath.Rel(dir, p)
+		store, _, nested := strings.Cut(filepath.ToSlash(rel), "/")
+		if !nested && !e.IsDir() {
+			store = ""
+		}
+		h := hs[store]
+		if h == nil {
+			h = fnv.New64a()
+			hs[store] = h
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00%d\n", rel, info.Size(), info.ModTime().UnixNano())
 		return nil
 	})
-	return h.Sum64()
+	out := make(map[string]uint64, len(hs))
+	for k, h := range hs {
+		out[k] = h.Sum64()
+	}
+	return out
 }
 
 // devEvent is one Server-Sent Event.

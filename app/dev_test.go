@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -156,5 +157,42 @@ func TestServeHasNoDevFiles(t *testing.T) {
 	res.Body.Close()
 	if strings.Contains(string(b), "_wandstore") {
 		t.Error("serve's page carries the dev script")
+	}
+}
+
+// What a change rebuilds: the stores whose files changed; every store
+// when a file outside them changed or a store came or went; nothing when
+// nothing changed.
+func TestDevChangedStores(t *testing.T) {
+	base := map[string]uint64{"": 1, "a": 2, "b": 3}
+	with := func(k string, v uint64) map[string]uint64 {
+		m := map[string]uint64{}
+		for kk, vv := range base {
+			m[kk] = vv
+		}
+		if v == 0 {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+		return m
+	}
+	for _, c := range []struct {
+		name  string
+		after map[string]uint64
+		only  []string
+		want  []string // nil: nothing; empty: every store
+	}{
+		{"nothing", base, nil, nil},
+		{"one store", with("b", 9), nil, []string{"b"}},
+		{"one store not built", with("b", 9), []string{"a"}, nil},
+		{"a file at the top", with("", 9), nil, []string{}},
+		{"a store added", with("c", 9), nil, []string{}},
+		{"a store removed", with("a", 0), []string{"a", "b"}, []string{"a", "b"}},
+	} {
+		got := changedStores(base, c.after, c.only)
+		if (got == nil) != (c.want == nil) || !slices.Equal(got, c.want) {
+			t.Errorf("%s: %#v, want %#v", c.name, got, c.want)
+		}
 	}
 }
