@@ -11,6 +11,9 @@ import (
 // OrderLineView is one line of a checkout summary or an order, formatted.
 type OrderLineView struct {
 	Title, VariantTitle, Quantity, UnitPrice, LineTotal string
+	// PriceWas, at checkout, is the unit price when the line was added to
+	// the cart, when it has changed since ("" otherwise, and on orders).
+	PriceWas string
 }
 
 // CheckoutView is the checkout form as the islands server fills it: the

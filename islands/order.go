@@ -67,6 +67,7 @@ func readCheckoutInput(r *http.Request) checkoutInput {
 // totals, and the methods offered for the country.
 type quoted struct {
 	lines   []shopper.OrderLine
+	added   []int64 // each line's unit price when added to the cart (0: not known)
 	totals  totals.Totals
 	methods []catalog.ShippingMethod
 	method  *catalog.ShippingMethod
@@ -102,6 +103,7 @@ func price(c *Catalog, st *shopper.State, country, method string) (quoted, error
 			ol.VariantTitle = v.Title
 		}
 		q.lines = append(q.lines, ol)
+		q.added = append(q.added, l.Price)
 		tl = append(tl, totals.Line{UnitPrice: v.Price, Quantity: l.Quantity})
 	}
 	t, err := totals.Compute(c.Store.Currency, tl, q.method, co.TaxFor(country))
@@ -134,9 +136,13 @@ func checkoutView(c *Catalog, in checkoutInput, q quoted) components.CheckoutVie
 		}
 		v.Methods = append(v.Methods, o)
 	}
-	for _, l := range q.lines {
-		v.Lines = append(v.Lines, components.OrderLineView{Title: l.Title, VariantTitle: l.VariantTitle,
-			Quantity: s.Msg().Int(int64(l.Quantity)), UnitPrice: s.Money(l.UnitPrice), LineTotal: s.Money(l.UnitPrice.Times(l.Quantity))})
+	for i, l := range q.lines {
+		lv := components.OrderLineView{Title: l.Title, VariantTitle: l.VariantTitle,
+			Quantity: s.Msg().Int(int64(l.Quantity)), UnitPrice: s.Money(l.UnitPrice), LineTotal: s.Money(l.UnitPrice.Times(l.Quantity))}
+		if was := q.added[i]; was != 0 && was != l.UnitPrice.Amount {
+			lv.PriceWas = s.Money(catalog.Money{Amount: was, Currency: l.UnitPrice.Currency})
+		}
+		v.Lines = append(v.Lines, lv)
 	}
 	t := q.totals
 	v.Subtotal, v.Tax, v.Total = s.Money(t.Subtotal), s.Money(t.Tax), s.Money(t.Total)

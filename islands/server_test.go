@@ -708,3 +708,23 @@ func TestCartShowsAPriceChangedSinceAdded(t *testing.T) {
 	d = c.get("cart").doc(t)
 	must(t, d.Find("[data-testid=cart-line-price-changed]").Length() == 0, "the notice stays after adding at the new price")
 }
+
+// The checkout form names it too: the shopper reviews the price they are
+// about to pay against the one they added the line at.
+func TestCheckoutShowsAPriceChangedSinceAdded(t *testing.T) {
+	e := newEnv(t)
+	c := e.shopper()
+	p, v := e.variant(untracked)
+	money := func(amount int64) string {
+		return e.cat.Site.Money(catalog.Money{Amount: amount, Currency: v.Price.Currency})
+	}
+	must(t, c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "1").status == 200, "add")
+	d := c.get("checkout").doc(t)
+	must(t, d.Find("[data-testid=checkout-line]").Length() == 1, "checkout lines:\n%s", c.get("checkout").body)
+	must(t, d.Find("[data-testid=checkout-line-price-changed]").Length() == 0, "a notice before any change")
+	e.reprice(p, v.ID, v.Price.Amount+700)
+	d = c.get("checkout").doc(t)
+	if got := d.Find("[data-testid=checkout-line-price-changed]").Text(); !strings.Contains(got, money(v.Price.Amount)) {
+		t.Errorf("checkout notice %q lacks the price when added, %q", got, money(v.Price.Amount))
+	}
+}
