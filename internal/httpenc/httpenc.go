@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/andybalholm/brotli"
 )
@@ -49,16 +50,49 @@ var (
 	Answers = Level{Brotli: 4, Gzip: 5}
 )
 
-// Encode encodes data with enc ("br", else gzip) at level.
+// Encode encodes data with enc ("br", else gzip) at level. Its writers
+// are pooled: a new Brotli or gzip writer allocates more than half a
+// megabyte of tables, more than the answer it would compress.
 func Encode(enc string, level Level, data []byte) []byte {
 	var b bytes.Buffer
-	var w io.WriteCloser
-	if enc == "br" {
-		w = brotli.NewWriterLevel(&b, level.Brotli)
+	k := poolKey{br: enc == "br", q: level.Gzip}
+	if k.br {
+		k.q = level.Brotli
+	}
+	pool := writerPool(k)
+	w, _ := pool.Get().(resetWriter)
+	if w == nil {
+		if k.br {
+			w = brotli.NewWriterLevel(&b, k.q)
+		} else {
+			w, _ = gzip.NewWriterLevel(&b, k.q) // a valid level: no error
+		}
 	} else {
-		w, _ = gzip.NewWriterLevel(&b, level.Gzip) // a valid level: no error
+		w.Reset(&b)
 	}
 	_, _ = w.Write(data) // into memory: cannot fail
 	_ = w.Close()
+	pool.Put(w)
 	return b.Bytes()
+}
+
+// resetWriter is a Brotli or gzip writer.
+type resetWriter interface {
+	io.WriteCloser
+	Reset(io.Writer)
+}
+
+type poolKey struct {
+	br bool
+	q  int
+}
+
+var pools sync.Map // poolKey -> *sync.Pool
+
+func writerPool(k poolKey) *sync.Pool {
+	if p, ok := pools.Load(k); ok {
+		return p.(*sync.Pool)
+	}
+	p, _ := pools.LoadOrStore(k, &sync.Pool{})
+	return p.(*sync.Pool)
 }
