@@ -139,9 +139,7 @@ func checkoutView(c *Catalog, in checkoutInput, q quoted) components.CheckoutVie
 	for i, l := range q.lines {
 		lv := components.OrderLineView{Title: l.Title, VariantTitle: l.VariantTitle,
 			Quantity: s.Msg().Int(int64(l.Quantity)), UnitPrice: s.Money(l.UnitPrice), LineTotal: s.Money(l.UnitPrice.Times(l.Quantity))}
-		if was := q.added[i]; was != 0 && was != l.UnitPrice.Amount {
-			lv.PriceWas = s.Money(catalog.Money{Amount: was, Currency: l.UnitPrice.Currency})
-		}
+		lv.PriceWas = priceWas(s, q.added[i], l.UnitPrice)
 		v.Lines = append(v.Lines, lv)
 	}
 	t := q.totals

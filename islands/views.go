@@ -16,6 +16,15 @@ import (
 // shows.
 const listSize = 8
 
+// priceWas is the unit price a cart line was added at (minor units; 0
+// when not known), formatted, when it differs from the price now; else "".
+func priceWas(s *components.Site, added int64, now catalog.Money) string {
+	if added == 0 || added == now.Amount {
+		return ""
+	}
+	return s.Money(catalog.Money{Amount: added, Currency: now.Currency})
+}
+
 // cartView prices the cart from the current catalog. A line whose product
 // or variant is gone, sold out or short of stock is shown with its problem
 // and left out of the subtotal; checkout refuses until it is fixed.
@@ -60,9 +69,7 @@ func cartView(c *Catalog, st *shopper.State) (components.CartView, bool) {
 			}
 		}
 		lv.UnitPrice = s.Money(vr.Price)
-		if l.Price != 0 && l.Price != vr.Price.Amount {
-			lv.PriceWas = s.Money(catalog.Money{Amount: l.Price, Currency: vr.Price.Currency})
-		}
+		lv.PriceWas = priceWas(s, l.Price, vr.Price)
 		lineTotal := vr.Price.Times(l.Quantity)
 		lv.LineTotal = s.Money(lineTotal)
 		switch {
