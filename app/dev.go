@@ -23,7 +23,6 @@ import (
 	"github.com/urfave/cli/v2"
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/generator"
-	"github.com/wandstore/wandstore/islands"
 )
 
 // `wandgen dev` is the merchant's loop: the demo's build and server on a
@@ -192,11 +191,11 @@ func (d *Dev) rebuild(ctx context.Context, opts DevOptions, stores []string) (*g
 		Precompress: generator.PrecompressOff,
 		BeforePublish: func(_ context.Context, stores []*catalog.Store) error {
 			for _, st := range stores {
-				site, err := generator.Site(st, siteURL)
+				c, err := islandsCatalog(st, nil, siteURL)
 				if err != nil {
 					return err
 				}
-				d.cats.Set(&islands.Catalog{Store: st, Site: site, Version: generator.CatalogVersion(st)})
+				d.cats.Set(c)
 			}
 			return nil
 		},

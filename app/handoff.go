@@ -117,20 +117,17 @@ func (s *Server) switchCatalog(ctx context.Context, store, announced string, src
 		return announced
 	}
 	start := time.Now()
-	st, err := src.Load(ctx, store)
+	st, err := loadStore(ctx, src, store)
+	var c *islands.Catalog
 	if err == nil {
-		err = st.Validate()
-	}
-	var site = cur.Site
-	if err == nil {
-		site, err = generator.Site(st, siteURL)
+		c, err = islandsCatalog(st, nil, siteURL)
 	}
 	if err != nil {
 		s.log.Error("a build announced a new catalog that this server cannot load: its islands keep the old one", "store", store, "err", err)
 		return ""
 	}
-	v := generator.CatalogVersion(st)
-	cats.Set(&islands.Catalog{Store: st, Site: site, Version: v})
+	cats.Set(c)
+	v := c.Version
 	lvl := slog.LevelInfo
 	if v != announced {
 		// The content changed again since the build read it, or the

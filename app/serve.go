@@ -421,11 +421,8 @@ func loadCatalogs(ctx context.Context, opts ServeOptions, src catalog.Source) (*
 			}
 		}
 		for _, h := range handles {
-			st, err := src.Load(ctx, h)
+			st, err := loadStore(ctx, src, h)
 			if err != nil {
-				return nil, fmt.Errorf("catalog: %w", err)
-			}
-			if err := st.Validate(); err != nil {
 				return nil, fmt.Errorf("catalog: %w", err)
 			}
 			stores = append(stores, st)
@@ -433,16 +430,37 @@ func loadCatalogs(ctx context.Context, opts ServeOptions, src catalog.Source) (*
 	}
 	cats := islands.NewCatalogs()
 	for _, st := range stores {
-		site := sites[st.Handle]
-		if site == nil {
-			var err error
-			if site, err = generator.Site(st, opts.SiteURL); err != nil {
-				return nil, fmt.Errorf("catalog %s: %w", st.Handle, err)
-			}
+		c, err := islandsCatalog(st, sites[st.Handle], opts.SiteURL)
+		if err != nil {
+			return nil, fmt.Errorf("catalog %s: %w", st.Handle, err)
 		}
-		cats.Set(&islands.Catalog{Store: st, Site: site, Version: generator.CatalogVersion(st)})
+		cats.Set(c)
 	}
 	return cats, nil
+}
+
+// loadStore loads a store from src and validates it.
+func loadStore(ctx context.Context, src catalog.Source, handle string) (*catalog.Store, error) {
+	st, err := src.Load(ctx, handle)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Validate(); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// islandsCatalog is st as the islands serve it: with site (the one its
+// build published, or else worked out for siteURL) and its version.
+func islandsCatalog(st *catalog.Store, site *components.Site, siteURL string) (*islands.Catalog, error) {
+	if site == nil {
+		var err error
+		if site, err = generator.Site(st, siteURL); err != nil {
+			return nil, err
+		}
+	}
+	return &islands.Catalog{Store: st, Site: site, Version: generator.CatalogVersion(st)}, nil
 }
 
 func olricConfig(opts ServeOptions, log *slog.Logger) (cache.Config, error) {
