@@ -344,7 +344,7 @@ func matchText(have, rel, want string) bool {
 	if (rel == "equals" || rel == "not_equals") && isASCII(have) && isASCII(want) {
 		// The same answer as below, without lower-casing both strings on
 		// every product of every smart collection.
-		return asciiEqualFold(have, want) == (rel == "equals")
+		return strings.EqualFold(have, want) == (rel == "equals")
 	}
 	have, want = strings.ToLower(have), strings.ToLower(want)
 	switch rel {
@@ -367,27 +367,6 @@ func matchText(have, rel, want string) bool {
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
-
-// asciiEqualFold is strings.ToLower(a) == strings.ToLower(b) for ASCII a
-// and b.
-func asciiEqualFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
 			return false
 		}
 	}
