@@ -191,12 +191,18 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 	}
 	// Store by store; the next store is planned while this one renders
 	// (one plan ahead: a build of many small stores keeps every core busy,
-	// and holds at most two stores' plans). The plan phase's time thus
-	// overlaps the render phase's.
+	// and holds at most two stores' plans). The plan phase is the time the
+	// build waits for a plan, so the phases never overlap (and "other",
+	// what none covers, stays what it says).
 	plans, stop := b.planAhead(ctx, stores)
 	defer stop()
-	for pl := range plans {
-		sum.Phases["plan"] += pl.took
+	for {
+		t := time.Now()
+		pl, ok := <-plans
+		if !ok {
+			break
+		}
+		sum.Phases["plan"] += time.Since(t)
 		if pl.err != nil {
 			return nil, fmt.Errorf("plan: %w", pl.err)
 		}
@@ -229,11 +235,10 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 	return sum, nil
 }
 
-// planned is a store's plan, or why it failed, and what it took.
+// planned is a store's plan, or why it failed.
 type planned struct {
-	p    *storePlan
-	err  error
-	took time.Duration
+	p   *storePlan
+	err error
 }
 
 // planAhead plans the stores in order on a goroutine of its own, handing
@@ -246,10 +251,9 @@ func (b *builder) planAhead(ctx context.Context, stores []*catalog.Store) (<-cha
 	go func() {
 		defer close(plans)
 		for _, st := range stores {
-			t := time.Now()
 			p, err := b.plan(ctx, st, nil)
 			select {
-			case plans <- planned{p: p, err: err, took: time.Since(t)}:
+			case plans <- planned{p: p, err: err}:
 			case <-ctx.Done():
 				return
 			}
@@ -379,11 +383,8 @@ func newBuilder(opts Options, build bool) (*builder, error) {
 	default:
 		return nil, fmt.Errorf("generator: unknown Precompress %d", opts.Precompress)
 	}
-	if b.opts.StateDir == "" {
-		if opts.Out == "" {
-			return nil, errors.New("generator: a publisher without an output folder needs a state folder")
-		}
-		b.opts.StateDir = filepath.Join(opts.Out, ".wandstore")
+	if b.opts.StateDir == "" { // no Out either: the default above is Out's
+		return nil, errors.New("generator: a publisher without an output folder needs a state folder")
 	}
 	if b.opts.Workers <= 0 {
 		b.opts.Workers = runtime.GOMAXPROCS(0)
@@ -488,6 +489,15 @@ func sumPhases(ph map[string]time.Duration) time.Duration {
 	return t
 }
 
+// readMemo reads the render-version memo: none without a state folder
+// (not a "render-version" in the working folder).
+func readMemo(stateDir, memo string) ([]byte, error) {
+	if stateDir == "" {
+		return nil, os.ErrNotExist
+	}
+	return os.ReadFile(memo)
+}
+
 // executableHash identifies the code that renders: any change to templates
 // or generator code changes the binary, and so re-renders every page.
 // Hashing a 60 MB binary costs about 50 ms, so the hash is kept in the
@@ -514,7 +524,7 @@ func executableHash(stateDir string) (hash string, save func()) {
 		}
 		ino, ctime := sysStat(info)
 		key := fmt.Sprintf("%s\n%d %d %d %d\n", name, info.Size(), info.ModTime().UnixNano(), ino, ctime)
-		if data, err := os.ReadFile(memo); err == nil && stateDir != "" {
+		if data, err := readMemo(stateDir, memo); err == nil {
 			if h, ok := strings.CutPrefix(string(data), key); ok && len(h) == 33 && strings.HasSuffix(h, "\n") {
 				if _, err := hex.DecodeString(h[:32]); err == nil {
 					exeHash = h[:32]
