@@ -254,6 +254,10 @@ func (b *builder) do(ctx context.Context, p *storePlan, j job, z **compressor) (
 	}
 	data := buf.Bytes()
 	e := Entry{In: j.in, Out: digest(data), Size: len(data)}
+	shared := ""
+	if j.asset {
+		shared = e.Out // the same script or image in every store: compressed once
+	}
 	if had && old.Out == e.Out && !b.opts.Force {
 		if ok, err := b.pub.Exists(ctx, j.path); err == nil && ok {
 			// The same bytes: the file stays; its copies are made only
@@ -265,7 +269,7 @@ func (b *builder) do(ctx context.Context, p *storePlan, j job, z **compressor) (
 				}
 			}
 			r := result{path: j.path, rendered: true, unchanged: true}
-			if err := b.recompress(ctx, j.path, old, had, data, &e, &r, z); err != nil {
+			if err := b.recompress(ctx, j.path, old, had, data, shared, &e, &r, z); err != nil {
 				return result{}, err
 			}
 			r.entry = e
@@ -274,10 +278,6 @@ func (b *builder) do(ctx context.Context, p *storePlan, j job, z **compressor) (
 	}
 	// Copies are compressed before anything is written; a stale copy is
 	// removed before the file, and the new ones written after it.
-	shared := ""
-	if j.asset {
-		shared = e.Out // the same script or image in every store: compressed once
-	}
 	c, later, enc := b.makeCopies(j.path, data, shared, z)
 	e.Enc = enc
 	if d, ok := b.pub.(*DirPublisher); ok {
@@ -299,8 +299,8 @@ func (b *builder) do(ctx context.Context, p *storePlan, j job, z **compressor) (
 
 // recompress gives a published file whose bytes did not change the copies
 // the build wants (a copy lost, or Precompress changed), setting e.Enc.
-func (b *builder) recompress(ctx context.Context, p string, old Entry, had bool, data []byte, e *Entry, r *result, z **compressor) error {
-	c, later, enc := b.makeCopies(p, data, "", z)
+func (b *builder) recompress(ctx context.Context, p string, old Entry, had bool, data []byte, shared string, e *Entry, r *result, z **compressor) error {
+	c, later, enc := b.makeCopies(p, data, shared, z)
 	e.Enc, r.later = enc, later
 	if err := b.removeCopies(ctx, p, old, had); err != nil {
 		return err
