@@ -28,6 +28,7 @@ import (
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/components"
 	"github.com/wandstore/wandstore/i18n"
+	"github.com/wandstore/wandstore/internal/atomicfile"
 )
 
 // DefaultSiteURL is where stores without a base URL of their own are served
@@ -522,7 +523,7 @@ func executableHash(stateDir string) (hash string, save func()) {
 		if err != nil {
 			return
 		}
-		ino, ctime := sysStat(info)
+		ino, ctime := atomicfile.InodeCtime(info)
 		key := fmt.Sprintf("%s\n%d %d %d %d\n", name, info.Size(), info.ModTime().UnixNano(), ino, ctime)
 		if data, err := readMemo(stateDir, memo); err == nil {
 			if h, ok := strings.CutPrefix(string(data), key); ok && len(h) == 33 && strings.HasSuffix(h, "\n") {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/internal/atomicfile"
 )
 
 // The parse cache keeps, per store, what each product and collection file
@@ -59,7 +59,7 @@ func keyOf(info fs.FileInfo) statKey {
 	if t := info.ModTime(); !t.IsZero() {
 		k.mtime = t.UnixNano()
 	}
-	k.ino, k.ctime = sysStat(info)
+	k.ino, k.ctime = atomicfile.InodeCtime(info)
 	return k
 }
 
@@ -320,34 +320,9 @@ func (c *parseCache) save() {
 		enc.uint(len(e.data))
 		enc.b = append(enc.b, e.data...)
 	}
-	if err := writeFileAtomic(c.path, enc.b); err != nil {
+	if err := atomicfile.Write(c.path, enc.b); err != nil {
 		os.Remove(c.path) // better none than one this load could not bring up to date
 	}
-}
-
-func writeFileAtomic(name string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(0o644) // as the state folder's other files
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), name)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("parse cache: %w", err)
-	}
-	return nil
 }
 
 // cached is a file's product or collection from its entry; false when the

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/internal/atomicfile"
 	"gopkg.in/yaml.v3"
 )
 
@@ -61,7 +62,7 @@ func Write(dir string, s *catalog.Store, opts Options) (*Result, error) {
 	}
 	res := &Result{}
 	write := func(rel string, data []byte) error {
-		if err := writeAtomic(filepath.Join(dir, filepath.FromSlash(rel)), data); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, filepath.FromSlash(rel)), data); err != nil {
 			return err
 		}
 		res.Files = append(res.Files, rel)
@@ -97,32 +98,6 @@ func Write(dir string, s *catalog.Store, opts Options) (*Result, error) {
 		}
 	}
 	return res, nil
-}
-
-func writeAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
 
 // The file shapes, mirroring contentdir's; omitempty keeps files short.

@@ -33,6 +33,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/wandstore/wandstore/internal/atomicfile"
 )
 
 const (
@@ -51,32 +53,6 @@ func Dir(stateDir string) string { return filepath.Join(stateDir, "serving") }
 
 func serversDir(stateDir string) string { return filepath.Join(Dir(stateDir), "servers") }
 
-// writeFile writes data to name whole: into a temporary file beside it,
-// then renamed over it.
-func writeFile(name string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return nil
-}
-
 // readVersion reads a one-line version file; "" when there is none.
 func readVersion(name string) (string, error) {
 	b, err := os.ReadFile(name)
@@ -89,7 +65,7 @@ func readVersion(name string) (string, error) {
 // Announce tells the servers of stateDir's output that version of store is
 // about to be published.
 func Announce(stateDir, store, version string) error {
-	return writeFile(filepath.Join(Dir(stateDir), store+".next"), []byte(version+"\n"))
+	return atomicfile.Write(filepath.Join(Dir(stateDir), store+".next"), []byte(version+"\n"))
 }
 
 // Announced is the version last announced for store, "" if none.
@@ -99,7 +75,7 @@ func Announced(stateDir, store string) (string, error) {
 
 // Acknowledge records that the server id now serves version of store.
 func Acknowledge(stateDir, id, store, version string) error {
-	return writeFile(filepath.Join(Dir(stateDir), store+"."+id+".ack"), []byte(version+"\n"))
+	return atomicfile.Write(filepath.Join(Dir(stateDir), store+"."+id+".ack"), []byte(version+"\n"))
 }
 
 // Register records a running server, id, and keeps its heartbeat until
@@ -107,7 +83,7 @@ func Acknowledge(stateDir, id, store, version string) error {
 // and the server's acknowledgements.
 func Register(ctx context.Context, stateDir, id string) (stop func(), err error) {
 	name := filepath.Join(serversDir(stateDir), id)
-	if err := writeFile(name, []byte(time.Now().UTC().Format(time.RFC3339)+"\n")); err != nil {
+	if err := atomicfile.Write(name, []byte(time.Now().UTC().Format(time.RFC3339)+"\n")); err != nil {
 		return nil, fmt.Errorf("handoff: register in %s: %w", stateDir, err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
