@@ -84,11 +84,9 @@ func (s *Server) followBuilds(stateDir string, src catalog.Source, siteURL strin
 				return
 			case <-t.C:
 			}
-			names, _ := filepath.Glob(filepath.Join(handoff.Dir(stateDir), "*.next"))
-			for _, name := range names {
-				store := filepath.Base(name[:len(name)-len(".next")])
-				v, err := handoff.Announced(stateDir, store)
-				if err != nil || v == "" || seen[store] == v {
+			announced, _ := handoff.Announcements(stateDir)
+			for store, v := range announced {
+				if seen[store] == v {
 					continue
 				}
 				seen[store] = v

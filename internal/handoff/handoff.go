@@ -73,6 +73,26 @@ func Announced(stateDir, store string) (string, error) {
 	return readVersion(filepath.Join(Dir(stateDir), store+".next"))
 }
 
+// Announcements are the versions last announced, by store.
+func Announcements(stateDir string) (map[string]string, error) {
+	names, err := filepath.Glob(filepath.Join(Dir(stateDir), "*.next"))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(names))
+	for _, name := range names {
+		store := strings.TrimSuffix(filepath.Base(name), ".next")
+		v, err := Announced(stateDir, store)
+		if err != nil {
+			return nil, err
+		}
+		if v != "" {
+			out[store] = v
+		}
+	}
+	return out, nil
+}
+
 // Acknowledge records that the server id now serves version of store.
 func Acknowledge(stateDir, id, store, version string) error {
 	return atomicfile.Write(filepath.Join(Dir(stateDir), store+"."+id+".ack"), []byte(version+"\n"))

@@ -36,6 +36,9 @@ func TestWaitForAcknowledgements(t *testing.T) {
 	if got, _ := Announced(dir, "shop"); got != "v2" {
 		t.Fatalf("announced %q", got)
 	}
+	if all, err := Announcements(dir); err != nil || len(all) != 1 || all["shop"] != "v2" {
+		t.Fatalf("announcements %v %v", all, err)
+	}
 	want := map[string]string{"shop": "v2"}
 
 	if err := Acknowledge(dir, "a", "shop", "v2"); err != nil {
