@@ -2,16 +2,13 @@ package generator
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"runtime/metrics"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -133,87 +130,3 @@ func BenchmarkBuildFull10k(b *testing.B) {
 }
 
 var priceRE = regexp.MustCompile(`price: "[0-9.]+"`)
-
-// BenchmarkBuildIncremental10k changes one product's price and rebuilds:
-// the cost of a merchant's edit against the already-built store.
-func BenchmarkBuildIncremental10k(b *testing.B) {
-	dir := benchContent(b)
-	src := contentdir.New(os.DirFS(dir))
-	out := benchOut(b)
-	defer os.RemoveAll(out)
-	opts := Options{Source: src, Out: out, SiteURL: "https://big.test/", RenderVersion: "bench"}
-	if _, err := Build(context.Background(), opts); err != nil {
-		b.Fatal(err)
-	}
-	file := filepath.Join(dir, "big", "products", "product-00042.md")
-	orig, err := os.ReadFile(file)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer os.WriteFile(file, orig, 0o644)
-	var rendered, written int
-	phases := map[string]time.Duration{}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		price := fmt.Sprintf(`price: "%d.00"`, 500+i%2) // toggles, so every round is a real change
-		changed := priceRE.ReplaceAllString(string(orig), price)
-		if changed == string(orig) {
-			b.Fatal("bench product has no price to change")
-		}
-		if err := os.WriteFile(file, []byte(changed), 0o644); err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
-		sum, err := Build(context.Background(), opts)
-		if err != nil {
-			b.Fatal(err)
-		}
-		rendered, written = sum.Rendered, sum.Written
-		for k, v := range sum.Phases {
-			phases[k] += v
-		}
-	}
-	b.ReportMetric(float64(rendered), "rendered/op")
-	b.ReportMetric(float64(written), "written/op")
-	for _, ph := range []string{"load", "validate", "plan", "render"} {
-		b.ReportMetric(phases[ph].Seconds()*1000/float64(b.N), ph+"-ms")
-	}
-}
-
-// BenchmarkHugo10k builds the same 10,000 product files with Hugo (Debian's
-// hugo package) and a product template of the same content, as the baseline
-// for BenchmarkBuildFull10k. It is skipped when hugo is not installed;
-// `just bench` installs it.
-func BenchmarkHugo10k(b *testing.B) {
-	hugo, err := exec.LookPath("hugo")
-	if err != nil {
-		b.Skip("hugo not installed (apt-get install hugo, or run `just bench`)")
-	}
-	content := benchContent(b)
-	site := b.TempDir()
-	if err := benchstore.HugoSite(site, filepath.Join(content, "big", "products")); err != nil {
-		b.Fatal(err)
-	}
-	var maxRSS int64
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		out := benchOut(b)
-		b.StartTimer()
-		cmd := exec.Command(hugo, "--quiet", "--source", site, "--destination", out)
-		if msg, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("hugo: %v\n%s", err, msg)
-		}
-		b.StopTimer()
-		os.RemoveAll(out)
-		b.StartTimer()
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > maxRSS {
-			maxRSS = ru.Maxrss
-		}
-	}
-	b.StopTimer()
-	sec := b.Elapsed().Seconds() / float64(b.N)
-	b.ReportMetric(float64(benchProducts)/sec, "product-pages/s")
-	b.ReportMetric(float64(maxRSS)/1024, "peak-RSS-MB")
-}
