@@ -210,7 +210,6 @@ func (l *loader) readDir(ctx context.Context, dir, ext string, read func(l *load
 					if e := l.cache.bySum(file, key, sum); e != nil && cachedInto(sub, file, e) {
 						continue
 					}
-					sub.store.Products, sub.store.Collections = nil, nil
 				}
 				parsed.Add(1)
 				read(sub, file, strings.TrimSuffix(names[i], path.Ext(names[i])), data)
