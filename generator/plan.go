@@ -223,11 +223,14 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 	products := st.PublishedProducts()
 	collections := allCollections(s)
 	pl.site = newInputs("site", b.version, storeInputs(st), s.BaseURL, s.CSS, s.HTMX, s.IslandsJS, s.SearchJS, s.ProductJS, s.Image(st.Theme.Logo), s.Nav).sum()
-	pc.begin(newInputs(pl.site, collectionDefs(collections)).sum())
+	// What every product's plan depends on: the site and the collections'
+	// definitions.
+	shared := newInputs(pl.site, collectionDefs(collections)).sum()
+	pc.begin(shared)
 	// A one-off build keeps its product plans in the state folder instead.
 	var dp *diskPlans
 	if pc == nil && !b.opts.Force {
-		dp = openDiskPlans(b.opts.StateDir, st.Handle, planShared(pl.site, s, collections))
+		dp = openDiskPlans(b.opts.StateDir, st.Handle, planShared(shared, s))
 	}
 
 	// Per product, in parallel: its plan (card, page, search and sitemap

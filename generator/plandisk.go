@@ -63,10 +63,10 @@ func openDiskPlans(stateDir, store, key string) *diskPlans {
 	return dp
 }
 
-// planShared is the hash of what every product plan of a store shares
-// besides the site's inputs (site): the collections' definitions and the
-// image files as published (their names, renditions and sizes).
-func planShared(site string, s *components.Site, collections []*catalog.Collection) string {
+// planShared is the hash of what every product plan of a store shares:
+// shared (the site's inputs and the collections' definitions, hashed) and
+// the image files as published (their names, renditions and sizes).
+func planShared(shared string, s *components.Site) string {
 	images, err := json.Marshal(struct {
 		Images map[string]string
 		Raster map[string]components.ImageFiles
@@ -74,7 +74,7 @@ func planShared(site string, s *components.Site, collections []*catalog.Collecti
 	if err != nil {
 		panic("generator: hashing images: " + err.Error()) // strings and plain structs only
 	}
-	return newInputs("product-plans", site, collectionDefs(collections), images).sum()
+	return newInputs("product-plans", shared, images).sum()
 }
 
 // productKey is the hash a product's plan is found by.
