@@ -144,3 +144,27 @@ func TestListingPagesShareTheirFilterForm(t *testing.T) {
 		t.Error("the price order's form does not keep its sort, or the default's has one")
 	}
 }
+
+// An asset's bytes seen again in the same build (another store's copy of
+// htmx) take the copies made the first time, not a second compression; a
+// page (no digest to share by) is compressed each time.
+func TestSharedCopiesAreMadeOnce(t *testing.T) {
+	b, err := newBuilder(Options{Out: t.TempDir(), SiteURL: "https://x.test/", RenderVersion: "test"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := bytes.Repeat([]byte("var htmx = function () { return 42; };\n"), 100)
+	var z *compressor
+	first, _, _ := b.makeCopies("s/a/assets/htmx.js", data, digest(data), &z)
+	again, _, _ := b.makeCopies("s/b/assets/htmx.js", data, digest(data), &z)
+	page, _, _ := b.makeCopies("s/b/index.js", data, "", &z)
+	if len(first[".br"]) == 0 || len(again[".br"]) == 0 || len(page[".br"]) == 0 {
+		t.Fatalf("no Brotli copies: %d %d %d bytes", len(first[".br"]), len(again[".br"]), len(page[".br"]))
+	}
+	if &first[".br"][0] != &again[".br"][0] {
+		t.Error("the same asset's bytes were compressed again")
+	}
+	if &first[".br"][0] == &page[".br"][0] {
+		t.Error("a file without a digest took shared copies")
+	}
+}
