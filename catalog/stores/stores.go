@@ -108,27 +108,33 @@ func (s *Source) LoadCached(ctx context.Context, handle, dir, version string) (*
 	return s.load(ctx, handle, dir, version)
 }
 
-// load is Load, with the parse cache in dir unless it is empty.
-func (s *Source) load(ctx context.Context, handle, dir, version string) (*catalog.Store, func(), error) {
-	save := func() {}
-	st, err := s.loadStore(ctx, handle, dir, version, &save)
-	if err != nil {
-		return nil, nil, err
-	}
-	return st, save, nil
-}
-
-func (s *Source) loadStore(ctx context.Context, handle, dir, version string, save *func()) (*catalog.Store, error) {
-	var st *catalog.Store
-	var err error
+// load is Load, with the parse cache in dir unless it is empty; save
+// writes the cache (it does nothing for a store read from elsewhere).
+func (s *Source) load(ctx context.Context, handle, dir, version string) (st *catalog.Store, save func(), err error) {
 	if dir == "" {
 		st, err = s.dir.Load(ctx, handle)
-	} else if st, *save, err = s.dir.LoadCached(ctx, handle, dir, version); *save == nil {
-		*save = func() {}
+	} else {
+		st, save, err = s.dir.LoadCached(ctx, handle, dir, version)
+	}
+	if save == nil {
+		save = func() {}
 	}
 	if !errors.Is(err, contentdir.ErrOtherSource) {
-		return st, err // a content store, or its problems
+		if err != nil {
+			return nil, nil, err // a content store's problems
+		}
+		return st, save, nil
 	}
+	if st, err = s.loadOther(ctx, handle); err != nil {
+		return nil, nil, err
+	}
+	return st, func() {}, nil
+}
+
+// loadOther reads a store whose store.yaml names another source: a shop,
+// or a Shopify export in its folder.
+func (s *Source) loadOther(ctx context.Context, handle string) (*catalog.Store, error) {
+	var st *catalog.Store
 	look, spec, err := s.dir.StoreFile(handle)
 	if err != nil {
 		return nil, err
