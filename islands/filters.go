@@ -110,7 +110,7 @@ func (s *Server) collectionFilter(q *request) {
 	fields := q.htmx && q.r.Header.Get(hxTriggerID) == components.IDFilters
 	key := publicKey(q, fields, handle, fq.Encode(x.Currency()))
 	if s.cache != nil && len(issues) == 0 {
-		if html, hit := s.cachedFragment(ctx, key); hit {
+		if html, hit := s.cachedFragment(ctx, q.cat.Store.Handle, key); hit {
 			s.writePublic(q, fields, site.FilterPath(handle, fq), html)
 			return
 		}

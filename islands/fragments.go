@@ -10,6 +10,7 @@ import (
 
 	"github.com/a-h/templ"
 	"github.com/wandstore/wandstore/islands/shopper"
+	"github.com/wandstore/wandstore/ops"
 )
 
 // fragmentKey names a rendered fragment in the cache: the store, the
@@ -41,7 +42,7 @@ func (s *Server) serveFragment(q *request, params string, render func(st *shoppe
 		}
 		if ok {
 			key = fragmentKey(q.cat, q.id, ver, q.route, params)
-			if html, hit := s.cachedFragment(ctx, key); hit {
+			if html, hit := s.cachedFragment(ctx, q.cat.Store.Handle, key); hit {
 				writeHTML(q, http.StatusOK, html)
 				return
 			}
@@ -55,7 +56,7 @@ func (s *Server) serveFragment(q *request, params string, render func(st *shoppe
 	if k := fragmentKey(q.cat, q.id, st.Version, q.route, params); useCache && k != key {
 		// The hot copy was missing (now refilled) or changed meanwhile.
 		key = k
-		if html, hit := s.cachedFragment(ctx, key); hit {
+		if html, hit := s.cachedFragment(ctx, q.cat.Store.Handle, key); hit {
 			writeHTML(q, http.StatusOK, html)
 			return
 		}
@@ -82,19 +83,22 @@ func (s *Server) serveFragment(q *request, params string, render func(st *shoppe
 
 // cachedFragment reads a rendered fragment from the cache; an error is a
 // miss. Hits, misses and errors are counted.
-func (s *Server) cachedFragment(ctx context.Context, key string) ([]byte, bool) {
+func (s *Server) cachedFragment(ctx context.Context, store, key string) ([]byte, bool) {
 	cctx, cancel := context.WithTimeout(ctx, s.cacheTO)
 	defer cancel()
 	html, ok, err := s.cache.Fragment(cctx, key)
 	switch {
 	case err != nil:
 		s.metrics.fragments.WithLabelValues("error").Inc()
+		s.ops.Add(store, ops.Fragments, "miss", 1)
 		s.cacheError("fragment_get", err)
 		return nil, false
 	case ok:
 		s.metrics.fragments.WithLabelValues("hit").Inc()
+		s.ops.Add(store, ops.Fragments, "hit", 1)
 		return html, true
 	}
 	s.metrics.fragments.WithLabelValues("miss").Inc()
+	s.ops.Add(store, ops.Fragments, "miss", 1)
 	return nil, false
 }

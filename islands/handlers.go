@@ -13,6 +13,7 @@ import (
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/components"
 	"github.com/wandstore/wandstore/islands/shopper"
+	"github.com/wandstore/wandstore/ops"
 )
 
 // Reads: fragments (cached per shopper and state version) and full pages
@@ -319,6 +320,9 @@ func (s *Server) cartAdd(q *request) {
 	case err != nil:
 		s.internalError(q, err)
 		return
+	}
+	if len(st.Cart) == 1 && st.Cart[0].Quantity == qty {
+		s.ops.Add(q.cat.Store.Handle, ops.Carts, "created", 1) // it was empty
 	}
 	s.acknowledge(q, st)
 	s.done(q, hxTrigger, components.EventCartChanged, components.BuyStatus(t.T("add.added", t.Msg().Int(int64(qty)), label), false), components.RouteCartPage)

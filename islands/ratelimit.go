@@ -133,18 +133,25 @@ func newLimiter(l Limits, c shopper.Cache, m *metrics, now func() time.Time, tim
 // cookie yet) is counted by IP only: counting a fresh random id would
 // limit nothing.
 func (l *limiter) allow(ctx context.Context, ip netip.Addr, id shopper.ID, fresh bool) (time.Duration, bool) {
+	wait, scope := l.check(ctx, ip, id, fresh)
+	return wait, scope != ""
+}
+
+// check is allow that says which limit refused: "ip" or "shopper" ("" when
+// admitted).
+func (l *limiter) check(ctx context.Context, ip netip.Addr, id shopper.ID, fresh bool) (wait time.Duration, scope string) {
 	now := l.now()
 	if wait, over := l.count(ctx, "ip|"+ClientKey(ip, l.limits.IPv6Prefix), l.limits.PerIP, now); over {
 		l.metrics.limited.WithLabelValues("ip").Inc()
-		return wait, true
+		return wait, "ip"
 	}
 	if !fresh {
 		if wait, over := l.count(ctx, "shopper|"+string(id), l.limits.PerShopper, now); over {
 			l.metrics.limited.WithLabelValues("shopper").Inc()
-			return wait, true
+			return wait, "shopper"
 		}
 	}
-	return 0, false
+	return 0, ""
 }
 
 // count judges one more request of key against limit and, when it is

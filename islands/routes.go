@@ -11,6 +11,7 @@ import (
 
 	"github.com/wandstore/wandstore/components"
 	"github.com/wandstore/wandstore/islands/shopper"
+	"github.com/wandstore/wandstore/ops"
 )
 
 // WebhookPath is where Shopify delivers catalog webhooks (Options.Webhooks).
@@ -134,7 +135,9 @@ func (s *Server) serveIsland(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	defer func() {
-		s.metrics.observe(route, rw.status, s.now().Sub(start))
+		d := s.now().Sub(start)
+		s.metrics.observe(route, rw.status, d)
+		s.ops.Request(cat.Store.Handle, route, rw.status, d)
 	}()
 	if h == nil {
 		s.notFound(rw, r, route)
@@ -148,7 +151,8 @@ func (s *Server) serveIsland(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.identify(q)
 	}
-	if wait, limited := s.limiter.allow(r.Context(), s.clientIP(r), q.id, q.fresh); limited {
+	if wait, scope := s.limiter.check(r.Context(), s.clientIP(r), q.id, q.fresh); scope != "" {
+		s.ops.Add(cat.Store.Handle, ops.Limited, scope, 1)
 		rw.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds()+0.999)))
 		http.Error(rw, cat.Site.T("error.too_many"), http.StatusTooManyRequests)
 		return

@@ -21,6 +21,7 @@ import (
 	"github.com/wandstore/wandstore/i18n"
 	"github.com/wandstore/wandstore/islands/session"
 	"github.com/wandstore/wandstore/islands/shopper"
+	"github.com/wandstore/wandstore/ops"
 )
 
 // Options configure a Server.
@@ -65,6 +66,9 @@ type Options struct {
 	// /metrics to a request carrying "Authorization: Bearer <token>";
 	// without it they are served only by OpsHandler.
 	AdminToken string
+	// Ops, when set, records what the server does for the operator's
+	// dashboard (/admin/, with AdminToken).
+	Ops *ops.Recorder
 }
 
 // Server serves the islands of every store in Catalogs.
@@ -87,6 +91,7 @@ type Server struct {
 	notify    bool                // Options.NotifyOrders
 	webhooks  http.Handler
 	admin     string // Options.AdminToken
+	ops       *ops.Recorder
 
 	routes routes
 
@@ -137,6 +142,7 @@ func New(opts Options) (*Server, error) {
 	s.checkouts = opts.Checkouts
 	s.payments, s.notify = opts.Payments, opts.NotifyOrders
 	s.admin = opts.AdminToken
+	s.ops = opts.Ops
 	s.webhooks = opts.Webhooks
 	s.buildRoutes()
 	s.metrics = newMetrics(reg)
