@@ -171,7 +171,7 @@ func (c Chart) SVG() []byte {
 				rows++
 			}
 			legend = append(legend, entry{x, y, name})
-			x += w + 10
+			x += w + 12
 		}
 	}
 	topY := float64(10 + rows*legendH)

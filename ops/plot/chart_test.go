@@ -134,6 +134,8 @@ func TestSVGParsesAndIsResponsiveAndLabelled(t *testing.T) {
 		"empty":  {Title: "Nothing", Start: t0},
 		"seven":  {Title: "Seven", Start: t0, Series: make([]Series, 7)},
 		"single": {Title: "One", Start: t0, Series: []Series{{"x", []float64{5}}}},
+		"odd":    {Title: "Odd", YMax: math.NaN(), Series: []Series{{"neg", []float64{-5, math.Inf(-1), -1, 1e300}}}},
+		"tiny":   {Title: "Tiny", Step: time.Second, Kind: Bars, Series: []Series{{"x", []float64{1e-300, 5e-324}}}},
 	}
 	for name, c := range charts {
 		t.Run(name, func(t *testing.T) {
@@ -538,5 +540,20 @@ func TestDescSummarizes(t *testing.T) {
 	want := "Latency. Dec 6 10:00 to 10:59 JST, every 1 minute. p50: latest 12.3 ms at 10:59, max 58 ms. p99: no data."
 	if desc != want {
 		t.Errorf("desc =\n%q, want\n%q", desc, want)
+	}
+}
+
+func TestExtraSeriesAreLeftOutAndSaid(t *testing.T) {
+	series := make([]Series, MaxSeries+2)
+	for i := range series {
+		series[i] = Series{Name: "route " + string(rune('a'+i)), Values: []float64{float64(i), 1}}
+	}
+	root := parse(t, Chart{Title: "routes", Start: t0, Series: series}.SVG())
+	if got := len(root.all(classed("g", "series"))); got != MaxSeries {
+		t.Errorf("series drawn = %d, want %d", got, MaxSeries)
+	}
+	desc := root.all(named("desc"))[0].Text
+	if !strings.HasSuffix(desc, "route f: latest 1 at 10:01, max 5. 2 more series not shown.") {
+		t.Errorf("desc = %q", desc)
 	}
 }

@@ -80,7 +80,11 @@ func textWidth(s string) float64 {
 		case 'm', 'w', 'M', 'W', '%', '@':
 			w += 0.85
 		default:
-			w += 0.6
+			if r >= 'A' && r <= 'Z' {
+				w += 0.68
+			} else {
+				w += 0.6
+			}
 		}
 	}
 	return w * fontSize

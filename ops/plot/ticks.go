@@ -38,6 +38,9 @@ func yTicks(dataMax, ymax float64) (top float64, ticks []float64) {
 // niceStep is the smallest step of the form {1,2,5}×10^k that covers top in
 // at most maxYIntervals intervals.
 func niceStep(top float64) float64 {
+	if !(top > 0) || math.IsInf(top, 0) {
+		return 1
+	}
 	e := math.Floor(math.Log10(top / maxYIntervals))
 	for {
 		p := math.Pow10(int(e))
