@@ -10,7 +10,8 @@
 // mutex: a few hundred nanoseconds a request, see BenchmarkRequest); a
 // Recorder writes what it gathered every FlushEvery (10 s) in one
 // transaction, and keeps it for the next flush when the database fails.
-// Rows older than Keep (48 h) are pruned.
+// Rows older than Keep (48 h) are pruned; each row is also added to its
+// quarter hour's, which the day's view reads (kept two weeks).
 package ops
 
 import (
@@ -384,7 +385,7 @@ func (r *Recorder) trim(now int64) {
 
 // row is one (member, minute, store, series, label) in the database.
 type row struct {
-	bun.BaseModel `bun:"table:ops_minutes"`
+	bun.BaseModel `bun:"table:ops_minutes,alias:m"`
 
 	Member string `bun:"member,pk"`
 	Minute int64  `bun:"minute,pk"`
@@ -397,56 +398,41 @@ type row struct {
 	Hist   string `bun:"hist,notnull"`
 }
 
+// The figures are kept twice: per minute (tableMinutes, for the last
+// hour) and per quarter hour (tableQuarters, for the last day: a fifteenth
+// of the rows to read). A quarter's row is in the minute column too, at
+// its first minute.
+const (
+	tableMinutes  = "ops_minutes"
+	tableQuarters = "ops_quarters"
+	quarter       = 15 // minutes
+)
+
 func (r *Recorder) write(ctx context.Context, rows map[key]*agg, events []Event) error {
 	if len(rows) == 0 && len(events) == 0 {
 		return nil
 	}
-	var minutes []int64
-	seen := map[int64]bool{}
-	for k := range rows {
-		if !seen[k.minute] {
-			seen[k.minute] = true
-			minutes = append(minutes, k.minute)
+	quarters := map[key]*agg{}
+	for k, a := range rows {
+		if k.series == Up || k.series == Lead {
+			continue // who was up, and who led, is read by the minute
+		}
+		q := k
+		q.minute -= k.minute % quarter
+		if cur := quarters[q]; cur != nil {
+			cur.merge(a)
+		} else {
+			c := &agg{}
+			c.merge(a)
+			quarters[q] = c
 		}
 	}
 	err := r.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		// This member's rows of the same minutes, from its earlier flushes
-		// (or its previous run): added to, not overwritten.
-		var have []row
-		if err := tx.NewSelect().Model(&have).Where("member = ?", r.member).
-			Where("minute IN (?)", bun.List(minutes)).Scan(ctx); err != nil {
+		if err := r.upsert(ctx, tx, tableMinutes, rows); err != nil {
 			return err
 		}
-		old := make(map[key]row, len(have))
-		for _, h := range have {
-			old[key{h.Minute, h.Store, h.Series, h.Label}] = h
-		}
-		out := make([]row, 0, len(rows))
-		for k, a := range rows {
-			sum := *a
-			if h, ok := old[k]; ok {
-				prev := agg{count: h.Count, sum: h.Sum, max: h.Max}
-				if h.Hist != "" {
-					prev.hist = decodeHist(h.Hist)
-				}
-				prev.merge(&sum)
-				sum = prev
-			}
-			rw := row{Member: r.member, Minute: k.minute, Store: k.store, Series: k.series, Label: k.label,
-				Count: sum.count, Sum: sum.sum, Max: sum.max}
-			if sum.hist != nil {
-				rw.Hist = sum.hist.encode()
-			}
-			out = append(out, rw)
-		}
-		if len(out) > 0 {
-			if _, err := tx.NewInsert().Model(&out).
-				On("CONFLICT (member, minute, store, series, label) DO UPDATE").
-				Set("count = EXCLUDED.count").Set("sum = EXCLUDED.sum").
-				Set("max = EXCLUDED.max").Set("hist = EXCLUDED.hist").
-				Exec(ctx); err != nil {
-				return err
-			}
+		if err := r.upsert(ctx, tx, tableQuarters, quarters); err != nil {
+			return err
 		}
 		if len(events) > 0 {
 			if _, err := tx.NewInsert().Model(&events).Exec(ctx); err != nil {
@@ -461,10 +447,68 @@ func (r *Recorder) write(ctx context.Context, rows map[key]*agg, events []Event)
 	return nil
 }
 
-// prune deletes rows older than Keep and events older than a week.
+// upsert adds rows to what table has for them: this member's earlier
+// flushes of the same minutes (or its previous run's) are added to, not
+// overwritten.
+func (r *Recorder) upsert(ctx context.Context, tx bun.Tx, table string, rows map[key]*agg) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	var minutes []int64
+	seen := map[int64]bool{}
+	for k := range rows {
+		if !seen[k.minute] {
+			seen[k.minute] = true
+			minutes = append(minutes, k.minute)
+		}
+	}
+	var have []row
+	if err := tx.NewSelect().Model(&have).ModelTableExpr(table+" AS m").Where("member = ?", r.member).
+		Where("minute IN (?)", bun.List(minutes)).Scan(ctx); err != nil {
+		return err
+	}
+	old := make(map[key]row, len(have))
+	for _, h := range have {
+		old[key{h.Minute, h.Store, h.Series, h.Label}] = h
+	}
+	out := make([]row, 0, len(rows))
+	for k, a := range rows {
+		sum := *a
+		if h, ok := old[k]; ok {
+			prev := agg{count: h.Count, sum: h.Sum, max: h.Max}
+			if h.Hist != "" {
+				prev.hist = decodeHist(h.Hist)
+			}
+			prev.merge(&sum)
+			sum = prev
+		}
+		rw := row{Member: r.member, Minute: k.minute, Store: k.store, Series: k.series, Label: k.label,
+			Count: sum.count, Sum: sum.sum, Max: sum.max}
+		if sum.hist != nil {
+			rw.Hist = sum.hist.encode()
+		}
+		out = append(out, rw)
+	}
+	_, err := tx.NewInsert().Model(&out).ModelTableExpr(table).
+		On("CONFLICT (member, minute, store, series, label) DO UPDATE").
+		Set("count = EXCLUDED.count").Set("sum = EXCLUDED.sum").
+		Set("max = EXCLUDED.max").Set("hist = EXCLUDED.hist").
+		Exec(ctx)
+	return err
+}
+
+// keepQuarters is how long the quarter-hour rows are kept.
+const keepQuarters = 14 * 24 * time.Hour
+
+// prune deletes minutes older than Keep, quarters older than two weeks
+// and events older than a week.
 func (r *Recorder) prune(ctx context.Context, now time.Time) error {
-	cutoff := minuteOf(now.Add(-r.keep))
-	if _, err := r.db.NewDelete().Model((*row)(nil)).Where("minute < ?", cutoff).Exec(ctx); err != nil {
+	if _, err := r.db.NewDelete().Model((*row)(nil)).ModelTableExpr(tableMinutes+" AS m").
+		Where("minute < ?", minuteOf(now.Add(-r.keep))).Exec(ctx); err != nil {
+		return err
+	}
+	if _, err := r.db.NewDelete().Model((*row)(nil)).ModelTableExpr(tableQuarters+" AS m").
+		Where("minute < ?", minuteOf(now.Add(-keepQuarters))).Exec(ctx); err != nil {
 		return err
 	}
 	_, err := r.db.NewDelete().Model((*Event)(nil)).Where("at < ?", now.Add(-7*24*time.Hour).UTC()).Exec(ctx)
@@ -477,6 +521,7 @@ func (r *Recorder) prune(ctx context.Context, now time.Time) error {
 func migrations() *migrate.Migrations {
 	ms := migrate.NewMigrations()
 	ms.Add(migration.InTx("20261212000001", "ops_minutes_events", up1))
+	ms.Add(migration.InTx("20261212000002", "ops_quarters", up2))
 	return ms
 }
 
@@ -529,5 +574,58 @@ func up1(ctx context.Context, db bun.IDB) error {
 	}
 	_, err := db.NewCreateIndex().Table("ops_events").Index("ops_events_at_idx").
 		Column("at").IfNotExists().Exec(ctx)
+	return err
+}
+
+// WriteEvents writes events at once, for a process that is not a member
+// (wandgen build): no figures, no heartbeat. At and Member must be set.
+func WriteEvents(ctx context.Context, db *bun.DB, events []Event, log *slog.Logger) error {
+	if len(events) == 0 {
+		return nil
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := migration.Up(ctx, db, migrations(), "ops", log); err != nil {
+		return err
+	}
+	for i := range events {
+		events[i].At = events[i].At.UTC().Truncate(time.Microsecond)
+	}
+	if _, err := db.NewInsert().Model(&events).Exec(ctx); err != nil {
+		return fmt.Errorf("ops: write events: %w", err)
+	}
+	return nil
+}
+
+// The schema of migration 2, frozen.
+
+// m2Quarter is ops_minutes' shape, a row per quarter hour.
+type m2Quarter struct {
+	bun.BaseModel `bun:"table:ops_quarters"`
+
+	Member string `bun:"member,pk,notnull"`
+	Minute int64  `bun:"minute,pk,notnull"`
+	Store  string `bun:"store,pk,notnull"`
+	Series string `bun:"series,pk,notnull"`
+	Label  string `bun:"label,pk,notnull"`
+	Count  int64  `bun:"count,notnull"`
+	Sum    int64  `bun:"sum,notnull"`
+	Max    int64  `bun:"max,notnull"`
+	Hist   string `bun:"hist,notnull"`
+}
+
+// up2 adds ops_quarters, read by minute range like ops_minutes, and an
+// index for the members' list (the latest "up" row of each member).
+func up2(ctx context.Context, db bun.IDB) error {
+	if _, err := db.NewCreateTable().Model((*m2Quarter)(nil)).IfNotExists().Exec(ctx); err != nil {
+		return err
+	}
+	if _, err := db.NewCreateIndex().Table("ops_minutes").Index("ops_minutes_series_idx").
+		Column("series", "member", "minute").IfNotExists().Exec(ctx); err != nil {
+		return err
+	}
+	_, err := db.NewCreateIndex().Table("ops_quarters").Index("ops_quarters_minute_idx").
+		Column("minute").IfNotExists().Exec(ctx)
 	return err
 }

@@ -264,19 +264,35 @@ func TestEventsNewestFirstAndPrune(t *testing.T) {
 		if err != nil || len(evs) != 1 || evs[0].Kind != KindBuild {
 			t.Fatalf("wands' events = %+v, %v", evs, err)
 		}
-		// Three days on: the minutes go (48 h), the events stay (a week).
+		// Three days on: the minutes go (48 h); the quarters (two weeks)
+		// and the events (a week) stay.
 		c.add(72 * time.Hour)
 		mustFlush(t, r)
-		d, err := r.Read(t.Context(), Range{From: t0.Add(-time.Hour), Step: time.Hour, N: 3}, Filter{})
-		if err != nil {
-			t.Fatal(err)
+		minutes := Range{From: t0.Truncate(time.Minute), Step: time.Minute, N: 3}
+		quarters := Range{From: t0.Truncate(time.Hour), Step: time.Hour, N: 1}
+		requests := func(rg Range) int64 {
+			t.Helper()
+			d, err := r.Read(t.Context(), rg, Filter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return Sum(d.Total(Requests)).Count
 		}
-		if got := Sum(d.Total(Requests)).Count; got != 0 {
-			t.Errorf("%d requests left from 3 days ago, want pruned", got)
+		if got := requests(minutes); got != 0 {
+			t.Errorf("%d requests left by the minute from 3 days ago, want pruned", got)
+		}
+		if got := requests(quarters); got != 1 {
+			t.Errorf("%d requests by the quarter from 3 days ago, want 1 kept", got)
 		}
 		evs, err = r.Events(t.Context(), t0.Add(-time.Hour), Filter{}, 10)
 		if err != nil || len(evs) != 2 {
 			t.Errorf("events after 3 days = %d, %v; want 2", len(evs), err)
+		}
+		// Past two weeks, the quarters go too.
+		c.add(12 * 24 * time.Hour)
+		mustFlush(t, r)
+		if got := requests(quarters); got != 0 {
+			t.Errorf("%d requests by the quarter after 15 days, want pruned", got)
 		}
 	})
 }
