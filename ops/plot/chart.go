@@ -183,7 +183,7 @@ func (c Chart) SVG() []byte {
 	id := chartID(c.ID, c.Title)
 	w := &svgBuf{}
 	w.Grow(1024 + n*len(series)*16)
-	w.s(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 190" style="width:100%;height:auto" role="img" aria-labelledby="`)
+	w.s(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 190" role="img" aria-labelledby="`)
 	w.s(id + "-t " + id + "-d")
 	if c.Kind == Bars {
 		w.s(`" class="plot plot-bars"`)
