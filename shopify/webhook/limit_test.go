@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,7 +36,11 @@ func (b *countingBody) Close() error { return nil }
 // rest (a burst, then the steady rate) are checked and refused 401.
 func TestReceiveLimitsASourceBeforeTheHMAC(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	q, _ := openTest(t, Options{Now: func() time.Time { return now }})
+	var observed sync.Map // outcome -> *atomic.Int64
+	q, _ := openTest(t, Options{Now: func() time.Time { return now }, Observe: func(_, outcome string, _ time.Duration) {
+		n, _ := observed.LoadOrStore(outcome, new(atomic.Int64))
+		n.(*atomic.Int64).Add(1)
+	}})
 	rc, err := NewReceiver(q, ReceiverOptions{Secrets: [][]byte{secret}}) // the default limit
 	if err != nil {
 		t.Fatal(err)
@@ -83,6 +88,13 @@ func TestReceiveLimitsASourceBeforeTheHMAC(t *testing.T) {
 	}
 	if n := count(t, q); n != 0 {
 		t.Errorf("%d deliveries recorded", n)
+	}
+	// The dashboard hears of each refusal and each bad signature.
+	for outcome, want := range map[string]int{Limited: codes[http.StatusTooManyRequests], Rejected: checked} {
+		n, _ := observed.LoadOrStore(outcome, new(atomic.Int64))
+		if got := n.(*atomic.Int64).Load(); got != int64(want) {
+			t.Errorf("observed %d %s, want %d", got, outcome, want)
+		}
 	}
 	// Another address is not affected.
 	r := httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(body))

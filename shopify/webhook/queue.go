@@ -186,16 +186,23 @@ func (q *Queue) record(ctx context.Context, d *Delivery, herr error) error {
 	}
 	now := q.clock()
 	attempts := d.Attempts + 1
+	var (
+		outcome string
+		lag     time.Duration
+	)
 	upd := q.db.NewUpdate().Model((*Delivery)(nil)).Where("id = ?", d.ID).
 		Set("attempts = ?", attempts)
 	switch {
 	case herr == nil:
+		outcome, lag = Applied, now.Sub(d.ReceivedAt)
 		upd.Set("status = ?", StatusDone).Set("done_at = ?", now).Set("last_error = ?", "")
 	case errors.Is(herr, ErrPermanent) || attempts >= q.max:
 		q.log.Error("webhook: delivery failed", "topic", d.Topic, "shop", d.Shop, "webhook_id", d.WebhookID,
 			"attempts", attempts, "err", herr)
+		outcome = Failed
 		upd.Set("status = ?", StatusFailed).Set("done_at = ?", now).Set("last_error = ?", truncate(herr.Error()))
 	default:
+		outcome = Retried
 		wait := q.backoff(attempts)
 		q.log.Warn("webhook: delivery will be retried", "topic", d.Topic, "shop", d.Shop, "webhook_id", d.WebhookID,
 			"attempts", attempts, "in", wait, "err", herr)
@@ -206,6 +213,7 @@ func (q *Queue) record(ctx context.Context, d *Delivery, herr error) error {
 	if _, err := upd.Exec(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("webhook: record result: %w", err)
 	}
+	q.note(d.Shop, outcome, lag)
 	return nil
 }
 

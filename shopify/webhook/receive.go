@@ -139,6 +139,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// connection is closed rather than drained for reuse.
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
 		w.Header().Set("Connection", "close")
+		rc.q.note("", Limited, 0)
 		http.Error(w, "too many requests", http.StatusTooManyRequests)
 		return
 	}
@@ -156,6 +157,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !rc.verify(r.Header.Get(HeaderHmac), body) {
+		rc.q.note(strings.ToLower(strings.TrimSpace(r.Header.Get(HeaderShopDomain))), Rejected, 0)
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
@@ -202,6 +204,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if added {
+		rc.q.note(d.Shop, Received, 0)
 		rc.q.Notify()
 		if rc.recorded != nil {
 			rc.recorded()

@@ -112,7 +112,24 @@ type Options struct {
 	// Poll is the longest the idle worker sleeps without a Notify, so
 	// deliveries recorded by another process are found. Default 2 s.
 	Poll time.Duration
+	// Observe, when set, is told what happens to deliveries, for the
+	// operator's dashboard: "received" (recorded, not a duplicate),
+	// "rejected" (a bad signature: shop is the unverified header),
+	// "limited" (refused by the rate limit, shop ""), and each outcome
+	// of an attempt: "applied" (with lag, from received to applied),
+	// "retried" or "failed". It must not block.
+	Observe func(shop, outcome string, lag time.Duration)
 }
+
+// Outcomes told to Options.Observe.
+const (
+	Received = "received"
+	Rejected = "rejected"
+	Limited  = "limited"
+	Applied  = "applied"
+	Retried  = "retried"
+	Failed   = "failed"
+)
 
 // Queue is the durable queue of deliveries. It is safe for concurrent use;
 // Run must be running in one place only (see Run).
@@ -126,6 +143,14 @@ type Queue struct {
 	poll    time.Duration
 	wake    chan struct{}
 	running atomic.Bool // Run is running
+	observe func(shop, outcome string, lag time.Duration)
+}
+
+// note tells Options.Observe, if set, of an outcome.
+func (q *Queue) note(shop, outcome string, lag time.Duration) {
+	if q.observe != nil {
+		q.observe(shop, outcome, lag)
+	}
 }
 
 // Open migrates this package's tables in db and returns the queue. db is
@@ -156,7 +181,7 @@ func Open(ctx context.Context, db *bun.DB, opts Options) (*Queue, error) {
 	}
 	q := &Queue{
 		db: db, now: opts.Now, log: opts.Log, max: opts.MaxAttempts, backoff: opts.Backoff,
-		timeout: opts.HandlerTimeout, poll: opts.Poll, wake: make(chan struct{}, 1),
+		timeout: opts.HandlerTimeout, poll: opts.Poll, wake: make(chan struct{}, 1), observe: opts.Observe,
 	}
 	if err := migrateUp(ctx, db, opts.Log); err != nil {
 		return nil, err
