@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/wandstore/wandstore/components"
+	"github.com/wandstore/wandstore/islands/admin"
 	"github.com/wandstore/wandstore/islands/shopper"
 	"github.com/wandstore/wandstore/ops"
 )
@@ -28,6 +29,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /readyz", s.adminOnly(http.HandlerFunc(s.readyz)))
 	mux.Handle("GET /metrics", s.adminOnly(s.metricsHandler()))
+	if s.board != nil {
+		mux.Handle(admin.Path, s.board)
+	}
 	mux.HandleFunc("/", s.serveIsland)
 	protected := http.NewCrossOriginProtection().Handler(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -49,6 +53,9 @@ func (s *Server) OpsHandler() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", s.metricsHandler())
+	if s.board != nil {
+		mux.Handle(admin.Path, s.board)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		SecurityHeaders(w.Header())
 		personal(w.Header())
@@ -82,7 +89,8 @@ func personal(h http.Header) {
 // /healthz, /readyz, /metrics), so a front server can send everything else
 // to static files.
 func (s *Server) Serves(path string) bool {
-	if path == "/healthz" || path == "/readyz" || path == "/metrics" || (path == WebhookPath && s.webhooks != nil) {
+	if path == "/healthz" || path == "/readyz" || path == "/metrics" || (path == WebhookPath && s.webhooks != nil) ||
+		(s.board != nil && (path == "/admin" || strings.HasPrefix(path, admin.Path))) {
 		return true
 	}
 	_, _, ok := s.cats.match(path)

@@ -9,6 +9,7 @@
 package islands
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/wandstore/wandstore/i18n"
+	"github.com/wandstore/wandstore/islands/admin"
 	"github.com/wandstore/wandstore/islands/session"
 	"github.com/wandstore/wandstore/islands/shopper"
 	"github.com/wandstore/wandstore/ops"
@@ -67,8 +69,12 @@ type Options struct {
 	// without it they are served only by OpsHandler.
 	AdminToken string
 	// Ops, when set, records what the server does for the operator's
-	// dashboard (/admin/, with AdminToken).
+	// dashboard; with AdminToken too, the dashboard is served at /admin/
+	// (package admin). The token must then be at least 16 characters.
 	Ops *ops.Recorder
+	// WebhookQueue counts the webhook deliveries by status, for the
+	// dashboard; nil when the server takes no webhooks.
+	WebhookQueue func(context.Context) (map[string]int, error)
 }
 
 // Server serves the islands of every store in Catalogs.
@@ -92,6 +98,7 @@ type Server struct {
 	webhooks  http.Handler
 	admin     string // Options.AdminToken
 	ops       *ops.Recorder
+	board     http.Handler // the dashboard at /admin/; nil when off
 
 	routes routes
 
@@ -150,9 +157,42 @@ func New(opts Options) (*Server, error) {
 		reg.MustRegister(newClusterCollector(member))
 	}
 	s.member = member
+	if opts.AdminToken != "" && opts.Ops != nil {
+		aopts := admin.Options{
+			Token: opts.AdminToken, Ops: opts.Ops, Reports: reports(opts.Store), Stores: s.storeList,
+			Queue: opts.WebhookQueue, ClientIP: s.clientIP, Now: opts.Now, Log: opts.Log,
+		}
+		if member != nil {
+			aopts.Membership = member.Membership
+		}
+		board, err := admin.New(aopts)
+		if err != nil {
+			return nil, fmt.Errorf("islands: %w", err)
+		}
+		s.board = board
+	}
 	s.limiter = newLimiter(opts.Limits.withDefaults(), opts.Cache, s.metrics, opts.Now, opts.CacheTimeout)
 	return s, nil
 }
 
 // Registry is where the server's metrics are registered.
 func (s *Server) Registry() *prometheus.Registry { return s.registry }
+
+// Dashboard reports whether the operator's dashboard is served at
+// /admin/ (Options.AdminToken and Options.Ops are set).
+func (s *Server) Dashboard() bool { return s.board != nil }
+
+// storeList lists the served stores for the dashboard, by name.
+func (s *Server) storeList() []admin.Store {
+	var out []admin.Store
+	for _, c := range s.cats.All() {
+		out = append(out, admin.Store{Handle: c.Store.Handle, Name: c.Store.Name})
+	}
+	return out
+}
+
+// reports are st's answers for the dashboard, when it has them.
+func reports(st shopper.Store) shopper.Reports {
+	r, _ := st.(shopper.Reports)
+	return r
+}
