@@ -32,6 +32,7 @@ import (
 	"github.com/wandstore/wandstore/generator"
 	"github.com/wandstore/wandstore/generator/cdnpurge"
 	"github.com/wandstore/wandstore/islands"
+	"github.com/wandstore/wandstore/ops"
 	"github.com/wandstore/wandstore/shopify"
 	"github.com/wandstore/wandstore/shopify/webhook"
 )
@@ -103,6 +104,9 @@ type Options struct {
 	// Purger, when set, purges the URLs each change published changed
 	// from the CDN, in the background (Run).
 	Purger *cdnpurge.Purger
+	// Ops, when set, records the publishes, reconciles and this member's
+	// lead for the operator's dashboard.
+	Ops *ops.Recorder
 }
 
 // Regen is the webhook use case of a server's Shopify-backed stores: it
@@ -260,10 +264,15 @@ func (r *Regen) HandleBatch(ctx context.Context, ds []webhook.Delivery) []error 
 		errs[i] = webhook.ErrNotAttempted
 	}
 	if len(changes) > 0 {
-		if _, err := r.publish(ctx, cur, work, changes); err != nil {
+		start := time.Now()
+		sum, err := r.publish(ctx, cur, work, changes)
+		if err != nil {
+			r.opts.Ops.Event(ops.Event{Store: store, Kind: ops.KindPublish, Failed: true, Duration: time.Since(start),
+				Detail: fmt.Sprintf("%d webhook deliveries: %v", len(ds), err)})
 			// Nothing of the batch is recorded: every delivery is retried.
 			return fillErrs(errs, err)
 		}
+		r.recordPublish(store, sum, fmt.Sprintf("%d changes from %d webhook deliveries", len(changes), len(ds)))
 	}
 	for _, c := range applied {
 		if _, err := r.opts.Versions.MarkApplied(ctx, c); err != nil {
@@ -753,4 +762,15 @@ func collectionByID(st *catalog.Store, id string) *catalog.Collection {
 		}
 	}
 	return nil
+}
+
+// recordPublish records a publish for the operator's dashboard.
+func (r *Regen) recordPublish(store string, sum *generator.Summary, detail string) {
+	o := r.opts.Ops
+	o.Add(store, ops.Published, "publishes", 1)
+	o.Add(store, ops.Published, "rendered", int64(sum.Rendered))
+	o.Add(store, ops.Published, "written", int64(sum.Written))
+	o.Add(store, ops.Published, "deleted", int64(sum.Deleted))
+	o.Event(ops.Event{Store: store, Kind: ops.KindPublish, Rendered: sum.Rendered, Written: sum.Written,
+		Deleted: sum.Deleted, Duration: sum.Duration, Detail: detail})
 }

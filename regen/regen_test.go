@@ -49,6 +49,7 @@ type fixture struct {
 	r    *Regen
 	cats *islands.Catalogs
 	bus  *bus
+	db   *store.DB
 	out  string
 	seq  int
 	// initial is the catalog the fixture started with, and its version.
@@ -120,7 +121,7 @@ func newFixture(t *testing.T, mod ...func(*generator.Options)) *fixture {
 	if err := r.Seed(ctx, st, loadedAt); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{t: t, shop: srv, r: r, cats: cats, bus: b, out: out, initial: st, initialVersion: generator.CatalogVersion(st), initialSite: sum.Sites["wands"]}
+	return &fixture{t: t, shop: srv, r: r, cats: cats, bus: b, db: db, out: out, initial: st, initialVersion: generator.CatalogVersion(st), initialSite: sum.Sites["wands"]}
 }
 
 func (f *fixture) handle(topic string, body []byte) error {

@@ -9,6 +9,7 @@ import (
 	"github.com/wandstore/wandstore/generator"
 	"github.com/wandstore/wandstore/generator/cdnpurge"
 	"github.com/wandstore/wandstore/islands/store"
+	"github.com/wandstore/wandstore/ops"
 )
 
 // DefaultReconcileEvery is how often the leader re-reads its Shopify-backed
@@ -54,6 +55,7 @@ func (r *Regen) start(ctx context.Context) error {
 			return fmt.Errorf("store %s: publish: %w", h, err)
 		}
 		r.log.Info("store published", "store", h, "rendered", sum.Rendered, "written", sum.Written, "took", sum.Duration.Round(time.Millisecond))
+		r.recordPublish(h, sum, "at the server's start")
 	}
 	// What the catalogs loaded at the start say is published: a delivery
 	// older than that (a retry after downtime) must not roll it back.
@@ -198,6 +200,7 @@ func (r *Regen) lead(ctx context.Context) {
 			continue
 		}
 		r.log.Info("this member leads: it applies webhook deliveries and reconciles")
+		r.opts.Ops.Leads(leaderRole, true)
 		lctx, cancel := context.WithCancel(ctx)
 		go func() {
 			select {
@@ -243,6 +246,7 @@ func (r *Regen) lead(ctx context.Context) {
 		wg.Wait()
 		cancel()
 		l.Release()
+		r.opts.Ops.Leads(leaderRole, false)
 		if ctx.Err() == nil {
 			r.log.Warn("this member no longer leads the webhook worker; trying to again")
 		}
@@ -252,6 +256,30 @@ func (r *Regen) lead(ctx context.Context) {
 // reconcile re-reads a store from its shop and publishes what differs from
 // what webhooks left (a lost or failed delivery).
 func (r *Regen) reconcile(ctx context.Context, handle string) (*generator.Summary, error) {
+	start := time.Now()
+	sum, err := r.reconcileOnce(ctx, handle)
+	o := r.opts.Ops
+	o.Add(handle, ops.Reconciles, "runs", 1)
+	if err != nil {
+		if ctx.Err() == nil {
+			o.Add(handle, ops.Reconciles, "failed", 1)
+			o.Event(ops.Event{Store: handle, Kind: ops.KindReconcile, Failed: true, Duration: time.Since(start), Detail: err.Error()})
+		}
+		return nil, err
+	}
+	repaired := sum.Written + sum.Deleted
+	o.Add(handle, ops.Reconciles, "repaired", int64(repaired))
+	detail := "nothing to repair"
+	if repaired > 0 {
+		detail = fmt.Sprintf("repaired %d files webhooks had missed", repaired)
+	}
+	o.Event(ops.Event{Store: handle, Kind: ops.KindReconcile, Rendered: sum.Rendered, Written: sum.Written,
+		Deleted: sum.Deleted, Duration: time.Since(start), Detail: detail})
+	return sum, nil
+}
+
+// reconcileOnce is reconcile's work.
+func (r *Regen) reconcileOnce(ctx context.Context, handle string) (*generator.Summary, error) {
 	loadedAt := time.Now()
 	st, err := r.opts.Source.Load(ctx, handle)
 	if err != nil {
