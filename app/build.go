@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -15,6 +16,8 @@ import (
 	"github.com/urfave/cli/v2"
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/generator"
+	"github.com/wandstore/wandstore/islands/store"
+	"github.com/wandstore/wandstore/ops"
 )
 
 // reconcileCommand is build under the name operators look for: it re-reads
@@ -46,6 +49,8 @@ func buildCommand() *cli.Command {
 			&cli.BoolFlag{Name: "verify", Usage: "check that every unchanged file is still in --out (and its .br and .gz copies), writing those that are not; without it a build trusts the folder its last completed build published (see docs/REBUILD.md)", EnvVars: []string{"WANDSTORE_VERIFY"}},
 			&cli.IntFlag{Name: "workers", Usage: "pages rendered at once (default: one per CPU; 8 with --publish)", EnvVars: []string{"WANDSTORE_WORKERS"}},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors", EnvVars: []string{"WANDSTORE_QUIET"}},
+			&cli.StringFlag{Name: "data", Value: defaultData, Usage: "the server's state folder: the build is recorded for its dashboard in <data>/wandstore.db when that exists", EnvVars: []string{"WANDSTORE_DATA"}},
+			&cli.StringFlag{Name: "db", Usage: "the server's database (as serve --db), where the build is recorded for the operator's dashboard (default: <data>/wandstore.db when it exists, else not recorded)", EnvVars: []string{"WANDSTORE_DB"}},
 			precompressFlag(),
 		}, append(publishFlags(), purgeFlags()...)...),
 		Action: func(c *cli.Context) error {
@@ -80,7 +85,9 @@ func buildCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			start := time.Now()
 			sum, err := runBuild(c.Context, opts, c.App.Writer, c.App.ErrWriter, c.Bool("quiet"))
+			recordBuild(c.Context, c.String("db"), c.String("data"), sum, err, time.Since(start), c.App.ErrWriter)
 			if err == nil && bucket != nil && !c.Bool("quiet") {
 				bucket.printStats(c.App.Writer)
 			}
@@ -215,5 +222,42 @@ func (p *progressBar) finish() {
 	defer p.mu.Unlock()
 	if p.line > 0 {
 		fmt.Fprint(p.w, "\r"+strings.Repeat(" ", p.line)+"\r")
+	}
+}
+
+// buildMember is who the dashboard says made a build.
+const buildMember = "wandgen build"
+
+// recordBuild records a build (or its failure), per store, in the
+// server's database for the operator's dashboard: dsn, or the database in
+// the data folder when it exists. A build without a server records
+// nothing, and a database that cannot be written is a warning, not a
+// failed build.
+func recordBuild(ctx context.Context, dsn, data string, sum *generator.Summary, berr error, took time.Duration, warn io.Writer) {
+	if dsn == "" {
+		dsn = filepath.Join(data, "wandstore.db")
+		if _, err := os.Stat(dsn); err != nil {
+			return
+		}
+	}
+	err := func() error {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		db, err := store.Open(ctx, dsn, store.Options{})
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		now := time.Now()
+		var evs []ops.Event
+		if berr != nil {
+			evs = append(evs, ops.Event{At: now, Member: buildMember, Kind: ops.KindBuild, Failed: true, Duration: took, Detail: berr.Error()})
+		} else {
+			evs = buildEvents(sum, now, buildMember, took)
+		}
+		return ops.WriteEvents(ctx, db.Writer(), evs, nil)
+	}()
+	if err != nil {
+		fmt.Fprintf(warn, "warning: the build is not recorded for the dashboard: %v\n", err)
 	}
 }

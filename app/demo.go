@@ -30,7 +30,8 @@ type DemoOptions struct {
 	Data    string    // state folder (the SQLite database); default ".wandstore"
 	Stores  []string  // empty means every store
 	Log     io.Writer // progress and log output; nil discards
-	// DB, SessionSecret and TrustedProxies: see ServeOptions.
+	// DB, SessionSecret, TrustedProxies and AdminToken: see ServeOptions.
+	AdminToken     string
 	DB             string
 	SessionSecret  string
 	TrustedProxies []string
@@ -97,7 +98,7 @@ func StartDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
 		Addr: opts.Addr, OpsAddr: opts.OpsAddr, Public: opts.Out, Data: opts.Data, SiteURL: origin + "/", Log: opts.Log,
 		Content: opts.Content, Stores: opts.Stores, RereadDelay: opts.RereadDelay, src: src,
 		Publisher: opts.Publisher, StateDir: opts.StateDir, Purger: opts.Purger,
-		DB: opts.DB, SessionSecret: opts.SessionSecret, TrustedProxies: opts.TrustedProxies,
+		DB: opts.DB, SessionSecret: opts.SessionSecret, TrustedProxies: opts.TrustedProxies, AdminToken: opts.AdminToken,
 		OlricConfig: opts.OlricConfig, OlricBind: opts.OlricBind, OlricPort: opts.OlricPort,
 		OlricGossipPort: opts.OlricGossipPort, OlricPeers: opts.OlricPeers, OlricReplicas: opts.OlricReplicas,
 		OlricExpectedMembers: opts.OlricExpectedMembers, olricPortsOrFree: true,
@@ -174,6 +175,7 @@ func demoCommand() *cli.Command {
 				}
 			}
 			fmt.Fprintf(c.App.Writer, "Operations (health, readiness, metrics; this machine only): %s/readyz\n", d.OpsURL)
+			printDashboard(c.App.Writer, d)
 			return runUntilDone(c, d)
 		},
 	}

@@ -415,6 +415,7 @@ func devCommand() *cli.Command {
 					fmt.Fprintf(c.App.Writer, "  %-22s %s\n", st.Name, st.BaseURL)
 				}
 			}
+			printDashboard(c.App.Writer, d.Server)
 			return runUntilDoneThen(c, d.Server, d.Close)
 		},
 	}

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/catalog/stores"
 	"github.com/wandstore/wandstore/generator"
 	"github.com/wandstore/wandstore/islands"
+	"github.com/wandstore/wandstore/ops"
 	"github.com/wandstore/wandstore/regen"
 	"github.com/wandstore/wandstore/shopify/checkout"
 	"github.com/wandstore/wandstore/shopify/webhook"
@@ -87,14 +89,14 @@ func (s *Server) setupShopify(ctx context.Context, opts ServeOptions, src catalo
 	if err != nil {
 		return nil, err
 	}
-	if sh.queue, err = webhook.Open(ctx, s.db.Writer(), webhook.Options{Log: s.log}); err != nil {
+	if sh.queue, err = webhook.Open(ctx, s.db.Writer(), webhook.Options{Log: s.log, Observe: observeWebhooks(s.rec, shops)}); err != nil {
 		return nil, err
 	}
 	ropts := regen.Options{
 		Live: live, Catalogs: cats, Versions: sh.queue.Versions(), Shops: shops, Rereaders: rereaders,
 		SiteURL: opts.SiteURL, Log: s.log, RereadDelay: opts.RereadDelay,
 		Stores: handles, LoadedAt: s.started, Source: ss, Leader: s.db,
-		ReconcileEvery: opts.ReconcileEvery, Purger: opts.Purger,
+		ReconcileEvery: opts.ReconcileEvery, Purger: opts.Purger, Ops: s.rec,
 		Published: func(_ context.Context, store string, sum *generator.Summary) {
 			if f := s.publishedHook.Load(); f != nil {
 				(*f)(store, sum)
@@ -127,6 +129,14 @@ func (s *Server) setupShopify(ctx context.Context, opts ServeOptions, src catalo
 			return nil, err
 		}
 		iopts.Webhooks = rc
+		iopts.WebhookQueue = func(ctx context.Context) (map[string]int, error) {
+			c, err := sh.queue.Counts(ctx)
+			out := make(map[string]int, len(c))
+			for st, n := range c {
+				out[string(st)] = n
+			}
+			return out, err
+		}
 	}
 	return sh, nil
 }
@@ -142,4 +152,24 @@ func (sh *shopifyStores) close() error {
 		return nil
 	}
 	return sh.regen.Close()
+}
+
+// observeWebhooks records what happens to webhook deliveries in rec, by
+// the store of their shop (shops: domain to handle; an unknown or
+// unverified shop is recorded under no store).
+func observeWebhooks(rec *ops.Recorder, shops map[string]string) func(shop, outcome string, lag time.Duration) {
+	return func(shop, outcome string, lag time.Duration) {
+		h := shops[shop]
+		switch outcome {
+		case webhook.Limited:
+			rec.Add("", ops.Limited, "webhook", 1)
+		case webhook.Rejected:
+			rec.Add("", ops.Webhooks, outcome, 1)
+		case webhook.Applied:
+			rec.Add(h, ops.Webhooks, outcome, 1)
+			rec.Gauge(h, ops.WebhookLag, lag.Milliseconds())
+		default:
+			rec.Add(h, ops.Webhooks, outcome, 1)
+		}
+	}
 }

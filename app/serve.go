@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -29,6 +30,7 @@ import (
 	"github.com/wandstore/wandstore/islands/cache"
 	"github.com/wandstore/wandstore/islands/mail"
 	"github.com/wandstore/wandstore/islands/store"
+	"github.com/wandstore/wandstore/ops"
 )
 
 // ServeOptions configure the server: the built stores as static files and
@@ -79,8 +81,13 @@ type ServeOptions struct {
 	// <Data>/session.key is carried over).
 	SessionSecret  string
 	TrustedProxies []string
-	Limits         islands.Limits
-	Log            io.Writer // nil discards
+	// AdminToken opens the operator's dashboard at /admin/, and /readyz
+	// and /metrics on the public port, to "Authorization: Bearer <token>"
+	// (or the dashboard's login form); at least 16 characters. ""
+	// means WANDSTORE_ADMIN_TOKEN; unset, the dashboard is off.
+	AdminToken string
+	Limits     islands.Limits
+	Log        io.Writer // nil discards
 
 	// Publisher and StateDir are where webhook-driven updates of
 	// Shopify-backed stores publish (as build's --publish and
@@ -125,6 +132,7 @@ type Server struct {
 	opsDone chan error
 	cache   *cache.Cache
 	db      *store.DB
+	rec     *ops.Recorder // the dashboard's figures
 	log     *slog.Logger
 	shop    *shopifyStores
 	// mailStop ends the order-confirmation mail worker (nil when mail is
@@ -227,7 +235,7 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 	}
 	iopts := islands.Options{
 		Log: log, Store: s.db, Catalogs: cats, SessionKeys: keys, TrustedProxies: proxies, Limits: opts.Limits,
-		AdminToken: os.Getenv(envAdminToken),
+		AdminToken: cmp.Or(opts.AdminToken, os.Getenv(envAdminToken)),
 	}
 	if !opts.NoCache {
 		cfg, err := olricConfig(opts, log)
@@ -239,6 +247,14 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 		}
 		iopts.Cache = s.cache
 	}
+	if s.rec, err = ops.Open(ctx, s.db.Writer(), ops.Options{Member: memberName(s.cache, ln), Log: log}); err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	iopts.Ops = s.rec
+	if opts.built != nil {
+		recordBuilt(s.rec, opts.built)
+	}
+	go s.rec.Run(context.Background())
 	if s.shop, err = s.setupShopify(ctx, opts, src, cats, &iopts); err != nil {
 		return nil, err
 	}
@@ -372,6 +388,10 @@ func (s *Server) closeBackends(ctx context.Context) error {
 	}
 	errs = append(errs, s.shop.close()) // its worker uses the database and the cache
 	s.shop = nil
+	if s.rec != nil { // it writes to the database
+		errs = append(errs, s.rec.Close(ctx))
+		s.rec = nil
+	}
 	if s.Islands != nil {
 		s.Islands.Close() // background refreshes use the database
 	}
@@ -631,6 +651,9 @@ func serveCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if s.Islands.Dashboard() {
+				fmt.Fprintf(c.App.Writer, "Dashboard (sign in with %s): %s/admin/\n", envAdminToken, s.URL)
+			}
 			return runUntilDone(c, s)
 		},
 	}
@@ -683,4 +706,52 @@ func runUntilDoneThen(c *cli.Context, s *Server, close func(context.Context) err
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return close(ctx)
+}
+
+// memberName names this server in the dashboard's figures: its cache
+// member's address in a cluster, else the host and the public port.
+func memberName(c *cache.Cache, ln net.Listener) string {
+	if c != nil {
+		if self := c.Membership().Self; self != "" {
+			return self
+		}
+	}
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "localhost"
+	}
+	if ta, ok := ln.Addr().(*net.TCPAddr); ok {
+		return host + ":" + strconv.Itoa(ta.Port)
+	}
+	return host
+}
+
+// printDashboard says where the operator's dashboard is, or how to turn
+// it on.
+func printDashboard(w io.Writer, s *Server) {
+	if s.Islands.Dashboard() {
+		fmt.Fprintf(w, "Dashboard (sign in with %s): %s/admin/\n", envAdminToken, s.URL)
+		return
+	}
+	fmt.Fprintf(w, "Dashboard: off; set %s (16 characters or more) to open %s/admin/\n", envAdminToken, s.URL)
+}
+
+// recordBuilt records the build this process made before serving (demo,
+// dev) as the dashboard's build events.
+func recordBuilt(rec *ops.Recorder, sum *generator.Summary) {
+	for _, e := range buildEvents(sum, time.Time{}, "", sum.Duration) {
+		rec.Event(e)
+	}
+}
+
+// buildEvents are a build's events for the dashboard, one per store; a
+// zero at and an empty member are filled by the Recorder.
+func buildEvents(sum *generator.Summary, at time.Time, member string, took time.Duration) []ops.Event {
+	evs := make([]ops.Event, 0, len(sum.Stores))
+	for _, st := range sum.Stores {
+		evs = append(evs, ops.Event{At: at, Member: member, Store: st.Handle, Kind: ops.KindBuild,
+			Rendered: st.Rendered, Written: st.Written, Deleted: st.Deleted, Duration: took,
+			Detail: fmt.Sprintf("%d products, %d pages", st.Products, st.Pages)})
+	}
+	return evs
 }

@@ -195,6 +195,8 @@ func (s *suite) startDemo() error {
 		// Test packages run in parallel: no fixed ports.
 		OlricPort:       olricPort,
 		OlricGossipPort: gossipPort,
+		// The operator's dashboard is on (admin_test.go).
+		AdminToken: adminToken,
 	})
 	if err != nil {
 		return err

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lighthouse scores (performance, accessibility, best practices, SEO) for the
 # demo store's home, collection, product, search, cart and account pages,
-# islands live, with Debian's
+# islands live, and for the operator's dashboard (/admin/, with a bearer
+# token), with Debian's
 # chromium. Reports go to e2e/artifacts/lighthouse-<page>.json; a table of the
 # scores is printed at the end. Not part of CI: scores are noisy on shared
 # machines, so this is a tool for looking, not a gate.
@@ -31,7 +32,10 @@ pages=(
 	"search=/s/$store/search/?q=wand"
 	"cart=/s/$store/cart/"
 	"account=/s/$store/account/"
+	"admin=/admin/"
 )
+# The dashboard's token: the demo runs with it, and Lighthouse sends it.
+admin_token="lighthouse-admin-token-$$-$RANDOM"
 chrome_flags="--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync --disable-dev-shm-usage"
 
 # The browser (and node), the same way the browser tests get them.
@@ -76,7 +80,7 @@ log "building wandgen"
 go build -o "$tmp/wandgen" ./cmd/wandgen
 mkdir -p "$tmp/out"
 log "starting the demo on $base"
-"$tmp/wandgen" demo --addr "127.0.0.1:$port" --out "$tmp/out" >"$tmp/demo.log" 2>&1 &
+WANDSTORE_ADMIN_TOKEN="$admin_token" "$tmp/wandgen" demo --addr "127.0.0.1:$port" --out "$tmp/out" >"$tmp/demo.log" 2>&1 &
 demo_pid=$!
 
 # Wait for the home page to answer 200, for up to 2 minutes.
@@ -99,7 +103,11 @@ for page in "${pages[@]}"; do
 	name=${page%%=*}
 	url="$base${page#*=}"
 	log "lighthouse $url"
-	CHROME_PATH="$browser" "$lh" "$url" \
+	headers=()
+	if [ "$name" = admin ]; then
+		headers=(--extra-headers="{\"Authorization\":\"Bearer $admin_token\"}")
+	fi
+	CHROME_PATH="$browser" "$lh" "$url" "${headers[@]}" \
 		--quiet \
 		--only-categories=performance,accessibility,best-practices,seo \
 		--chrome-flags="$chrome_flags" \

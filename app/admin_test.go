@@ -1,0 +1,111 @@
+package app
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wandstore/wandstore/internal/testkit"
+)
+
+// An operator opens /admin/ with the token and sees what the server did
+// (its island requests) and what the CLI built, a failed build included;
+// without the token, a 401 and nothing else; with no token set, no
+// dashboard at all.
+func TestDashboardShowsBuildsAndRequests(t *testing.T) {
+	content, out, data := testkit.ContentDir(t, shopArchive), t.TempDir(), t.TempDir()
+	db := filepath.Join(data, "wandstore.db")
+	if _, stderr, err := run(t, "build", "--content", content, "--out", out, "--db", db, "--quiet"); err != nil {
+		t.Fatalf("build: %v\n%s", err, stderr)
+	}
+	mug := filepath.Join(content, "shop", "products", "mug.md")
+	good, err := os.ReadFile(mug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(mug, []byte(strings.Replace(string(good), `price: "1234.50"`, `price: "lots"`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The default database: <data>/wandstore.db, as it exists now.
+	if _, _, err := run(t, "build", "--content", content, "--out", out, "--data", data, "--quiet"); err == nil {
+		t.Fatal("a build of a broken price succeeded")
+	}
+	if err := os.WriteFile(mug, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	const token = "dashboard-token-for-the-app-test"
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := StartServe(ctx, ServeOptions{Addr: "127.0.0.1:0", OpsAddr: "127.0.0.1:0", Content: content, Public: out,
+		Data: data, NoCache: true, AdminToken: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	if !s.Islands.Dashboard() {
+		t.Fatal("no dashboard with a token")
+	}
+	res, err := http.PostForm(s.URL+"/s/shop/islands/cart/add", url.Values{"product": {"mug"}, "variant": {"default"}, "quantity": {"1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	get := func(base, auth string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+"/admin/", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", "Bearer "+auth)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if code, body := get(s.URL, ""); code != http.StatusUnauthorized || strings.Contains(body, "cart/add") {
+		t.Fatalf("without the token: %d", code)
+	}
+	for _, base := range []string{s.URL, s.OpsURL} {
+		code, body := get(base, token)
+		if code != http.StatusOK {
+			t.Fatalf("%s/admin/ with the token: %d", base, code)
+		}
+		for _, want := range []string{`<th scope="row">cart/add</th>`, "wandgen build", "1 products, ", "lots", `class="bad"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s/admin/ lacks %q", base, want)
+			}
+		}
+	}
+
+	off, err := StartServe(ctx, ServeOptions{Addr: "127.0.0.1:0", OpsAddr: "127.0.0.1:0", Content: content, Public: out,
+		Data: t.TempDir(), NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer off.Close(ctx)
+	if code, _ := get(off.URL, token); code != http.StatusNotFound {
+		t.Errorf("with no token set, /admin/ answers %d, want 404", code)
+	}
+}
+
+// A token too short to be a secret stops the server from starting.
+func TestShortAdminTokenIsRefused(t *testing.T) {
+	content, out := testkit.ContentDir(t, shopArchive), t.TempDir()
+	if _, stderr, err := run(t, "build", "--content", content, "--out", out, "--quiet"); err != nil {
+		t.Fatalf("build: %v\n%s", err, stderr)
+	}
+	_, err := StartServe(t.Context(), ServeOptions{Addr: "127.0.0.1:0", OpsAddr: "127.0.0.1:0", Content: content, Public: out,
+		Data: t.TempDir(), NoCache: true, AdminToken: "short"})
+	if err == nil || !strings.Contains(err.Error(), "at least 16") {
+		t.Fatalf("a 5-character admin token: %v", err)
+	}
+}
