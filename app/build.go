@@ -16,6 +16,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/generator"
+	"github.com/wandstore/wandstore/internal/handoff"
 	"github.com/wandstore/wandstore/islands/store"
 	"github.com/wandstore/wandstore/ops"
 )
@@ -49,8 +50,8 @@ func buildCommand() *cli.Command {
 			&cli.BoolFlag{Name: "verify", Usage: "check that every unchanged file is still in --out (and its .br and .gz copies), writing those that are not; without it a build trusts the folder its last completed build published (see docs/REBUILD.md)", EnvVars: []string{"WANDSTORE_VERIFY"}},
 			&cli.IntFlag{Name: "workers", Usage: "pages rendered at once (default: one per CPU; 8 with --publish)", EnvVars: []string{"WANDSTORE_WORKERS"}},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors", EnvVars: []string{"WANDSTORE_QUIET"}},
-			&cli.StringFlag{Name: "data", Value: defaultData, Usage: "the server's state folder: the build is recorded for its dashboard in <data>/wandstore.db when that exists", EnvVars: []string{"WANDSTORE_DATA"}},
-			&cli.StringFlag{Name: "db", Usage: "the server's database (as serve --db), where the build is recorded for the operator's dashboard (default: <data>/wandstore.db when it exists, else not recorded)", EnvVars: []string{"WANDSTORE_DB"}},
+			&cli.StringFlag{Name: "data", Value: defaultData, Usage: "the server's state folder: its database, <data>/wandstore.db, when that exists, is where the servers are told of the build and it is recorded (see --db)", EnvVars: []string{"WANDSTORE_DATA"}},
+			&cli.StringFlag{Name: "db", Usage: "the servers' database (as serve --db): they switch their islands to the build's catalogs before a page is published (a bucket's servers too), and the dashboard records the build (default: <data>/wandstore.db when it exists, else none)", EnvVars: []string{"WANDSTORE_DB"}},
 			precompressFlag(),
 		}, append(publishFlags(), purgeFlags()...)...),
 		Action: func(c *cli.Context) error {
@@ -69,17 +70,33 @@ func buildCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			check := checkSiteURL(opts.SiteURL, c.IsSet("site-url"), opts.Publisher != nil, c.App.ErrWriter)
-			opts.BeforePublish = check
+			db, err := serverDB(c.Context, c.String("db"), c.String("data"), c.App.ErrWriter)
+			if err != nil {
+				return err
+			}
+			if db != nil {
+				defer db.Close()
+			}
+			// The islands of the servers on this folder, and of those
+			// sharing the server's database, switch first.
+			var boards []handoff.Board
 			if opts.Publisher == nil {
-				// The islands of a server on this folder switch first.
-				handoff := announce(folderStateDir(opts.Out, opts.StateDir), handoffTimeout)
-				opts.BeforePublish = func(ctx context.Context, stores []*catalog.Store) error {
-					if err := check(ctx, stores); err != nil {
-						return err
-					}
-					return handoff(ctx, stores)
+				boards = append(boards, handoff.Folder(folderStateDir(opts.Out, opts.StateDir)))
+			}
+			if db != nil {
+				b, err := handoff.Database(c.Context, db.Writer(), nil)
+				if err != nil {
+					return fmt.Errorf("the server's database: %w", err)
 				}
+				boards = append(boards, b)
+			}
+			check := checkSiteURL(opts.SiteURL, c.IsSet("site-url"), opts.Publisher != nil, c.App.ErrWriter)
+			tell := announce(boards, handoffTimeout)
+			opts.BeforePublish = func(ctx context.Context, stores []*catalog.Store) error {
+				if err := check(ctx, stores); err != nil {
+					return err
+				}
+				return tell(ctx, stores)
 			}
 			purger, err := setupPurge(c, os.Getenv)
 			if err != nil {
@@ -87,7 +104,9 @@ func buildCommand() *cli.Command {
 			}
 			start := time.Now()
 			sum, err := runBuild(c.Context, opts, c.App.Writer, c.App.ErrWriter, c.Bool("quiet"))
-			recordBuild(c.Context, c.String("db"), c.String("data"), sum, err, time.Since(start), c.App.ErrWriter)
+			if db != nil {
+				recordBuild(c.Context, db, sum, err, time.Since(start), c.App.ErrWriter)
+			}
 			if err == nil && bucket != nil && !c.Bool("quiet") {
 				bucket.printStats(c.App.Writer)
 			}
@@ -228,26 +247,38 @@ func (p *progressBar) finish() {
 // buildMember is who the dashboard says made a build.
 const buildMember = "wandgen build"
 
-// recordBuild records a build (or its failure), per store, in the
-// server's database for the operator's dashboard: dsn, or the database in
-// the data folder when it exists. A build without a server records
-// nothing, and a database that cannot be written is a warning, not a
-// failed build.
-func recordBuild(ctx context.Context, dsn, data string, sum *generator.Summary, berr error, took time.Duration, warn io.Writer) {
-	if dsn == "" {
+// serverDB opens the database of the servers a build tells of its
+// catalogs (handoff) and records itself in (the dashboard): dsn, or the
+// database in the data folder when it exists, or none (nil). A dsn given
+// that cannot be opened is an error; the data folder's, a warning.
+func serverDB(ctx context.Context, dsn, data string, warn io.Writer) (*store.DB, error) {
+	given := dsn != ""
+	if !given {
 		dsn = filepath.Join(data, "wandstore.db")
 		if _, err := os.Stat(dsn); err != nil {
-			return
+			return nil, nil
 		}
 	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	db, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		if given {
+			return nil, fmt.Errorf("the server's database (--db): %w", err)
+		}
+		fmt.Fprintf(warn, "warning: the servers' database %s: %v; their islands are not told of this build first\n", dsn, err)
+		return nil, nil
+	}
+	return db, nil
+}
+
+// recordBuild records a build (or its failure), per store, in the
+// server's database for the operator's dashboard. A database that cannot
+// be written is a warning, not a failed build.
+func recordBuild(ctx context.Context, db *store.DB, sum *generator.Summary, berr error, took time.Duration, warn io.Writer) {
 	err := func() error {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
-		db, err := store.Open(ctx, dsn, store.Options{})
-		if err != nil {
-			return err
-		}
-		defer db.Close()
 		now := time.Now()
 		var evs []ops.Event
 		if berr != nil {

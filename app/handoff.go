@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/wandstore/wandstore/catalog"
@@ -18,7 +19,7 @@ import (
 // the servers to switch their islands to its catalog before it writes a
 // page (internal/handoff). A server reloads a store from its content in
 // well under a second for the demo's; a large catalog takes longer.
-const handoffTimeout = 30 * time.Second
+var handoffTimeout = 30 * time.Second // a variable for tests
 
 // folderStateDir is the state folder of a build into out: stateDir, else
 // the generator's default, <out>/.wandstore.
@@ -29,54 +30,61 @@ func folderStateDir(out, stateDir string) string {
 	return filepath.Join(out, ".wandstore")
 }
 
-// announce is a folder build's BeforePublish: it tells the servers of the
-// folder (registered in its state folder) which catalog versions it is
-// about to publish, and waits until each serves them. A server that does
-// not switch in time stops the build before any page is written, so the
-// pages never show prices the islands would not charge.
-func announce(stateDir string, timeout time.Duration) func(ctx context.Context, stores []*catalog.Store) error {
+// announce is a build's BeforePublish: it tells the servers on each board
+// (those of the output folder, registered in its state folder; those
+// sharing the server's database) which catalog versions it is about to
+// publish, and waits until each serves them. A server that does not
+// switch in time stops the build before any page is written, so the pages
+// never show prices the islands would not charge.
+func announce(boards []handoff.Board, timeout time.Duration) func(ctx context.Context, stores []*catalog.Store) error {
 	return func(ctx context.Context, stores []*catalog.Store) error {
 		versions := map[string]string{}
 		for _, st := range stores {
-			v := generator.CatalogVersion(st)
-			if err := handoff.Announce(stateDir, st.Handle, v); err != nil {
-				return fmt.Errorf("tell the servers: %w", err)
-			}
-			versions[st.Handle] = v
+			versions[st.Handle] = generator.CatalogVersion(st)
 		}
-		if err := handoff.Wait(ctx, stateDir, versions, timeout); err != nil {
-			return fmt.Errorf("%w; nothing was published: run the build again once the server is back (or stop it)", err)
+		for _, b := range boards {
+			for store, v := range versions {
+				if err := b.Announce(ctx, store, v); err != nil {
+					return fmt.Errorf("tell the servers: %w", err)
+				}
+			}
+		}
+		for _, b := range boards {
+			if err := handoff.Wait(ctx, b, versions, timeout); err != nil {
+				return fmt.Errorf("%w; nothing was published: run the build again once the server is back (or stop it)", err)
+			}
 		}
 		return nil
 	}
 }
 
-// followBuilds keeps the islands on the catalog a build into the served
-// folder is about to publish: the server registers in stateDir, and on
-// each announcement loads that store again from src, switches its islands
-// to it and acknowledges the version it now serves. A store it does not
-// serve is acknowledged at once (it has no islands to switch); one that
-// fails to load is logged and not acknowledged, so the build waits and
-// then fails without publishing.
-func (s *Server) followBuilds(stateDir string, src catalog.Source, siteURL string, cats *islands.Catalogs) error {
+// followBuilds keeps the islands on the catalog a build is about to
+// publish: the server registers on board b, and on each announcement
+// loads that store again from src, switches its islands to it and
+// acknowledges the version it now serves. A store it does not serve is
+// acknowledged at once (it has no islands to switch); one that fails to
+// load is logged and not acknowledged, so the build waits and then fails
+// without publishing.
+func (s *Server) followBuilds(b handoff.Board, src catalog.Source, siteURL string, cats *islands.Catalogs) error {
 	host, _ := os.Hostname()
-	id := fmt.Sprintf("%s-%d", host, os.Getpid())
+	// Unique per server: the port tells two servers of one process apart.
+	id := fmt.Sprintf("%s-%d-%s", host, os.Getpid(), strings.TrimPrefix(s.URL, "http://"))
 	ctx, cancel := context.WithCancel(context.Background())
-	stop, err := handoff.Register(ctx, stateDir, id)
+	stop, err := b.Register(ctx, id)
 	if err != nil {
 		cancel()
 		return err
 	}
 	done := make(chan struct{})
-	s.stopFollowing = func() {
+	s.stopFollowing = append(s.stopFollowing, func() {
 		cancel()
 		<-done
 		stop()
-	}
+	})
 	seen := map[string]string{} // the announcement last handled, by store
 	go func() {
 		defer close(done)
-		t := time.NewTicker(handoff.Poll)
+		t := time.NewTicker(b.Poll())
 		defer t.Stop()
 		for {
 			select {
@@ -84,7 +92,10 @@ func (s *Server) followBuilds(stateDir string, src catalog.Source, siteURL strin
 				return
 			case <-t.C:
 			}
-			announced, _ := handoff.Announcements(stateDir)
+			announced, err := b.Announcements(ctx)
+			if err != nil && ctx.Err() == nil {
+				s.log.Warn("read the builds' announcements", "err", err)
+			}
 			for store, v := range announced {
 				if seen[store] == v {
 					continue
@@ -94,7 +105,7 @@ func (s *Server) followBuilds(stateDir string, src catalog.Source, siteURL strin
 				if serving == "" {
 					continue
 				}
-				if err := handoff.Acknowledge(stateDir, id, store, serving); err != nil {
+				if err := b.Acknowledge(ctx, id, store, serving); err != nil && ctx.Err() == nil {
 					s.log.Error("acknowledge a build's catalog", "store", store, "err", err)
 				}
 			}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -93,7 +94,7 @@ func TestBuildIntoServedFolderSwitchesTheIslandsFirst(t *testing.T) {
 	if err := s.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if ids, err := handoff.Servers(filepath.Join(out, ".wandstore")); err != nil || len(ids) != 0 {
+	if ids, err := handoff.Folder(filepath.Join(out, ".wandstore")).Servers(ctx); err != nil || len(ids) != 0 {
 		t.Errorf("servers registered after Close: %v %v", ids, err)
 	}
 	start := time.Now()
@@ -130,12 +131,101 @@ func TestBuildFailsWhenAServerCannotSwitch(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts := generator.Options{Source: contentdir.New(os.DirFS(other)), Out: out, SiteURL: generator.DefaultSiteURL,
-		BeforePublish: announce(folderStateDir(out, ""), 500*time.Millisecond)}
+		BeforePublish: announce([]handoff.Board{handoff.Folder(folderStateDir(out, ""))}, 500*time.Millisecond)}
 	_, err = generator.Build(ctx, opts)
 	if !errors.Is(err, handoff.ErrNotServed) || !strings.Contains(err.Error(), "nothing was published") {
 		t.Fatalf("build with a server that cannot switch: %v", err)
 	}
 	if after, _ := os.ReadFile(page); string(after) != string(before) {
 		t.Error("the page changed though a server still serves the old catalog")
+	}
+}
+
+// A build into a bucket tells the islands servers through their database
+// (--data, or --db): a server that serves the islands alone (the pages are
+// in the bucket) prices the cart from the new catalog as soon as the
+// build returns; one that cannot switch stops the build before anything
+// is uploaded.
+func TestBucketBuildSwitchesTheIslandsFirst(t *testing.T) {
+	f := newFakeBucket(t)
+	content, data, state := testkit.ContentDir(t, shopArchive), t.TempDir(), t.TempDir()
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIATESTKEY")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "very-secret-value")
+	build := func() error {
+		t.Helper()
+		_, stderr, err := run(t, "build", "--content", content, "--publish", "s3://shop-bucket/live/", "--s3-endpoint", f.srv.URL,
+			"--state-dir", state, "--site-url", "https://example.test/", "--data", data, "--quiet")
+		if err != nil {
+			return fmt.Errorf("%w\n%s", err, stderr)
+		}
+		return nil
+	}
+	if err := build(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s, err := StartServe(ctx, ServeOptions{Addr: "127.0.0.1:0", OpsAddr: "127.0.0.1:0", Content: content, IslandsOnly: true,
+		Data: data, NoCache: true, SiteURL: "https://example.test/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	base := s.URL + "/s/shop/islands/"
+	res, err := c.PostForm(base+"cart/add", url.Values{"product": {"mug"}, "variant": {"default"}, "quantity": {"1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	cart := func() string {
+		t.Helper()
+		res, err := c.Get(base + "cart")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	if got := cart(); !strings.Contains(got, "1.234,50\u00a0€") {
+		t.Fatalf("cart before the edit:\n%s", got)
+	}
+	mug := filepath.Join(content, "shop", "products", "mug.md")
+	b, err := os.ReadFile(mug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(mug, []byte(strings.Replace(string(b), `price: "1234.50"`, `price: "55.00"`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f.takePuts()
+	if err := build(); err != nil {
+		t.Fatal(err)
+	}
+	if got := cart(); !strings.Contains(got, "55,00\u00a0€") || !strings.Contains(got, `data-testid="cart-line-price-changed"`) {
+		t.Errorf("cart right after the bucket build: the new price and a note of the old one wanted:\n%s", got)
+	}
+	if page, _ := f.get(t, "shop-bucket", "live/s/shop/products/mug/index.html"); !strings.Contains(page, "55,00\u00a0€") {
+		t.Error("the bucket's page lacks the new price")
+	}
+
+	// The server's own content breaks: it cannot switch, so the next
+	// build (another price) waits, fails, and uploads nothing.
+	sound := testkit.ContentDir(t, strings.Replace(shopArchive, `price: "1234.50"`, `price: "77.00"`, 1))
+	if err := os.WriteFile(mug, []byte("---\ntitle: [\n---\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f.takePuts()
+	defer func(d time.Duration) { handoffTimeout = d }(handoffTimeout)
+	handoffTimeout = 500 * time.Millisecond
+	_, stderr, err := run(t, "build", "--content", sound, "--publish", "s3://shop-bucket/live/", "--s3-endpoint", f.srv.URL,
+		"--state-dir", state, "--site-url", "https://example.test/", "--data", data, "--quiet")
+	if !errors.Is(err, handoff.ErrNotServed) || !strings.Contains(err.Error(), "nothing was published") {
+		t.Fatalf("a bucket build with a server that cannot switch: %v\n%s", err, stderr)
+	}
+	if puts := f.takePuts(); len(puts) != 0 {
+		t.Errorf("uploaded %d objects though a server still serves the old catalog", len(puts))
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/wandstore/wandstore/components"
 	"github.com/wandstore/wandstore/generator"
 	"github.com/wandstore/wandstore/generator/cdnpurge"
+	"github.com/wandstore/wandstore/internal/handoff"
 	"github.com/wandstore/wandstore/islands"
 	"github.com/wandstore/wandstore/islands/cache"
 	"github.com/wandstore/wandstore/islands/mail"
@@ -141,9 +142,8 @@ type Server struct {
 	mailDone chan struct{}
 	// cats are the catalogs the islands serve.
 	cats *islands.Catalogs
-	// stopFollowing ends followBuilds (nil when the server does not
-	// follow a folder's builds).
-	stopFollowing func()
+	// stopFollowing end followBuilds, one per board followed.
+	stopFollowing []func()
 	// started is when startOn began, before the catalogs were loaded: the
 	// time their versions are seeded as of.
 	started time.Time
@@ -270,9 +270,17 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 		s.startMail(mailCfg, cats, log)
 	}
 	s.cats = cats
+	// A build told of by the database (into a bucket, or by another
+	// machine), or into this folder, switches the islands first.
+	board, err := handoff.Database(ctx, s.db.Writer(), log)
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	if err := s.followBuilds(board, src, opts.SiteURL, cats); err != nil {
+		return nil, err
+	}
 	if opts.Publisher == nil && !opts.IslandsOnly {
-		// A build into this folder switches the islands first.
-		if err := s.followBuilds(folderStateDir(opts.Public, opts.StateDir), src, opts.SiteURL, cats); err != nil {
+		if err := s.followBuilds(handoff.Folder(folderStateDir(opts.Public, opts.StateDir)), src, opts.SiteURL, cats); err != nil {
 			return nil, err
 		}
 	}
@@ -382,10 +390,10 @@ func (s *Server) closeBackends(ctx context.Context) error {
 		<-s.mailDone
 		s.mailStop = nil
 	}
-	if s.stopFollowing != nil {
-		s.stopFollowing()
-		s.stopFollowing = nil
+	for _, stop := range s.stopFollowing {
+		stop()
 	}
+	s.stopFollowing = nil
 	errs = append(errs, s.shop.close()) // its worker uses the database and the cache
 	s.shop = nil
 	if s.rec != nil { // it writes to the database
