@@ -43,7 +43,7 @@ const (
 	Reconciles = "reconciles"  // label: "runs", "repaired" (files written or deleted)
 	Carts      = "carts"       // label: "created"
 	Lead       = "lead"        // label: the role this member held that minute
-	Up         = "up"          // label: ""; one per flush: the member was alive
+	Up         = "up"          // label: ""; Count flushes, Max the last one's Unix second: the member was alive
 )
 
 // Event kinds (Event.Kind).
@@ -277,6 +277,9 @@ func (r *Recorder) Run(ctx context.Context) {
 	defer close(r.done)
 	t := time.NewTicker(r.every)
 	defer t.Stop()
+	// At once: the member is listed (and its lead named) from its start,
+	// not from its first tick, which a kill -9 may never see.
+	r.flushLogged(ctx)
 	for {
 		select {
 		case <-ctx.Done():
@@ -284,12 +287,17 @@ func (r *Recorder) Run(ctx context.Context) {
 		case <-r.stop:
 			return
 		case <-t.C:
-			fctx, cancel := context.WithTimeout(ctx, r.every)
-			if err := r.Flush(fctx); err != nil {
-				r.log.Warn("ops: could not write the dashboard's figures; kept for the next try", "err", err)
-			}
-			cancel()
+			r.flushLogged(ctx)
 		}
+	}
+}
+
+// flushLogged flushes, bounded by FlushEvery, and logs a failure.
+func (r *Recorder) flushLogged(ctx context.Context) {
+	fctx, cancel := context.WithTimeout(ctx, r.every)
+	defer cancel()
+	if err := r.Flush(fctx); err != nil && ctx.Err() == nil {
+		r.log.Warn("ops: could not write the dashboard's figures; kept for the next try", "err", err)
 	}
 }
 
@@ -328,10 +336,15 @@ func (r *Recorder) Flush(ctx context.Context) error {
 		rows[key{m, "", Lead, role}] = &agg{count: 1, sum: 1, max: 1}
 	}
 	r.mu.Unlock()
-	if a := rows[key{m, "", Up, ""}]; a == nil {
-		rows[key{m, "", Up, ""}] = &agg{}
+	// The heartbeat: a count of flushes, and the time of the last (Unix
+	// seconds, in max), which says to the second when a member went quiet.
+	up := rows[key{m, "", Up, ""}]
+	if up == nil {
+		up = &agg{}
+		rows[key{m, "", Up, ""}] = up
 	}
-	rows[key{m, "", Up, ""}].count++
+	up.count++
+	up.max = now.Unix()
 	err := r.write(ctx, rows, events)
 	if err != nil {
 		r.mu.Lock()

@@ -221,8 +221,12 @@ func TestMembersAndLeader(t *testing.T) {
 		if len(ms) != 2 || ms[0].Name != "b:3320" || ms[1].Name != "a:3320" {
 			t.Fatalf("members = %+v, want b then a", ms)
 		}
-		if got := ms[0].LastSeen; !got.Equal(c.now().Truncate(time.Minute)) {
-			t.Errorf("b last seen %v, want %v", got, c.now().Truncate(time.Minute))
+		// To the second of the last flush, not the minute's start.
+		if got := ms[0].LastSeen; !got.Equal(c.now().Truncate(time.Second)) {
+			t.Errorf("b last seen %v, want %v", got, c.now().Truncate(time.Second))
+		}
+		if got := ms[1].LastSeen; !got.Equal(t0.Truncate(time.Second)) {
+			t.Errorf("a last seen %v, want %v", got, t0.Truncate(time.Second))
 		}
 		if len(ms[0].Leads) != 1 || ms[0].Leads[0] != "shopify-webhooks" {
 			t.Errorf("b leads %v", ms[0].Leads)

@@ -165,7 +165,8 @@ func (r *Recorder) Read(ctx context.Context, rg Range, f Filter) (*Data, error) 
 	return d, nil
 }
 
-// MemberSeen is a member that wrote figures, and when it last did.
+// MemberSeen is a member that wrote figures, and when it last did (to the
+// second: its last flush).
 type MemberSeen struct {
 	Name     string
 	LastSeen time.Time
@@ -177,8 +178,9 @@ func (r *Recorder) Members(ctx context.Context, since time.Time) ([]MemberSeen, 
 	var rows []struct {
 		Member string `bun:"member"`
 		Minute int64  `bun:"minute"`
+		Seen   int64  `bun:"seen"`
 	}
-	err := r.db.NewSelect().Model((*row)(nil)).Column("member").ColumnExpr("MAX(minute) AS minute").
+	err := r.db.NewSelect().Model((*row)(nil)).Column("member").ColumnExpr("MAX(minute) AS minute").ColumnExpr("MAX(max) AS seen").
 		Where("series = ?", Up).Where("minute >= ?", minuteOf(since)).Group("member").Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("ops: members: %w", err)
@@ -192,7 +194,7 @@ func (r *Recorder) Members(ctx context.Context, since time.Time) ([]MemberSeen, 
 		if err != nil {
 			return nil, fmt.Errorf("ops: members: %w", err)
 		}
-		out = append(out, MemberSeen{Name: rw.Member, LastSeen: time.Unix(rw.Minute*60, 0).UTC(), Leads: roles})
+		out = append(out, MemberSeen{Name: rw.Member, LastSeen: time.Unix(max(rw.Seen, rw.Minute*60), 0).UTC(), Leads: roles})
 	}
 	slices.SortFunc(out, func(a, b MemberSeen) int {
 		if c := b.LastSeen.Compare(a.LastSeen); c != 0 {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -61,7 +62,8 @@ func TestWebhookLeaderKilledMidBurst(t *testing.T) {
 
 	c := newCluster(t, buildWandgen(t), dsn, members)
 	c.args = []string{"--content", content}
-	c.env = []string{"WANDSTORE_WEBHOOK_SECRET=" + hookSecret, "WANDSTORE_CLUSTER_SHOP_TOKEN=" + shopToken}
+	c.env = []string{"WANDSTORE_WEBHOOK_SECRET=" + hookSecret, "WANDSTORE_CLUSTER_SHOP_TOKEN=" + shopToken,
+		"WANDSTORE_ADMIN_TOKEN=" + adminToken}
 	c.startAll(t)
 	c.waitMembers(t, members)
 	leader := c.leader(t, 10*time.Second)
@@ -137,6 +139,30 @@ FROM webhook_deliveries`)
 		t.Fatalf("member %d still leads after its kill", leader)
 	}
 	t.Logf("member %d took over", newLeader)
+
+	// Any member's dashboard names the new leader (once its next flush
+	// wrote its lead, within 10 s) and lists every member, the dead one
+	// included, from the database they share.
+	viewer := c.ms[(newLeader+1)%len(c.ms)]
+	if !viewer.up.Load() {
+		viewer = c.ms[newLeader]
+	}
+	want := "Webhook and reconcile leader: <strong>127.0.0.1:" + strconv.Itoa(c.ms[newLeader].olric) + "</strong>"
+	var board string
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(500 * time.Millisecond) {
+		board = adminPage(t, viewer.url())
+		if strings.Contains(board, want) || time.Now().After(deadline) {
+			break
+		}
+	}
+	if !strings.Contains(board, want) {
+		t.Errorf("the dashboard does not name member %d as the leader (%q)", newLeader, want)
+	}
+	for i, m := range c.ms {
+		if !strings.Contains(board, `<th scope="row">127.0.0.1:`+strconv.Itoa(m.olric)+`</th>`) {
+			t.Errorf("the dashboard does not list member %d", i)
+		}
+	}
 	out := c.ms[0].out
 	for handle, title := range last {
 		page, err := os.ReadFile(filepath.Join(out, "s", "wands", "products", handle, "index.html"))
@@ -162,4 +188,27 @@ func (c *cluster) leader(t *testing.T, within time.Duration) int {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// adminToken opens the members' dashboards.
+const adminToken = "cluster-test-admin-token-0123456789"
+
+// adminPage is base's /admin/, read with the admin token.
+func adminPage(t *testing.T, base string) string {
+	t.Helper()
+	req, err := http.NewRequest("GET", base+"/admin/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("%s/admin/: %d", base, res.StatusCode)
+	}
+	return string(b)
 }

@@ -66,6 +66,10 @@ type eventRow struct {
 	Failed                                                            bool
 }
 
+// silentAfter is how long a member may go without writing its figures
+// (every 10 s) before it is shown as silent: three flushes missed.
+const silentAfter = 30 * time.Second
+
 // abandonAfter is how long a cart with lines sits without a write from its
 // shopper before it counts as abandoned.
 const abandonAfter = time.Hour
@@ -300,7 +304,7 @@ func (v *view) cluster(h *Handler, members []ops.MemberSeen, now time.Time) {
 	}
 	up := 0
 	for _, m := range members {
-		row := memberRow{Name: m.Name, LastSeen: m.LastSeen.Format("Jan 2 15:04"), Up: now.Sub(m.LastSeen) < 2*time.Minute}
+		row := memberRow{Name: m.Name, LastSeen: m.LastSeen.Format("Jan 2 15:04:05"), Up: now.Sub(m.LastSeen) < silentAfter}
 		for i, l := range m.Leads {
 			if i > 0 {
 				row.Leads += ", "
@@ -315,7 +319,7 @@ func (v *view) cluster(h *Handler, members []ops.MemberSeen, now time.Time) {
 		}
 		c.Reporting = append(c.Reporting, row)
 	}
-	note := "reporting in the last 2 minutes"
+	note := "reported in the last " + duration(silentAfter)
 	if c.Split {
 		note = "split: fewer cache members seen than expected"
 	}
