@@ -58,6 +58,9 @@ type Options struct {
 type Handler struct {
 	opts Options
 	auth *auth
+	// cop refuses cross-origin posts (sign in, sign out) wherever the
+	// dashboard is mounted, the operations address included.
+	cop *http.CrossOriginProtection
 }
 
 // New checks opts and returns the dashboard's handler.
@@ -83,7 +86,7 @@ func New(opts Options) (*Handler, error) {
 			return ap.Addr()
 		}
 	}
-	return &Handler{opts: opts, auth: newAuth(opts.Token, opts.Now)}, nil
+	return &Handler{opts: opts, auth: newAuth(opts.Token, opts.Now), cop: http.NewCrossOriginProtection()}, nil
 }
 
 //go:embed admin.css
@@ -92,6 +95,10 @@ var css []byte
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Robots-Tag", "noindex, nofollow")
+	if err := h.cop.Check(r); err != nil {
+		http.Error(w, "cross-origin request refused", http.StatusForbidden)
+		return
+	}
 	ip := h.opts.ClientIP(r)
 	if wait, blocked := h.auth.fails.blocked(ip); blocked {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))

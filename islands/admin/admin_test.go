@@ -289,6 +289,13 @@ func TestBadSetupsAndMethods(t *testing.T) {
 	if res, _ := e.do(nil, "GET", Path+"nothing", nil); res.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown path: %d", res.StatusCode)
 	}
+	// Another site's form cannot sign the operator in or out.
+	for _, path := range []string{Path + "login", Path + "logout"} {
+		res, _ := e.do(nil, "POST", path, url.Values{"token": {token}}, "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example")
+		if res.StatusCode != http.StatusForbidden || len(res.Cookies()) != 0 {
+			t.Errorf("cross-site POST %s: %d, cookies %v", path, res.StatusCode, res.Cookies())
+		}
+	}
 	big := url.Values{"token": {strings.Repeat("x", 8<<10)}}
 	if res, _ := e.do(nil, "POST", Path+"login", big); res.StatusCode != http.StatusBadRequest {
 		t.Errorf("huge login body: %d", res.StatusCode)
