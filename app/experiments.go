@@ -27,7 +27,7 @@ func experimentsCommand() *cli.Command {
 			&cli.StringFlag{Name: "content", Usage: "content folder (one sub-folder per store); default: the embedded demo stores", EnvVars: []string{"WANDSTORE_CONTENT"}},
 			&cli.StringFlag{Name: "data", Value: defaultData, Usage: "state folder", EnvVars: []string{"WANDSTORE_DATA"}},
 			&cli.StringFlag{Name: "db", Usage: "database: postgres://user:password@host:port/db, or an SQLite file path (default: SQLite at <data>/wandstore.db)", EnvVars: []string{"WANDSTORE_DB"}},
-			&cli.StringSliceFlag{Name: "store", Usage: "only this store (repeat for several); default: every store with experiments"},
+			&cli.StringSliceFlag{Name: "store", Usage: "only this store (repeat for several); default: every store with experiments", EnvVars: []string{"WANDSTORE_STORES"}},
 		},
 		Action: func(c *cli.Context) error {
 			ctx := c.Context
