@@ -308,9 +308,9 @@ type m1Conversion struct {
 }
 
 // up1 creates experiment_exposures (keyed by store, experiment and
-// shopper: one row per exposed shopper; read per experiment) and
-// experiment_conversions (read by store, goal and shopper, joined to the
-// exposures).
+// shopper: one row per exposed shopper; counted per variant from an index
+// that covers the count) and experiment_conversions (read by store and
+// goal, joined to the exposures by shopper).
 func up1(ctx context.Context, db bun.IDB) error {
 	for _, q := range []*bun.CreateTableQuery{
 		db.NewCreateTable().Model((*m1Exposure)(nil)),
@@ -320,7 +320,11 @@ func up1(ctx context.Context, db bun.IDB) error {
 			return err
 		}
 	}
-	_, err := db.NewCreateIndex().Table("experiment_conversions").Index("experiment_conversions_shopper_idx").
-		Column("store", "shopper", "goal").IfNotExists().Exec(ctx)
+	if _, err := db.NewCreateIndex().Table("experiment_exposures").Index("experiment_exposures_variant_idx").
+		Column("store", "experiment", "variant").IfNotExists().Exec(ctx); err != nil {
+		return err
+	}
+	_, err := db.NewCreateIndex().Table("experiment_conversions").Index("experiment_conversions_goal_idx").
+		Column("store", "goal", "shopper").IfNotExists().Exec(ctx)
 	return err
 }
