@@ -48,6 +48,17 @@ func Assign(e *catalog.Experiment, shopper string) *catalog.ExperimentVariant {
 	return nil // not reached
 }
 
+// Running reports whether some experiment of st runs at now: whether the
+// islands need to record conversions (Recorder.Convert) at all.
+func Running(st *catalog.Store, now time.Time) bool {
+	for i := range st.Experiments {
+		if st.Experiments[i].Running(now) {
+			return true
+		}
+	}
+	return false
+}
+
 // Change is one thing an island renders differently for a shopper: the
 // value to render ("" for the island's own, as the control usually has)
 // and the experiment and variant it comes from, to record the exposure

@@ -137,6 +137,9 @@ func TestTreat(t *testing.T) {
 	if tr := Treat(st, "s1", day.Add(48*time.Hour)); tr.Sort.Experiment != "later" {
 		t.Errorf("after its start: sort %+v", tr.Sort)
 	}
+	if !Running(st, day) || Running(&catalog.Store{Experiments: st.Experiments[2:]}, day) || Running(&catalog.Store{}, day) {
+		t.Error("Running is wrong")
+	}
 	if tr := Treat(&catalog.Store{}, "s1", day); tr.Any() {
 		t.Errorf("no experiments: %+v", tr)
 	}

@@ -175,18 +175,20 @@ func TestSimulationAA(t *testing.T) {
 	for _, c := range []struct {
 		name         string
 		goal         catalog.Goal
+		weights      []int
 		seeds, looks int
 		batch        int
 		rates        []float64
 		orders       []float64
 	}{
-		{"rate", catalog.GoalAddToCart, 200, 100, 200, []float64{0.05, 0.05}, nil},
-		{"revenue", catalog.GoalRevenue, 100, 40, 500, []float64{0.05, 0.05}, []float64{5000, 5000}},
+		{"rate", catalog.GoalAddToCart, []int{1, 1}, 200, 100, 200, []float64{0.05, 0.05}, nil},
+		{"rate 1:3", catalog.GoalAddToCart, []int{1, 3}, 200, 100, 200, []float64{0.05, 0.05}, nil},
+		{"revenue", catalog.GoalRevenue, []int{1, 1}, 100, 40, 500, []float64{0.05, 0.05}, []float64{5000, 5000}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sequential, naive := 0, 0
 			for seed := range uint64(c.seeds) {
-				s := newSim(goalExperiment(c.goal, 1, 1), 5000+seed, c.rates, c.orders)
+				s := newSim(goalExperiment(c.goal, c.weights...), 5000+seed, c.rates, c.orders)
 				seqWon, naiveWon := false, false
 				for range c.looks {
 					s.visit(c.batch)
