@@ -40,6 +40,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			serveCommand(),
 			importCommand(),
 			migrateCommand(),
+			experimentsCommand(),
 			versionCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // Run reports; main exits

@@ -21,6 +21,9 @@ type Store struct {
 	Theme       Theme
 	Settings    Settings
 	Checkout    Checkout // the store's own checkout (store.yaml's checkout block)
+	// Experiments are the store's A/B tests (store.yaml's experiments
+	// block; see experiments.go).
+	Experiments []Experiment
 
 	Products    []*Product    // in source order
 	Collections []*Collection // in source order

@@ -761,9 +761,11 @@ func Site(st *catalog.Store, siteURL string) (*components.Site, error) {
 }
 
 // CatalogVersion is a digest of everything in a store that islands render
-// from: settings, theme, products and collections. It changes whenever any
-// of them does, so caches keyed by it never serve a fragment of an old
-// catalog.
+// from: settings, theme, products, collections and experiments. It changes
+// whenever any of them does, so caches keyed by it never serve a fragment
+// of an old catalog, and a build that changes only an experiment still
+// switches the islands. (Pages do not depend on experiments: storeInputs
+// leaves them out.)
 func CatalogVersion(st *catalog.Store) string {
 	in := newInputs("catalog", storeInputs(st))
 	for _, p := range st.Products {
@@ -771,6 +773,9 @@ func CatalogVersion(st *catalog.Store) string {
 	}
 	for _, c := range st.Collections {
 		in.add(c.Handle, c.Title, c.ProductHandles, c.Rules, string(c.Sort))
+	}
+	if len(st.Experiments) > 0 {
+		in.add("experiments", st.Experiments)
 	}
 	return in.sum()
 }

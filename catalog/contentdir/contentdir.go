@@ -310,6 +310,7 @@ func (l *loader) readStore(raw []byte) bool {
 	}
 	l.readSource(f.Source, s.Currency)
 	l.readCheckout(f.Checkout)
+	l.readExperiments(f.Experiments)
 	return true
 }
 

@@ -58,6 +58,8 @@ type storeFile struct {
 	} `yaml:"settings"`
 	Source   *sourceFile   `yaml:"source"`
 	Checkout *checkoutFile `yaml:"checkout"`
+	// Experiments is the experiments block (experiments.go).
+	Experiments []experimentFile `yaml:"experiments"`
 }
 
 // sourceFile is store.yaml's source block: where the store's catalog

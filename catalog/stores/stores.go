@@ -196,6 +196,7 @@ func overlay(st, look *catalog.Store) {
 	st.Theme = look.Theme
 	st.Settings = look.Settings
 	st.Checkout = look.Checkout
+	st.Experiments = look.Experiments
 	st.Assets = look.Assets
 }
 
