@@ -24,6 +24,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/components"
+	"github.com/wandstore/wandstore/experiments/record"
 	"github.com/wandstore/wandstore/generator"
 	"github.com/wandstore/wandstore/generator/cdnpurge"
 	"github.com/wandstore/wandstore/internal/handoff"
@@ -133,7 +134,8 @@ type Server struct {
 	opsDone chan error
 	cache   *cache.Cache
 	db      *store.DB
-	rec     *ops.Recorder // the dashboard's figures
+	rec     *ops.Recorder    // the dashboard's figures
+	exp     *record.Recorder // the experiments' exposures and conversions
 	log     *slog.Logger
 	shop    *shopifyStores
 	// mailStop ends the order-confirmation mail worker (nil when mail is
@@ -251,6 +253,11 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 		return nil, fmt.Errorf("database: %w", err)
 	}
 	iopts.Ops = s.rec
+	if s.exp, err = record.Open(ctx, s.db.Writer(), record.Options{Log: log}); err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	iopts.Experiments = s.exp
+	go s.exp.Run(context.Background())
 	if opts.built != nil {
 		recordBuilt(s.rec, opts.built)
 	}
@@ -399,6 +406,10 @@ func (s *Server) closeBackends(ctx context.Context) error {
 	if s.rec != nil { // it writes to the database
 		errs = append(errs, s.rec.Close(ctx))
 		s.rec = nil
+	}
+	if s.exp != nil {
+		errs = append(errs, s.exp.Close(ctx))
+		s.exp = nil
 	}
 	if s.Islands != nil {
 		s.Islands.Close() // background refreshes use the database

@@ -59,7 +59,7 @@ func attr(sel *goquery.Selection, name string) string {
 
 func TestGoldenCartBadgeLive(t *testing.T) {
 	s, _ := fixture()
-	d := golden(t, "cart-badge-live", CartBadgeLive(s, 3, "Ana"))
+	d := golden(t, "cart-badge-live", CartBadgeLive(s, 3, "Ana", ""))
 	a := d.Find("a#cart-badge.cart-link[data-testid=cart-badge]")
 	if a.Length() != 1 {
 		t.Fatal("want one a#cart-badge.cart-link")
@@ -90,7 +90,7 @@ func TestGoldenCartBadgeLive(t *testing.T) {
 
 func TestCartBadgeLiveWithoutGreeting(t *testing.T) {
 	s, _ := fixture()
-	_, d := render(t, CartBadgeLive(s, 1, ""))
+	_, d := render(t, CartBadgeLive(s, 1, "", ""))
 	if d.Find("[data-testid=greeting]").Length() != 0 {
 		t.Error("greeting shown without a name")
 	}
@@ -101,8 +101,8 @@ func TestCartBadgeLiveWithoutGreeting(t *testing.T) {
 
 func TestCartBadgeOOB(t *testing.T) {
 	s, _ := fixture()
-	_, live := render(t, CartBadgeLive(s, 2, "Ana"))
-	_, oob := render(t, CartBadgeOOB(s, 2, "Ana"))
+	_, live := render(t, CartBadgeLive(s, 2, "Ana", ""))
+	_, oob := render(t, CartBadgeOOB(s, 2, "Ana", ""))
 	a := oob.Find("#cart-badge")
 	if attr(a, "hx-swap-oob") != "true" {
 		t.Error("hx-swap-oob missing")
@@ -356,8 +356,9 @@ func allFragments(s *Site, st *catalog.Store, evil string) map[string]templ.Comp
 	}
 	sorts := append(PreferenceSorts(s), NavLink{Handle: evil, Title: evil})
 	return map[string]templ.Component{
-		"badge":        CartBadgeLive(s, 2, evil),
-		"badge-oob":    CartBadgeOOB(s, 2, evil),
+		"badge":        CartBadgeLive(s, 2, evil, ""),
+		"badge-oob":    CartBadgeOOB(s, 2, evil, ""),
+		"banner":       CartBadgeLive(s, 2, "", evil),
 		"drawer":       CartDrawer(s, cv),
 		"drawer-error": CartDrawer(s, CartView{Error: evil}),
 		"buy":          BuyStatus(evil, true),

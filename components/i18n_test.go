@@ -193,7 +193,7 @@ func TestGoldenJapanese(t *testing.T) {
 		"ja-cart":       IslandPage(s, SimpleMeta(s, title, "cart/", false), title, RouteCart, "cart-drawer", s.T("cart.open")),
 		"ja-wishlist":   IslandPage(s, SimpleMeta(s, s.T("wishlist.title"), "wishlist/", false), s.T("wishlist.title"), RouteWishlist, "wishlist", s.T("wishlist.open")),
 		"ja-fragments": templ.Join(
-			CartBadgeLive(s, 3, "花子"), CartDrawer(s, cart), CartDrawer(s, CartView{}),
+			CartBadgeLive(s, 3, "花子", ""), CartDrawer(s, cart), CartDrawer(s, CartView{}),
 			ProductList(s, "recommendations", s.T("recommendations.for_you"), cards),
 			WishlistButton(s, "sencha", true), WishlistButton(s, "sencha", false),
 			WishlistList(s, cards), WishlistList(s, nil), PreferencesForm(s, prefs),

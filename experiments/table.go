@@ -26,7 +26,7 @@ func WriteTable(w io.Writer, store string, rs []Result) error {
 		if !r.Running {
 			state = "not running"
 		}
-		fmt.Fprintf(&b, "%s / %s: goal %s, %s, sample ratio p = %s\n", store, r.Experiment, r.Goal, state, formatP(r.SRM))
+		fmt.Fprintf(&b, "%s / %s: goal %s, %s, sample ratio p = %s\n", store, r.Experiment, r.Goal, state, FormatP(r.SRM))
 		if r.Mismatch {
 			fmt.Fprintf(&b, "WARNING: sample-ratio mismatch (p < %g): the visitors are not split as the weights say; the counting is broken, trust no verdict\n", SRMThreshold)
 		}
@@ -39,13 +39,13 @@ func WriteTable(w io.Writer, store string, rs []Result) error {
 		for _, v := range r.Variants {
 			diff, lift := "", ""
 			if v.Verdict != Control {
-				diff = fmt.Sprintf("%s [%s, %s]", r.format(v.Diff, true), r.format(v.DiffLow, true), r.format(v.DiffHigh, true))
+				diff = fmt.Sprintf("%s [%s, %s]", r.Format(v.Diff, true), r.Format(v.DiffLow, true), r.Format(v.DiffHigh, true))
 				if !math.IsNaN(v.Lift) {
 					lift = fmt.Sprintf("%+.1f%%", 100*v.Lift)
 				}
 			}
 			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s [%s, %s]\t%s\t%s\t%s\n", v.Name, v.Weight, v.Visitors, v.Converted,
-				r.format(v.Mean, false), r.format(v.Low, false), r.format(v.High, false), diff, lift, v.Verdict)
+				r.Format(v.Mean, false), r.Format(v.Low, false), r.Format(v.High, false), diff, lift, v.Verdict)
 		}
 		tw.Flush()
 	}
@@ -54,9 +54,9 @@ func WriteTable(w io.Writer, store string, rs []Result) error {
 	return err
 }
 
-// format writes a rate in percent (a difference in percentage points,
+// Format writes a rate in percent (a difference in percentage points,
 // "pp") or revenue with two decimals.
-func (r *Result) format(x float64, diff bool) string {
+func (r *Result) Format(x float64, diff bool) string {
 	switch {
 	case r.Goal == catalog.GoalRevenue && diff:
 		return fmt.Sprintf("%+.2f", x)
@@ -68,7 +68,8 @@ func (r *Result) format(x float64, diff bool) string {
 	return fmt.Sprintf("%.2f%%", 100*x)
 }
 
-func formatP(p float64) string {
+// FormatP writes a p-value with four decimals, or "< 0.0001".
+func FormatP(p float64) string {
 	if p < 0.0001 {
 		return "< 0.0001"
 	}

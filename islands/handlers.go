@@ -21,7 +21,8 @@ import (
 
 func (s *Server) cartBadge(q *request) {
 	s.serveFragment(q, "", func(st *shopper.State) (templ.Component, error) {
-		return components.CartBadgeLive(q.cat.Site, st.CartQuantity(), st.Prefs.Name), nil
+		name, banner := s.greeting(q, st, s.treatment(q))
+		return components.CartBadgeLive(q.cat.Site, st.CartQuantity(), name, banner), nil
 	})
 }
 
@@ -44,7 +45,7 @@ func (s *Server) recentList(q *request, st *shopper.State, exclude string) templ
 	for _, v := range st.Viewed {
 		handles = append(handles, v.Product)
 	}
-	list := cards(q.cat, handles, st.Prefs, exclude)
+	list := cards(q.cat, handles, s.listSort(q, st, s.treatment(q)), exclude)
 	if len(list) > listSize {
 		list = list[:listSize]
 	}
@@ -91,7 +92,7 @@ func (s *Server) wishlistList(q *request, st *shopper.State) templ.Component {
 	for i, w := range st.Wishes {
 		handles[i] = w.Product
 	}
-	return components.WishlistList(q.cat.Site, cards(q.cat, handles, st.Prefs, ""))
+	return components.WishlistList(q.cat.Site, cards(q.cat, handles, s.listSort(q, st, s.treatment(q)), ""))
 }
 
 func (s *Server) preferences(q *request) {
@@ -324,6 +325,7 @@ func (s *Server) cartAdd(q *request) {
 	if len(st.Cart) == 1 && st.Cart[0].Quantity == qty {
 		s.ops.Add(q.cat.Store.Handle, ops.Carts, "created", 1) // it was empty
 	}
+	s.convert(q, catalog.GoalAddToCart, 0)
 	s.acknowledge(q, st)
 	s.done(q, hxTrigger, components.EventCartChanged, components.BuyStatus(t.T("add.added", t.Msg().Int(int64(qty)), label), false), components.RouteCartPage)
 }
@@ -389,7 +391,8 @@ func (s *Server) cartSet(q *request) {
 		v.Message = t.T("cart.updated")
 	}
 	// The drawer is the answer; the badge rides along out of band.
-	badge := components.CartBadgeOOB(q.cat.Site, st2.CartQuantity(), st2.Prefs.Name)
+	name, banner := s.greeting(q, st2, s.treatment(q))
+	badge := components.CartBadgeOOB(q.cat.Site, st2.CartQuantity(), name, banner)
 	s.done(q, "", "", templ.Join(components.CartDrawer(q.cat.Site, v), badge), components.RouteCartPage)
 }
 

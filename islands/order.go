@@ -358,6 +358,9 @@ func (s *Server) localCheckout(q *request, action string) {
 		Shipping: shopper.Shipping{Method: pq.method.ID, Name: pq.method.Name, Amount: t.Shipping},
 		Tax:      t.Tax, TaxRate: t.Rate, TaxInclusive: t.Inclusive, Total: t.Total, Payment: pay.Method()}
 	ord, st2, err := s.store.PlaceOrder(ctx, q.cat.Store.Handle, q.id, o, s.notify)
+	if err == nil {
+		s.convert(q, catalog.GoalCheckout, ord.Total.Amount)
+	}
 	if errors.Is(err, shopper.ErrCartChanged) || errors.Is(err, shopper.ErrEmptyCart) {
 		// Changed between the read above and the order's transaction.
 		if st, err = s.store.Load(ctx, q.cat.Store.Handle, q.id); err != nil {

@@ -72,6 +72,10 @@ type Options struct {
 	// dashboard; with AdminToken too, the dashboard is served at /admin/
 	// (package admin). The token must then be at least 16 characters.
 	Ops *ops.Recorder
+	// Experiments, when set, records the exposures and conversions of the
+	// stores' experiments (experiments/record); nil: the variants still
+	// render, nothing is counted.
+	Experiments ExperimentLog
 	// WebhookQueue counts the webhook deliveries by status, for the
 	// dashboard; nil when the server takes no webhooks.
 	WebhookQueue func(context.Context) (map[string]int, error)
@@ -98,7 +102,8 @@ type Server struct {
 	webhooks  http.Handler
 	admin     string // Options.AdminToken
 	ops       *ops.Recorder
-	board     http.Handler // the dashboard at /admin/; nil when off
+	exp       ExperimentLog // Options.Experiments
+	board     http.Handler  // the dashboard at /admin/; nil when off
 
 	routes routes
 
@@ -150,6 +155,7 @@ func New(opts Options) (*Server, error) {
 	s.payments, s.notify = opts.Payments, opts.NotifyOrders
 	s.admin = opts.AdminToken
 	s.ops = opts.Ops
+	s.exp = opts.Experiments
 	s.webhooks = opts.Webhooks
 	s.buildRoutes()
 	s.metrics = newMetrics(reg)
@@ -164,6 +170,9 @@ func New(opts Options) (*Server, error) {
 		}
 		if member != nil {
 			aopts.Membership = member.Membership
+		}
+		if opts.Experiments != nil {
+			aopts.Experiments = s.experimentResults
 		}
 		board, err := admin.New(aopts)
 		if err != nil {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/wandstore/wandstore/experiments"
 	"github.com/wandstore/wandstore/internal/httpenc"
 	"github.com/wandstore/wandstore/islands/shopper"
 	"github.com/wandstore/wandstore/ops"
@@ -48,6 +49,9 @@ type Options struct {
 	// Queue counts the webhook deliveries by status (pending, done,
 	// failed); nil when the server takes no webhooks.
 	Queue func(context.Context) (map[string]int, error)
+	// Experiments reads the results of store's experiments ("": every
+	// store's), by store handle; nil shows none.
+	Experiments func(ctx context.Context, store string) (map[string][]experiments.Result, error)
 	// ClientIP is the client of a request (for the failure limit).
 	ClientIP func(*http.Request) netip.Addr
 	Now      func() time.Time

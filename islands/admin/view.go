@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/experiments"
 	"github.com/wandstore/wandstore/ops"
 	"github.com/wandstore/wandstore/ops/plot"
 )
@@ -30,7 +31,20 @@ type view struct {
 	Cluster   clusterView
 	Events    []eventRow
 	Queue     []tile
+	Tests     []experimentView
 	Problems  []string // what could not be read
+}
+
+// experimentView is one experiment's results.
+type experimentView struct {
+	Store, ID, Goal, State, SRM, Winner string
+	Mismatch                            bool
+	Metric                              string // the mean's heading
+	Rows                                []experimentRow
+}
+
+type experimentRow struct {
+	Name, Weight, Visitors, Converted, Mean, Diff, Lift, Verdict string
 }
 
 type tile struct{ Label, Value, Note string }
@@ -120,6 +134,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 	v.shoppers(ctx, h, d, rg)
 	v.webhooks(ctx, h, d)
 	v.cluster(h, members, now)
+	v.experiments(ctx, h)
 	evs, err := h.opts.Ops.Events(ctx, rg.From, f, 25)
 	if err != nil {
 		v.Problems = append(v.Problems, err.Error())
@@ -441,4 +456,41 @@ func duration(d time.Duration) string {
 		return fmt.Sprintf("%d min", int(d.Minutes()))
 	}
 	return fmt.Sprintf("%d h", int(d.Hours()))
+}
+
+// experiments fills the experiments' results (all of their time, not the
+// range's: a verdict is about every visitor so far).
+func (v *view) experiments(ctx context.Context, h *Handler) {
+	if h.opts.Experiments == nil {
+		return
+	}
+	byStore, err := h.opts.Experiments(ctx, v.Store)
+	if err != nil {
+		v.Problems = append(v.Problems, err.Error())
+	}
+	for _, st := range sortedKeys(byStore) {
+		for _, r := range byStore[st] {
+			e := experimentView{Store: st, ID: r.Experiment, Goal: string(r.Goal), State: "running",
+				SRM: experiments.FormatP(r.SRM), Mismatch: r.Mismatch, Winner: r.Winner(), Metric: "Rate [95%]"}
+			if !r.Running {
+				e.State = "not running"
+			}
+			if r.Goal == catalog.GoalRevenue {
+				e.Metric = "Revenue per visitor [95%], " + r.Currency
+			}
+			for _, x := range r.Variants {
+				row := experimentRow{Name: x.Name, Weight: strconv.Itoa(x.Weight), Visitors: count(x.Visitors),
+					Converted: count(x.Converted), Verdict: string(x.Verdict),
+					Mean: fmt.Sprintf("%s [%s, %s]", r.Format(x.Mean, false), r.Format(x.Low, false), r.Format(x.High, false))}
+				if x.Verdict != experiments.Control {
+					row.Diff = fmt.Sprintf("%s [%s, %s]", r.Format(x.Diff, true), r.Format(x.DiffLow, true), r.Format(x.DiffHigh, true))
+					if !math.IsNaN(x.Lift) {
+						row.Lift = fmt.Sprintf("%+.1f%%", 100*x.Lift)
+					}
+				}
+				e.Rows = append(e.Rows, row)
+			}
+			v.Tests = append(v.Tests, e)
+		}
+	}
 }

@@ -1,0 +1,101 @@
+package islands
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/experiments"
+)
+
+// expLog is an ExperimentLog that keeps what it is told.
+type expLog struct {
+	mu          sync.Mutex
+	exposures   []string // "experiment/variant/shopper"
+	conversions []string // "goal/shopper"
+}
+
+func (l *expLog) Expose(_, experiment, variant, shopper string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.exposures = append(l.exposures, experiment+"/"+variant+"/"+shopper)
+}
+
+func (l *expLog) Convert(_, shopper string, goal catalog.Goal, _ int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.conversions = append(l.conversions, string(goal)+"/"+shopper)
+}
+
+func (l *expLog) Results(context.Context, *catalog.Store) ([]experiments.Result, error) {
+	return nil, nil
+}
+
+func (l *expLog) count(list *[]string, prefix string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, x := range *list {
+		if strings.HasPrefix(x, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// A greeting experiment: each shopper sees their variant's text in the
+// cart badge (the control none), is counted once they have a cookie, and
+// their add to cart is a conversion; a shopper who gave a name sees it
+// instead and is not counted as exposed.
+func TestGreetingExperiment(t *testing.T) {
+	log := &expLog{}
+	e := newEnv(t, func(o *Options) {
+		o.Experiments = log
+		c, _ := o.Catalogs.Get(o.Catalogs.All()[0].Store.Handle)
+		c.Store.Experiments = []catalog.Experiment{{ID: "welcome", Goal: catalog.GoalAddToCart, Variants: []catalog.ExperimentVariant{
+			{Name: "control", Weight: 1}, {Name: "owls", Weight: 1, Greeting: "Free owl post over $50"},
+		}}}
+	})
+	exp := &e.cat.Store.Experiments[0]
+	p, v := e.variant(untracked)
+	seen := map[string]int{}
+	for range 12 {
+		c := e.shopper()
+		before := log.count(&log.exposures, "welcome/")
+		c.get("cart/badge") // a new shopper: not counted yet
+		if log.count(&log.exposures, "welcome/") != before {
+			t.Fatalf("a shopper without a cookie was counted: %v", log.exposures)
+		}
+		c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "1")
+		badge := c.get("cart/badge").body
+		id := string(c.id())
+		want := experiments.Assign(exp, id).Name
+		seen[want]++
+		if shows := strings.Contains(badge, "Free owl post over $50"); shows != (want == "owls") {
+			t.Errorf("shopper in %s: badge shows the variant's text = %v\n%s", want, shows, badge)
+		}
+		if got := log.count(&log.exposures, "welcome/"+want+"/"+id); got == 0 {
+			t.Errorf("shopper in %s not exposed", want)
+		}
+		if got := log.count(&log.conversions, string(catalog.GoalAddToCart)+"/"+id); got != 1 {
+			t.Errorf("shopper's add to cart: %d conversions, want 1", got)
+		}
+	}
+	if seen["owls"] == 0 || seen["control"] == 0 {
+		t.Fatalf("12 shoppers all in one variant: %v", seen)
+	}
+
+	// A shopper with a name: the name, no exposure.
+	c := e.shopper()
+	c.post("preferences", "name", "Ada", "sort", "")
+	before := log.count(&log.exposures, "welcome/")
+	badge := c.get("cart/badge").body
+	if !strings.Contains(badge, "Ada") || strings.Contains(badge, "owl post") {
+		t.Errorf("a named shopper's badge:\n%s", badge)
+	}
+	if got := log.count(&log.exposures, "welcome/"); got != before {
+		t.Errorf("a named shopper was exposed to the greeting experiment")
+	}
+}
