@@ -11,8 +11,10 @@ import (
 	"hash/fnv"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -53,6 +55,13 @@ type Dev struct {
 	hub     *devHub
 	stop    context.CancelFunc
 	stopped chan struct{}
+
+	// Owned by the watching goroutine: the catalog last published per
+	// store, and the incremental builder that publishes a product edit
+	// (nil until warmed, and after a full build, whose manifests it
+	// does not know).
+	published map[string]*catalog.Store
+	live      *generator.Live
 }
 
 // StartDev builds the content folder, serves it with its islands, and
@@ -75,13 +84,21 @@ func StartDev(ctx context.Context, opts DevOptions) (*Dev, error) {
 	}
 	hub := &devHub{subs: map[chan devEvent]bool{}}
 	opts.wrap = hub.wrap
+	// The folder as the first build reads it: a save during the build, or
+	// just after StartDev returns, is a change.
+	last := folderState(opts.Content)
 	s, err := StartDemo(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
 	wctx, cancel := context.WithCancel(context.Background())
-	d := &Dev{Server: s, hub: hub, stop: cancel, stopped: make(chan struct{})}
-	go d.watch(wctx, opts)
+	d := &Dev{Server: s, hub: hub, stop: cancel, stopped: make(chan struct{}), published: map[string]*catalog.Store{}}
+	if s.Summary != nil {
+		for _, st := range s.Summary.Catalogs {
+			d.published[st.Handle] = st
+		}
+	}
+	go d.watch(wctx, opts, last)
 	return d, nil
 }
 
@@ -96,13 +113,13 @@ func (d *Dev) Close(ctx context.Context) error {
 // watch rebuilds the stores whose files changed (size, time or name),
 // until ctx ends; a change outside every store's folder, or a store added
 // or removed, rebuilds them all.
-func (d *Dev) watch(ctx context.Context, opts DevOptions) {
+func (d *Dev) watch(ctx context.Context, opts DevOptions, last devFolder) {
 	defer close(d.stopped)
 	log := opts.Log
 	if log == nil {
 		log = io.Discard
 	}
-	last := folderState(opts.Content)
+	d.warm(ctx, opts)
 	t := time.NewTicker(devWatchEvery)
 	defer t.Stop()
 	for {
@@ -112,25 +129,205 @@ func (d *Dev) watch(ctx context.Context, opts DevOptions) {
 		case <-t.C:
 		}
 		now := folderState(opts.Content)
-		changed := changedStores(last, now, opts.Stores)
+		changed := changedStores(last.stores, now.stores, opts.Stores)
+		files := changedFiles(last.files, now.files)
 		last = now
 		if changed == nil {
 			continue
 		}
 		saved := time.Now()
-		sum, err := d.rebuild(ctx, opts, changed)
+		var written int
+		var how string
+		var err error
+		if len(changed) > 0 && productEditsOnly(files, changed) {
+			written, how, err = d.update(ctx, opts, changed)
+		} else {
+			how = "full build"
+			var sum *generator.Summary
+			if sum, err = d.rebuild(ctx, opts, changed); err == nil {
+				written = sum.Written
+			}
+		}
+		if !sameFolder(now, folderState(opts.Content)) {
+			// Saved again (or read half-saved) while it built: the next
+			// look builds what is there now, and reloads the pages once.
+			continue
+		}
 		if err != nil {
 			fmt.Fprintf(log, "\n%s\nstill serving the last good build; fix the content and save again\n", err)
 			d.hub.send(devEvent{name: "problem", data: err.Error()})
 			continue
 		}
+		d.hub.send(devEvent{name: "reload"})
 		what := strings.Join(changed, ", ")
 		if what == "" {
 			what = "every store"
 		}
-		fmt.Fprintf(log, "rebuilt %s in %s: %d files written\n", what, time.Since(saved).Round(time.Millisecond), sum.Written)
-		d.hub.send(devEvent{name: "reload"})
+		fmt.Fprintf(log, "rebuilt %s in %s (%s): %d files written\n", what, time.Since(saved).Round(time.Millisecond), how, written)
+		if d.live == nil {
+			d.warm(ctx, opts) // after the reload is sent: ready for the next save
+		}
 	}
+}
+
+// warm makes the incremental builder and has it publish every store's
+// current catalog (a full plan checked against the manifests on disk,
+// which writes nothing that is already published), so the next product
+// edit is published as a delta. A failure only leaves the next edit to a
+// full build.
+func (d *Dev) warm(ctx context.Context, opts DevOptions) {
+	d.live = nil
+	live, err := generator.NewLive(generator.Options{
+		Out: opts.Out, SiteURL: d.URL + "/", StateDir: opts.StateDir, Precompress: generator.PrecompressOff,
+	})
+	if err != nil {
+		return
+	}
+	for _, h := range slices.Sorted(maps.Keys(d.published)) {
+		if _, err := live.Update(ctx, d.published[h]); err != nil {
+			return
+		}
+	}
+	d.live = live
+}
+
+// update publishes an edit of stores' product or collection files: each
+// store is read again, and what differs from the catalog published is
+// applied to it as a change (catalog.Diff) that the incremental builder
+// publishes as a delta, the islands switched first. A store whose edit a
+// change cannot carry is built in full. It returns the files written and
+// how.
+func (d *Dev) update(ctx context.Context, opts DevOptions, stores []string) (int, string, error) {
+	if d.live == nil {
+		sum, err := d.rebuild(ctx, opts, stores)
+		if err != nil {
+			return 0, "", err
+		}
+		return sum.Written, "full build", nil
+	}
+	src, err := source(opts.Content, opts.Stores)
+	if err != nil {
+		return 0, "", err
+	}
+	siteURL := d.URL + "/"
+	type edit struct{ old, next *catalog.Store }
+	var edits []edit
+	var full []string
+	// As a build: every store's problems at once, under the phase that
+	// found them.
+	var loadProblems, problems catalog.ValidationErrors
+	t := time.Now()
+	for _, h := range stores {
+		st, err := src.Load(ctx, h)
+		if ve, ok := catalog.AsValidationErrors(err); ok {
+			loadProblems = append(loadProblems, ve...)
+			continue
+		}
+		if err != nil {
+			return 0, "", fmt.Errorf("load: %w", err)
+		}
+		if ve, ok := catalog.AsValidationErrors(st.Validate()); ok {
+			problems = append(problems, ve...)
+			continue
+		}
+		old := d.published[h]
+		if old == nil {
+			full = append(full, h)
+			continue
+		}
+		ch, ok := catalog.Diff(old, st)
+		if !ok {
+			full = append(full, h)
+			continue
+		}
+		next := old
+		if !ch.Empty() {
+			if next, err = old.With(ch); err != nil {
+				full = append(full, h)
+				continue
+			}
+		}
+		edits = append(edits, edit{old, next})
+	}
+	if len(loadProblems) > 0 {
+		return 0, "", fmt.Errorf("load: %w", loadProblems)
+	}
+	if len(problems) > 0 {
+		return 0, "", fmt.Errorf("validate: %w", problems)
+	}
+	phases := []string{"load " + time.Since(t).Round(100*time.Microsecond).String()}
+	written := 0
+	for _, e := range edits {
+		if e.next == e.old {
+			continue // nothing the pages show changed
+		}
+		c, err := islandsCatalog(e.next, nil, siteURL)
+		if err != nil {
+			return 0, "", err
+		}
+		d.cats.Set(c)
+		sum, err := d.live.Update(ctx, e.next)
+		if err != nil {
+			full = append(full, e.next.Handle) // the builder starts again from the disk
+			continue
+		}
+		d.published[e.next.Handle] = e.next
+		written += sum.Written
+		for _, ph := range []string{"plan", "render"} {
+			phases = append(phases, ph+" "+sum.Phases[ph].Round(100*time.Microsecond).String())
+		}
+	}
+	if len(full) > 0 {
+		slices.Sort(full)
+		sum, err := d.rebuild(ctx, opts, full)
+		if err != nil {
+			return 0, "", err
+		}
+		return written + sum.Written, "full build of " + strings.Join(full, ", "), nil
+	}
+	return written, "delta: " + strings.Join(phases, ", "), nil
+}
+
+// productEditsOnly reports whether every file changed is a product's or a
+// collection's file of one of stores: what a catalog change carries.
+// Anything else (store.yaml, an image, a file added elsewhere) is built
+// in full.
+func productEditsOnly(files []string, stores []string) bool {
+	if len(files) == 0 {
+		return false
+	}
+	for _, f := range files {
+		parts := strings.Split(f, "/")
+		if len(parts) != 3 || !slices.Contains(stores, parts[0]) {
+			return false
+		}
+		ext := path.Ext(parts[2])
+		switch {
+		case parts[1] == "products" && ext == ".md":
+		case parts[1] == "collections" && (ext == ".yaml" || ext == ".yml"):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// changedFiles are the files (slash paths) added, removed or changed
+// between two folder states, sorted.
+func changedFiles(before, after map[string]string) []string {
+	var out []string
+	for p, k := range after {
+		if b, ok := before[p]; !ok || b != k {
+			out = append(out, p)
+		}
+	}
+	for p := range before {
+		if _, ok := after[p]; !ok {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // changedStores are the stores (of only, when given) whose fingerprints
@@ -184,7 +381,9 @@ func (d *Dev) rebuild(ctx context.Context, opts DevOptions, stores []string) (*g
 	if len(stores) == 0 {
 		stores = opts.Stores
 	}
-	return generator.Build(ctx, generator.Options{
+	// The incremental builder does not know what a build publishes.
+	d.live = nil
+	sum, err := generator.Build(ctx, generator.Options{
 		Source: src, Stores: stores, Out: opts.Out, SiteURL: siteURL, StateDir: opts.StateDir,
 		// The dev server sends pages whole (it puts its script in), so
 		// compressed copies would only cost the save its time.
@@ -200,14 +399,22 @@ func (d *Dev) rebuild(ctx context.Context, opts DevOptions, stores []string) (*g
 			return nil
 		},
 	})
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range sum.Catalogs {
+		d.published[st.Handle] = st
+	}
+	return sum, nil
 }
 
 // folderState fingerprints every file's name, size and time under dir,
 // by store (the top folder a file is in; "" for files at the top): a
 // store's changes when one of its files is saved, added, removed or
 // renamed.
-func folderState(dir string) map[string]uint64 {
+func folderState(dir string) devFolder {
 	hs := map[string]hash.Hash64{}
+	files := map[string]string{}
 	filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
 		if err != nil || p == dir {
 			return nil
@@ -229,14 +436,28 @@ func folderState(dir string) map[string]uint64 {
 			h = fnv.New64a()
 			hs[store] = h
 		}
-		fmt.Fprintf(h, "%s\x00%d\x00%d\n", rel, info.Size(), info.ModTime().UnixNano())
+		key := fmt.Sprintf("%d\x00%d", info.Size(), info.ModTime().UnixNano())
+		fmt.Fprintf(h, "%s\x00%s\n", rel, key)
+		if !e.IsDir() {
+			files[filepath.ToSlash(rel)] = key
+		}
 		return nil
 	})
-	out := make(map[string]uint64, len(hs))
+	out := devFolder{stores: make(map[string]uint64, len(hs)), files: files}
 	for k, h := range hs {
-		out[k] = h.Sum64()
+		out.stores[k] = h.Sum64()
 	}
 	return out
+}
+
+// sameFolder reports whether two states of a folder are alike.
+func sameFolder(a, b devFolder) bool { return maps.Equal(a.files, b.files) }
+
+// devFolder is a content folder's state: a fingerprint per store (see
+// folderState) and each file's size and time, by slash path.
+type devFolder struct {
+	stores map[string]uint64
+	files  map[string]string
 }
 
 // devEvent is one Server-Sent Event.

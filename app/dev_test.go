@@ -3,7 +3,9 @@ package app
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wandstore/wandstore/content"
 	"github.com/wandstore/wandstore/internal/testkit"
 )
 
@@ -195,4 +198,136 @@ func TestDevChangedStores(t *testing.T) {
 			t.Errorf("%s: %#v, want %#v", c.name, got, c.want)
 		}
 	}
+}
+
+// devEvents reads a dev server's event stream (a real HTTP client) into a
+// channel of [name, data] pairs.
+func devEvents(tb testing.TB, ctx context.Context, url string) <-chan [2]string {
+	tb.Helper()
+	req, _ := http.NewRequestWithContext(ctx, "GET", url+"/_wandstore/dev/events", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { res.Body.Close() })
+	events := make(chan [2]string, 8)
+	go func() {
+		sc := bufio.NewScanner(res.Body)
+		var name string
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "event: "):
+				name = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: "):
+				events <- [2]string{name, strings.TrimPrefix(line, "data: ")}
+			}
+		}
+		close(events)
+	}()
+	return events
+}
+
+// devDemoStore copies the embedded Magic Wands store (70 products) into a
+// content folder of its own.
+func devDemoStore(tb testing.TB) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	sub, err := fs.Sub(content.FS, "magic-wands")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.CopyFS(filepath.Join(dir, "magic-wands"), sub); err != nil {
+		tb.Fatal(err)
+	}
+	return dir
+}
+
+// BenchmarkDevSaveToReload is the merchant's loop without a browser: a
+// one-product edit (its title and price) in the 70-product demo store is
+// saved; an op is the time from the write's return to the "reload" event
+// on a real events stream, then the product page's fetch with the edit
+// (what a reload asks first). Reported: the median and the slowest of
+// each, in ms. Run with -benchtime=20x (each op is one save).
+func BenchmarkDevSaveToReload(b *testing.B) {
+	dir := devDemoStore(b)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var log testkit.LogBuffer
+	d, err := StartDev(ctx, DevOptions{Addr: "127.0.0.1:0", OpsAddr: "127.0.0.1:0", Content: dir, Out: b.TempDir(), Data: b.TempDir(), NoCache: true, Log: &log})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close(context.Background())
+	events := devEvents(b, ctx, d.URL)
+	file := filepath.Join(dir, "magic-wands", "products", "elder-wand.md")
+	orig, err := os.ReadFile(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	page := d.URL + "/s/magic-wands/products/elder-wand/"
+	var toEvent, toPage []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		title := fmt.Sprintf("Elder Wand, edit %d", i)
+		text := strings.Replace(string(orig), "title: Elder Wand", "title: "+title, 1)
+		text = strings.Replace(text, `price: "129.00"`, fmt.Sprintf(`price: "12%d.00"`, i%9), 1)
+		if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		saved := time.Now()
+	wait:
+		for {
+			select {
+			case e, ok := <-events:
+				if !ok {
+					b.Fatal("the events stream ended")
+				}
+				if e[0] == "reload" {
+					break wait
+				}
+				if e[0] == "problem" {
+					b.Fatalf("save %d: %s", i, e[1])
+				}
+			case <-time.After(20 * time.Second):
+				b.Fatalf("save %d: no reload in 20 s\n%s", i, log.String())
+			}
+		}
+		toEvent = append(toEvent, time.Since(saved))
+		res, err := http.Get(page)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		toPage = append(toPage, time.Since(saved))
+		if !strings.Contains(string(body), title) {
+			b.Fatalf("save %d: the page does not show the edit", i)
+		}
+		b.StopTimer()
+		time.Sleep(30 * time.Millisecond) // a merchant does not save twice in a poll
+		b.StartTimer()
+	}
+	b.StopTimer()
+	ms := func(ds []time.Duration, q float64) float64 {
+		s := slices.Clone(ds)
+		slices.Sort(s)
+		return float64(s[int(q*float64(len(s)-1))]) / 1e6
+	}
+	b.ReportMetric(ms(toEvent, 0.5), "ms-reload-event-p50")
+	b.ReportMetric(ms(toEvent, 1), "ms-reload-event-max")
+	b.ReportMetric(ms(toPage, 0.5), "ms-page-p50")
+	b.ReportMetric(ms(toPage, 1), "ms-page-max")
+	if b.N > 1 {
+		b.Logf("save to reload event: %v", toEvent)
+		b.Logf("dev log (last lines):\n%s", lastLines(log.String(), 6))
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
