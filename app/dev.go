@@ -43,7 +43,7 @@ const devPrefix = "/_wandstore/dev/"
 var devReloadJS []byte
 
 // devWatchEvery is how often the content folder is looked at.
-const devWatchEvery = 25 * time.Millisecond
+const devWatchEvery = 10 * time.Millisecond
 
 // DevOptions configures StartDev: the demo's options; Content is the
 // folder watched (required).
@@ -62,6 +62,12 @@ type Dev struct {
 	// does not know).
 	published map[string]*catalog.Store
 	live      *generator.Live
+	// parse is the parse cache's folder for the edits' loads, and
+	// parseVersion this process's own tag for it (no other program's
+	// entries are trusted); saves are the caches to write once the pages
+	// are told to reload.
+	parse, parseVersion string
+	saves               []func()
 }
 
 // StartDev builds the content folder, serves it with its islands, and
@@ -93,6 +99,12 @@ func StartDev(ctx context.Context, opts DevOptions) (*Dev, error) {
 	}
 	wctx, cancel := context.WithCancel(context.Background())
 	d := &Dev{Server: s, hub: hub, stop: cancel, stopped: make(chan struct{}), published: map[string]*catalog.Store{}}
+	if d.parse, err = os.MkdirTemp("", "wandgen-dev-parse-"); err != nil {
+		s.Close(ctx)
+		cancel()
+		return nil, err
+	}
+	d.parseVersion = "dev " + filepath.Base(d.parse)
 	if s.Summary != nil {
 		for _, st := range s.Summary.Catalogs {
 			d.published[st.Handle] = st
@@ -107,6 +119,7 @@ func (d *Dev) Close(ctx context.Context) error {
 	d.stop()
 	<-d.stopped
 	d.hub.close()
+	os.RemoveAll(d.parse)
 	return d.Server.Close(ctx)
 }
 
@@ -148,6 +161,12 @@ func (d *Dev) watch(ctx context.Context, opts DevOptions, last devFolder) {
 				written = sum.Written
 			}
 		}
+		if err != nil {
+			// A file read while its editor was writing it (truncated, not
+			// yet written) is a problem for a moment only: look again a
+			// little later before saying so.
+			time.Sleep(2 * devWatchEvery)
+		}
 		if !sameFolder(now, folderState(opts.Content)) {
 			// Saved again (or read half-saved) while it built: the next
 			// look builds what is there now, and reloads the pages once.
@@ -159,6 +178,10 @@ func (d *Dev) watch(ctx context.Context, opts DevOptions, last devFolder) {
 			continue
 		}
 		d.hub.send(devEvent{name: "reload"})
+		for _, save := range d.saves {
+			save()
+		}
+		d.saves = nil
 		what := strings.Join(changed, ", ")
 		if what == "" {
 			what = "every store"
@@ -218,7 +241,16 @@ func (d *Dev) update(ctx context.Context, opts DevOptions, stores []string) (int
 	var loadProblems, problems catalog.ValidationErrors
 	t := time.Now()
 	for _, h := range stores {
-		st, err := src.Load(ctx, h)
+		var st *catalog.Store
+		var err error
+		if cs, ok := src.(catalog.CachingSource); ok {
+			var save func()
+			if st, save, err = cs.LoadCached(ctx, h, d.parse, d.parseVersion); err == nil {
+				d.saves = append(d.saves, save)
+			}
+		} else {
+			st, err = src.Load(ctx, h)
+		}
 		if ve, ok := catalog.AsValidationErrors(err); ok {
 			loadProblems = append(loadProblems, ve...)
 			continue
@@ -314,7 +346,7 @@ func productEditsOnly(files []string, stores []string) bool {
 
 // changedFiles are the files (slash paths) added, removed or changed
 // between two folder states, sorted.
-func changedFiles(before, after map[string]string) []string {
+func changedFiles(before, after map[string]fileKey) []string {
 	var out []string
 	for p, k := range after {
 		if b, ok := before[p]; !ok || b != k {
@@ -414,7 +446,8 @@ func (d *Dev) rebuild(ctx context.Context, opts DevOptions, stores []string) (*g
 // renamed.
 func folderState(dir string) devFolder {
 	hs := map[string]hash.Hash64{}
-	files := map[string]string{}
+	files := map[string]fileKey{}
+	var buf []byte
 	filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
 		if err != nil || p == dir {
 			return nil
@@ -426,8 +459,8 @@ func folderState(dir string) devFolder {
 		if err != nil {
 			return nil
 		}
-		rel, _ := filepath.Rel(dir, p)
-		store, _, nested := strings.Cut(filepath.ToSlash(rel), "/")
+		rel := filepath.ToSlash(p[len(dir)+1:])
+		store, _, nested := strings.Cut(rel, "/")
 		if !nested && !e.IsDir() {
 			store = ""
 		}
@@ -436,10 +469,14 @@ func folderState(dir string) devFolder {
 			h = fnv.New64a()
 			hs[store] = h
 		}
-		key := fmt.Sprintf("%d\x00%d", info.Size(), info.ModTime().UnixNano())
-		fmt.Fprintf(h, "%s\x00%s\n", rel, key)
+		key := fileKey{info.Size(), info.ModTime().UnixNano()}
+		buf = append(append(buf[:0], rel...), 0)
+		buf = strconv.AppendInt(buf, key.size, 10)
+		buf = append(buf, 0)
+		buf = strconv.AppendInt(buf, key.mtime, 10)
+		h.Write(append(buf, '\n'))
 		if !e.IsDir() {
-			files[filepath.ToSlash(rel)] = key
+			files[rel] = key
 		}
 		return nil
 	})
@@ -450,6 +487,9 @@ func folderState(dir string) devFolder {
 	return out
 }
 
+// fileKey is what a look at a file sees change: its size and time.
+type fileKey struct{ size, mtime int64 }
+
 // sameFolder reports whether two states of a folder are alike.
 func sameFolder(a, b devFolder) bool { return maps.Equal(a.files, b.files) }
 
@@ -457,7 +497,7 @@ func sameFolder(a, b devFolder) bool { return maps.Equal(a.files, b.files) }
 // folderState) and each file's size and time, by slash path.
 type devFolder struct {
 	stores map[string]uint64
-	files  map[string]string
+	files  map[string]fileKey
 }
 
 // devEvent is one Server-Sent Event.

@@ -331,3 +331,13 @@ func lastLines(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// BenchmarkDevFolderState is the cost of one look at the demo store's
+// content folder (what the dev server does every devWatchEvery).
+func BenchmarkDevFolderState(b *testing.B) {
+	dir := devDemoStore(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		folderState(dir)
+	}
+}
