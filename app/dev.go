@@ -68,6 +68,7 @@ type Dev struct {
 	// are told to reload.
 	parse, parseVersion string
 	saves               []func()
+	log                 io.Writer
 }
 
 // StartDev builds the content folder, serves it with its islands, and
@@ -105,6 +106,7 @@ func StartDev(ctx context.Context, opts DevOptions) (*Dev, error) {
 		return nil, err
 	}
 	d.parseVersion = "dev " + filepath.Base(d.parse)
+	d.log = opts.Log
 	if s.Summary != nil {
 		for _, st := range s.Summary.Catalogs {
 			d.published[st.Handle] = st
@@ -212,6 +214,9 @@ func (d *Dev) warm(ctx context.Context, opts DevOptions) {
 		}
 	}
 	d.live = live
+	if d.log != nil {
+		fmt.Fprintln(d.log, "dev: ready; a product or collection edit is published as a delta")
+	}
 }
 
 // update publishes an edit of stores' product or collection files: each
@@ -269,6 +274,13 @@ func (d *Dev) update(ctx context.Context, opts DevOptions, stores []string) (int
 		}
 		ch, ok := catalog.Diff(old, st)
 		if !ok {
+			full = append(full, h)
+			continue
+		}
+		if slices.ContainsFunc(ch.Products, func(p *catalog.Product) bool { return old.Product(p.Handle) == nil }) {
+			// A change adds a product after the others; a build lists
+			// it in its file's place, which decides ties in a sorted
+			// listing: built in full, to publish what a build would.
 			full = append(full, h)
 			continue
 		}

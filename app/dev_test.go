@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wandstore/wandstore/content"
+	"github.com/wandstore/wandstore/generator"
 	"github.com/wandstore/wandstore/internal/testkit"
 )
 
@@ -340,4 +341,160 @@ func BenchmarkDevFolderState(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		folderState(dir)
 	}
+}
+
+// After every save, dev's folder holds what a full build of the same
+// content would publish, byte for byte (its own state folder aside; the
+// reload script is put in as pages are served, not written), whether the
+// save was published as a delta (a product edited or removed, a
+// collection edited) or built in full (a product added, store.yaml).
+func TestDevPublishesWhatABuildWould(t *testing.T) {
+	dir, out := devDemoStore(t), t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var log testkit.LogBuffer
+	d, err := StartDev(ctx, DevOptions{Addr: "127.0.0.1:0", OpsAddr: "127.0.0.1:0", Content: dir, Out: out, Data: t.TempDir(), NoCache: true, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close(ctx)
+	events := devEvents(t, ctx, d.URL)
+	const ready = "dev: ready"
+	waitFor := func(what string, n int) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); strings.Count(log.String(), what) < n; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %q (%d) in the log:\n%s", what, n, log.String())
+			}
+		}
+	}
+	waitFor(ready, 1)
+	store := filepath.Join(dir, "magic-wands")
+	read := func(rel string) string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(store, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	write := func(rel, text string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(store, rel), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rebuilds := 0
+	reloaded := func(what, how string) {
+		t.Helper()
+		select {
+		case e, ok := <-events:
+			if !ok || e[0] != "reload" {
+				t.Fatalf("%s: %q, not a reload\n%s", what, e, log.String())
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s: no reload\n%s", what, log.String())
+		}
+		rebuilds++
+		waitFor("rebuilt ", rebuilds) // the terminal's line follows the event
+		var lines []string
+		for _, l := range strings.Split(log.String(), "\n") {
+			if strings.HasPrefix(l, "rebuilt ") {
+				lines = append(lines, l)
+			}
+		}
+		if l := lines[rebuilds-1]; !strings.Contains(l, how) {
+			t.Errorf("%s: published as %q, want %s", what, l, how)
+		}
+	}
+	same := func(what string) {
+		t.Helper()
+		src, err := source(dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh := t.TempDir()
+		if _, err := generator.Build(ctx, generator.Options{Source: src, Out: fresh, SiteURL: d.URL + "/", Precompress: generator.PrecompressOff}); err != nil {
+			t.Fatalf("%s: build: %v", what, err)
+		}
+		got, want := devFiles(t, out), devFiles(t, fresh)
+		// The first build's compressed copies may stay beside files dev
+		// does not rewrite: dev sends pages whole, and a copy is of the
+		// file it sits beside, which a fingerprinted name never changes.
+		for p := range got {
+			if base, ok := strings.CutSuffix(p, ".br"); ok || strings.HasSuffix(p, ".gz") {
+				if !ok {
+					base = strings.TrimSuffix(p, ".gz")
+				}
+				if _, ok := want[base]; !ok || !strings.Contains(base, "/assets/") && !strings.HasPrefix(base, "assets/") {
+					t.Errorf("%s: dev has a compressed copy %s of a page or of no file", what, p)
+				}
+				delete(got, p)
+			}
+		}
+		for p, b := range want {
+			if g, ok := got[p]; !ok {
+				t.Errorf("%s: dev lacks %s", what, p)
+			} else if g != b {
+				t.Errorf("%s: dev's %s differs from a build's", what, p)
+			}
+		}
+		for p := range got {
+			if _, ok := want[p]; !ok {
+				t.Errorf("%s: dev has %s, a build does not", what, p)
+			}
+		}
+	}
+
+	wand := read("products/elder-wand.md")
+	write("products/elder-wand.md", strings.Replace(strings.Replace(wand, "title: Elder Wand", "title: Elder Wand, Edited", 1), `price: "129.00"`, `price: "99.00"`, 1))
+	reloaded("a product edited", "delta")
+	same("a product edited")
+	write("products/new-wand.md", strings.ReplaceAll(strings.Replace(wand, "title: Elder Wand", "title: Newest Wand", 1), "EW-", "NW-"))
+	reloaded("a product added", "full build")
+	waitFor(ready, 2)
+
+	if err := os.Remove(filepath.Join(store, "products", "new-wand.md")); err != nil {
+		t.Fatal(err)
+	}
+	reloaded("a product removed", "delta")
+	write("collections/brooms.yaml", strings.Replace(read("collections/brooms.yaml"), "title: Broomsticks", "title: Brooms and Broomsticks", 1))
+	reloaded("a collection edited", "delta")
+	same("a product removed and a collection edited")
+
+	write("store.yaml", strings.Replace(read("store.yaml"), "name: Magic Wands Emporium", "name: Magic Wands Emporium, Edited", 1))
+	reloaded("store.yaml edited", "full build")
+	waitFor(ready, 3)
+	write("products/elder-wand.md", wand)
+	reloaded("a product edited after a full build", "delta")
+	same("store.yaml edited, then a product")
+}
+
+// devFiles are a published folder's files and their bytes, by slash path,
+// without its state folder.
+func devFiles(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() {
+			if e.Name() == ".wandstore" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		files[filepath.ToSlash(rel)] = string(b)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }

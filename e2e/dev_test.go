@@ -3,10 +3,10 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"slices"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -100,7 +100,9 @@ func TestDevReloadsTheOpenPage(t *testing.T) {
 			return 0
 		}
 		origin := time.UnixMicro(int64(f(nt[0]) * 1000))
-		at := func(x any) time.Duration { return origin.Add(time.Duration(f(x) * 1e6)).Sub(saved).Round(time.Millisecond) }
+		at := func(x any) time.Duration {
+			return origin.Add(time.Duration(f(x) * 1e6)).Sub(saved).Round(time.Millisecond)
+		}
 		reload := origin.Sub(saved).Round(time.Millisecond)
 		toReload = append(toReload, reload)
 		toLoad = append(toLoad, at(nt[3]))
