@@ -172,6 +172,7 @@ func (d *Dev) watch(ctx context.Context, opts DevOptions, last devFolder) {
 		if !sameFolder(now, folderState(opts.Content)) {
 			// Saved again (or read half-saved) while it built: the next
 			// look builds what is there now, and reloads the pages once.
+			d.saveParses()
 			continue
 		}
 		if err != nil {
@@ -180,10 +181,7 @@ func (d *Dev) watch(ctx context.Context, opts DevOptions, last devFolder) {
 			continue
 		}
 		d.hub.send(devEvent{name: "reload"})
-		for _, save := range d.saves {
-			save()
-		}
-		d.saves = nil
+		d.saveParses()
 		what := strings.Join(changed, ", ")
 		if what == "" {
 			what = "every store"
@@ -193,6 +191,14 @@ func (d *Dev) watch(ctx context.Context, opts DevOptions, last devFolder) {
 			d.warm(ctx, opts) // after the reload is sent: ready for the next save
 		}
 	}
+}
+
+// saveParses writes the parse caches of the loads since the last.
+func (d *Dev) saveParses() {
+	for _, save := range d.saves {
+		save()
+	}
+	d.saves = nil
 }
 
 // warm makes the incremental builder and has it publish every store's

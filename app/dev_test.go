@@ -261,6 +261,11 @@ func BenchmarkDevSaveToReload(b *testing.B) {
 	}
 	defer d.Close(context.Background())
 	events := devEvents(b, ctx, d.URL)
+	// Once dev is ready for edits (or after a while, for a dev that does
+	// not say).
+	for deadline := time.Now().Add(3 * time.Second); !strings.Contains(log.String(), "dev: ready") && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	file := filepath.Join(dir, "magic-wands", "products", "elder-wand.md")
 	orig, err := os.ReadFile(file)
 	if err != nil {
