@@ -42,6 +42,14 @@ const devPrefix = "/_wandstore/dev/"
 //go:embed devreload.js
 var devReloadJS []byte
 
+// devReloadSrc is the reload script's address in the pages, which names
+// its bytes.
+var devReloadSrc = fmt.Sprintf("%sreload.js?v=%016x", devPrefix, func() uint64 {
+	h := fnv.New64a()
+	h.Write(devReloadJS)
+	return h.Sum64()
+}())
+
 // devWatchEvery is how often the content folder is looked at.
 const devWatchEvery = 10 * time.Millisecond
 
@@ -452,6 +460,11 @@ func (d *Dev) rebuild(ctx context.Context, opts DevOptions, stores []string) (*g
 	if err != nil {
 		return nil, err
 	}
+	if len(stores) == len(opts.Stores) {
+		// Every store (or every one given) was built: a store removed
+		// is no longer published, nor warmed again.
+		clear(d.published)
+	}
 	for _, st := range sum.Catalogs {
 		d.published[st.Handle] = st
 	}
@@ -564,8 +577,15 @@ func (h *devHub) wrap(next http.Handler) http.Handler {
 			h.events(w, r)
 			return
 		case devPrefix + "reload.js":
+			// Its address names its bytes (devReloadSrc), so a reload
+			// takes it from the browser's cache: the new page's
+			// DOMContentLoaded waits for no request of dev's.
 			w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-			w.Header().Set("Cache-Control", "no-store")
+			if r.URL.RawQuery == devReloadSrc[strings.IndexByte(devReloadSrc, '?')+1:] {
+				w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+			} else {
+				w.Header().Set("Cache-Control", "no-store")
+			}
 			w.Write(devReloadJS)
 			return
 		}
@@ -581,7 +601,7 @@ func (h *devHub) wrap(next http.Handler) http.Handler {
 		next.ServeHTTP(rec, r)
 		body := rec.body.Bytes()
 		if strings.HasPrefix(rec.header.Get("Content-Type"), "text/html") {
-			body = bytes.Replace(body, []byte("</head>"), []byte(`<script src="`+devPrefix+`reload.js" defer></script></head>`), 1)
+			body = bytes.Replace(body, []byte("</head>"), []byte(`<script src="`+devReloadSrc+`" defer></script></head>`), 1)
 			rec.header.Set("Cache-Control", "no-store")
 		}
 		for k, v := range rec.header {

@@ -44,11 +44,23 @@ func TestDevRebuildsAndTellsThePages(t *testing.T) {
 		return res.StatusCode, string(b)
 	}
 	page := "/s/shop/products/mug/"
-	if code, body := get(page); code != 200 || !strings.Contains(body, `<script src="/_wandstore/dev/reload.js" defer></script></head>`) {
+	code, body := get(page)
+	src, _, _ := strings.Cut(body[strings.Index(body, `<script src="/_wandstore/dev/reload.js?v=`)+len(`<script src="`):], `"`)
+	if code != 200 || !strings.Contains(body, `<script src="`+src+`" defer></script></head>`) {
 		t.Fatalf("page %d lacks the reload script:\n%.300s", code, body)
 	}
-	if code, body := get("/_wandstore/dev/reload.js"); code != 200 || !strings.Contains(body, "EventSource") {
-		t.Fatalf("reload.js: %d", code)
+	// Cached for good at its address, which names its bytes; not under
+	// another.
+	for path, cc := range map[string]string{src: "public, max-age=31536000, immutable", "/_wandstore/dev/reload.js": "no-store"} {
+		res, err := http.Get(d.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		js, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.Contains(string(js), "EventSource") || res.Header.Get("Cache-Control") != cc {
+			t.Fatalf("%s: %d, Cache-Control %q", path, res.StatusCode, res.Header.Get("Cache-Control"))
+		}
 	}
 	built, err := os.ReadFile(filepath.Join(out, "s", "shop", "products", "mug", "index.html"))
 	if err != nil || strings.Contains(string(built), "_wandstore") {

@@ -111,10 +111,6 @@ func TestDevReloadsTheOpenPage(t *testing.T) {
 			t.Errorf("edit %d: the title changed without a reload?", i+1)
 		}
 		last = want
-		if os.Getenv("DEVFAST_RES") != "" {
-			r, _ := page.Evaluate(`() => performance.getEntriesByType("resource").map(e => e.name.replace(location.origin, "") + " " + Math.round(e.startTime) + "-" + Math.round(e.responseEnd) + " " + e.transferSize).join("\\n")`)
-			t.Logf("resources:\n%v", r)
-		}
 		time.Sleep(50 * time.Millisecond) // a merchant's saves are apart
 	}
 	t.Logf("save to reloaded page (70-product store), from the write's return:\n%s", strings.Join(rows, "\n"))
