@@ -215,6 +215,7 @@ func (d *Dev) saveParses() {
 // edit is published as a delta. A failure only leaves the next edit to a
 // full build.
 func (d *Dev) warm(ctx context.Context, opts DevOptions) {
+	start := time.Now()
 	d.live = nil
 	live, err := generator.NewLive(generator.Options{
 		Out: opts.Out, SiteURL: d.URL + "/", StateDir: opts.StateDir, Precompress: generator.PrecompressOff,
@@ -229,7 +230,7 @@ func (d *Dev) warm(ctx context.Context, opts DevOptions) {
 	}
 	d.live = live
 	if d.log != nil {
-		fmt.Fprintln(d.log, "dev: ready; a product or collection edit is published as a delta")
+		fmt.Fprintf(d.log, "dev: ready in %s; a product or collection edit is published as a delta\n", time.Since(start).Round(time.Millisecond))
 	}
 }
 
