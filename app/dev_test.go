@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -514,4 +515,44 @@ func devFiles(t *testing.T, dir string) map[string]string {
 		t.Fatal(err)
 	}
 	return files
+}
+
+// What is published as a delta: edits of a changed store's existing
+// product (.md) and collection (.yaml, .yml) files; anything else, or
+// nothing, is built in full.
+func TestDevProductEditsOnly(t *testing.T) {
+	before := map[string]fileKey{"a/products/x.md": {1, 1}, "a/collections/c.yaml": {1, 1}, "a/store.yaml": {1, 1}, "b/products/y.md": {1, 1}}
+	with := func(edits map[string]fileKey, remove ...string) map[string]fileKey {
+		m := maps.Clone(before)
+		maps.Copy(m, edits)
+		for _, p := range remove {
+			delete(m, p)
+		}
+		return m
+	}
+	for _, c := range []struct {
+		name   string
+		after  map[string]fileKey
+		stores []string
+		want   bool
+	}{
+		{"a product edited", with(map[string]fileKey{"a/products/x.md": {2, 1}}), []string{"a"}, true},
+		{"a product's time only", with(map[string]fileKey{"a/products/x.md": {1, 2}}), []string{"a"}, true},
+		{"a collection edited", with(map[string]fileKey{"a/collections/c.yaml": {2, 1}}), []string{"a"}, true},
+		{"a collection added as .yml", with(map[string]fileKey{"a/collections/d.yml": {2, 1}}), []string{"a"}, true},
+		{"a product removed", with(nil, "a/products/x.md"), []string{"a"}, true},
+		{"products of two stores", with(map[string]fileKey{"a/products/x.md": {2, 1}, "b/products/y.md": {2, 1}}), []string{"a", "b"}, true},
+		{"nothing", before, []string{"a"}, false},
+		{"store.yaml", with(map[string]fileKey{"a/store.yaml": {2, 1}}), []string{"a"}, false},
+		{"an image", with(map[string]fileKey{"a/images/x.svg": {2, 1}}), []string{"a"}, false},
+		{"a product and an image", with(map[string]fileKey{"a/products/x.md": {2, 1}, "a/images/x.svg": {2, 1}}), []string{"a"}, false},
+		{"a product's notes", with(map[string]fileKey{"a/products/x.txt": {2, 1}}), []string{"a"}, false},
+		{"a product in a sub-folder", with(map[string]fileKey{"a/products/old/x.md": {2, 1}}), []string{"a"}, false},
+		{"a product of a store not rebuilt", with(map[string]fileKey{"b/products/y.md": {2, 1}}), []string{"a"}, false},
+		{"a file at the top", with(map[string]fileKey{"README.md": {2, 1}}), []string{"a"}, false},
+	} {
+		if got := productEditsOnly(changedFiles(before, c.after), c.stores); got != c.want {
+			t.Errorf("%s: %v, want %v (changed: %v)", c.name, got, c.want, changedFiles(before, c.after))
+		}
+	}
 }
