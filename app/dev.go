@@ -292,10 +292,12 @@ func (d *Dev) update(ctx context.Context, opts DevOptions, stores []string) (int
 			full = append(full, h)
 			continue
 		}
-		if slices.ContainsFunc(ch.Products, func(p *catalog.Product) bool { return old.Product(p.Handle) == nil }) {
-			// A change adds a product after the others; a build lists
-			// it in its file's place, which decides ties in a sorted
-			// listing: built in full, to publish what a build would.
+		if slices.ContainsFunc(ch.Products, func(p *catalog.Product) bool { return old.Product(p.Handle) == nil }) ||
+			slices.ContainsFunc(ch.Collections, func(c *catalog.Collection) bool { return old.Collection(c.Handle) == nil }) {
+			// A change adds a product (or collection) after the others;
+			// a build lists it in its file's place, which decides ties
+			// in a sorted listing: built in full, to publish what a
+			// build would.
 			full = append(full, h)
 			continue
 		}

@@ -365,7 +365,8 @@ func BenchmarkDevFolderState(b *testing.B) {
 // content would publish, byte for byte (its own state folder aside; the
 // reload script is put in as pages are served, not written), whether the
 // save was published as a delta (a product edited or removed, a
-// collection edited) or built in full (a product added, store.yaml).
+// collection edited or removed) or built in full (a product or a
+// collection added, store.yaml).
 func TestDevPublishesWhatABuildWould(t *testing.T) {
 	dir, out := devDemoStore(t), t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -479,10 +480,18 @@ func TestDevPublishesWhatABuildWould(t *testing.T) {
 	write("collections/brooms.yaml", strings.Replace(read("collections/brooms.yaml"), "title: Broomsticks", "title: Brooms and Broomsticks", 1))
 	reloaded("a collection edited", "delta")
 	same("a product removed and a collection edited")
+	write("collections/new-wands.yaml", "title: New Wands\nsort: title-asc\nproducts: [elder-wand, holly-wand]\n")
+	reloaded("a collection added", "full build")
+	waitFor(ready, 3)
+	if err := os.Remove(filepath.Join(store, "collections", "new-wands.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	reloaded("a collection removed", "delta")
+	same("a collection added, then removed")
 
 	write("store.yaml", strings.Replace(read("store.yaml"), "name: Magic Wands Emporium", "name: Magic Wands Emporium, Edited", 1))
 	reloaded("store.yaml edited", "full build")
-	waitFor(ready, 3)
+	waitFor(ready, 4)
 	write("products/elder-wand.md", wand)
 	reloaded("a product edited after a full build", "delta")
 	same("store.yaml edited, then a product")
