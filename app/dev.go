@@ -134,10 +134,13 @@ func (d *Dev) Close(ctx context.Context) error {
 }
 
 // watch rebuilds the stores whose files changed (size, time or name),
-// until ctx ends; a change outside every store's folder, or a store added
-// or removed, rebuilds them all.
+// until ctx ends: an edit of product or collection files as a delta
+// (update), anything else as a build (rebuild); a change outside every
+// store's folder, or a store added or removed, rebuilds them all. The
+// pages are told to reload once the folder is still as it was read.
 func (d *Dev) watch(ctx context.Context, opts DevOptions, last devFolder) {
 	defer close(d.stopped)
+	defer d.dropLive()
 	log := opts.Log
 	if log == nil {
 		log = io.Discard
@@ -201,6 +204,16 @@ func (d *Dev) watch(ctx context.Context, opts DevOptions, last devFolder) {
 	}
 }
 
+// dropLive forgets the incremental builder, once the manifest snapshots
+// it writes in the background are written (a build reads and writes the
+// same manifests).
+func (d *Dev) dropLive() {
+	if d.live != nil {
+		d.live.Flush()
+		d.live = nil
+	}
+}
+
 // saveParses writes the parse caches of the loads since the last.
 func (d *Dev) saveParses() {
 	for _, save := range d.saves {
@@ -216,17 +229,24 @@ func (d *Dev) saveParses() {
 // full build.
 func (d *Dev) warm(ctx context.Context, opts DevOptions) {
 	start := time.Now()
-	d.live = nil
+	d.dropLive()
 	live, err := generator.NewLive(generator.Options{
 		Out: opts.Out, SiteURL: d.URL + "/", StateDir: opts.StateDir, Precompress: generator.PrecompressOff,
 	})
-	if err != nil {
-		return
-	}
 	for _, h := range slices.Sorted(maps.Keys(d.published)) {
-		if _, err := live.Update(ctx, d.published[h]); err != nil {
-			return
+		if err != nil {
+			break
 		}
+		_, err = live.Update(ctx, d.published[h])
+	}
+	if err != nil {
+		if live != nil {
+			live.Flush()
+		}
+		if d.log != nil && ctx.Err() == nil {
+			fmt.Fprintf(d.log, "dev: the next save is built in full (%v)\n", err)
+		}
+		return
 	}
 	d.live = live
 	if d.log != nil {
@@ -443,7 +463,7 @@ func (d *Dev) rebuild(ctx context.Context, opts DevOptions, stores []string) (*g
 		stores = opts.Stores
 	}
 	// The incremental builder does not know what a build publishes.
-	d.live = nil
+	d.dropLive()
 	sum, err := generator.Build(ctx, generator.Options{
 		Source: src, Stores: stores, Out: opts.Out, SiteURL: siteURL, StateDir: opts.StateDir,
 		// The dev server sends pages whole (it puts its script in), so
