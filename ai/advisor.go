@@ -21,6 +21,9 @@ type Advisor struct {
 	log  *slog.Logger
 	k    int
 
+	base   context.Context // cancelled by Close
+	cancel context.CancelFunc
+
 	mu     sync.Mutex
 	stores map[string]*storeNeighbours
 	bg     sync.WaitGroup
@@ -60,7 +63,9 @@ func NewAdvisor(o AdvisorOptions) *Advisor {
 	if o.Neighbours <= 0 {
 		o.Neighbours = recommend.DefaultNeighbours
 	}
-	return &Advisor{emb: o.Embedder, copy: o.Copywriter, log: o.Log, k: o.Neighbours, stores: map[string]*storeNeighbours{}, built: o.Built}
+	a := &Advisor{emb: o.Embedder, copy: o.Copywriter, log: o.Log, k: o.Neighbours, stores: map[string]*storeNeighbours{}, built: o.Built}
+	a.base, a.cancel = context.WithCancel(context.Background())
+	return a
 }
 
 // Warm starts computing the neighbours of each catalog.
@@ -106,7 +111,7 @@ func (a *Advisor) compute(e *storeNeighbours, st *catalog.Store) {
 		var err error
 		start := time.Now()
 		if a.emb != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			ctx, cancel := context.WithTimeout(a.base, 10*time.Minute)
 			var hs []string
 			var vecs [][]float32
 			hs, vecs, embedded, err = a.emb.Vectors(ctx, st)
@@ -142,6 +147,16 @@ func (a *Advisor) Copy(ctx context.Context, seg recommend.Segment) string {
 		return ""
 	}
 	return a.copy.Copy(ctx, seg)
+}
+
+// Close cancels the background work under way (a slow model's
+// embeddings, lines of copy) and waits for it to end.
+func (a *Advisor) Close() {
+	a.cancel()
+	if a.copy != nil {
+		a.copy.cancel()
+	}
+	a.Wait()
 }
 
 // Wait waits for the background work under way: neighbours and copy.

@@ -265,9 +265,9 @@ func TestCopyConcurrencyIsBounded(t *testing.T) {
 func TestCleanCopy(t *testing.T) {
 	for in, want := range map[string]string{
 		`<script>alert(1)</script>Picked for you <b hx-get="/s/x/islands/cart/add">because</b> tea`: "alert(1)Picked for you because tea",
-		"\n  \"Picked for you because you like tea.\"\nSecond line": "Picked for you because you like tea.",
-		"`code` < > hx-post=x":                                     "code hx-post=x",
-		"":                                                         "",
+		"\n  \"Picked for you because you like tea.\"\nSecond line":                                 "Picked for you because you like tea.",
+		"`code` < > hx-post=x": "code hx-post=x",
+		"":                     "",
 	} {
 		got := ai.CleanCopy(in)
 		if got != want {

@@ -61,6 +61,8 @@ type Copywriter struct {
 	local    map[string]localLine // when cache is nil
 	bg       sync.WaitGroup
 	now      func() time.Time
+	base     context.Context // cancelled by Advisor.Close
+	cancel   context.CancelFunc
 }
 
 type flight struct {
@@ -93,7 +95,9 @@ func NewCopywriter(client *Client, o CopyOptions) *Copywriter {
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency
 	}
+	base, cancel := context.WithCancel(context.Background())
 	return &Copywriter{
+		base: base, cancel: cancel,
 		client: client, cache: o.Cache, log: o.Log, budget: o.Budget, ttl: o.TTL,
 		slots: make(chan struct{}, o.Concurrency), cacheTO: o.Budget,
 		inflight: map[string]*flight{}, failed: map[string]time.Time{}, local: map[string]localLine{},
@@ -200,7 +204,7 @@ func (w *Copywriter) start(key string, seg recommend.Segment) *flight {
 
 // generate asks the model, cleans and caches its line, and logs the call.
 func (w *Copywriter) generate(key string, seg recommend.Segment) string {
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	ctx, cancel := context.WithTimeout(w.base, callTimeout)
 	defer cancel()
 	msgs := Prompt(seg)
 	start := time.Now()
