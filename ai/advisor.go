@@ -40,6 +40,12 @@ type storeNeighbours struct {
 
 var _ recommend.Advisor = (*Advisor)(nil)
 
+// MaxVectorProducts is the largest catalog whose neighbours are computed
+// from embeddings: recommend.VectorNeighbours compares every pair (about
+// a second of CPU for 5,000 products of 768 dimensions), so a larger
+// catalog gets the TF-IDF neighbours, whose cost grows far slower.
+const MaxVectorProducts = 5000
+
 // AdvisorOptions configure an Advisor.
 type AdvisorOptions struct {
 	// Embedder computes vectors with a model; nil uses TF-IDF.
@@ -110,7 +116,10 @@ func (a *Advisor) compute(e *storeNeighbours, st *catalog.Store) {
 		embedded := 0
 		var err error
 		start := time.Now()
-		if a.emb != nil {
+		if a.emb != nil && len(st.Products) > MaxVectorProducts {
+			a.log.Warn("ai: too many products for embedding neighbours; the offline similarity stands in",
+				"store", st.Handle, "products", len(st.Products), "max", MaxVectorProducts)
+		} else if a.emb != nil {
 			ctx, cancel := context.WithTimeout(a.base, 10*time.Minute)
 			var hs []string
 			var vecs [][]float32

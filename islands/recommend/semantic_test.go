@@ -1,7 +1,11 @@
 package recommend
 
 import (
+	"fmt"
+	"math"
+	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/wandstore/wandstore/catalog"
@@ -123,5 +127,63 @@ func TestTermsAndPlainText(t *testing.T) {
 	}
 	if got := PlainText(`<p>Tea &amp; <script>x</script>cakes</p>`); got != "Tea & x cakes" {
 		t.Fatalf("PlainText = %q", got)
+	}
+}
+
+// describe gives bigStore's products descriptions of 30 words drawn from
+// a vocabulary of 5,000 (a few common words, most rare), as a catalog's
+// text would be.
+func describe(st *catalog.Store, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	for _, p := range st.Products {
+		var b strings.Builder
+		for range 30 {
+			w := int(math.Pow(rng.Float64(), 2) * 5000) // skewed: low ids common
+			fmt.Fprintf(&b, "w%d ", w)
+		}
+		p.DescriptionHTML = "<p>" + b.String() + "</p>"
+	}
+}
+
+// BenchmarkTextNeighbours: the offline similarity, once per catalog
+// version in the background.
+func BenchmarkTextNeighbours(b *testing.B) {
+	for _, n := range []int{1_000, 10_000} {
+		b.Run(fmt.Sprintf("products=%d", n), func(b *testing.B) {
+			st := bigStore(n, 1)
+			describe(st, 1)
+			for b.Loop() {
+				TextNeighbours(st, DefaultNeighbours)
+			}
+		})
+	}
+}
+
+// BenchmarkBlend: a request's picks with the neighbours blended in, beside
+// For alone, on 10,000 products.
+func BenchmarkBlend(b *testing.B) {
+	st := bigStore(10_000, 1)
+	describe(st, 1)
+	ix, nb := NewIndex(st), TextNeighbours(st, DefaultNeighbours)
+	rng := rand.New(rand.NewPCG(2, 2))
+	pop := popularity(st, rng)
+	states := make([]*shopper.State, 256)
+	for i := range states {
+		states[i] = randomState(st, rng)
+	}
+	for _, blend := range []bool{false, true} {
+		b.Run(fmt.Sprintf("blend=%v", blend), func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				s := states[i%len(states)]
+				p := st.Products[i%len(st.Products)].Handle
+				if blend {
+					ix.Blend(p, s, pop, 8, nb)
+				} else {
+					ix.For(p, s, pop, 8)
+				}
+				i++
+			}
+		})
 	}
 }
