@@ -42,9 +42,10 @@ var _ recommend.Advisor = (*Advisor)(nil)
 
 // MaxVectorProducts is the largest catalog whose neighbours are computed
 // from embeddings: recommend.VectorNeighbours compares every pair (about
-// a second of CPU for 5,000 products of 768 dimensions), so a larger
-// catalog gets the TF-IDF neighbours, whose cost grows far slower.
-const MaxVectorProducts = 5000
+// 2 s for 2,000 products of 768 dimensions on this machine, growing with
+// the square), once per catalog version; a larger catalog gets the TF-IDF
+// neighbours, whose cost grows far slower.
+const MaxVectorProducts = 3000
 
 // AdvisorOptions configure an Advisor.
 type AdvisorOptions struct {

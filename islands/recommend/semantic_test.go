@@ -187,3 +187,23 @@ func BenchmarkBlend(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkVectorNeighbours: a model's vectors (768 dimensions) compared
+// pair by pair, once per catalog version in the background.
+func BenchmarkVectorNeighbours(b *testing.B) {
+	const n, dim = 2_000, 768
+	st := bigStore(n, 1)
+	rng := rand.New(rand.NewPCG(3, 3))
+	hs := make([]string, n)
+	vecs := make([][]float32, n)
+	for i, p := range st.Products {
+		hs[i] = p.Handle
+		vecs[i] = make([]float32, dim)
+		for d := range vecs[i] {
+			vecs[i][d] = float32(rng.NormFloat64())
+		}
+	}
+	for b.Loop() {
+		VectorNeighbours(st, hs, vecs, DefaultNeighbours, "bench")
+	}
+}
