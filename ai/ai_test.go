@@ -115,7 +115,7 @@ func TestLogWritesInBatches(t *testing.T) {
 		log := ai.NewLog(db, time.Hour, nil)
 		log.Add(ai.Call{Store: "tea", Kind: "copy", Segment: "a", Model: "m", Prompt: "p", Output: "o", PromptTokens: 10, CompletionTokens: 5, LatencyMS: 42, Outcome: "ok"})
 		for range 100 {
-			log.Hit("tea", "a", "m", "", time.Millisecond)
+			log.Hit("tea", "a", "m", func() string { return "p" }, time.Millisecond)
 		}
 		if calls, _ := ai.Calls(t.Context(), db, 10); len(calls) != 0 {
 			t.Fatalf("%d rows before the flush: a write per call", len(calls))
@@ -138,7 +138,7 @@ func TestLogWritesInBatches(t *testing.T) {
 				gen = c
 			}
 		}
-		if hit.Hits != 100 || hit.Outcome != "cache hit" || gen.PromptTokens != 10 || gen.CompletionTokens != 5 || gen.LatencyMS != 42 || gen.Prompt != "p" {
+		if hit.Hits != 100 || hit.Outcome != "cache hit" || hit.Prompt != "p" || gen.PromptTokens != 10 || gen.CompletionTokens != 5 || gen.LatencyMS != 42 || gen.Prompt != "p" {
 			t.Fatalf("hit row %+v, call row %+v", hit, gen)
 		}
 	})

@@ -122,7 +122,7 @@ func (w *Copywriter) Copy(ctx context.Context, seg recommend.Segment) string {
 	defer cancel()
 	key := w.key(seg)
 	if text, ok := w.cached(ctx, key); ok {
-		w.log.Hit(seg.Store, seg.Key(), w.client.Model(), "", time.Since(start))
+		w.log.Hit(seg.Store, seg.Key(), w.client.Model(), func() string { return promptText(Prompt(seg)) }, time.Since(start))
 		return text
 	}
 	f := w.start(key, seg)
@@ -211,7 +211,7 @@ func (w *Copywriter) generate(key string, seg recommend.Segment) string {
 	temp := 0.7
 	res, err := w.client.Chat(ctx, ChatRequest{Messages: msgs, MaxTokens: 60, Temperature: &temp})
 	call := Call{Store: seg.Store, Kind: "copy", Segment: seg.Key(), Model: w.client.Model(),
-		Prompt: msgs[0].Content + "\n---\n" + msgs[1].Content, LatencyMS: time.Since(start).Milliseconds()}
+		Prompt: promptText(msgs), LatencyMS: time.Since(start).Milliseconds()}
 	if err != nil {
 		call.Outcome = "error: " + clip(err.Error(), 300)
 		w.log.Add(call)
@@ -276,6 +276,18 @@ func Prompt(seg recommend.Segment) []Message {
 	user := "<data>" + string(data) + "</data>\nWrite the line. Begin it with the " + name +
 		" for \"Picked for you because\"."
 	return []Message{{Role: "system", Content: sys}, {Role: "user", Content: user}}
+}
+
+// promptText is how a prompt is logged: its messages, one after another.
+func promptText(msgs []Message) string {
+	var b strings.Builder
+	for i, m := range msgs {
+		if i > 0 {
+			b.WriteString("\n---\n")
+		}
+		b.WriteString(m.Role + ": " + m.Content)
+	}
+	return b.String()
 }
 
 // CleanCopy makes the model's answer one line of plain text: the first

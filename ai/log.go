@@ -63,8 +63,10 @@ func (l *Log) Add(c Call) {
 	l.pending = append(l.pending, c)
 }
 
-// Hit counts a line of copy served from the cache.
-func (l *Log) Hit(store, segment, model, prompt string, latency time.Duration) {
+// Hit counts a line of copy served from the cache; prompt is called for
+// the first hit of a segment in each flush (the row's prompt), not for
+// every hit.
+func (l *Log) Hit(store, segment, model string, prompt func() string, latency time.Duration) {
 	if l == nil {
 		return
 	}
@@ -73,7 +75,10 @@ func (l *Log) Hit(store, segment, model, prompt string, latency time.Duration) {
 	k := hitKey{store, segment, model}
 	c := l.hits[k]
 	if c == nil {
-		c = &Call{At: l.now(), Store: store, Kind: "copy", Segment: segment, Model: model, Prompt: prompt, CacheHit: true, Outcome: "cache hit"}
+		c = &Call{At: l.now(), Store: store, Kind: "copy", Segment: segment, Model: model, CacheHit: true, Outcome: "cache hit"}
+		if prompt != nil {
+			c.Prompt = prompt()
+		}
 		l.hits[k] = c
 	}
 	c.Hits++
