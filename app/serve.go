@@ -270,6 +270,9 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 		return nil, err
 	}
 	iopts.NotifyOrders = mailOn
+	if err := s.setupAI(ctx, cats, &iopts); err != nil {
+		return nil, err
+	}
 	if s.Islands, err = islands.New(iopts); err != nil {
 		return nil, err
 	}

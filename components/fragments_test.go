@@ -218,6 +218,31 @@ func TestGoldenBuyStatus(t *testing.T) {
 	}
 }
 
+func TestGoldenRecommendationsWithCopy(t *testing.T) {
+	s, st := fixture()
+	d := golden(t, "recommendations-copy", RecommendationsList(s, "You may also like", "Picked for you because wands pair well.", cards(s, st)))
+	p := d.Find("section#recommendations > h2#recommendations-title + p[data-testid=recommendations-copy]")
+	if p.Length() != 1 || !strings.HasSuffix(p.Text(), "Picked for you because wands pair well.") || p.Find(".ai-copy-label").Text() != s.T("ai.copy_label") {
+		t.Fatalf("copy line = %q", p.Text())
+	}
+	// Without copy, or without cards, it is ProductList's.
+	for _, c := range []struct {
+		copy  string
+		cards []ProductCardView
+	}{{"", cards(s, st)}, {"Picked", nil}} {
+		got, _ := render(t, RecommendationsList(s, "T", c.copy, c.cards))
+		want, _ := render(t, ProductList(s, "recommendations", "T", c.cards))
+		if got != want {
+			t.Errorf("copy %q, %d cards: %s, want %s", c.copy, len(c.cards), got, want)
+		}
+	}
+	// A model's answer with markup and island attributes stays text.
+	out, d := render(t, RecommendationsList(s, "T", `<script>alert(1)</script><div hx-post="/s/wands/islands/cart/add" hx-trigger="load">x</div>`, cards(s, st)))
+	if d.Find("script").Length() != 0 || d.Find("[hx-post], [hx-trigger]").Length() != 0 || !strings.Contains(out, "&lt;script&gt;") {
+		t.Fatalf("model markup rendered: %s", out)
+	}
+}
+
 func TestGoldenProductList(t *testing.T) {
 	s, st := fixture()
 	d := golden(t, "product-list", ProductList(s, "recommendations", "You may also like", cards(s, st)))
@@ -363,6 +388,7 @@ func allFragments(s *Site, st *catalog.Store, evil string) map[string]templ.Comp
 		"drawer-error": CartDrawer(s, CartView{Error: evil}),
 		"buy":          BuyStatus(evil, true),
 		"list":         ProductList(s, "recommendations", evil, cs),
+		"list-ai-copy": RecommendationsList(s, evil, evil, cs),
 		"wish-button":  WishlistButton(s, evil, true),
 		"wishlist":     WishlistList(s, cs),
 		"prefs":        PreferencesForm(s, PreferencesView{Name: evil, Sort: evil, Sorts: sorts, Error: evil}),

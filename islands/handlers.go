@@ -12,6 +12,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/components"
+	"github.com/wandstore/wandstore/islands/recommend"
 	"github.com/wandstore/wandstore/islands/shopper"
 	"github.com/wandstore/wandstore/ops"
 )
@@ -56,7 +57,18 @@ func (s *Server) recommendations(q *request) {
 	current := s.productParam(q, q.r.URL.Query().Get("product"))
 	s.serveFragment(q, current, func(st *shopper.State) (templ.Component, error) {
 		pop := s.popularity(q.cat.Store.Handle)
-		picks := q.cat.Recs().For(current, st, pop, listSize)
+		var picks []*catalog.Product
+		copy := ""
+		if s.ai != nil {
+			// Semantic neighbours blended in, and a line of copy for the
+			// shopper's segment (never waited on past the Advisor's budget).
+			picks = q.cat.Recs().Blend(current, st, pop, listSize, s.ai.Neighbours(q.cat.Store))
+			if len(picks) > 0 {
+				copy = s.ai.Copy(q.r.Context(), recommend.SegmentOf(q.cat.Store, current, st))
+			}
+		} else {
+			picks = q.cat.Recs().For(current, st, pop, listSize)
+		}
 		handles := make([]string, len(picks))
 		for i, p := range picks {
 			handles[i] = p.Handle
@@ -66,7 +78,7 @@ func (s *Server) recommendations(q *request) {
 			title = q.cat.Site.T("recommendations.related")
 		}
 		// By handle from the catalog: the index may be a change behind.
-		return components.ProductList(q.cat.Site, "recommendations", title, cards(q.cat, handles, shopper.Preferences{}, current)), nil
+		return components.RecommendationsList(q.cat.Site, title, copy, cards(q.cat, handles, shopper.Preferences{}, current)), nil
 	})
 }
 

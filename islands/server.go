@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/wandstore/wandstore/i18n"
 	"github.com/wandstore/wandstore/islands/admin"
+	"github.com/wandstore/wandstore/islands/recommend"
 	"github.com/wandstore/wandstore/islands/session"
 	"github.com/wandstore/wandstore/islands/shopper"
 	"github.com/wandstore/wandstore/ops"
@@ -79,6 +80,9 @@ type Options struct {
 	// WebhookQueue counts the webhook deliveries by status, for the
 	// dashboard; nil when the server takes no webhooks.
 	WebhookQueue func(context.Context) (map[string]int, error)
+	// AI, when set, adds semantic neighbours and a line of copy to the
+	// recommendations island (package ai); nil: behavioural picks only.
+	AI recommend.Advisor
 }
 
 // Server serves the islands of every store in Catalogs.
@@ -106,6 +110,8 @@ type Server struct {
 	board     http.Handler  // the dashboard at /admin/; nil when off
 
 	routes routes
+
+	ai recommend.Advisor // Options.AI; nil when off
 
 	popMu sync.Mutex
 	pop   map[string]*popularity // per store, refreshed in the background
@@ -157,6 +163,7 @@ func New(opts Options) (*Server, error) {
 	s.ops = opts.Ops
 	s.exp = opts.Experiments
 	s.webhooks = opts.Webhooks
+	s.ai = opts.AI
 	s.buildRoutes()
 	s.metrics = newMetrics(reg)
 	if member != nil {
