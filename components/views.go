@@ -28,6 +28,9 @@ type ProductCardView struct {
 	ImageSrcset                 string // "" for an image with one size (an SVG)
 	Price, CompareAt            string
 	From, SoldOut, OnSale       bool
+	// Badge is an experiment's badge text (the islands' recommendations),
+	// shown when the card has no sold-out or sale badge.
+	Badge string
 }
 
 // NewCard builds a product's card.

@@ -2,6 +2,7 @@ package islands
 
 import (
 	"context"
+	"slices"
 
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/experiments"
@@ -39,11 +40,13 @@ func (s *Server) experimentResults(ctx context.Context, store string) (map[strin
 
 // treatment is what the running experiments of q's store change for its
 // shopper; the zero Treatment when none runs. A new shopper (no cookie
-// yet) is treated like the others but never counted as exposed: a client
-// that keeps no cookie would be a new visitor on every request.
+// yet) sees the islands' own rendering and is not counted: their id is
+// drawn afresh on every request until they have a cookie, so a variant by
+// it would change from one request to the next, and a client that keeps
+// no cookie would be a new visitor each time.
 func (s *Server) treatment(q *request) experiments.Treatment {
 	now := s.now()
-	if !experiments.Running(q.cat.Store, now) {
+	if q.fresh || !experiments.Running(q.cat.Store, now) {
 		return experiments.Treatment{}
 	}
 	return experiments.Treat(q.cat.Store, string(q.id), now)
@@ -90,4 +93,37 @@ func (s *Server) listSort(q *request, st *shopper.State, t experiments.Treatment
 	s.expose(q, t.Sort)
 	prefs.Sort = catalog.SortOrder(t.Sort.Value)
 	return prefs
+}
+
+// recommend picks the recommendations of st's shopper on current's page
+// by strategy (catalog.RecommendStrategies; "" is the island's own: the
+// semantic blend when an Advisor is set, else the behavioural picks).
+func (s *Server) recommend(q *request, st *shopper.State, current string, pop map[string]int, strategy string) []*catalog.Product {
+	recs := q.cat.Recs()
+	switch {
+	case strategy == "default" || (strategy == "" && s.ai == nil) || (strategy == "semantic" && s.ai == nil):
+		return recs.For(current, st, pop, listSize)
+	case strategy == "popular":
+		return popular(q.cat.Store, st, current, pop, listSize)
+	}
+	return recs.Blend(current, st, pop, listSize, s.ai.Neighbours(q.cat.Store))
+}
+
+// popular is the "popular" strategy: the store's products that can be
+// bought, most popular first (the catalog's order among equals, so a store
+// with no history yet still shows a list), never the page's product or
+// one already in the cart.
+func popular(st *catalog.Store, sh *shopper.State, current string, pop map[string]int, n int) []*catalog.Product {
+	skip := map[string]bool{current: true}
+	for _, l := range sh.Cart {
+		skip[l.Product] = true
+	}
+	var ps []*catalog.Product
+	for _, p := range st.PublishedProducts() {
+		if !skip[p.Handle] && p.Available() {
+			ps = append(ps, p)
+		}
+	}
+	slices.SortStableFunc(ps, func(a, b *catalog.Product) int { return pop[b.Handle] - pop[a.Handle] })
+	return ps[:min(n, len(ps))]
 }

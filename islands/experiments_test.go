@@ -99,3 +99,51 @@ func TestGreetingExperiment(t *testing.T) {
 		t.Errorf("a named shopper was exposed to the greeting experiment")
 	}
 }
+
+// A recommendations experiment: the variant's strategy picks the list
+// ("popular": the store's most popular, never the page's product or the
+// cart's) and its badge is on every card; the control sees the island's
+// own list without a badge. Both are exposed.
+func TestRecommendationsExperiment(t *testing.T) {
+	log := &expLog{}
+	e := newEnv(t, func(o *Options) {
+		o.Experiments = log
+		c := o.Catalogs.All()[0]
+		c.Store.Experiments = []catalog.Experiment{{ID: "recs", Goal: catalog.GoalCheckout, Variants: []catalog.ExperimentVariant{
+			{Name: "control", Weight: 1}, {Name: "popular", Weight: 1, Recommendations: "popular", Badge: "Staff pick"},
+		}}}
+	})
+	exp := &e.cat.Store.Experiments[0]
+	p, v := e.variant(untracked)
+	page := e.cat.Store.PublishedProducts()[0].Handle
+	seen := map[string]bool{}
+	for range 10 {
+		c := e.shopper()
+		c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "1") // a cookie, and a cart
+		body := c.get("recommendations?product=" + page).body
+		id := string(c.id())
+		want := experiments.Assign(exp, id).Name
+		seen[want] = true
+		badges := strings.Count(body, `data-testid="experiment-badge"`)
+		cards := strings.Count(body, `data-testid="product-card"`)
+		if want == "popular" {
+			if cards == 0 {
+				t.Fatalf("no popular recommendations:\n%s", body)
+			}
+			if badges != cards || !strings.Contains(body, "Staff pick") {
+				t.Errorf("a popular shopper: %d badges on %d cards", badges, cards)
+			}
+			if strings.Contains(body, `href="`+e.cat.Site.ProductPath(page)+`"`) || strings.Contains(body, `href="`+e.cat.Site.ProductPath(p.Handle)+`"`) {
+				t.Errorf("popular picks include the page's product or the cart's")
+			}
+		} else if badges != 0 {
+			t.Errorf("a control shopper sees %d badges", badges)
+		}
+		if got := log.count(&log.exposures, "recs/"+want+"/"+id); got == 0 {
+			t.Errorf("a %s shopper was not exposed", want)
+		}
+	}
+	if !seen["popular"] || !seen["control"] {
+		t.Fatalf("10 shoppers all in one variant: %v", seen)
+	}
+}

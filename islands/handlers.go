@@ -57,17 +57,16 @@ func (s *Server) recommendations(q *request) {
 	current := s.productParam(q, q.r.URL.Query().Get("product"))
 	s.serveFragment(q, current, func(st *shopper.State) (templ.Component, error) {
 		pop := s.popularity(q.cat.Store.Handle)
-		var picks []*catalog.Product
+		t := s.treatment(q)
+		if t.Recommendations.Experiment != "" {
+			s.expose(q, t.Recommendations)
+		}
+		picks := s.recommend(q, st, current, pop, t.Recommendations.Value)
 		copy := ""
-		if s.ai != nil {
-			// Semantic neighbours blended in, and a line of copy for the
-			// shopper's segment (never waited on past the Advisor's budget).
-			picks = q.cat.Recs().Blend(current, st, pop, listSize, s.ai.Neighbours(q.cat.Store))
-			if len(picks) > 0 {
-				copy = s.ai.Copy(q.r.Context(), recommend.SegmentOf(q.cat.Store, current, st))
-			}
-		} else {
-			picks = q.cat.Recs().For(current, st, pop, listSize)
+		if s.ai != nil && len(picks) > 0 {
+			// A line of copy for the shopper's segment (never waited on
+			// past the Advisor's budget).
+			copy = s.ai.Copy(q.r.Context(), recommend.SegmentOf(q.cat.Store, current, st))
 		}
 		handles := make([]string, len(picks))
 		for i, p := range picks {
@@ -78,7 +77,14 @@ func (s *Server) recommendations(q *request) {
 			title = q.cat.Site.T("recommendations.related")
 		}
 		// By handle from the catalog: the index may be a change behind.
-		return components.RecommendationsList(q.cat.Site, title, copy, cards(q.cat, handles, shopper.Preferences{}, current)), nil
+		list := cards(q.cat, handles, shopper.Preferences{}, current)
+		if t.Badge.Experiment != "" {
+			s.expose(q, t.Badge)
+			for i := range list {
+				list[i].Badge = t.Badge.Value
+			}
+		}
+		return components.RecommendationsList(q.cat.Site, title, copy, list), nil
 	})
 }
 
