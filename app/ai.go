@@ -10,6 +10,7 @@ import (
 	"github.com/wandstore/wandstore/ai"
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/islands"
+	"github.com/wandstore/wandstore/islands/admin"
 )
 
 // Environment of the AI adapter beside ai.ConfigFromEnv's.
@@ -76,6 +77,16 @@ func (s *Server) setupAI(ctx context.Context, cats *islands.Catalogs, iopts *isl
 	})
 	adv.Warm(stores...)
 	iopts.AI = adv
+	iopts.AICalls = func(ctx context.Context, limit int) ([]admin.AICall, error) {
+		cs, err := ai.Calls(ctx, db, limit)
+		out := make([]admin.AICall, len(cs))
+		for i, c := range cs {
+			out[i] = admin.AICall{At: c.At, Store: c.Store, Kind: c.Kind, Segment: c.Segment, Model: c.Model, Outcome: c.Outcome,
+				PromptTokens: c.PromptTokens, CompletionTokens: c.CompletionTokens, Hits: c.Hits,
+				Latency: time.Duration(c.LatencyMS) * time.Millisecond}
+		}
+		return out, err
+	}
 	s.stopFollowing = append(s.stopFollowing, func() {
 		adv.Close()
 		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

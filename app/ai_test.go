@@ -129,6 +129,29 @@ func TestServeWithAI(t *testing.T) {
 		if kinds["copy"] == 0 || kinds["embeddings"] != 1 {
 			t.Fatalf("logged calls by kind: %v", kinds)
 		}
+		// The operator reads the log on the dashboard.
+		const token = "dashboard-token-for-the-ai-test"
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		s2, err := StartServe(ctx, ServeOptions{Addr: "127.0.0.1:0", OpsAddr: "127.0.0.1:0", Content: content, Public: t.TempDir(),
+			Data: data, NoCache: true, IslandsOnly: true, AdminToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s2.Close(ctx)
+		req, _ := http.NewRequest("GET", s2.URL+"/admin/", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		for _, want := range []string{`<h2 id="ai-h">AI gateway</h2>`, "<td>stand-in</td>", "<td>copy</td>", "type:teaware"} {
+			if !strings.Contains(string(page), want) {
+				t.Errorf("the dashboard lacks %q", want)
+			}
+		}
 	})
 	t.Run("bad config", func(t *testing.T) {
 		for env, want := range map[string]string{ai.EnvModel: ai.EnvModel, envAIBudget: envAIBudget} {

@@ -77,6 +77,9 @@ type Options struct {
 	// stores' experiments (experiments/record); nil: the variants still
 	// render, nothing is counted.
 	Experiments ExperimentLog
+	// AICalls reads the AI gateway's newest calls for the dashboard; nil
+	// when no model endpoint is set.
+	AICalls func(ctx context.Context, limit int) ([]admin.AICall, error)
 	// WebhookQueue counts the webhook deliveries by status, for the
 	// dashboard; nil when the server takes no webhooks.
 	WebhookQueue func(context.Context) (map[string]int, error)
@@ -173,7 +176,7 @@ func New(opts Options) (*Server, error) {
 	if opts.AdminToken != "" && opts.Ops != nil {
 		aopts := admin.Options{
 			Token: opts.AdminToken, Ops: opts.Ops, Reports: reports(opts.Store), Stores: s.storeList,
-			Queue: opts.WebhookQueue, ClientIP: s.clientIP, Now: opts.Now, Log: opts.Log,
+			Queue: opts.WebhookQueue, AICalls: opts.AICalls, ClientIP: s.clientIP, Now: opts.Now, Log: opts.Log,
 		}
 		if member != nil {
 			aopts.Membership = member.Membership

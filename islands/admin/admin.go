@@ -52,10 +52,23 @@ type Options struct {
 	// Experiments reads the results of store's experiments ("": every
 	// store's), by store handle; nil shows none.
 	Experiments func(ctx context.Context, store string) (map[string][]experiments.Result, error)
+	// AICalls reads the AI gateway's newest calls (the ai_calls log), at
+	// most limit; nil when no model endpoint is set.
+	AICalls func(ctx context.Context, limit int) ([]AICall, error)
 	// ClientIP is the client of a request (for the failure limit).
 	ClientIP func(*http.Request) netip.Addr
 	Now      func() time.Time
 	Log      *slog.Logger
+}
+
+// AICall is one logged use of the AI model: a call, or a batch of cache
+// hits (Hits) for one segment.
+type AICall struct {
+	At                                   time.Time
+	Store, Kind, Segment, Model, Outcome string
+	PromptTokens, CompletionTokens       int
+	Hits                                 int
+	Latency                              time.Duration
 }
 
 // Handler serves the dashboard.

@@ -32,6 +32,8 @@ type view struct {
 	Events    []eventRow
 	Queue     []tile
 	Tests     []experimentView
+	AI        []aiRow
+	AIOn      bool
 	Problems  []string // what could not be read
 }
 
@@ -41,6 +43,10 @@ type experimentView struct {
 	Mismatch                            bool
 	Metric                              string // the mean's heading
 	Rows                                []experimentRow
+}
+
+type aiRow struct {
+	At, Store, Kind, Segment, Model, Tokens, Latency, Hits, Outcome string
 }
 
 type experimentRow struct {
@@ -135,6 +141,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 	v.webhooks(ctx, h, d)
 	v.cluster(h, members, now)
 	v.experiments(ctx, h)
+	v.aiCalls(ctx, h)
 	evs, err := h.opts.Ops.Events(ctx, rg.From, f, 25)
 	if err != nil {
 		v.Problems = append(v.Problems, err.Error())
@@ -492,5 +499,25 @@ func (v *view) experiments(ctx context.Context, h *Handler) {
 			}
 			v.Tests = append(v.Tests, e)
 		}
+	}
+}
+
+// aiCalls fills the AI gateway's newest calls.
+func (v *view) aiCalls(ctx context.Context, h *Handler) {
+	if h.opts.AICalls == nil {
+		return
+	}
+	v.AIOn = true
+	calls, err := h.opts.AICalls(ctx, 15)
+	if err != nil {
+		v.Problems = append(v.Problems, err.Error())
+	}
+	for _, c := range calls {
+		if v.Store != "" && c.Store != v.Store {
+			continue
+		}
+		v.AI = append(v.AI, aiRow{At: c.At.UTC().Format("Jan 2 15:04:05"), Store: c.Store, Kind: c.Kind, Segment: c.Segment,
+			Model: c.Model, Tokens: fmt.Sprintf("%d + %d", c.PromptTokens, c.CompletionTokens), Latency: duration(c.Latency),
+			Hits: count(int64(c.Hits)), Outcome: c.Outcome})
 	}
 }
