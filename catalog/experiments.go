@@ -36,7 +36,13 @@ type ExperimentVariant struct {
 	// Sort orders the shopper's lists (recently viewed, wishlist) when the
 	// shopper has not chosen a sort.
 	Sort SortOrder
+	// Copy says whether the recommendations island shows the AI adapter's
+	// line of copy: "ai" (as without the experiment) or "none".
+	Copy string
 }
+
+// CopyChoices are the values of a variant's Copy.
+var CopyChoices = []string{"ai", "none"}
 
 // Goal is what an experiment's variants are compared on.
 type Goal string
@@ -97,6 +103,9 @@ func (v *ExperimentVariant) Changes() []string {
 	}
 	if v.Sort != "" {
 		out = append(out, "sort")
+	}
+	if v.Copy != "" {
+		out = append(out, "copy")
 	}
 	return out
 }
@@ -178,6 +187,9 @@ func CheckExperiments(exps []Experiment) []ExperimentProblem {
 			}
 			if v.Recommendations != "" && !slices.Contains(RecommendStrategies, v.Recommendations) {
 				fail(vf+".recommendations", "%q is not a strategy: use default, popular or semantic", v.Recommendations)
+			}
+			if v.Copy != "" && !slices.Contains(CopyChoices, v.Copy) {
+				fail(vf+".copy", "%q is not a choice: use ai (the AI line of copy) or none", v.Copy)
 			}
 			if v.Sort != "" && !v.Sort.Valid() {
 				fail(vf+".sort", "%q is not a sort: use manual, price-asc, price-desc, title-asc, title-desc or newest", v.Sort)

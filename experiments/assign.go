@@ -78,12 +78,14 @@ type Treatment struct {
 	Badge           Change // the badge on recommendation cards
 	Recommendations Change // the recommendations island's strategy
 	Sort            Change // the sort of the shopper's lists
+	Copy            Change // the recommendations' AI line of copy: "ai" or "none"
 }
 
 // Any reports whether some running experiment is about something t
 // changes.
 func (t Treatment) Any() bool {
-	return t.Greeting.Experiment != "" || t.Badge.Experiment != "" || t.Recommendations.Experiment != "" || t.Sort.Experiment != ""
+	return t.Greeting.Experiment != "" || t.Badge.Experiment != "" || t.Recommendations.Experiment != "" || t.Sort.Experiment != "" ||
+		t.Copy.Experiment != ""
 }
 
 // Treat works out the Treatment of shopper in st at now: for every
@@ -117,6 +119,9 @@ func Treat(st *catalog.Store, shopper string, now time.Time) Treatment {
 				case "sort":
 					c.Value = string(v.Sort)
 					t.Sort = c
+				case "copy":
+					c.Value = v.Copy
+					t.Copy = c
 				}
 			}
 		}

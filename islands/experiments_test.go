@@ -8,6 +8,7 @@ import (
 
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/experiments"
+	"github.com/wandstore/wandstore/islands/recommend"
 )
 
 // expLog is an ExperimentLog that keeps what it is told.
@@ -145,5 +146,44 @@ func TestRecommendationsExperiment(t *testing.T) {
 	}
 	if !seen["popular"] || !seen["control"] {
 		t.Fatalf("10 shoppers all in one variant: %v", seen)
+	}
+}
+
+// Comparing the AI line of copy against none: the "none" variant's
+// recommendations have no copy line, the control's ("ai") have the
+// Advisor's, and both are exposed.
+func TestCopyExperiment(t *testing.T) {
+	log := &expLog{}
+	adv := &stubAdvisor{line: "Picked for wand lovers", segs: make(chan recommend.Segment, 64)}
+	e := newEnv(t, func(o *Options) {
+		o.Experiments, o.AI = log, adv
+		c := o.Catalogs.All()[0]
+		c.Store.Experiments = []catalog.Experiment{{ID: "copy", Goal: catalog.GoalAddToCart, Variants: []catalog.ExperimentVariant{
+			{Name: "ai", Weight: 1, Copy: "ai"}, {Name: "none", Weight: 1, Copy: "none"},
+		}}}
+	})
+	exp := &e.cat.Store.Experiments[0]
+	p, v := e.variant(untracked)
+	seen := map[string]bool{}
+	checked := 0
+	for range 10 {
+		c := e.shopper()
+		c.post("cart/add", "product", p.Handle, "variant", v.ID, "quantity", "1")
+		body := c.get("recommendations?product=" + p.Handle).body
+		id := string(c.id())
+		want := experiments.Assign(exp, id).Name
+		seen[want] = true
+		if strings.Contains(body, `data-testid="product-card"`) {
+			checked++
+			if shows := strings.Contains(body, "Picked for wand lovers"); shows != (want == "ai") {
+				t.Errorf("a shopper in %q: copy shown = %v", want, shows)
+			}
+		}
+		if log.count(&log.exposures, "copy/"+want+"/"+id) == 0 {
+			t.Errorf("a shopper in %q was not exposed", want)
+		}
+	}
+	if !seen["ai"] || !seen["none"] || checked == 0 {
+		t.Fatalf("10 shoppers all in one variant (%v), or no recommendations to check (%d)", seen, checked)
 	}
 }

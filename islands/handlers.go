@@ -63,7 +63,10 @@ func (s *Server) recommendations(q *request) {
 		}
 		picks := s.recommend(q, st, current, pop, t.Recommendations.Value)
 		copy := ""
-		if s.ai != nil && len(picks) > 0 {
+		if t.Copy.Experiment != "" {
+			s.expose(q, t.Copy)
+		}
+		if s.ai != nil && len(picks) > 0 && t.Copy.Value != "none" {
 			// A line of copy for the shopper's segment (never waited on
 			// past the Advisor's budget).
 			copy = s.ai.Copy(q.r.Context(), recommend.SegmentOf(q.cat.Store, current, st))

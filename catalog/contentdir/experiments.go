@@ -38,6 +38,7 @@ type armFile struct {
 	Badge           string `yaml:"badge"`
 	Recommendations string `yaml:"recommendations"`
 	Sort            string `yaml:"sort"`
+	Copy            string `yaml:"copy"`
 }
 
 // readExperiments checks store.yaml's experiments block into the store's
@@ -55,7 +56,7 @@ func (l *loader) readExperiments(fs []experimentFile) {
 		for _, v := range f.Variants {
 			e.Variants = append(e.Variants, catalog.ExperimentVariant{
 				Name: v.Name, Weight: v.Weight, Greeting: v.Greeting, Badge: v.Badge,
-				Recommendations: v.Recommendations, Sort: catalog.SortOrder(v.Sort),
+				Recommendations: v.Recommendations, Sort: catalog.SortOrder(v.Sort), Copy: v.Copy,
 			})
 		}
 		exps[i] = e

@@ -63,7 +63,7 @@ experiments:
     start: 2026-12-02
     stop: 2026-12-01
     variants:
-      - { name: a, weight: 1, recommendations: magic, sort: random }
+      - { name: a, weight: 1, recommendations: magic, sort: random, copy: maybe }
       - { name: a, weight: 1001, badge: "` + strings.Repeat("x", 41) + `" }
   - id: dup
     goal: revenue
@@ -85,6 +85,7 @@ experiments:
 		"experiments[1].stop":                        "must be after start",
 		"experiments[1].variants[0].recommendations": `"magic" is not a strategy`,
 		"experiments[1].variants[0].sort":            `"random" is not a sort`,
+		"experiments[1].variants[0].copy":            `"maybe" is not a choice`,
 		"experiments[1].variants[1].name":            "used by another variant",
 		"experiments[1].variants[1].weight":          "from 1 to 1000",
 		"experiments[1].variants[1].badge":           "41 characters",
