@@ -26,6 +26,7 @@ const (
 	RouteWishlistPage    = RouteWishlist + pageSuffix    // GET: the wishlist as a full page
 	RoutePreferences     = "preferences"                 // GET: the form; POST: save it
 	RoutePreferencesPage = RoutePreferences + pageSuffix // GET: the form as a full page
+	RouteEvents          = "events"                      // GET, ?product= (repeated): the page's live event stream (Server-Sent Events)
 )
 
 // pageSuffix turns a fragment's route into its full-page route ("cart" ->

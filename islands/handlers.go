@@ -348,6 +348,7 @@ func (s *Server) cartAdd(q *request) {
 	}
 	s.convert(q, catalog.GoalAddToCart, 0)
 	s.acknowledge(q, st)
+	s.cartChanged(q)
 	s.done(q, hxTrigger, components.EventCartChanged, components.BuyStatus(t.T("add.added", t.Msg().Int(int64(qty)), label), false), components.RouteCartPage)
 }
 
@@ -405,6 +406,7 @@ func (s *Server) cartSet(q *request) {
 		return
 	}
 	s.acknowledge(q, st2)
+	s.cartChanged(q)
 	v, _ := cartView(q.cat, st2)
 	if qty == 0 {
 		v.Message = t.T("cart.removed")

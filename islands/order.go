@@ -381,6 +381,7 @@ func (s *Server) localCheckout(q *request, action string) {
 		return
 	}
 	s.acknowledge(q, st2)
+	s.orderConfirmed(q)
 	s.log.Info("order placed", "store", q.cat.Store.Handle, "order", ord.Number, "lines", len(ord.Lines), "total", ord.Total.String())
 	next := site.OrderPath(ord.Token)
 	if to, err := pay.Begin(ctx, ord, next); err != nil {

@@ -189,6 +189,7 @@ func (s *Server) buildRoutes() {
 			components.RoutePreferencesPage: s.preferencesPage,
 			components.RouteCheckout:        s.checkoutPage,
 			components.RoutePage:            s.pageIslandsAnswer,
+			components.RouteEvents:          s.events,
 		},
 		post: map[string]func(*request){
 			components.RouteViews:          s.recordView,

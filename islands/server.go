@@ -86,6 +86,8 @@ type Options struct {
 	// AI, when set, adds semantic neighbours and a line of copy to the
 	// recommendations island (package ai); nil: behavioural picks only.
 	AI recommend.Advisor
+	// Streams bound the live event streams (events.go).
+	Streams StreamLimits
 }
 
 // Server serves the islands of every store in Catalogs.
@@ -113,6 +115,7 @@ type Server struct {
 	board     http.Handler  // the dashboard at /admin/; nil when off
 
 	routes routes
+	live   *hub // the live event streams (events.go)
 
 	ai recommend.Advisor // Options.AI; nil when off
 
@@ -190,6 +193,7 @@ func New(opts Options) (*Server, error) {
 		}
 		s.board = board
 	}
+	s.live = newHub(opts.Streams, opts.Cache, opts.CacheTimeout, opts.Log.Warn)
 	s.limiter = newLimiter(opts.Limits.withDefaults(), opts.Cache, s.metrics, opts.Now, opts.CacheTimeout)
 	return s, nil
 }

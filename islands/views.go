@@ -163,6 +163,6 @@ func (s *Server) refreshPopularity(store string, p *popularity) {
 	p.counts = counts
 }
 
-// Close waits for background work (popularity refreshes) to finish. Call
-// it before closing the store.
-func (s *Server) Close() { s.bg.Wait() }
+// Close ends the live streams and waits for background work (popularity
+// refreshes) to finish. Call it before closing the store.
+func (s *Server) Close() { s.EndStreams(); s.bg.Wait() }
