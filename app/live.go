@@ -96,7 +96,7 @@ func (s *Server) setupShopify(ctx context.Context, opts ServeOptions, src catalo
 		Live: live, Catalogs: cats, Versions: sh.queue.Versions(), Shops: shops, Rereaders: rereaders,
 		SiteURL: opts.SiteURL, Log: s.log, RereadDelay: opts.RereadDelay,
 		Stores: handles, LoadedAt: s.started, Source: ss, Leader: s.db,
-		ReconcileEvery: opts.ReconcileEvery, Purger: opts.Purger, Ops: s.rec,
+		ReconcileEvery: opts.ReconcileEvery, Purger: opts.Purger, Ops: s.rec, ProductsChanged: s.productsChanged,
 		Published: func(_ context.Context, store string, sum *generator.Summary) {
 			if f := s.publishedHook.Load(); f != nil {
 				(*f)(store, sum)

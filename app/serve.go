@@ -316,6 +316,7 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	s.wireEvents()
 	opsLn, err := listenOps(opts.OpsAddr, log)
 	if err != nil {
 		return nil, err

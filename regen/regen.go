@@ -78,7 +78,10 @@ type Options struct {
 	// Published, when set, is called after each change is published
 	// (metrics, tests), after its CDN purge is queued.
 	Published func(ctx context.Context, store string, sum *generator.Summary)
-	Log       *slog.Logger
+	// ProductsChanged, when set, is told the handles of the products each
+	// published change touched, after their pages are (events.go).
+	ProductsChanged func(store string, handles []string)
+	Log             *slog.Logger
 
 	// What New and Run do besides applying what they are handed.
 
@@ -519,6 +522,7 @@ func (r *Regen) publish(ctx context.Context, cur, next *catalog.Store, changes [
 		"collections", collections, "rendered", sum.Rendered, "written", sum.Written,
 		"deleted", sum.Deleted, "took", sum.Duration.Round(time.Microsecond))
 	r.published(ctx, cur.Handle, sum)
+	r.productsChanged(cur.Handle, changes)
 	return sum, nil
 }
 
