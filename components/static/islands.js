@@ -15,6 +15,14 @@
 // done again once it has, so it is answered in place as it would have been;
 // if htmx fails to load, it is done as without JavaScript. Nothing here is
 // inline: the CSP allows only scripts from the store's own origin.
+//
+// Live updates: once the page is loaded and idle, the loader's
+// data-islands-events stream (Server-Sent Events, a native EventSource: it
+// needs no htmx) tells the page when the shopper's cart changed elsewhere
+// (another tab, device or server), an order was confirmed, or a product on
+// the page changed; the page then asks its islands again (or, for a
+// product, its own price and stock). Nothing polls: a stream that never
+// delivers (a proxy that buffers or blocks it) leaves the page as it is.
 (function () {
   "use strict";
   var me = document.currentScript;
@@ -23,10 +31,14 @@
 
   // The islands.
   var loader = document.querySelector("[data-islands-get],[data-islands-post]");
+  var islandsURL = null, islandsVals = null, liveURL = null;
   if (loader) {
     var post = loader.hasAttribute("data-islands-post");
     var url = loader.getAttribute(post ? "data-islands-post" : "data-islands-get");
     var vals = new URLSearchParams(JSON.parse(loader.getAttribute("data-islands-vals") || "{}"));
+    islandsURL = url;
+    islandsVals = vals;
+    liveURL = loader.getAttribute("data-islands-events");
     var init = { method: post ? "POST" : "GET", credentials: "same-origin", headers: { "HX-Request": "true" } };
     if (post) {
       init.body = vals;
@@ -123,5 +135,111 @@
         el.dispatchEvent(new Event(type, { bubbles: type === "change" }));
       }, function () {});
     }, true);
+  });
+  // Live updates.
+  var source = null, pending = {}, timer = 0, lastWrite = 0, rewired = false, retries = 0;
+  function startLive() {
+    if (!liveURL || source || typeof EventSource === "undefined") return;
+    var q = new URLSearchParams();
+    if (islandsVals.get("product")) q.set("product", islandsVals.get("product"));
+    var s = source = new EventSource(liveURL + (q.toString() ? "?" + q.toString() : ""));
+    var opened = false;
+    s.onopen = function () {
+      // Reopened after a break: what was missed is asked once.
+      if (opened) queue("order");
+      opened = true;
+      retries = 0;
+      document.documentElement.setAttribute("data-live", "open");
+    };
+    s.onerror = function () {
+      document.documentElement.setAttribute("data-live", "closed");
+      if (s.readyState !== 2) return; // the browser reconnects by itself
+      // Refused (too many tabs, a busy server): try again later, less
+      // and less often; the page works without it.
+      if (source === s) source = null;
+      if (retries < 5) setTimeout(startLive, 30000 * Math.pow(2, retries++));
+    };
+    ["cart", "order", "product"].forEach(function (type) {
+      s.addEventListener(type, function (e) { queue(type, e.data); });
+    });
+  }
+  function stopLive() {
+    if (source) source.close();
+    source = null;
+  }
+  // Events close together are answered once.
+  function queue(type, data) {
+    // This tab's own write: its answer already updated the page.
+    if (type === "cart" && Date.now() - lastWrite < 1500) return;
+    pending[type] = data || true;
+    if (!timer) timer = setTimeout(flush, 100);
+  }
+  function flush() {
+    var p = pending;
+    pending = {};
+    timer = 0;
+    if (p.cart || p.order) refreshIslands(!!p.order);
+    if (p.product) refreshProduct();
+  }
+  // The page's islands as the loader asked them (a GET: no view is
+  // recorded again); after a cart change only the cart's.
+  function refreshIslands(all) {
+    var q = new URLSearchParams(islandsVals);
+    if (!all) {
+      q.set("i", (q.get("i") || "").split(",").filter(function (r) { return r.indexOf("cart") === 0; }).join(","));
+    }
+    fetch(islandsURL + (islandsURL.indexOf("?") < 0 ? "?" : "&") + q.toString(), { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (r) { return r.ok ? r.text() : ""; })
+      .then(place, function () {});
+  }
+  // A product page's price, stock and button, from the page as published
+  // now; the variant the shopper picked stays picked.
+  function refreshProduct() {
+    fetch(location.pathname, { credentials: "same-origin", cache: "no-cache" })
+      .then(function (r) { return r.ok ? r.text() : ""; })
+      .then(function (text) {
+        if (!text) return;
+        var doc = new DOMParser().parseFromString(text, "text/html");
+        ["product-price", "availability", "add-to-cart"].forEach(function (id) {
+          var sel = "[data-testid=" + id + "]", old = document.querySelector(sel), now = doc.querySelector(sel);
+          if (old && now) old.replaceWith(document.importNode(now, true));
+        });
+        var picker = document.querySelector("[data-testid=variant-picker]"), fresh = doc.querySelector("[data-testid=variant-picker]");
+        if (!picker || !fresh) return;
+        Array.prototype.forEach.call(fresh.options, function (o) {
+          var mine = picker.querySelector("option[value='" + CSS.escape(o.value) + "']");
+          if (!mine) return;
+          ["data-price", "data-compare-at", "data-availability"].forEach(function (a) { mine.setAttribute(a, o.getAttribute(a) || ""); });
+          mine.disabled = o.disabled;
+        });
+        picker.dispatchEvent(new Event("change", { bubbles: true }));
+      }, function () {});
+  }
+  // This tab's writes: their answers update this tab; the first one may
+  // be the shopper's first (their cookie is new), so the stream is opened
+  // again as theirs.
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var cfg = e.detail && e.detail.requestConfig;
+    if (!cfg || cfg.verb !== "post") return;
+    lastWrite = Date.now();
+    if (!rewired && source) {
+      rewired = true;
+      stopLive();
+      startLive();
+    }
+  });
+  function whenIdle() {
+    if (window.requestIdleCallback) requestIdleCallback(startLive, { timeout: 2000 });
+    else setTimeout(startLive, 200);
+  }
+  if (document.readyState === "complete") whenIdle();
+  else window.addEventListener("load", whenIdle, { once: true });
+  // A page left (or kept in the back-forward cache) holds no stream.
+  window.addEventListener("pagehide", stopLive);
+  window.addEventListener("pageshow", function (e) {
+    if (e.persisted) {
+      startLive();
+      queue("order");
+    }
   });
 })();
