@@ -28,6 +28,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wandstore/wandstore/components"
 	"github.com/wandstore/wandstore/islands/shopper"
 )
 
@@ -372,6 +373,7 @@ func (s *Server) Streams() int { return s.live.count() }
 // events answers components.RouteEvents: the page's stream. ?product=
 // (repeated) names the products the page shows.
 func (s *Server) events(q *request) {
+	opened := s.now()
 	h := s.live
 	st := &stream{ip: ClientKey(s.clientIP(q.r), s.limiter.limits.IPv6Prefix), ch: make(chan liveEvent, 8)}
 	if !q.fresh {
@@ -417,6 +419,11 @@ func (s *Server) events(q *request) {
 	if !write(fmt.Sprintf("retry: %d\n: live\n\n", (5 * time.Second).Milliseconds())) {
 		return
 	}
+	// The request's latency is the time to open the stream (serveIsland
+	// does not time an open stream).
+	d := s.now().Sub(opened)
+	s.metrics.observe(components.RouteEvents, http.StatusOK, d)
+	s.ops.Request(q.cat.Store.Handle, components.RouteEvents, http.StatusOK, d)
 	beat := time.NewTicker(h.limits.Heartbeat)
 	defer beat.Stop()
 	ctx := q.r.Context()

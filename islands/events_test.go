@@ -317,6 +317,10 @@ func TestLiveHeartbeat(t *testing.T) {
 		}
 	}
 	t.Logf("3 heartbeats in %s", time.Since(start).Round(time.Millisecond))
+	// The stream, still open, was counted (and timed) when it opened.
+	if got := e.metric(`wandstore_island_requests_total{code="200",route="events"}`); got != "1" {
+		t.Errorf("events requests counted: %q, want 1", got)
+	}
 }
 
 // Shutdown ends the streams (EndStreams, registered with the HTTP

@@ -143,6 +143,9 @@ func (s *Server) serveIsland(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	defer func() {
+		if route == components.RouteEvents && rw.status == http.StatusOK {
+			return // a stream's life is no latency: events.go records its opening
+		}
 		d := s.now().Sub(start)
 		s.metrics.observe(route, rw.status, d)
 		s.ops.Request(cat.Store.Handle, route, rw.status, d)
