@@ -400,11 +400,14 @@ func (s *Server) events(q *request) {
 		return
 	}
 	defer h.leave(st)
-	h.subscribe()
-
 	hd := q.w.Header()
 	hd.Set("Content-Type", "text/event-stream")
 	hd.Set("X-Accel-Buffering", "no") // nginx: do not buffer
+	if q.r.Method == http.MethodHead {
+		return // the headers say what a GET would stream
+	}
+	h.subscribe()
+
 	rc := http.NewResponseController(q.w)
 	_ = rc.SetReadDeadline(time.Time{}) // a stream outlives the server's read timeout
 	write := func(text string) bool {

@@ -298,6 +298,19 @@ func TestLiveLimits(t *testing.T) {
 	c.stream(e.ts.URL, "")
 }
 
+// A HEAD of the stream answers its headers and ends, holding no place.
+func TestLiveHead(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.Streams.PerIP = 1 })
+	c := e.shopper()
+	for range 2 {
+		a := c.do("HEAD", e.base+"events", nil, false)
+		if a.status != http.StatusOK || a.header.Get("Content-Type") != "text/event-stream" {
+			t.Fatalf("HEAD: %d %q", a.status, a.header.Get("Content-Type"))
+		}
+	}
+	c.stream(e.ts.URL, "") // the address's one place is free
+}
+
 // An idle stream gets a comment line every Heartbeat.
 func TestLiveHeartbeat(t *testing.T) {
 	const beat = 50 * time.Millisecond
