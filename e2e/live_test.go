@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/playwright-community/playwright-go"
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/internal/testkit"
+	"github.com/wandstore/wandstore/shopify/shopifytest"
 )
 
 // watch fails the test on page's uncaught exceptions and console errors
@@ -94,4 +96,33 @@ func TestLiveStreamThatNeverDelivers(t *testing.T) {
 	}
 	addToCart(t, page, p, v, 2)
 	expectCartCount(t, page, 2)
+}
+
+// An open product page, left alone, follows a products/update webhook:
+// the new price, and the product sold out (its button disabled), without
+// a reload.
+func TestOpenProductPageFollowsAWebhook(t *testing.T) {
+	page := newPage(t)
+	shop, d := startShopifyDemo(t)
+	visitAt(t, page, d.URL+"/s/wands/products/elder-wand/")
+	price := page.Locator("[data-testid=product-price]")
+	check(t, expect.Locator(price).ToContainText("$129.00"), "the price before")
+	liveOpen(t, page)
+	_, err := page.Evaluate(`() => { window.stillHere = true }`)
+	check(t, err, "mark the page")
+
+	ps := webhookProducts()
+	ps[0].Variants[0].Price.Amount, ps[0].Variants[0].AvailableForSale = "139.00", false
+	shop.SetProducts(ps)
+	start := time.Now()
+	if code := sendWebhook(t, d, shopifytest.ProductPayload(ps[0], time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))); code != http.StatusOK {
+		t.Fatalf("webhook: status %d", code)
+	}
+	check(t, expect.Locator(price).ToContainText("$139.00", playwright.LocatorAssertionsToContainTextOptions{Timeout: playwright.Float(3000)}),
+		"the open page shows the new price")
+	t.Logf("the open page showed the new price %s after the webhook was sent", time.Since(start).Round(time.Millisecond))
+	check(t, expect.Locator(page.Locator("[data-testid=add-to-cart]")).ToBeDisabled(), "the button of a sold-out product")
+	if still, _ := page.Evaluate(`() => window.stillHere === true`); still != true {
+		t.Error("the page was reloaded")
+	}
 }
