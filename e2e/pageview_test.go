@@ -27,12 +27,15 @@ func TestOneIslandRequestPerPageView(t *testing.T) {
 		t.Run(c.path, func(t *testing.T) {
 			page := newPage(t)
 			var mu sync.Mutex
-			var asked []string
+			var asked, streams []string
 			page.OnRequest(func(r playwright.Request) {
-				if strings.Contains(r.URL(), "/islands/") {
-					mu.Lock()
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case strings.Contains(r.URL(), "/islands/events"): // the page's live stream (LIVE.md)
+					streams = append(streams, r.URL())
+				case strings.Contains(r.URL(), "/islands/"):
 					asked = append(asked, r.Method()+" "+r.URL())
-					mu.Unlock()
 				}
 			})
 			open(t, page, c.path)
@@ -41,10 +44,14 @@ func TestOneIslandRequestPerPageView(t *testing.T) {
 			for _, sel := range c.islands {
 				check(t, expect.Locator(page.Locator(sel).First()).ToBeAttached(), sel)
 			}
+			liveOpen(t, page)
 			mu.Lock()
 			defer mu.Unlock()
 			if len(asked) != 1 {
 				t.Errorf("%d island requests, want 1: %v", len(asked), asked)
+			}
+			if len(streams) != 1 {
+				t.Errorf("%d live streams, want 1: %v", len(streams), streams)
 			}
 		})
 	}
