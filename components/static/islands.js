@@ -16,13 +16,14 @@
 // if htmx fails to load, it is done as without JavaScript. Nothing here is
 // inline: the CSP allows only scripts from the store's own origin.
 //
-// Live updates: once the page is loaded and idle, the loader's
-// data-islands-events stream (Server-Sent Events, a native EventSource: it
-// needs no htmx) tells the page when the shopper's cart changed elsewhere
-// (another tab, device or server), an order was confirmed, or a product on
-// the page changed; the page then asks its islands again (or, for a
-// product, its own price and stock). Nothing polls: a stream that never
-// delivers (a proxy that buffers or blocks it) leaves the page as it is.
+// Live updates: once the page is loaded and idle, and its islands were
+// answered, the loader's data-islands-events stream (Server-Sent Events, a
+// native EventSource: it needs no htmx) tells the page when the shopper's
+// cart changed elsewhere (another tab, device or server), an order was
+// confirmed, or a product on the page changed; the page then asks its
+// islands again (or, for a product, its own price and stock). Nothing
+// polls: a stream that never delivers (a proxy that buffers or blocks it)
+// leaves the page as it is.
 (function () {
   "use strict";
   var me = document.currentScript;
@@ -50,7 +51,10 @@
         if (!r.ok) throw new Error("islands: " + r.status);
         return r.text();
       })
-      .then(place)
+      .then(function (text) {
+        // The stream is for pages whose islands server answered them.
+        if (place(text) > 0) liveWhenIdle();
+      })
       .catch(function () {
         // Every island keeps its fallback (what the page shows without
         // JavaScript); the loader goes, so nothing waits on it.
@@ -60,8 +64,9 @@
       });
   }
 
+  // place puts each island of an answer in place and says how many.
   function place(text) {
-    var t = document.createElement("template");
+    var t = document.createElement("template"), n = 0;
     t.innerHTML = text;
     Array.prototype.slice.call(t.content.children).forEach(function (el) {
       if (!el.hasAttribute("hx-swap-oob")) return;
@@ -69,8 +74,10 @@
       var old = el.id && document.getElementById(el.id);
       if (!old) return;
       old.replaceWith(el);
+      n++;
       if (window.htmx) window.htmx.process(el);
     });
+    return n;
   }
 
   // htmx, on the first sign of the shopper.
@@ -228,16 +235,21 @@
       startLive();
     }
   });
-  function whenIdle() {
-    if (window.requestIdleCallback) requestIdleCallback(startLive, { timeout: 2000 });
-    else setTimeout(startLive, 200);
+  // Once the page has loaded and the browser is idle.
+  var wanted = false;
+  function liveWhenIdle() {
+    wanted = true;
+    var idle = function () {
+      if (window.requestIdleCallback) requestIdleCallback(startLive, { timeout: 2000 });
+      else setTimeout(startLive, 200);
+    };
+    if (document.readyState === "complete") idle();
+    else window.addEventListener("load", idle, { once: true });
   }
-  if (document.readyState === "complete") whenIdle();
-  else window.addEventListener("load", whenIdle, { once: true });
   // A page left (or kept in the back-forward cache) holds no stream.
   window.addEventListener("pagehide", stopLive);
   window.addEventListener("pageshow", function (e) {
-    if (e.persisted) {
+    if (e.persisted && wanted) {
       startLive();
       queue("order");
     }
