@@ -31,9 +31,11 @@ func TestPagesArriveCompressed(t *testing.T) {
 	// The page and its stylesheet are in once it has loaded.
 	check(t, page.WaitForLoadState(playwright.PageWaitForLoadStateOptions{State: playwright.LoadStateLoad}), "page loaded")
 	// htmx comes with the shopper's first action (static/islands.js).
-	check(t, page.Locator("[data-testid=header-search]").Focus(), "focus the search box")
-	_, err := page.WaitForFunction("() => !!window.htmx", nil)
-	check(t, err, "htmx loaded on the first focus")
+	htmx, err := page.ExpectResponse("**/assets/htmx*", func() error {
+		return page.Locator("[data-testid=header-search]").Focus()
+	})
+	check(t, err, "htmx asked for on the first focus")
+	check(t, htmx.Finished(), "htmx arrived")
 
 	out := filepath.Join(use(t).tmp, "out")
 	mu.Lock()
