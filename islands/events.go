@@ -1,8 +1,8 @@
 // Live updates: one Server-Sent Events stream per open page
 // (components.RouteEvents), telling the page when to refresh its islands:
 //
-//	event: cart     this shopper's cart changed (another tab, device or member)
-//	event: order    an order was confirmed for this shopper
+//	event: cart     this shopper's cart changed (another tab, device or member); data: the writing page's TabHeader, or 1
+//	event: order    an order was confirmed for this shopper; data: as cart
 //	event: product  a product the page shows changed (stock, price); data: its handle
 //
 // An event carries no state, only "look again": the page asks its islands
@@ -96,6 +96,28 @@ type liveMessage struct {
 	Store    string   `json:"s"`
 	Shopper  string   `json:"u,omitempty"`
 	Products []string `json:"p,omitempty"`
+	// Tab is the page that wrote (TabHeader), so it can tell its own
+	// writes' events from others'.
+	Tab string `json:"t,omitempty"`
+}
+
+// TabHeader names the page a write comes from (static/islands.js sends a
+// random id per page with its writes); the write's event carries it as
+// its data, and that page skips it: its write's answer updated it.
+const TabHeader = "Wandstore-Tab"
+
+// tabOf is the request's valid TabHeader, or "".
+func tabOf(r *http.Request) string {
+	t := r.Header.Get(TabHeader)
+	if len(t) == 0 || len(t) > 16 {
+		return ""
+	}
+	for _, c := range t {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return ""
+		}
+	}
+	return t
 }
 
 // hub holds this member's streams and its subscription.
@@ -281,7 +303,11 @@ func (h *hub) deliver(m liveMessage) {
 	}
 	switch m.Kind {
 	case EventCart, EventOrder:
-		send(h.shoppers[m.Store+"|"+m.Shopper], liveEvent{m.Kind, "1"})
+		data := m.Tab
+		if data == "" {
+			data = "1"
+		}
+		send(h.shoppers[m.Store+"|"+m.Shopper], liveEvent{m.Kind, data})
 	case EventProduct:
 		for _, p := range m.Products {
 			send(h.products[productKey(m.Store, p)], liveEvent{EventProduct, p})
@@ -359,8 +385,13 @@ func (s *Server) ProductsChanged(store string, handles []string) {
 }
 
 // Write sites call these, one line each.
-func (s *Server) cartChanged(q *request)    { s.CartChanged(q.cat.Store.Handle, q.id) }
-func (s *Server) orderConfirmed(q *request) { s.OrderConfirmed(q.cat.Store.Handle, q.id) }
+func (s *Server) cartChanged(q *request) {
+	s.live.publish(liveMessage{Kind: EventCart, Store: q.cat.Store.Handle, Shopper: string(q.id), Tab: tabOf(q.r)})
+}
+
+func (s *Server) orderConfirmed(q *request) {
+	s.live.publish(liveMessage{Kind: EventOrder, Store: q.cat.Store.Handle, Shopper: string(q.id), Tab: tabOf(q.r)})
+}
 
 // EndStreams ends every open stream and refuses new ones: call it when
 // the server shuts down (http.Server.RegisterOnShutdown), as Shutdown

@@ -151,13 +151,23 @@ func TestLiveTwoTabs(t *testing.T) {
 	}
 	otherTab.quiet(t, 300*time.Millisecond)
 
-	// Changing a quantity is a cart write too.
+	// Changing a quantity is a cart write too; the page that wrote is
+	// named (its own event is for it to skip), a bad name is not.
 	p, v := e.variant(untracked)
-	if a := c.post("cart/set", "product", p.Handle, "variant", v.ID, "quantity", "3"); a.status != 200 {
+	form := url.Values{"product": {p.Handle}, "variant": {v.ID}, "quantity": {"3"}}
+	if a := c.do("POST", e.base+"cart/set", form, true, TabHeader, "k3x9a"); a.status != 200 {
 		t.Fatalf("cart/set: %d", a.status)
 	}
-	if f := tab2.event(t, 5*time.Second); f.event != EventCart {
-		t.Fatalf("after cart/set: %q", f.event)
+	if f := tab2.event(t, 5*time.Second); f.event != EventCart || f.data != "k3x9a" {
+		t.Fatalf("after cart/set: %q %q, want cart k3x9a", f.event, f.data)
+	}
+	tab1.event(t, 5*time.Second)
+	form.Set("quantity", "2")
+	if a := c.do("POST", e.base+"cart/set", form, true, TabHeader, "<b>x</b>"); a.status != 200 {
+		t.Fatalf("cart/set: %d", a.status)
+	}
+	if f := tab2.event(t, 5*time.Second); f.data != "1" {
+		t.Fatalf("a bad page name passed: %q", f.data)
 	}
 	tab1.event(t, 5*time.Second)
 

@@ -144,7 +144,12 @@
     }, true);
   });
   // Live updates.
-  var source = null, pending = {}, timer = 0, lastWrite = 0, rewired = false, retries = 0;
+  // tab names this page's writes (Wandstore-Tab), so the events of its
+  // own writes, whose answers already updated it, are told from others'.
+  // writes counts them: an islands refresh asked before one is dropped,
+  // as is one overtaken by a later refresh.
+  var source = null, pending = {}, timer = 0, rewired = false, retries = 0;
+  var tab = Math.random().toString(36).slice(2, 12), writes = 0, refreshes = 0;
   function startLive() {
     if (!liveURL || source || typeof EventSource === "undefined") return;
     var q = new URLSearchParams();
@@ -176,8 +181,7 @@
   }
   // Events close together are answered once.
   function queue(type, data) {
-    // This tab's own write: its answer already updated the page.
-    if (type === "cart" && Date.now() - lastWrite < 1500) return;
+    if (type !== "product" && data === tab) return; // this page's own write
     pending[type] = data || true;
     if (!timer) timer = setTimeout(flush, 100);
   }
@@ -195,9 +199,12 @@
     if (!all) {
       q.set("i", (q.get("i") || "").split(",").filter(function (r) { return r.indexOf("cart") === 0; }).join(","));
     }
+    var w = writes, n = ++refreshes;
     fetch(islandsURL + (islandsURL.indexOf("?") < 0 ? "?" : "&") + q.toString(), { credentials: "same-origin", headers: { "HX-Request": "true" } })
       .then(function (r) { return r.ok ? r.text() : ""; })
-      .then(place, function () {});
+      .then(function (text) {
+        if (w === writes && n === refreshes) place(text);
+      }, function () {});
   }
   // A product page's price, stock and button, from the page as published
   // now; the variant the shopper picked stays picked.
@@ -222,13 +229,17 @@
         picker.dispatchEvent(new Event("change", { bubbles: true }));
       }, function () {});
   }
-  // This tab's writes: their answers update this tab; the first one may
-  // be the shopper's first (their cookie is new), so the stream is opened
-  // again as theirs.
+  // This page's writes: named, counted; the first one may be the
+  // shopper's first (their cookie is new), so the stream is opened again
+  // as theirs.
+  document.addEventListener("htmx:configRequest", function (e) {
+    if (e.detail.verb === "get") return;
+    e.detail.headers["Wandstore-Tab"] = tab;
+    writes++;
+  });
   document.addEventListener("htmx:afterRequest", function (e) {
     var cfg = e.detail && e.detail.requestConfig;
-    if (!cfg || cfg.verb !== "post") return;
-    lastWrite = Date.now();
+    if (!cfg || cfg.verb === "get") return;
     if (!rewired && source) {
       rewired = true;
       stopLive();
