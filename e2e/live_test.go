@@ -126,3 +126,34 @@ func TestOpenProductPageFollowsAWebhook(t *testing.T) {
 		t.Error("the page was reloaded")
 	}
 }
+
+// An open collection page follows a products/update webhook too: the
+// changed product's card shows its new price and the sold-out badge, the
+// other cards are left alone, and the page is not reloaded.
+func TestOpenCollectionPageFollowsAWebhook(t *testing.T) {
+	page := newPage(t)
+	shop, d := startShopifyDemo(t)
+	visitAt(t, page, d.URL+"/s/wands/collections/all/")
+	card := page.Locator("[data-testid=product-card]", playwright.PageLocatorOptions{HasText: "Elder Wand"})
+	other := page.Locator("[data-testid=product-card]", playwright.PageLocatorOptions{HasText: "Holly Wand"})
+	check(t, expect.Locator(card).ToContainText("$129.00"), "the card's price before")
+	liveOpen(t, page)
+	_, err := page.Evaluate(`() => { window.stillHere = true }`)
+	check(t, err, "mark the page")
+
+	ps := webhookProducts()
+	ps[0].Variants[0].Price.Amount, ps[0].Variants[0].AvailableForSale = "139.00", false
+	shop.SetProducts(ps)
+	start := time.Now()
+	if code := sendWebhook(t, d, shopifytest.ProductPayload(ps[0], time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))); code != http.StatusOK {
+		t.Fatalf("webhook: status %d", code)
+	}
+	check(t, expect.Locator(card).ToContainText("$139.00", playwright.LocatorAssertionsToContainTextOptions{Timeout: playwright.Float(3000)}),
+		"the open collection shows the card's new price")
+	t.Logf("the open collection showed the new price %s after the webhook was sent", time.Since(start).Round(time.Millisecond))
+	check(t, expect.Locator(card.Locator(".badge.soldout")).ToHaveCount(1), "the card's sold-out badge")
+	check(t, expect.Locator(other).ToContainText("$49.00"), "the other card")
+	if still, _ := page.Evaluate(`() => window.stillHere === true`); still != true {
+		t.Error("the page was reloaded")
+	}
+}

@@ -150,10 +150,21 @@
   // as is one overtaken by a later refresh.
   var source = null, pending = {}, timer = 0, rewired = false, retries = 0;
   var tab = Math.random().toString(36).slice(2, 12), writes = 0, refreshes = 0;
+  // The products whose cards the page itself shows (a collection, the
+  // home page): read before any island fills in cards of its own.
+  var cards = {}, listed = [];
+  Array.prototype.forEach.call(document.querySelectorAll("[data-testid=product-card] h3 a[href]"), function (a) {
+    var m = /\/products\/([^\/?#]+)\/?$/.exec(a.getAttribute("href"));
+    if (m && !cards[m[1]] && listed.length < 24) {
+      cards[m[1]] = a.getAttribute("href");
+      listed.push(m[1]);
+    }
+  });
   function startLive() {
     if (!liveURL || source || typeof EventSource === "undefined") return;
     var q = new URLSearchParams();
     if (islandsVals.get("product")) q.set("product", islandsVals.get("product"));
+    else listed.forEach(function (h) { q.append("product", h); });
     var s = source = new EventSource(liveURL + (q.toString() ? "?" + q.toString() : ""));
     var opened = false;
     s.onopen = function () {
@@ -182,6 +193,10 @@
   // Events close together are answered once.
   function queue(type, data) {
     if (type !== "product" && data === tab) return; // this page's own write
+    if (type === "product") {
+      pending.products = pending.products || {};
+      pending.products[data] = true;
+    }
     pending[type] = data || true;
     if (!timer) timer = setTimeout(flush, 100);
   }
@@ -190,7 +205,8 @@
     pending = {};
     timer = 0;
     if (p.cart || p.order) refreshIslands(!!p.order);
-    if (p.product) refreshProduct();
+    if (p.product && islandsVals.get("product")) refreshProduct();
+    else if (p.products) refreshCards(p.products);
   }
   // The page's islands as the loader asked them (a GET: no view is
   // recorded again); after a cart change only the cart's.
@@ -227,6 +243,25 @@
           mine.disabled = o.disabled;
         });
         picker.dispatchEvent(new Event("change", { bubbles: true }));
+      }, function () {});
+  }
+  // The cards of changed products (their price, sale and sold-out badges),
+  // from the page as published now.
+  function refreshCards(changed) {
+    fetch(location.pathname + location.search, { credentials: "same-origin", cache: "no-cache" })
+      .then(function (r) { return r.ok ? r.text() : ""; })
+      .then(function (text) {
+        if (!text) return;
+        var doc = new DOMParser().parseFromString(text, "text/html");
+        Object.keys(changed).forEach(function (h) {
+          var href = cards[h];
+          if (!href) return;
+          var sel = "[data-testid=product-card] h3 a[href='" + CSS.escape(href) + "']";
+          var old = document.querySelector(sel), now = doc.querySelector(sel);
+          old = old && old.closest("[data-testid=product-card]");
+          now = now && now.closest("[data-testid=product-card]");
+          if (old && now) old.replaceWith(document.importNode(now, true));
+        });
       }, function () {});
   }
   // This page's writes: named, counted; the first one may be the
