@@ -15,12 +15,13 @@
 package ops
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -65,12 +66,17 @@ type Options struct {
 	Keep time.Duration
 	Now  func() time.Time
 	Log  *slog.Logger
+	// Reader, when set, serves the reads (Read, Members, Events): the
+	// database's read pool, so the dashboard does not queue the shoppers'
+	// writes behind it on SQLite's one writer. Default: the db given.
+	Reader *bun.DB
 }
 
 // Recorder gathers figures in memory and writes them to the database. A
 // nil *Recorder records nothing, so callers need not check.
 type Recorder struct {
 	db     *bun.DB
+	rdb    *bun.DB // reads
 	member string
 	every  time.Duration
 	keep   time.Duration
@@ -87,7 +93,9 @@ type Recorder struct {
 	dropped  int        // rows dropped because the database kept failing
 	stop     chan struct{}
 	stopOnce sync.Once
-	running  atomic.Bool
+	runMu    sync.Mutex // running, closed: a Run after Close does nothing
+	running  bool
+	closed   bool
 	done     chan struct{}
 }
 
@@ -157,8 +165,11 @@ func Open(ctx context.Context, db *bun.DB, opts Options) (*Recorder, error) {
 	if err := migration.Up(ctx, db, migrations(), "ops", opts.Log); err != nil {
 		return nil, err
 	}
+	if opts.Reader == nil {
+		opts.Reader = db
+	}
 	return &Recorder{
-		db: db, member: opts.Member, every: opts.FlushEvery, keep: opts.Keep, now: opts.Now, log: opts.Log,
+		db: db, rdb: opts.Reader, member: opts.Member, every: opts.FlushEvery, keep: opts.Keep, now: opts.Now, log: opts.Log,
 		pending: map[key]*agg{}, leads: map[string]bool{},
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}, nil
@@ -271,9 +282,16 @@ func (r *Recorder) Event(e Event) {
 
 // Run flushes every FlushEvery until ctx ends or Close is called.
 func (r *Recorder) Run(ctx context.Context) {
-	if r == nil || !r.running.CompareAndSwap(false, true) {
+	if r == nil {
 		return
 	}
+	r.runMu.Lock()
+	if r.closed || r.running {
+		r.runMu.Unlock()
+		return
+	}
+	r.running = true
+	r.runMu.Unlock()
 	defer close(r.done)
 	t := time.NewTicker(r.every)
 	defer t.Stop()
@@ -306,9 +324,17 @@ func (r *Recorder) Close(ctx context.Context) error {
 	if r == nil {
 		return nil
 	}
+	r.runMu.Lock()
+	r.closed = true
+	running := r.running
+	r.runMu.Unlock()
 	r.stopOnce.Do(func() { close(r.stop) })
-	if r.running.Load() {
-		<-r.done
+	if running {
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	return r.Flush(ctx)
 }
@@ -359,7 +385,7 @@ func (r *Recorder) Flush(ctx context.Context) error {
 			}
 		}
 		r.events = append(events, r.events...)
-		r.trim(m)
+		r.trim()
 		r.mu.Unlock()
 		return err
 	}
@@ -375,17 +401,17 @@ func (r *Recorder) Flush(ctx context.Context) error {
 
 // trim drops what is kept past maxPending, oldest minutes first; r.mu is
 // held.
-func (r *Recorder) trim(now int64) {
-	for cutoff := now - int64(r.keep/time.Minute); len(r.pending) > maxPending; cutoff = (cutoff + now) / 2 {
+func (r *Recorder) trim() {
+	if over := len(r.pending) - maxPending; over > 0 {
+		keys := make([]key, 0, len(r.pending))
 		for k := range r.pending {
-			if k.minute <= cutoff {
-				delete(r.pending, k)
-				r.dropped++
-			}
+			keys = append(keys, k)
 		}
-		if cutoff >= now {
-			break
+		slices.SortFunc(keys, func(a, b key) int { return cmp.Compare(a.minute, b.minute) })
+		for _, k := range keys[:over] {
+			delete(r.pending, k)
 		}
+		r.dropped += over
 	}
 	if n := len(r.events) - maxPending; n > 0 {
 		r.events = r.events[n:]

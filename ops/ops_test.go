@@ -2,6 +2,7 @@ package ops
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -179,7 +180,9 @@ func TestFlushKeepsFiguresWhenTheDatabaseFails(t *testing.T) {
 
 // A member that restarts within a minute adds to the minute its previous
 // run wrote, not over it.
-func TestRestartAddsToTheMinute(t *testing.T) {
+func TestRestartAddsToTheMinute(t *testing.T) { testkit.EachDB(t, testRestartAddsToTheMinute) }
+
+func testRestartAddsToTheMinute(t *testing.T) {
 	db := openDB(t, testkit.DSN(t))
 	c := &clock{t: t0}
 	r1 := openRecorder(t, db, "a", c)
@@ -359,4 +362,37 @@ func BenchmarkRequest(b *testing.B) {
 			i++
 		}
 	})
+}
+
+// While the database fails, what is kept is bounded: past maxPending
+// rows the oldest minutes go first, and recording goes on.
+func TestPendingIsBoundedWhileTheDatabaseFails(t *testing.T) {
+	db := openDB(t, testkit.DSN(t))
+	c := &clock{t: t0}
+	r := openRecorder(t, db, "a", c)
+	if _, err := db.ExecContext(t.Context(), "ALTER TABLE ops_minutes RENAME TO ops_minutes_away"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 30 {
+		r.Add("old", Carts, strconv.Itoa(i), 1)
+	}
+	c.add(time.Minute)
+	for i := range maxPending {
+		r.Add("new", Carts, strconv.Itoa(i), 1)
+	}
+	if err := r.Flush(t.Context()); err == nil {
+		t.Fatal("a flush without its table succeeded")
+	}
+	r.mu.Lock()
+	n, old := len(r.pending), 0
+	for k := range r.pending {
+		if k.store == "old" {
+			old++
+		}
+	}
+	r.mu.Unlock()
+	if n != maxPending || old != 0 {
+		t.Errorf("kept %d rows, %d of the oldest minute; want %d and 0", n, old, maxPending)
+	}
+	r.Add("new", Carts, "after", 1) // still recording
 }

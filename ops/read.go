@@ -134,7 +134,7 @@ func (r *Recorder) Read(ctx context.Context, rg Range, f Filter) (*Data, error) 
 	if rg.Step%(quarter*time.Minute) == 0 && minuteOf(rg.From)%quarter == 0 {
 		table = tableQuarters
 	}
-	q := r.db.NewSelect().Model(&rows).ModelTableExpr(table+" AS m").
+	q := r.rdb.NewSelect().Model(&rows).ModelTableExpr(table+" AS m").
 		Where("minute >= ?", minuteOf(rg.From)).Where("minute < ?", minuteOf(rg.To()))
 	if f.Store != "" {
 		q.Where("store = ?", f.Store)
@@ -180,7 +180,7 @@ func (r *Recorder) Members(ctx context.Context, since time.Time) ([]MemberSeen, 
 		Minute int64  `bun:"minute"`
 		Seen   int64  `bun:"seen"`
 	}
-	err := r.db.NewSelect().Model((*row)(nil)).Column("member").ColumnExpr("MAX(minute) AS minute").ColumnExpr("MAX(max) AS seen").
+	err := r.rdb.NewSelect().Model((*row)(nil)).Column("member").ColumnExpr("MAX(minute) AS minute").ColumnExpr("MAX(max) AS seen").
 		Where("series = ?", Up).Where("minute >= ?", minuteOf(since)).Group("member").Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("ops: members: %w", err)
@@ -188,7 +188,7 @@ func (r *Recorder) Members(ctx context.Context, since time.Time) ([]MemberSeen, 
 	out := make([]MemberSeen, 0, len(rows))
 	for _, rw := range rows {
 		var roles []string
-		err := r.db.NewSelect().Model((*row)(nil)).Column("label").
+		err := r.rdb.NewSelect().Model((*row)(nil)).Column("label").
 			Where("series = ?", Lead).Where("member = ?", rw.Member).Where("minute = ?", rw.Minute).
 			Order("label").Scan(ctx, &roles)
 		if err != nil {
@@ -209,7 +209,7 @@ func (r *Recorder) Members(ctx context.Context, since time.Time) ([]MemberSeen, 
 // and member ("" all).
 func (r *Recorder) Events(ctx context.Context, since time.Time, f Filter, limit int) ([]Event, error) {
 	var out []Event
-	q := r.db.NewSelect().Model(&out).Where("at >= ?", since.UTC()).OrderExpr("at DESC, id DESC").Limit(int64(limit))
+	q := r.rdb.NewSelect().Model(&out).Where("at >= ?", since.UTC()).OrderExpr("at DESC, id DESC").Limit(int64(limit))
 	if f.Store != "" {
 		q.Where("store = ?", f.Store)
 	}

@@ -180,6 +180,12 @@ func (d *DB) Ping(ctx context.Context) error {
 // through it keeps one writer per process. Close closes it.
 func (d *DB) Writer() *bun.DB { return d.w }
 
+// Reader is the database's read pool (for SQLite, read-only connections
+// that read beside the one writer), for companions' reads that should not
+// queue behind the shoppers' writes (the dashboard's, the handoff's polls).
+// Close closes it.
+func (d *DB) Reader() *bun.DB { return d.r }
+
 // Close closes the database.
 func (d *DB) Close() error {
 	var errs []error
