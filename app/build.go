@@ -84,7 +84,7 @@ func buildCommand() *cli.Command {
 				boards = append(boards, handoff.Folder(folderStateDir(opts.Out, opts.StateDir)))
 			}
 			if db != nil {
-				b, err := handoff.Database(c.Context, db.Writer(), nil)
+				b, err := handoff.Database(c.Context, db.Writer(), db.Reader(), nil)
 				if err != nil {
 					return fmt.Errorf("the server's database: %w", err)
 				}

@@ -81,7 +81,8 @@ func (s *Server) followBuilds(b handoff.Board, src catalog.Source, siteURL strin
 		<-done
 		stop()
 	})
-	seen := map[string]string{} // the announcement last handled, by store
+	seen := map[string]string{}     // the announcement last acknowledged, by store
+	tried := map[string]time.Time{} // when each store's was last tried
 	go func() {
 		defer close(done)
 		t := time.NewTicker(b.Poll())
@@ -97,17 +98,25 @@ func (s *Server) followBuilds(b handoff.Board, src catalog.Source, siteURL strin
 				s.log.Warn("read the builds' announcements", "err", err)
 			}
 			for store, v := range announced {
-				if seen[store] == v {
+				// An announcement is handled until acknowledged: one that
+				// could not be (a store that does not load, a database
+				// error) is tried again, at most once a second, so the
+				// build run again after a fix finds it acknowledged.
+				if seen[store] == v || time.Since(tried[store]) < time.Second {
 					continue
 				}
-				seen[store] = v
+				tried[store] = time.Now()
 				serving := s.switchCatalog(ctx, store, v, src, siteURL, cats)
 				if serving == "" {
 					continue
 				}
-				if err := b.Acknowledge(ctx, id, store, serving); err != nil && ctx.Err() == nil {
-					s.log.Error("acknowledge a build's catalog", "store", store, "err", err)
+				if err := b.Acknowledge(ctx, id, store, serving); err != nil {
+					if ctx.Err() == nil {
+						s.log.Error("acknowledge a build's catalog", "store", store, "err", err)
+					}
+					continue
 				}
+				seen[store] = v
 			}
 		}
 	}()

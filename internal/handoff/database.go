@@ -24,14 +24,21 @@ import (
 // A registration is live while its heartbeat is younger than
 // DatabaseStale by the reader's clock: members' clocks must agree to a
 // few seconds (NTP).
-func Database(ctx context.Context, db *bun.DB, log *slog.Logger) (Board, error) {
+//
+// Writes go to db; the polls (announcements, acknowledgements, servers)
+// to r, the database's read pool (nil: db), so on SQLite they do not
+// queue behind the shoppers' writes on its one writer.
+func Database(ctx context.Context, db, r *bun.DB, log *slog.Logger) (Board, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if err := migration.Up(ctx, db, migrations(), "handoff", log); err != nil {
 		return nil, err
 	}
-	return &database{db: db}, nil
+	if r == nil {
+		r = db
+	}
+	return &database{db: db, r: r}, nil
 }
 
 // DatabaseStale is how old a server's heartbeat in the database may be
@@ -42,7 +49,7 @@ const DatabaseStale = 10 * Heartbeat
 // databasePoll is the database's Poll: a query a server makes this often.
 const databasePoll = 100 * time.Millisecond
 
-type database struct{ db *bun.DB }
+type database struct{ db, r *bun.DB }
 
 type serverRow struct {
 	bun.BaseModel `bun:"table:handoff_servers"`
@@ -76,7 +83,7 @@ func (d *database) Announce(ctx context.Context, store, version string) error {
 
 func (d *database) Announcements(ctx context.Context) (map[string]string, error) {
 	var rows []versionRow
-	if err := d.db.NewSelect().Model(&rows).Scan(ctx); err != nil {
+	if err := d.r.NewSelect().Model(&rows).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("handoff: announcements: %w", err)
 	}
 	out := make(map[string]string, len(rows))
@@ -97,7 +104,7 @@ func (d *database) Acknowledge(ctx context.Context, id, store, version string) e
 
 func (d *database) Acknowledged(ctx context.Context, id, store string) (string, error) {
 	var rows []ackRow
-	if err := d.db.NewSelect().Model(&rows).Where("server = ?", id).Where("store = ?", store).Scan(ctx); err != nil {
+	if err := d.r.NewSelect().Model(&rows).Where("server = ?", id).Where("store = ?", store).Scan(ctx); err != nil {
 		return "", fmt.Errorf("handoff: acknowledged: %w", err)
 	}
 	if len(rows) == 0 {
@@ -113,6 +120,11 @@ func (d *database) beat(ctx context.Context, id string, now time.Time) error {
 }
 
 func (d *database) Register(ctx context.Context, id string) (stop func(), err error) {
+	// A server that died (kill -9) under this id left its acknowledgements:
+	// they speak for the catalogs it served, not this start's.
+	if _, err := d.db.NewDelete().Model((*ackRow)(nil)).Where("server = ?", id).Exec(ctx); err != nil {
+		return nil, fmt.Errorf("handoff: register: %w", err)
+	}
 	if err := d.beat(ctx, id, time.Now()); err != nil {
 		return nil, fmt.Errorf("handoff: register: %w", err)
 	}
@@ -134,7 +146,7 @@ func (d *database) Register(ctx context.Context, id string) (stop func(), err er
 
 func (d *database) Servers(ctx context.Context) ([]string, error) {
 	var ids []string
-	err := d.db.NewSelect().Model((*serverRow)(nil)).Column("id").
+	err := d.r.NewSelect().Model((*serverRow)(nil)).Column("id").
 		Where("seen_at > ?", time.Now().Add(-DatabaseStale).UnixMilli()).Order("id").Scan(ctx, &ids)
 	if err != nil {
 		return nil, fmt.Errorf("handoff: servers: %w", err)

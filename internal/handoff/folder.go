@@ -81,6 +81,9 @@ func (f folder) Acknowledged(_ context.Context, id, store string) (string, error
 }
 
 func (f folder) Register(ctx context.Context, id string) (stop func(), err error) {
+	// A server that died (kill -9) under this id left its acknowledgements:
+	// they speak for the catalogs it served, not this start's.
+	f.removeAcks(id)
 	name := filepath.Join(f.serversDir(), id)
 	if err := atomicfile.Write(name, []byte(time.Now().UTC().Format(time.RFC3339)+"\n")); err != nil {
 		return nil, fmt.Errorf("handoff: register in %s: %w", string(f), err)
@@ -91,11 +94,16 @@ func (f folder) Register(ctx context.Context, id string) (stop func(), err error
 		cancel()
 		wait()
 		os.Remove(name)
-		acks, _ := filepath.Glob(filepath.Join(f.dir(), "*."+id+".ack"))
-		for _, a := range acks {
-			os.Remove(a)
-		}
+		f.removeAcks(id)
 	}, nil
+}
+
+// removeAcks removes server id's acknowledgements.
+func (f folder) removeAcks(id string) {
+	acks, _ := filepath.Glob(filepath.Join(f.dir(), "*."+id+".ack"))
+	for _, a := range acks {
+		os.Remove(a)
+	}
 }
 
 func (f folder) Servers(context.Context) ([]string, error) {

@@ -44,7 +44,7 @@ func eachBoard(t *testing.T, f func(t *testing.T, b board)) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { sdb.Close() })
-			b, err := Database(t.Context(), sdb.Writer(), nil)
+			b, err := Database(t.Context(), sdb.Writer(), sdb.Reader(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -140,6 +140,16 @@ func TestStaleAndStoppedServers(t *testing.T) {
 			}
 			time.Sleep(b.Poll())
 		}
+		// A server that died under an id leaves acknowledgements; the
+		// next start under it does not inherit them.
+		if err := b.Acknowledge(ctx, "reborn", "shop", "v9"); err != nil {
+			t.Fatal(err)
+		}
+		stopReborn := must(b.Register(ctx, "reborn"))
+		if v := must(b.Acknowledged(ctx, "reborn", "shop")); v != "" {
+			t.Errorf("a new start inherits its predecessor's acknowledgement %q", v)
+		}
+		stopReborn()
 		stop()
 		if ids := must(b.Servers(ctx)); len(ids) != 0 {
 			t.Errorf("servers after stop: %v", ids)
