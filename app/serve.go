@@ -249,7 +249,7 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 		}
 		iopts.Cache = s.cache
 	}
-	if s.rec, err = ops.Open(ctx, s.db.Writer(), ops.Options{Member: memberName(s.cache, ln), Log: log}); err != nil {
+	if s.rec, err = ops.Open(ctx, s.db.Writer(), ops.Options{Member: memberName(s.cache, ln), Log: log, Reader: s.db.Reader()}); err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
 	iopts.Ops = s.rec
@@ -282,7 +282,7 @@ func startOn(ctx context.Context, ln net.Listener, opts ServeOptions) (_ *Server
 	s.cats = cats
 	// A build told of by the database (into a bucket, or by another
 	// machine), or into this folder, switches the islands first.
-	board, err := handoff.Database(ctx, s.db.Writer(), log)
+	board, err := handoff.Database(ctx, s.db.Writer(), s.db.Reader(), log)
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
@@ -674,9 +674,7 @@ func serveCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if s.Islands.Dashboard() {
-				fmt.Fprintf(c.App.Writer, "Dashboard (sign in with %s): %s/admin/\n", envAdminToken, s.URL)
-			}
+			printDashboard(c.App.Writer, s)
 			return runUntilDone(c, s)
 		},
 	}

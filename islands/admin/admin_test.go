@@ -2,10 +2,12 @@ package admin
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -137,7 +139,6 @@ func TestUnauthenticatedGets401AndNoData(t *testing.T) {
 	for _, hdr := range [][]string{
 		nil,
 		{"Authorization", "Bearer wrong-token"},
-		{"Authorization", "Basic " + token},
 		{"Cookie", CookieName + "=9999999999.forged"},
 	} {
 		res, body := e.do(nil, "GET", Path, nil, hdr...)
@@ -175,7 +176,7 @@ func TestBearerTokenShowsTheDashboard(t *testing.T) {
 		"m1:3320",              // this member, and the leader
 		"Magic Wands Emporium", // the store picker
 		`<th scope="row">cart</th>`,
-		"51",                                   // requests of wands' cart route
+		`<th scope="row">cart</th><td>51</td><td>1</td>`, // wands' cart route: requests, 5xx
 		"75.0%",                                // fragment cache hits: 3 of 4
 		"repaired 2 files webhooks had missed", // the reconcile event
 		"pending <strong>2</strong>",           // the webhook queue
@@ -299,5 +300,44 @@ func TestBadSetupsAndMethods(t *testing.T) {
 	big := url.Values{"token": {strings.Repeat("x", 8<<10)}}
 	if res, _ := e.do(nil, "POST", Path+"login", big); res.StatusCode != http.StatusBadRequest {
 		t.Errorf("huge login body: %d", res.StatusCode)
+	}
+}
+
+// A proxy's own Basic credentials are not an attempt at the token: they
+// neither count as a failure nor hide a session cookie.
+func TestOtherAuthorizationSchemesAreNotAttempts(t *testing.T) {
+	e := newEnv(t)
+	jar, _ := cookiejar.New(nil)
+	c := noRedirect(jar)
+	if res, _ := e.do(c, "POST", Path+"login", url.Values{"token": {token}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: %d", res.StatusCode)
+	}
+	for i := range maxFails + 2 {
+		res, _ := e.do(c, "GET", Path, nil, "Authorization", "Basic cHJveHk6c2VjcmV0")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("request %d with a proxy's Basic header and the session: %d", i, res.StatusCode)
+		}
+	}
+}
+
+// Failures are counted per IPv6 /64: changing address inside it does not
+// reset the count. A full table drops expired entries, not every block.
+func TestFailuresByClient(t *testing.T) {
+	now := time.Now()
+	f := newFailures(func() time.Time { return now })
+	for i := range maxFails {
+		f.fail(netip.MustParseAddr(fmt.Sprintf("2001:db8:1:2::%x", i+1)))
+	}
+	if _, blocked := f.blocked(netip.MustParseAddr("2001:db8:1:2:ffff::9")); !blocked {
+		t.Error("a new address in the same /64 is not blocked")
+	}
+	if _, blocked := f.blocked(netip.MustParseAddr("2001:db8:1:3::1")); blocked {
+		t.Error("another /64 is blocked")
+	}
+	for i := range maxClients {
+		f.fail(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}))
+	}
+	if _, blocked := f.blocked(netip.MustParseAddr("2001:db8:1:2::1")); !blocked {
+		t.Error("filling the table cleared a live block")
 	}
 }

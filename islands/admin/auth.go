@@ -44,9 +44,10 @@ func (a *auth) tokenOK(token string) bool {
 // check says how r is authenticated: "bearer", "cookie", or "" (not),
 // and whether it tried and failed (a wrong token, a bad cookie).
 func (a *auth) check(r *http.Request) (how string, failed bool) {
-	if h := r.Header.Get("Authorization"); h != "" {
-		token, ok := strings.CutPrefix(h, "Bearer ")
-		if ok && a.tokenOK(token) {
+	// A bearer token is an attempt; any other scheme (a proxy's Basic
+	// credentials) is not ours, and the cookie decides.
+	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		if a.tokenOK(token) {
 			return "bearer", false
 		}
 		return "", true
@@ -124,15 +125,27 @@ type failCount struct {
 const (
 	maxFails   = 10
 	failWindow = 15 * time.Minute
-	maxClients = 10_000 // bound on the map: past it, it starts over
+	maxClients = 10_000 // bound on the map: past it, the expired entries go, then those with the fewest failures
 )
 
 func newFailures(now func() time.Time) *failures {
 	return &failures{now: now, by: map[netip.Addr]*failCount{}}
 }
 
+// client is the key of ip's failures: an IPv6 address by its /64 (one
+// subscriber's), so a client cannot dodge its count by changing address.
+func client(ip netip.Addr) netip.Addr {
+	ip = ip.Unmap()
+	if ip.Is6() {
+		p, _ := ip.Prefix(64)
+		return p.Addr()
+	}
+	return ip
+}
+
 // blocked says whether ip is refused, and for how long.
 func (f *failures) blocked(ip netip.Addr) (time.Duration, bool) {
+	ip = client(ip)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c := f.by[ip]
@@ -149,16 +162,38 @@ func (f *failures) blocked(ip netip.Addr) (time.Duration, bool) {
 
 // fail counts a failure of ip.
 func (f *failures) fail(ip netip.Addr) {
+	ip = client(ip)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	now := f.now()
 	c := f.by[ip]
 	if c == nil || !now.Before(c.until) {
 		if len(f.by) >= maxClients {
-			f.by = map[netip.Addr]*failCount{}
+			f.evict(now)
 		}
 		c = &failCount{until: now.Add(failWindow)}
 		f.by[ip] = c
 	}
 	c.n++
+}
+
+// evict makes room in a full map: the expired entries go; if none has,
+// the one with the fewest failures (never a block while a client with
+// fewer failures is there, and never the whole map: that would clear
+// every block at once). f.mu is held.
+func (f *failures) evict(now time.Time) {
+	var least netip.Addr
+	fewest := -1
+	for ip, c := range f.by {
+		if !now.Before(c.until) {
+			delete(f.by, ip)
+			continue
+		}
+		if fewest < 0 || c.n < fewest {
+			least, fewest = ip, c.n
+		}
+	}
+	if len(f.by) >= maxClients {
+		delete(f.by, least)
+	}
 }

@@ -508,12 +508,14 @@ func (v *view) aiCalls(ctx context.Context, h *Handler) {
 		return
 	}
 	v.AIOn = true
-	calls, err := h.opts.AICalls(ctx, 15)
+	// The newest calls of every store, then those of the store picked:
+	// enough that a quiet store's are among them.
+	calls, err := h.opts.AICalls(ctx, 200)
 	if err != nil {
 		v.Problems = append(v.Problems, err.Error())
 	}
 	for _, c := range calls {
-		if v.Store != "" && c.Store != v.Store {
+		if (v.Store != "" && c.Store != v.Store) || len(v.AI) == 15 {
 			continue
 		}
 		v.AI = append(v.AI, aiRow{At: c.At.UTC().Format("Jan 2 15:04:05"), Store: c.Store, Kind: c.Kind, Segment: c.Segment,
