@@ -3,6 +3,7 @@ package ai
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -54,6 +55,9 @@ func (l *Log) Add(c Call) {
 	if c.At.IsZero() {
 		c.At = l.now()
 	}
+	// A NUL byte (a model may send \u0000) or invalid UTF-8 would make
+	// the batch's insert fail on every flush.
+	c.Prompt, c.Output, c.Outcome = storable(c.Prompt), storable(c.Output), storable(c.Outcome)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.pending) >= maxPending {
@@ -77,7 +81,7 @@ func (l *Log) Hit(store, segment, model string, prompt func() string, latency ti
 	if c == nil {
 		c = &Call{At: l.now(), Store: store, Kind: "copy", Segment: segment, Model: model, CacheHit: true, Outcome: "cache hit"}
 		if prompt != nil {
-			c.Prompt = prompt()
+			c.Prompt = storable(prompt())
 		}
 		l.hits[k] = c
 	}
@@ -154,4 +158,9 @@ func (l *Log) Close(ctx context.Context, running bool) error {
 		<-l.done
 	}
 	return l.Flush(ctx)
+}
+
+// storable is s as a database text column takes it: valid UTF-8, no NUL.
+func storable(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }

@@ -468,7 +468,7 @@ func (s *Server) events(q *request) {
 		case <-h.done:
 			return
 		case ev := <-st.ch:
-			if !write("event: " + ev.name + "\ndata: " + strings.ReplaceAll(ev.data, "\n", "") + "\n\n") {
+			if !write("event: " + ev.name + "\ndata: " + strings.NewReplacer("\n", "", "\r", "").Replace(ev.data) + "\n\n") {
 				return
 			}
 		case <-beat.C:
