@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -155,5 +156,38 @@ func TestOpenCollectionPageFollowsAWebhook(t *testing.T) {
 	check(t, expect.Locator(other).ToContainText("$49.00"), "the other card")
 	if still, _ := page.Evaluate(`() => window.stillHere === true`); still != true {
 		t.Error("the page was reloaded")
+	}
+}
+
+// Over HTTP/1.1 (the demo's), a hidden tab gives its stream up, so many
+// open tabs cannot take every connection the browser allows a site; shown
+// again, it opens the stream and asks its islands again.
+func TestHiddenTabGivesItsStreamUp(t *testing.T) {
+	page := newPage(t)
+	visit(t, page, storePath(demoStore))
+	liveOpen(t, page)
+	visibility := func(hidden bool) {
+		t.Helper()
+		_, err := page.Evaluate(`(hidden) => {
+			Object.defineProperty(document, "hidden", { configurable: true, get: () => hidden });
+			Object.defineProperty(document, "visibilityState", { configurable: true, get: () => hidden ? "hidden" : "visible" });
+			document.dispatchEvent(new Event("visibilitychange"));
+		}`, hidden)
+		check(t, err, "set the page's visibility")
+	}
+	visibility(true)
+	check(t, expect.Locator(page.Locator("html[data-live=closed]")).ToHaveCount(1), "a hidden tab's stream is closed")
+	asked := make(chan struct{}, 4)
+	page.OnRequest(func(r playwright.Request) {
+		if strings.Contains(r.URL(), "/islands/page") {
+			asked <- struct{}{}
+		}
+	})
+	visibility(false)
+	liveOpen(t, page)
+	select {
+	case <-asked:
+	case <-time.After(3 * time.Second):
+		t.Error("shown again, the tab did not ask its islands again")
 	}
 }

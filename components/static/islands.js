@@ -160,8 +160,26 @@
       listed.push(m[1]);
     }
   });
+  // Over HTTP/1.1 a browser keeps about six connections to a site for all
+  // its tabs, and an open stream holds one: a hidden tab gives its stream
+  // up (and asks its islands again when shown), so many open tabs never
+  // starve the one in front. Over HTTP/2 the streams share one connection.
+  function connectionEach() {
+    var nav = performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
+    var p = nav && nav.nextHopProtocol;
+    return !p || p === "http/1.1" || p === "http/1.0";
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (!wanted || !connectionEach()) return;
+    if (document.hidden) stopLive();
+    else if (!source) {
+      startLive();
+      queue("order");
+    }
+  });
   function startLive() {
     if (!liveURL || source || typeof EventSource === "undefined") return;
+    if (document.hidden && connectionEach()) return; // opened when shown
     var q = new URLSearchParams();
     if (islandsVals.get("product")) q.set("product", islandsVals.get("product"));
     else listed.forEach(function (h) { q.append("product", h); });
@@ -187,7 +205,10 @@
     });
   }
   function stopLive() {
-    if (source) source.close();
+    if (source) {
+      source.close();
+      document.documentElement.setAttribute("data-live", "closed");
+    }
     source = null;
   }
   // Events close together are answered once.
