@@ -33,7 +33,13 @@ func TestDevReloadsTheOpenPage(t *testing.T) {
 	var log testkit.LogBuffer
 	d, err := app.StartDev(ctx, app.DevOptions{Addr: "127.0.0.1:0", OpsAddr: "127.0.0.1:0", Content: dir, Out: t.TempDir(), Data: t.TempDir(), NoCache: true, Log: &log})
 	check(t, err, "start dev")
-	defer d.Close(ctx)
+	// Closed after the page (cleanups run last first): a page still open
+	// would see its live stream refused and log it.
+	t.Cleanup(func() {
+		cctx, ccancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer ccancel()
+		d.Close(cctx)
+	})
 
 	page := newPage(t)
 	var listening atomic.Bool
