@@ -87,6 +87,11 @@ func TestClusterKill9AndRollingRestart(t *testing.T) {
 	for i := range c.ms {
 		time.Sleep(time.Second)
 		c.term(t, i)
+		// As an operator's rolling restart does: the member comes back
+		// once the others have seen it leave. Started at once, it may
+		// knock while the coordinator still holds its old place, and
+		// wait out the bootstrap.
+		c.waitMembers(t, members-1)
 		c.start(t, i)
 		c.waitMembers(t, members)
 	}
