@@ -137,7 +137,16 @@ type hub struct {
 	subscribed bool // the bus subscription is in place
 	subCancel  context.CancelFunc
 	pending    sync.WaitGroup // publishes under way
+	// quietUntil: a publish found no member listening (no stream open in
+	// the cluster); until then, publishes stay on this member, so a
+	// cluster with no open page carries no event traffic on every write.
+	quietUntil time.Time
 }
+
+// quietFor is how long a publish that no member heard keeps the next
+// ones local: a page that opens its stream meanwhile on another member
+// misses the events of at most that long.
+const quietFor = 2 * time.Second
 
 // stream is one open page's stream.
 type stream struct {
@@ -324,6 +333,7 @@ func (h *hub) publish(m liveMessage) {
 		return
 	}
 	local := h.bus == nil || !h.subscribed
+	quiet := h.bus != nil && !h.subscribed && time.Now().Before(h.quietUntil)
 	h.pending.Add(1)
 	h.mu.Unlock()
 	go func() {
@@ -331,7 +341,7 @@ func (h *hub) publish(m liveMessage) {
 		if local {
 			h.deliver(m)
 		}
-		if h.bus == nil {
+		if h.bus == nil || quiet {
 			return
 		}
 		data, err := json.Marshal(m)
@@ -340,7 +350,13 @@ func (h *hub) publish(m liveMessage) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 4*h.timeout)
 		defer cancel()
-		if _, err := h.bus.Publish(ctx, EventsChannel, data); err != nil {
+		n, err := h.bus.Publish(ctx, EventsChannel, data)
+		if err == nil && n == 0 {
+			h.mu.Lock()
+			h.quietUntil = time.Now().Add(quietFor)
+			h.mu.Unlock()
+		}
+		if err != nil {
 			h.errLog("islands: live events: publish failed", "kind", m.Kind, "err", err)
 			if !local {
 				h.deliver(m) // this member's streams at least
