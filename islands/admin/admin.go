@@ -129,17 +129,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(css)
 		return
 	case Path + "login":
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		if !onlyPost(w, r) {
 			return
 		}
 		h.login(w, r, ip)
 		return
 	case Path + "logout":
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		if !onlyPost(w, r) {
 			return
 		}
 		clearSession(w, r)
@@ -217,4 +213,14 @@ func send(w http.ResponseWriter, r *http.Request, status int, page []byte) {
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(page)
 	}
+}
+
+// onlyPost answers 405 to anything but a POST, and says whether r is one.
+func onlyPost(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method == http.MethodPost {
+		return true
+	}
+	w.Header().Set("Allow", http.MethodPost)
+	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	return false
 }
