@@ -26,6 +26,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wandstore/wandstore/components"
@@ -136,7 +137,9 @@ type hub struct {
 	ips        map[string]int
 	subscribed bool // the bus subscription is in place
 	subCancel  context.CancelFunc
-	pending    sync.WaitGroup // publishes under way
+	outbox     chan liveMessage // to the bus: see publish
+	sender     sync.WaitGroup   // the goroutine emptying outbox
+	dropped    atomic.Int64     // events the full outbox kept off the bus
 	// quietUntil: a publish found no member listening (no stream open in
 	// the cluster); until then, publishes stay on this member, so a
 	// cluster with no open page carries no event traffic on every write.
@@ -168,6 +171,9 @@ func newHub(limits StreamLimits, cache shopper.Cache, timeout time.Duration, err
 	}
 	if b, ok := cache.(Bus); ok {
 		h.bus = b
+		h.outbox = make(chan liveMessage, outboxSize)
+		h.sender.Add(1)
+		go h.send()
 	}
 	return h
 }
@@ -324,8 +330,14 @@ func (h *hub) deliver(m liveMessage) {
 	}
 }
 
-// publish sends m to every member's streams, in the background: the
-// write that caused it does not wait on the cluster.
+// publish sends m to every member's streams. The write that caused it
+// does not wait on the cluster: m goes into a bounded outbox that one
+// sender per member empties, one publish at a time. Unbounded, a publish
+// per write in flight at once filled the connection pools between
+// members when the cluster slowed (a member joining, partitions moving),
+// and the coordinator's own calls then waited behind them: a joining
+// member was never handed its routing table. A full outbox drops m from
+// the bus (this member's streams still get it) and counts it.
 func (h *hub) publish(m liveMessage) {
 	h.mu.Lock()
 	if h.closed {
@@ -334,39 +346,69 @@ func (h *hub) publish(m liveMessage) {
 	}
 	local := h.bus == nil || !h.subscribed
 	quiet := h.bus != nil && !h.subscribed && time.Now().Before(h.quietUntil)
-	h.pending.Add(1)
 	h.mu.Unlock()
-	go func() {
-		defer h.pending.Done()
-		if local {
+	if local {
+		h.deliver(m)
+	}
+	if h.bus == nil || quiet {
+		return
+	}
+	select {
+	case h.outbox <- m:
+	default:
+		h.dropped.Add(1)
+		if !local {
 			h.deliver(m)
 		}
-		if h.bus == nil || quiet {
+	}
+}
+
+// outboxSize bounds the events waiting for the bus on one member.
+const outboxSize = 256
+
+// send empties the outbox until close, one publish at a time.
+func (h *hub) send() {
+	defer h.sender.Done()
+	for {
+		select {
+		case <-h.done:
 			return
+		case m := <-h.outbox:
+			h.sendOne(m)
 		}
-		data, err := json.Marshal(m)
-		if err != nil {
-			return
+	}
+}
+
+func (h *hub) sendOne(m liveMessage) {
+	h.mu.Lock()
+	local := !h.subscribed
+	quiet := !h.subscribed && time.Now().Before(h.quietUntil)
+	h.mu.Unlock()
+	if quiet {
+		return // delivered locally when published
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*h.timeout)
+	defer cancel()
+	n, err := h.bus.Publish(ctx, EventsChannel, data)
+	if err == nil && n == 0 {
+		h.mu.Lock()
+		h.quietUntil = time.Now().Add(quietFor)
+		h.mu.Unlock()
+	}
+	if err != nil {
+		h.errLog("islands: live events: publish failed", "kind", m.Kind, "err", err)
+		if !local {
+			h.deliver(m) // this member's streams at least
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 4*h.timeout)
-		defer cancel()
-		n, err := h.bus.Publish(ctx, EventsChannel, data)
-		if err == nil && n == 0 {
-			h.mu.Lock()
-			h.quietUntil = time.Now().Add(quietFor)
-			h.mu.Unlock()
-		}
-		if err != nil {
-			h.errLog("islands: live events: publish failed", "kind", m.Kind, "err", err)
-			if !local {
-				h.deliver(m) // this member's streams at least
-			}
-		}
-	}()
+	}
 }
 
 // close ends every stream and the subscription, and waits for the
-// publishes under way. Streams opened after it are refused 503.
+// publish under way; events still in the outbox are not sent. Streams opened after it are refused 503.
 func (h *hub) close() {
 	h.mu.Lock()
 	if !h.closed {
@@ -377,7 +419,7 @@ func (h *hub) close() {
 		}
 	}
 	h.mu.Unlock()
-	h.pending.Wait()
+	h.sender.Wait()
 }
 
 // CartChanged tells the shopper's open pages (every member's) that their

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -392,4 +393,97 @@ func TestLiveWithoutCache(t *testing.T) {
 	if f := s.event(t, 5*time.Second); f.event != EventCart {
 		t.Fatalf("event %q", f.event)
 	}
+}
+
+// gateBus is a cluster bus that does not answer until released: a slow
+// cluster (a member joining, partitions moving), seen from one member.
+type gateBus struct {
+	release  chan struct{}
+	mu       sync.Mutex
+	inFlight int
+	most     int
+	sent     int
+}
+
+func (b *gateBus) Publish(ctx context.Context, _ string, _ []byte) (int64, error) {
+	b.mu.Lock()
+	b.inFlight++
+	b.most = max(b.most, b.inFlight)
+	b.mu.Unlock()
+	defer func() {
+		b.mu.Lock()
+		b.inFlight--
+		b.sent++
+		b.mu.Unlock()
+	}()
+	select {
+	case <-b.release:
+		return 1, nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+func (b *gateBus) Subscribe(context.Context, string, func([]byte)) error { return nil }
+
+// A slow bus holds one publish per member at a time, whatever the writes
+// (a publish per write in flight at once filled the pools between
+// members), and a full outbox drops events from the bus, counted, while
+// this member's own streams still get them.
+func TestLivePublishesAreBounded(t *testing.T) {
+	bus := &gateBus{release: make(chan struct{})}
+	h := newHub(StreamLimits{}, nil, time.Minute, t.Logf)
+	h.bus = bus
+	h.outbox = make(chan liveMessage, outboxSize)
+	h.sender.Add(1)
+	go h.send()
+	h.subscribe() // a stream is open somewhere: events go to the bus
+	st := &stream{shopper: "s|a", ip: "192.0.2.1", ch: make(chan liveEvent, 2000)}
+	if r := h.open(st); r != admitted {
+		t.Fatalf("open: %v", r)
+	}
+
+	const writes = 1000
+	ev := liveMessage{Kind: EventCart, Store: "s", Shopper: "a"}
+	h.publish(ev) // the sender takes it and waits on the bus
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		bus.mu.Lock()
+		in := bus.inFlight
+		bus.mu.Unlock()
+		if in == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first event never reached the bus")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	for range writes - 1 {
+		h.publish(ev)
+	}
+	// One taken by the sender, outboxSize waiting, the rest dropped.
+	if got, want := h.dropped.Load(), int64(writes-outboxSize-1); got != want {
+		t.Errorf("dropped %d, want %d", got, want)
+	}
+	if got := len(st.ch); got != writes-outboxSize-1 {
+		t.Errorf("this member's stream got %d of the dropped events, want %d", got, writes-outboxSize-1)
+	}
+	close(bus.release)
+	for {
+		bus.mu.Lock()
+		sent, most := bus.sent, bus.most
+		bus.mu.Unlock()
+		if sent == outboxSize+1 {
+			if most != 1 {
+				t.Errorf("%d publishes in flight at once, want 1", most)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d events published", sent, outboxSize+1)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	h.close()
 }

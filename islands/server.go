@@ -194,6 +194,10 @@ func New(opts Options) (*Server, error) {
 		s.board = board
 	}
 	s.live = newHub(opts.Streams, opts.Cache, opts.CacheTimeout, opts.Log.Warn)
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "wandstore_live_events_dropped_total",
+		Help: "Live events kept off the cluster's bus because this member's outbox was full (its own streams still got them).",
+	}, func() float64 { return float64(s.live.dropped.Load()) }))
 	s.limiter = newLimiter(opts.Limits.withDefaults(), opts.Cache, s.metrics, opts.Now, opts.CacheTimeout)
 	return s, nil
 }
