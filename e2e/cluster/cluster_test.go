@@ -66,7 +66,7 @@ func TestClusterKill9AndRollingRestart(t *testing.T) {
 	// 1. kill -9 of a member mid-run, writes stopped shortly after, then
 	// reads alone while the cluster settles.
 	victim := 0 // the oldest member: Olric's coordinator
-	load := c.runLoad(ss, true)
+	load := c.runLoad(t, ss, true)
 	time.Sleep(3 * time.Second)
 	c.kill(t, victim)
 	time.Sleep(1500 * time.Millisecond)
@@ -83,7 +83,7 @@ func TestClusterKill9AndRollingRestart(t *testing.T) {
 
 	// 3. A rolling restart under load: each member in turn gets SIGTERM
 	// and is started again.
-	load = c.runLoad(ss, true)
+	load = c.runLoad(t, ss, true)
 	for i := range c.ms {
 		time.Sleep(time.Second)
 		c.term(t, i)
@@ -177,6 +177,13 @@ func newCluster(t testing.TB, bin, dsn string, n int) *cluster {
 		if t.Failed() {
 			for _, m := range c.ms {
 				t.Logf("member %d log (last 4 KiB):\n%s", m.i, m.log.Tail(4096))
+				// The whole log, where CI keeps it (e2e/artifacts/).
+				name := filepath.Join("..", "artifacts", fmt.Sprintf("%s-member-%d.log", strings.ReplaceAll(t.Name(), "/", "_"), m.i))
+				if err := os.MkdirAll(filepath.Dir(name), 0o755); err == nil {
+					if err := os.WriteFile(name, []byte(m.log.String()), 0o644); err == nil {
+						t.Logf("member %d's whole log: e2e/artifacts/%s", m.i, filepath.Base(name))
+					}
+				}
 			}
 		}
 	})
@@ -375,6 +382,7 @@ type load struct {
 	tally   *tally
 	writes  atomic.Bool
 	quit    chan struct{}
+	once    sync.Once
 	wg      sync.WaitGroup
 	started time.Time
 }
@@ -383,9 +391,10 @@ type load struct {
 // and reads (badge, drawer) round robin over the members that are up,
 // with a short pause between requests so three servers, PostgreSQL and
 // the load share two cores. It is bounded by stop.
-func (c *cluster) runLoad(ss []*shopperSim, writes bool) *load {
+func (c *cluster) runLoad(t testing.TB, ss []*shopperSim, writes bool) *load {
 	l := &load{ss: ss, tally: &tally{}, quit: make(chan struct{}), started: time.Now()}
 	l.writes.Store(writes)
+	t.Cleanup(l.halt) // a test that stops early stops its load first
 	for _, s := range ss {
 		l.wg.Add(1)
 		go func() {
@@ -408,7 +417,15 @@ func (c *cluster) runLoad(ss []*shopperSim, writes bool) *load {
 				} else {
 					s.read(l.tally, m)
 				}
-				time.Sleep(time.Duration(5+s.rng.IntN(10)) * time.Millisecond)
+				// 50-150 ms between a shopper's requests: 24 shoppers
+				// make about 200 requests a second, a load that leaves
+				// the members' CPU to rebalance. At 5-15 ms the load
+				// saturated the two cores (about 280 a second), the
+				// connection pools between members filled with cache
+				// calls, and the coordinator's own calls, which admit a
+				// restarted member, waited behind them until the member
+				// gave up (see islands/cache, maxBootstrapWait).
+				time.Sleep(time.Duration(50+s.rng.IntN(100)) * time.Millisecond)
 			}
 		}()
 	}
@@ -417,11 +434,16 @@ func (c *cluster) runLoad(ss []*shopperSim, writes bool) *load {
 
 func (l *load) stopWrites() { l.writes.Store(false) }
 
+// halt ends the load's shoppers and waits for them; once.
+func (l *load) halt() {
+	l.once.Do(func() { close(l.quit) })
+	l.wg.Wait()
+}
+
 // stop ends the load and fails t on what it saw.
 func (l *load) stop(t *testing.T) {
 	t.Helper()
-	close(l.quit)
-	l.wg.Wait()
+	l.halt()
 	ty := l.tally
 	t.Logf("load: %d requests in %s (%d writes, %d acknowledged; %d errors from members going down excused, %d writes of unknown outcome)",
 		ty.requests.Load(), time.Since(l.started).Round(time.Millisecond), ty.writes.Load(), ty.acked.Load(), ty.excused.Load(), ty.unsure.Load())
@@ -481,6 +503,14 @@ func (s *shopperSim) do(ty *tally, m *member, method, path string, form url.Valu
 
 func (s *shopperSim) write(ty *tally, m *member) {
 	ty.writes.Add(1)
+	if s.unsure {
+		// A write whose outcome is unknown (its member went down under
+		// it) may have removed the line this one would set (a set of a
+		// removed line is rightly refused): choose from the cart as the
+		// database holds it. It is read again once this write is
+		// acknowledged, in case the lost write committed only now.
+		s.cart = s.dbCart(s.t)
+	}
 	var (
 		path string
 		form url.Values
@@ -533,8 +563,7 @@ func (s *shopperSim) write(ty *tally, m *member) {
 	}
 	ty.acked.Add(1)
 	if s.unsure {
-		// What the lost write did is in the database now; everything
-		// from here on was acknowledged.
+		// Everything from here on was acknowledged.
 		s.cart = s.dbCart(s.t)
 		s.unsure = false
 		return

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -107,7 +108,8 @@ func Open(ctx context.Context, cfg Config) (*Cache, error) {
 		// can join a cluster whose coordinator never hands it a routing
 		// table (Olric keeps treating it as the dead incarnation). A new
 		// start, with a new birth date, joins as a new member: that heals
-		// it, as a crash-looping restart would, but inside one start.
+		// it, as a crash-looping restart would, but inside one start. It
+		// comes only after openMember waited (see maxBootstrapWait).
 		cfg.logger().Warn("cache: the cluster did not bootstrap this member; starting it again", "attempt", attempt, "err", err)
 		select {
 		case <-ctx.Done():
@@ -119,6 +121,37 @@ func Open(ctx context.Context, cfg Config) (*Cache, error) {
 
 // errNotBootstrapped: the member joined but never received a routing table.
 var errNotBootstrapped = errors.New("not bootstrapped by the cluster")
+
+// maxBootstrapWait bounds how long one start of a member waits for the
+// cluster's coordinator to bootstrap it before it is started again.
+const maxBootstrapWait = 15 * time.Second
+
+// untilBootstrapped calls f again while it fails because a member is not
+// bootstrapped yet (olric.ErrOperationTimeout: Olric answers so after its
+// bootstrapTimeout) until by, or ctx, runs out.
+func untilBootstrapped(ctx context.Context, by time.Time, f func() error) error {
+	for {
+		err := f()
+		if !isOperationTimeout(err) {
+			return err
+		}
+		if time.Now().After(by) || ctx.Err() != nil {
+			return fmt.Errorf("%w: %w", errNotBootstrapped, err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// isOperationTimeout reports Olric's "operation timeout", what a member
+// not bootstrapped yet answers. Olric has three errors of that text
+// (olric, its internal routing table, pkg/neterrors), and the cluster
+// client returns the internal one, which cannot be named from here.
+func isOperationTimeout(err error) bool {
+	return err != nil && (errors.Is(err, olric.ErrOperationTimeout) || strings.HasSuffix(err.Error(), "operation timeout"))
+}
 
 // openMember is one attempt of Open, within timeout.
 func openMember(ctx context.Context, cfg Config, timeout time.Duration) (*Cache, error) {
@@ -163,6 +196,7 @@ func openMember(ctx context.Context, cfg Config, timeout time.Duration) (*Cache,
 	}()
 	defer stopPoll()
 
+	attemptBy := time.Now().Add(timeout)
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	// On failure the poller is left to finish its last PING on its own
@@ -219,14 +253,25 @@ func openMember(ctx context.Context, cfg Config, timeout time.Duration) (*Cache,
 		membersTTL:  defaultMembersTTL,
 		now:         time.Now,
 	}
+	// The coordinator hands a joining member its routing table after it
+	// has worked out a new one, which asks every owner of every
+	// partition for its length, one call at a time: seconds on a busy
+	// machine, and it handles membership changes one after another. So
+	// wait for it here, and give the member up (Open starts it again)
+	// only after half of what is left: a start given up adds a leave
+	// and a join to the coordinator's queue, and restarting every 3 s
+	// (Olric's bootstrapTimeout) kept a member out of a loaded cluster
+	// for good.
+	bootstrapBy := time.Now().Add(min(maxBootstrapWait, time.Until(attemptBy)/2))
 	for _, m := range []struct {
 		name string
 		dst  *olric.DMap
 	}{{fragmentsMap, &c.fragments}, {stateMap, &c.state}, {ratelimitMap, &c.ratelimit}} {
-		dm, err := c.client.NewDMap(m.name)
-		if errors.Is(err, olric.ErrOperationTimeout) {
-			err = fmt.Errorf("%w: %w", errNotBootstrapped, err)
-		}
+		var dm olric.DMap
+		err := untilBootstrapped(ctx, bootstrapBy, func() (err error) {
+			dm, err = c.client.NewDMap(m.name)
+			return err
+		})
 		if err != nil {
 			return fail(fmt.Errorf("dmap %s: %w", m.name, err))
 		}
@@ -235,11 +280,16 @@ func openMember(ctx context.Context, cfg Config, timeout time.Duration) (*Cache,
 	// Made here rather than on first use, to keep Count free of lazy
 	// set-up; it costs an idle connection pool and a routing-table fetch
 	// every routingRefresh.
+	// The routing table it loads comes from the coordinator, which, while
+	// the cluster forms, may be a member not bootstrapped yet itself.
 	cc := *oc.Client
-	c.cluster, err = olric.NewClusterClient([]string{c.name},
-		olric.WithConfig(&cc),
-		olric.WithLogger(oc.Logger),
-		olric.WithRoutingTableFetchInterval(routingRefresh))
+	err = untilBootstrapped(ctx, bootstrapBy, func() (err error) {
+		c.cluster, err = olric.NewClusterClient([]string{c.name},
+			olric.WithConfig(&cc),
+			olric.WithLogger(oc.Logger),
+			olric.WithRoutingTableFetchInterval(routingRefresh))
+		return err
+	})
 	if err != nil {
 		return fail(fmt.Errorf("cluster client: %w", err))
 	}

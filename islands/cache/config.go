@@ -110,7 +110,7 @@ func builtinConfig() (*config.Config, error) {
 		ReplicationMode:          config.SyncReplicationMode,
 		MemberCountQuorum:        1,
 		KeepAlivePeriod:          300 * time.Second,
-		BootstrapTimeout:         3 * time.Second,
+		BootstrapTimeout:         50 * time.Millisecond,
 		RoutingTablePushInterval: 3 * time.Second,
 		TriggerBalancerInterval:  15 * time.Second,
 		LeaveTimeout:             5 * time.Second,
