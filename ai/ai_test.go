@@ -353,3 +353,28 @@ func TestAdvisorOfflineAndFallback(t *testing.T) {
 		a.Wait()
 	})
 }
+
+// Calls older than KeepCalls are deleted; newer ones stay.
+func TestLogPrunesOldCalls(t *testing.T) {
+	testkit.EachDB(t, func(t *testing.T) {
+		db := openDB(t)
+		log := ai.NewLog(db, time.Hour, nil)
+		now := time.Now()
+		log.Add(ai.Call{At: now.Add(-ai.KeepCalls - time.Hour), Store: "tea", Kind: "copy", Segment: "old", Model: "m", Outcome: "ok"})
+		log.Add(ai.Call{At: now.Add(-ai.KeepCalls + time.Hour), Store: "tea", Kind: "copy", Segment: "recent", Model: "m", Outcome: "ok"})
+		if err := log.Flush(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		n, err := log.Prune(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls, err := ai.Calls(t.Context(), db, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 || len(calls) != 1 || calls[0].Segment != "recent" {
+			t.Fatalf("pruned %d, left %+v; want the old call gone and the recent one kept", n, calls)
+		}
+	})
+}

@@ -26,10 +26,15 @@ type Log struct {
 	hits    map[hitKey]*Call
 	dropped int
 
-	stop chan struct{}
-	done chan struct{}
-	once sync.Once
+	stop   chan struct{}
+	done   chan struct{}
+	once   sync.Once
+	pruned time.Time // Run's last Prune
 }
+
+// KeepCalls is how long ai_calls rows are kept: Run deletes older ones
+// about once an hour, so the table does not grow for ever.
+const KeepCalls = 30 * 24 * time.Hour
 
 type hitKey struct{ store, segment, model string }
 
@@ -103,6 +108,13 @@ func (l *Log) Run() {
 			if err := l.Flush(ctx); err != nil {
 				l.log.Warn("ai: log flush failed; the calls are kept for the next", "err", err)
 			}
+			if now := l.now(); now.Sub(l.pruned) > time.Hour {
+				if _, err := l.Prune(ctx); err != nil {
+					l.log.Warn("ai: pruning old calls failed", "err", err)
+				} else {
+					l.pruned = now
+				}
+			}
 			cancel()
 		}
 	}
@@ -146,6 +158,16 @@ func (l *Log) Flush(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// Prune deletes the calls logged more than KeepCalls ago (every member
+// may: a delete of rows already gone is harmless) and says how many.
+func (l *Log) Prune(ctx context.Context) (int64, error) {
+	res, err := l.db.NewDelete().Model((*Call)(nil)).Where("at < ?", l.now().Add(-KeepCalls).UTC()).Exec(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // Close stops Run (when it runs) and flushes what is left.
