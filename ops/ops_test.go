@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,19 +12,6 @@ import (
 	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/islands/store"
 )
-
-// clock is a settable time for a test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 var t0 = time.Date(2026, 12, 6, 10, 0, 30, 0, time.UTC)
 
@@ -39,9 +25,9 @@ func openDB(t testing.TB, dsn string) *bun.DB {
 	return sdb.Writer()
 }
 
-func openRecorder(t testing.TB, db *bun.DB, member string, c *clock) *Recorder {
+func openRecorder(t testing.TB, db *bun.DB, member string, c *testkit.Clock) *Recorder {
 	t.Helper()
-	r, err := Open(t.Context(), db, Options{Member: member, Now: c.now})
+	r, err := Open(t.Context(), db, Options{Member: member, Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +44,7 @@ func mustFlush(t testing.TB, r *Recorder) {
 func TestRecordFlushRead(t *testing.T) {
 	testkit.EachDB(t, func(t *testing.T) {
 		db := openDB(t, testkit.DSN(t))
-		c := &clock{t: t0}
+		c := testkit.NewClock(t0)
 		a := openRecorder(t, db, "a", c)
 		b := openRecorder(t, db, "b", c)
 		for i := range 90 {
@@ -74,14 +60,14 @@ func TestRecordFlushRead(t *testing.T) {
 		// More of the same minute, flushed again: added to the row.
 		a.Add("wands", Fragments, "hit", 2)
 		mustFlush(t, a)
-		c.add(time.Minute)
+		c.Advance(time.Minute)
 		b.Request("wands", "cart", 200, 2*time.Millisecond)
 		b.Add("wands", Fragments, "hit", 5)
 		b.Gauge("wands", WebhookLag, 300)
 		b.Gauge("wands", WebhookLag, 100)
 		mustFlush(t, b)
 
-		d, err := a.Read(t.Context(), LastHour(c.now()), Filter{})
+		d, err := a.Read(t.Context(), LastHour(c.Now()), Filter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,14 +100,14 @@ func TestRecordFlushRead(t *testing.T) {
 		}
 
 		// One store, one member.
-		d, err = a.Read(t.Context(), LastHour(c.now()), Filter{Store: "tea"})
+		d, err = a.Read(t.Context(), LastHour(c.Now()), Filter{Store: "tea"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := Sum(d.Total(Requests)).Count; got != 1 {
 			t.Errorf("tea's requests = %d, want 1", got)
 		}
-		d, err = a.Read(t.Context(), LastHour(c.now()), Filter{Member: "b"})
+		d, err = a.Read(t.Context(), LastHour(c.Now()), Filter{Member: "b"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,7 +116,7 @@ func TestRecordFlushRead(t *testing.T) {
 		}
 
 		// The day's range puts both minutes into one 15-minute step.
-		d, err = a.Read(t.Context(), LastDay(c.now()), Filter{})
+		d, err = a.Read(t.Context(), LastDay(c.Now()), Filter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,7 +130,7 @@ func TestRecordFlushRead(t *testing.T) {
 func TestFlushKeepsFiguresWhenTheDatabaseFails(t *testing.T) {
 	testkit.EachDB(t, func(t *testing.T) {
 		db := openDB(t, testkit.DSN(t))
-		c := &clock{t: t0}
+		c := testkit.NewClock(t0)
 		r := openRecorder(t, db, "a", c)
 		r.Request("wands", "cart", 200, time.Millisecond)
 		r.Event(Event{Store: "wands", Kind: KindPublish, Written: 3})
@@ -161,7 +147,7 @@ func TestFlushKeepsFiguresWhenTheDatabaseFails(t *testing.T) {
 			t.Fatal(err)
 		}
 		mustFlush(t, r)
-		d, err := r.Read(ctx, LastHour(c.now()), Filter{})
+		d, err := r.Read(ctx, LastHour(c.Now()), Filter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,7 +170,7 @@ func TestRestartAddsToTheMinute(t *testing.T) { testkit.EachDB(t, testRestartAdd
 
 func testRestartAddsToTheMinute(t *testing.T) {
 	db := openDB(t, testkit.DSN(t))
-	c := &clock{t: t0}
+	c := testkit.NewClock(t0)
 	r1 := openRecorder(t, db, "a", c)
 	r1.Add("wands", Carts, "created", 4)
 	if err := r1.Close(t.Context()); err != nil {
@@ -195,7 +181,7 @@ func testRestartAddsToTheMinute(t *testing.T) {
 	if err := r2.Close(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	d, err := r2.Read(t.Context(), LastHour(c.now()), Filter{})
+	d, err := r2.Read(t.Context(), LastHour(c.Now()), Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,17 +193,17 @@ func testRestartAddsToTheMinute(t *testing.T) {
 func TestMembersAndLeader(t *testing.T) {
 	testkit.EachDB(t, func(t *testing.T) {
 		db := openDB(t, testkit.DSN(t))
-		c := &clock{t: t0}
+		c := testkit.NewClock(t0)
 		a := openRecorder(t, db, "a:3320", c)
 		b := openRecorder(t, db, "b:3320", c)
 		a.Leads("shopify-webhooks", true)
 		mustFlush(t, a)
 		mustFlush(t, b)
-		c.add(2 * time.Minute)
+		c.Advance(2 * time.Minute)
 		// a dies; b takes the lead.
 		b.Leads("shopify-webhooks", true)
 		mustFlush(t, b)
-		ms, err := a.Members(t.Context(), c.now().Add(-time.Hour))
+		ms, err := a.Members(t.Context(), c.Now().Add(-time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -225,8 +211,8 @@ func TestMembersAndLeader(t *testing.T) {
 			t.Fatalf("members = %+v, want b then a", ms)
 		}
 		// To the second of the last flush, not the minute's start.
-		if got := ms[0].LastSeen; !got.Equal(c.now().Truncate(time.Second)) {
-			t.Errorf("b last seen %v, want %v", got, c.now().Truncate(time.Second))
+		if got := ms[0].LastSeen; !got.Equal(c.Now().Truncate(time.Second)) {
+			t.Errorf("b last seen %v, want %v", got, c.Now().Truncate(time.Second))
 		}
 		if got := ms[1].LastSeen; !got.Equal(t0.Truncate(time.Second)) {
 			t.Errorf("a last seen %v, want %v", got, t0.Truncate(time.Second))
@@ -238,9 +224,9 @@ func TestMembersAndLeader(t *testing.T) {
 			t.Errorf("a's last minute says it led: %v", ms[1].Leads)
 		}
 		b.Leads("shopify-webhooks", false)
-		c.add(time.Minute)
+		c.Advance(time.Minute)
 		mustFlush(t, b)
-		ms, err = a.Members(t.Context(), c.now().Add(-time.Hour))
+		ms, err = a.Members(t.Context(), c.Now().Add(-time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -253,10 +239,10 @@ func TestMembersAndLeader(t *testing.T) {
 func TestEventsNewestFirstAndPrune(t *testing.T) {
 	testkit.EachDB(t, func(t *testing.T) {
 		db := openDB(t, testkit.DSN(t))
-		c := &clock{t: t0}
+		c := testkit.NewClock(t0)
 		r := openRecorder(t, db, "a", c)
 		r.Event(Event{Store: "wands", Kind: KindBuild, Rendered: 10, Written: 7, Duration: 1500 * time.Millisecond})
-		c.add(time.Minute)
+		c.Advance(time.Minute)
 		r.Event(Event{Store: "tea", Kind: KindReconcile, Written: 2, Detail: "repaired 2 files"})
 		r.Request("wands", "cart", 200, time.Millisecond)
 		mustFlush(t, r)
@@ -273,7 +259,7 @@ func TestEventsNewestFirstAndPrune(t *testing.T) {
 		}
 		// Three days on: the minutes go (48 h); the quarters (two weeks)
 		// and the events (a week) stay.
-		c.add(72 * time.Hour)
+		c.Advance(72 * time.Hour)
 		mustFlush(t, r)
 		minutes := Range{From: t0.Truncate(time.Minute), Step: time.Minute, N: 3}
 		quarters := Range{From: t0.Truncate(time.Hour), Step: time.Hour, N: 1}
@@ -296,7 +282,7 @@ func TestEventsNewestFirstAndPrune(t *testing.T) {
 			t.Errorf("events after 3 days = %d, %v; want 2", len(evs), err)
 		}
 		// Past two weeks, the quarters go too.
-		c.add(12 * 24 * time.Hour)
+		c.Advance(12 * 24 * time.Hour)
 		mustFlush(t, r)
 		if got := requests(quarters); got != 0 {
 			t.Errorf("%d requests by the quarter after 15 days, want pruned", got)
@@ -368,7 +354,7 @@ func BenchmarkRequest(b *testing.B) {
 // rows the oldest minutes go first, and recording goes on.
 func TestPendingIsBoundedWhileTheDatabaseFails(t *testing.T) {
 	db := openDB(t, testkit.DSN(t))
-	c := &clock{t: t0}
+	c := testkit.NewClock(t0)
 	r := openRecorder(t, db, "a", c)
 	if _, err := db.ExecContext(t.Context(), "ALTER TABLE ops_minutes RENAME TO ops_minutes_away"); err != nil {
 		t.Fatal(err)
@@ -376,7 +362,7 @@ func TestPendingIsBoundedWhileTheDatabaseFails(t *testing.T) {
 	for i := range 30 {
 		r.Add("old", Carts, strconv.Itoa(i), 1)
 	}
-	c.add(time.Minute)
+	c.Advance(time.Minute)
 	for i := range maxPending {
 		r.Add("new", Carts, strconv.Itoa(i), 1)
 	}

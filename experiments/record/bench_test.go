@@ -30,8 +30,8 @@ func BenchmarkExpose(b *testing.B) {
 // of whom converted (SQLite).
 func BenchmarkResults(b *testing.B) {
 	db := openDB(b, testkit.DSN(b))
-	c := &clock{t: t0}
-	r, err := Open(b.Context(), db, Options{Now: c.now})
+	c := testkit.NewClock(t0)
+	r, err := Open(b.Context(), db, Options{Now: c.Now})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -44,14 +44,14 @@ func BenchmarkResults(b *testing.B) {
 		r.Expose("wands", "money", v, "s"+strconv.Itoa(i))
 	}
 	mustFlush(b, r)
-	c.add(time.Second)
+	c.Advance(time.Second)
 	for i := 0; i < 100_000; i += 20 {
 		r.Convert("wands", "s"+strconv.Itoa(i), catalog.GoalCheckout, int64(1000+i%7000))
 	}
 	mustFlush(b, r)
 	b.ResetTimer()
 	for b.Loop() {
-		rs, err := Results(b.Context(), db, &catalog.Store{Handle: "wands", Currency: "USD", Experiments: st.Experiments[2:]}, c.now())
+		rs, err := Results(b.Context(), db, &catalog.Store{Handle: "wands", Currency: "USD", Experiments: st.Experiments[2:]}, c.Now())
 		if err != nil || rs[0].Variants[0].Visitors != 50_000 {
 			b.Fatal(rs, err)
 		}

@@ -3,7 +3,6 @@ package record
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,18 +13,6 @@ import (
 	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/islands/store"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 var t0 = time.Date(2026, 12, 10, 9, 0, 0, 0, time.UTC)
 
@@ -74,15 +61,15 @@ func variant(rs []experiments.Result, exp, name string) experiments.VariantResul
 func TestRecordAndResults(t *testing.T) {
 	testkit.EachDB(t, func(t *testing.T) {
 		db := openDB(t, testkit.DSN(t))
-		c := &clock{t: t0}
-		r, err := Open(t.Context(), db, Options{Now: c.now})
+		c := testkit.NewClock(t0)
+		r, err := Open(t.Context(), db, Options{Now: c.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
 		st := testStore()
 		// Converted before any exposure: not counted.
 		r.Convert("wands", "early", catalog.GoalAddToCart, 0)
-		c.add(time.Second)
+		c.Advance(time.Second)
 		for _, exp := range []string{"greet", "buy", "money"} {
 			r.Expose("wands", exp, "control", "early")
 			r.Expose("wands", exp, "control", "ann")
@@ -92,7 +79,7 @@ func TestRecordAndResults(t *testing.T) {
 		}
 		r.Expose("other-store", "greet", "warm", "ann") // another store's
 		mustFlush(t, r)
-		c.add(time.Second)
+		c.Advance(time.Second)
 		// Seen again after a flush, even under another variant: the first stays.
 		r.Expose("wands", "greet", "warm", "ann")
 		r.Convert("wands", "ann", catalog.GoalAddToCart, 0)
@@ -103,7 +90,7 @@ func TestRecordAndResults(t *testing.T) {
 		r.Convert("wands", "cy", catalog.GoalCheckout, 3000)
 		r.Convert("wands", "ann", catalog.GoalRevenue, 1000) // the revenue goal reads checkouts
 		mustFlush(t, r)
-		c.add(2 * time.Hour) // past buy's stop
+		c.Advance(2 * time.Hour) // past buy's stop
 		r.Convert("wands", "ann", catalog.GoalCheckout, 700)
 		mustFlush(t, r)
 
@@ -132,7 +119,7 @@ func TestRecordAndResults(t *testing.T) {
 					c.exp, c.variant, v.Visitors, v.Converted, v.Mean, c.visitors, c.converted, c.mean)
 			}
 		}
-		other, err := Results(t.Context(), db, &catalog.Store{Handle: "other-store", Experiments: st.Experiments[:1]}, c.now())
+		other, err := Results(t.Context(), db, &catalog.Store{Handle: "other-store", Experiments: st.Experiments[:1]}, c.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -146,12 +133,12 @@ func TestRecordAndResults(t *testing.T) {
 func TestFlushManyAndTwoMembers(t *testing.T) {
 	testkit.EachDB(t, func(t *testing.T) {
 		db := openDB(t, testkit.DSN(t))
-		c := &clock{t: t0}
-		a, err := Open(t.Context(), db, Options{Now: c.now})
+		c := testkit.NewClock(t0)
+		a, err := Open(t.Context(), db, Options{Now: c.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := Open(t.Context(), db, Options{Now: c.now}) // another member
+		b, err := Open(t.Context(), db, Options{Now: c.Now}) // another member
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,7 +158,7 @@ func TestFlushManyAndTwoMembers(t *testing.T) {
 		}
 		mustFlush(t, a)
 		mustFlush(t, b)
-		rs, err := Results(t.Context(), db, st, c.now())
+		rs, err := Results(t.Context(), db, st, c.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -192,13 +179,13 @@ func TestFlushManyAndTwoMembers(t *testing.T) {
 func TestFlushKeepsWhenTheDatabaseFails(t *testing.T) {
 	testkit.EachDB(t, func(t *testing.T) {
 		db := openDB(t, testkit.DSN(t))
-		c := &clock{t: t0}
-		r, err := Open(t.Context(), db, Options{Now: c.now})
+		c := testkit.NewClock(t0)
+		r, err := Open(t.Context(), db, Options{Now: c.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
 		r.Expose("wands", "greet", "warm", "ann")
-		c.add(time.Second)
+		c.Advance(time.Second)
 		r.Convert("wands", "ann", catalog.GoalAddToCart, 0)
 		ctx := t.Context()
 		if _, err := db.ExecContext(ctx, "ALTER TABLE experiment_conversions RENAME TO experiment_conversions_away"); err != nil {
@@ -214,7 +201,7 @@ func TestFlushKeepsWhenTheDatabaseFails(t *testing.T) {
 		if err := r.Close(ctx); err != nil {
 			t.Fatal(err)
 		}
-		rs, err := Results(ctx, db, testStore(), c.now())
+		rs, err := Results(ctx, db, testStore(), c.Now())
 		if err != nil {
 			t.Fatal(err)
 		}

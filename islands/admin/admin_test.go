@@ -10,7 +10,6 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,19 +26,7 @@ type env struct {
 	srv *httptest.Server
 	rec *ops.Recorder
 	db  *store.DB
-	now *clock
-}
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+	now *testkit.Clock
 }
 
 func newEnv(t *testing.T) *env {
@@ -52,7 +39,7 @@ func newEnv(t *testing.T) *env {
 	if err := db.Migrate(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	c := &clock{t: time.Now().UTC()}
+	c := testkit.NewClock(time.Now().UTC())
 	rec, err := ops.Open(t.Context(), db.Writer(), ops.Options{Member: "m1:3320", Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -228,7 +215,7 @@ func TestLoginFormAndCookie(t *testing.T) {
 		t.Errorf("tampered cookie: status %d", res.StatusCode)
 	}
 	// Expired.
-	e.now.add(sessionLife + time.Second)
+	e.now.Advance(sessionLife + time.Second)
 	if res, _ := e.do(nil, "GET", Path, nil, "Cookie", CookieName+"="+ck.Value); res.StatusCode != http.StatusUnauthorized {
 		t.Errorf("expired cookie: status %d", res.StatusCode)
 	}
@@ -259,7 +246,7 @@ func TestFailuresAreRateLimited(t *testing.T) {
 	if res.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("login while blocked: status %d", res.StatusCode)
 	}
-	e.now.add(failWindow)
+	e.now.Advance(failWindow)
 	if res, _ := e.do(nil, "GET", Path, nil, "Authorization", "Bearer "+token); res.StatusCode != http.StatusOK {
 		t.Fatalf("after the window: status %d", res.StatusCode)
 	}

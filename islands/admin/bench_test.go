@@ -26,7 +26,7 @@ func BenchmarkDashboard(b *testing.B) {
 	if err := db.Migrate(b.Context()); err != nil {
 		b.Fatal(err)
 	}
-	c := &clock{t: time.Now().UTC().Add(-24 * time.Hour)}
+	c := testkit.NewClock(time.Now().UTC().Add(-24 * time.Hour))
 	routes := []string{"cart", "cart/badge", "cart/add", "cart/set", "page", "recommendations", "recently-viewed",
 		"wishlist", "wishlist/toggle", "preferences", "checkout", "views"}
 	var recs []*ops.Recorder
@@ -52,7 +52,7 @@ func BenchmarkDashboard(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		c.add(time.Minute)
+		c.Advance(time.Minute)
 	}
 	h, err := New(Options{Token: token, Ops: recs[0], Reports: db, Now: c.Now})
 	if err != nil {

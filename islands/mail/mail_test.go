@@ -9,34 +9,22 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/components"
+	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/islands/mail/smtptest"
 	"github.com/wandstore/wandstore/islands/shopper"
 	"github.com/wandstore/wandstore/islands/store"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 func jpy(n int64) catalog.Money { return catalog.Money{Amount: n, Currency: "JPY"} }
 
 // setup opens a real SQLite database and places one order (queued for
 // mail) whose titles and name carry markup and a CR/LF.
-func setup(t *testing.T, clk *clock) (*store.DB, *shopper.Order, *components.Site) {
+func setup(t *testing.T, clk *testkit.Clock) (*store.DB, *shopper.Order, *components.Site) {
 	t.Helper()
 	ctx := t.Context()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "w.db"), store.Options{Now: clk.Now})
@@ -68,7 +56,7 @@ func setup(t *testing.T, clk *clock) (*store.DB, *shopper.Order, *components.Sit
 }
 
 func TestWorkerSendsThroughSMTP(t *testing.T) {
-	clk := &clock{t: time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC))
 	db, ord, site := setup(t, clk)
 	srv, err := smtptest.Start()
 	if err != nil {
@@ -161,7 +149,7 @@ func TestWorkerSendsThroughSMTP(t *testing.T) {
 // A relay that is not there (closed) loses nothing either; a permanent
 // refusal (5xx) gives up instead of retrying for ever.
 func TestWorkerRelayDownAndPermanentFailure(t *testing.T) {
-	clk := &clock{t: time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC))
 	db, _, site := setup(t, clk)
 	srv, err := smtptest.Start()
 	if err != nil {
