@@ -71,13 +71,11 @@ type m1Call struct {
 }
 
 func up1(ctx context.Context, db bun.IDB) error {
-	for _, q := range []*bun.CreateTableQuery{
+	if err := migration.CreateTables(ctx,
 		db.NewCreateTable().Model((*m1Embedding)(nil)),
 		db.NewCreateTable().Model((*m1Call)(nil)),
-	} {
-		if _, err := q.IfNotExists().Exec(ctx); err != nil {
-			return err
-		}
+	); err != nil {
+		return err
 	}
 	_, err := db.NewCreateIndex().Table("ai_calls").Index("ai_calls_at_idx").Column("at").IfNotExists().Exec(ctx)
 	return err

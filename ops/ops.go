@@ -599,13 +599,11 @@ type m1Event struct {
 // up1 creates ops_minutes, read by minute range (every member's rows:
 // the index) and written by its key, and ops_events, read newest first.
 func up1(ctx context.Context, db bun.IDB) error {
-	for _, q := range []*bun.CreateTableQuery{
+	if err := migration.CreateTables(ctx,
 		db.NewCreateTable().Model((*m1Minute)(nil)),
 		db.NewCreateTable().Model((*m1Event)(nil)),
-	} {
-		if _, err := q.IfNotExists().Exec(ctx); err != nil {
-			return err
-		}
+	); err != nil {
+		return err
 	}
 	if _, err := db.NewCreateIndex().Table("ops_minutes").Index("ops_minutes_minute_idx").
 		Column("minute").IfNotExists().Exec(ctx); err != nil {

@@ -312,13 +312,11 @@ type m1Conversion struct {
 // that covers the count) and experiment_conversions (read by store and
 // goal, joined to the exposures by shopper).
 func up1(ctx context.Context, db bun.IDB) error {
-	for _, q := range []*bun.CreateTableQuery{
+	if err := migration.CreateTables(ctx,
 		db.NewCreateTable().Model((*m1Exposure)(nil)),
 		db.NewCreateTable().Model((*m1Conversion)(nil)),
-	} {
-		if _, err := q.IfNotExists().Exec(ctx); err != nil {
-			return err
-		}
+	); err != nil {
+		return err
 	}
 	if _, err := db.NewCreateIndex().Table("experiment_exposures").Index("experiment_exposures_variant_idx").
 		Column("store", "experiment", "variant").IfNotExists().Exec(ctx); err != nil {

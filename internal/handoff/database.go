@@ -184,14 +184,9 @@ type m1Ack struct {
 }
 
 func up1(ctx context.Context, db bun.IDB) error {
-	for _, q := range []*bun.CreateTableQuery{
+	return migration.CreateTables(ctx,
 		db.NewCreateTable().Model((*m1Server)(nil)),
 		db.NewCreateTable().Model((*m1Version)(nil)),
 		db.NewCreateTable().Model((*m1Ack)(nil)),
-	} {
-		if _, err := q.IfNotExists().Exec(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
+	)
 }

@@ -1,7 +1,8 @@
 // Package migration holds what the database's migrations share (those of
-// islands/store and shopify/webhook): the form of one (InTx) and the lock
-// that serializes them between processes that share a PostgreSQL database
-// (Lock): members of a cluster start together, and two
+// islands/store, shopify/webhook, ops, experiments/record, ai and
+// internal/handoff): the form of one (InTx), its tables (CreateTables),
+// and the lock that serializes them between processes that share a
+// PostgreSQL database (Lock): members of a cluster start together, and two
 // concurrent CREATE TABLE IF NOT EXISTS of one table collide in PostgreSQL's
 // catalog (a unique violation on pg_type) instead of one waiting for the
 // other. SQLite needs nothing: its single writer already serializes DDL.
@@ -79,4 +80,15 @@ func Up(ctx context.Context, db *bun.DB, ms *migrate.Migrations, who string, log
 		}
 		return nil
 	})
+}
+
+// CreateTables runs each CREATE TABLE as IF NOT EXISTS, in order: a
+// migration's tables (their columns, keys and checks set by the caller).
+func CreateTables(ctx context.Context, qs ...*bun.CreateTableQuery) error {
+	for _, q := range qs {
+		if _, err := q.IfNotExists().Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }

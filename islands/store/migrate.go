@@ -172,12 +172,7 @@ func up1(ctx context.Context, db bun.IDB) error {
 			ColumnExpr("CHECK (quantity >= 1)").
 			ForeignKey("(order_id) REFERENCES orders (id) ON DELETE CASCADE"),
 	}
-	for _, q := range tables {
-		if _, err := q.IfNotExists().Exec(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
+	return migration.CreateTables(ctx, tables...)
 }
 
 // The schema of migration 2, frozen.
@@ -270,13 +265,11 @@ type m4OrderEmail struct {
 // orders in a store newest first, and the worker looks for due emails.
 func up4(ctx context.Context, db bun.IDB) error {
 	const fkOrder = "(order_id) REFERENCES orders (id) ON DELETE CASCADE"
-	for _, q := range []*bun.CreateTableQuery{
+	if err := migration.CreateTables(ctx,
 		db.NewCreateTable().Model((*m4OrderDetail)(nil)).ForeignKey(fkOrder),
 		db.NewCreateTable().Model((*m4OrderEmail)(nil)).ForeignKey(fkOrder),
-	} {
-		if _, err := q.IfNotExists().Exec(ctx); err != nil {
-			return err
-		}
+	); err != nil {
+		return err
 	}
 	if _, err := db.NewCreateIndex().Table("orders").Index("orders_shopper_idx").
 		Column("store", "shopper", "id").IfNotExists().Exec(ctx); err != nil {
