@@ -58,8 +58,7 @@ func TestFilterSortAndPage(t *testing.T) {
 			}
 			open(t, page, storePath(demoStore)+"collections/all/price-desc/")
 			if js {
-				_, err := page.Evaluate(`() => { window.stillHere = true }`)
-				check(t, err, "mark the page")
+				markPage(t, page)
 			}
 			// On a phone the form is one closed line until asked for.
 			form := page.Locator("#filter-form")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/playwright-community/playwright-go"
+	"github.com/wandstore/wandstore/app"
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/shopify/shopifytest"
@@ -109,23 +110,13 @@ func TestOpenProductPageFollowsAWebhook(t *testing.T) {
 	price := page.Locator("[data-testid=product-price]")
 	check(t, expect.Locator(price).ToContainText("$129.00"), "the price before")
 	liveOpen(t, page)
-	_, err := page.Evaluate(`() => { window.stillHere = true }`)
-	check(t, err, "mark the page")
-
-	ps := webhookProducts()
-	ps[0].Variants[0].Price.Amount, ps[0].Variants[0].AvailableForSale = "139.00", false
-	shop.SetProducts(ps)
-	start := time.Now()
-	if code := sendWebhook(t, d, shopifytest.ProductPayload(ps[0], time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))); code != http.StatusOK {
-		t.Fatalf("webhook: status %d", code)
-	}
+	markPage(t, page)
+	start := sellOutAt139(t, shop, d)
 	check(t, expect.Locator(price).ToContainText("$139.00", playwright.LocatorAssertionsToContainTextOptions{Timeout: playwright.Float(3000)}),
 		"the open page shows the new price")
 	t.Logf("the open page showed the new price %s after the webhook was sent", time.Since(start).Round(time.Millisecond))
 	check(t, expect.Locator(page.Locator("[data-testid=add-to-cart]")).ToBeDisabled(), "the button of a sold-out product")
-	if still, _ := page.Evaluate(`() => window.stillHere === true`); still != true {
-		t.Error("the page was reloaded")
-	}
+	notReloaded(t, page)
 }
 
 // An open collection page follows a products/update webhook too: the
@@ -139,9 +130,35 @@ func TestOpenCollectionPageFollowsAWebhook(t *testing.T) {
 	other := page.Locator("[data-testid=product-card]", playwright.PageLocatorOptions{HasText: "Holly Wand"})
 	check(t, expect.Locator(card).ToContainText("$129.00"), "the card's price before")
 	liveOpen(t, page)
+	markPage(t, page)
+	start := sellOutAt139(t, shop, d)
+	check(t, expect.Locator(card).ToContainText("$139.00", playwright.LocatorAssertionsToContainTextOptions{Timeout: playwright.Float(3000)}),
+		"the open collection shows the card's new price")
+	t.Logf("the open collection showed the new price %s after the webhook was sent", time.Since(start).Round(time.Millisecond))
+	check(t, expect.Locator(card.Locator(".badge.soldout")).ToHaveCount(1), "the card's sold-out badge")
+	check(t, expect.Locator(other).ToContainText("$49.00"), "the other card")
+	notReloaded(t, page)
+}
+
+// markPage marks the open page, for notReloaded.
+func markPage(t *testing.T, page playwright.Page) {
+	t.Helper()
 	_, err := page.Evaluate(`() => { window.stillHere = true }`)
 	check(t, err, "mark the page")
+}
 
+// notReloaded fails t when the page markPage marked was loaded again.
+func notReloaded(t *testing.T, page playwright.Page) {
+	t.Helper()
+	if still, _ := page.Evaluate(`() => window.stillHere === true`); still != true {
+		t.Error("the page was reloaded")
+	}
+}
+
+// sellOutAt139 makes the first webhook product $139.00 and sold out at
+// the Shopify stand-in, sends its products/update webhook, and says when.
+func sellOutAt139(t *testing.T, shop *shopifytest.Server, d *app.Demo) time.Time {
+	t.Helper()
 	ps := webhookProducts()
 	ps[0].Variants[0].Price.Amount, ps[0].Variants[0].AvailableForSale = "139.00", false
 	shop.SetProducts(ps)
@@ -149,14 +166,7 @@ func TestOpenCollectionPageFollowsAWebhook(t *testing.T) {
 	if code := sendWebhook(t, d, shopifytest.ProductPayload(ps[0], time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))); code != http.StatusOK {
 		t.Fatalf("webhook: status %d", code)
 	}
-	check(t, expect.Locator(card).ToContainText("$139.00", playwright.LocatorAssertionsToContainTextOptions{Timeout: playwright.Float(3000)}),
-		"the open collection shows the card's new price")
-	t.Logf("the open collection showed the new price %s after the webhook was sent", time.Since(start).Round(time.Millisecond))
-	check(t, expect.Locator(card.Locator(".badge.soldout")).ToHaveCount(1), "the card's sold-out badge")
-	check(t, expect.Locator(other).ToContainText("$49.00"), "the other card")
-	if still, _ := page.Evaluate(`() => window.stillHere === true`); still != true {
-		t.Error("the page was reloaded")
-	}
+	return start
 }
 
 // Over HTTP/1.1 (the demo's), a hidden tab gives its stream up, so many
