@@ -2,7 +2,6 @@ package islands
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"math"
@@ -10,7 +9,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -19,7 +17,6 @@ import (
 
 	"github.com/wandstore/wandstore/ai"
 	"github.com/wandstore/wandstore/ai/aitest"
-	"github.com/wandstore/wandstore/islands/store"
 )
 
 // BenchmarkRecommendationsAI measures what the AI adapter adds to the
@@ -59,15 +56,7 @@ func BenchmarkRecommendationsAI(b *testing.B) {
 	arms := []*arm{{name: "off"}, {name: "cached"}, {name: "slow"}}
 	var prods []string
 	for _, a := range arms {
-		ctx := context.Background()
-		db, err := store.Open(ctx, filepath.Join(b.TempDir(), "wandstore.db"), store.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { db.Close() })
-		if err := db.Migrate(ctx); err != nil {
-			b.Fatal(err)
-		}
+		db := migratedDB(b)
 		c := openCache(b)
 		cat := demoCatalog(b)
 		opts := Options{

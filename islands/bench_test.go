@@ -12,7 +12,6 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -192,18 +191,11 @@ func (ib *islandsBench) newShopper() benchShopper {
 // load but still counted in Olric for every request, as in production.
 func newIslandsBench(b *testing.B) *islandsBench {
 	b.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(b.TempDir(), "wandstore.db"), store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	db := migratedDB(b)
 	c := openCache(b)
 	ib := &islandsBench{db: db, cat: demoCatalog(b)}
 	st := ib.cat.Store
+	var err error
 	ib.srv, err = New(Options{
 		Store: db, Cache: c, Catalogs: NewCatalogs(ib.cat),
 		SessionKeys: [][]byte{bytes.Repeat([]byte("k"), 32)},

@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -22,7 +21,6 @@ import (
 	"github.com/wandstore/wandstore/islands/cache"
 	"github.com/wandstore/wandstore/islands/session"
 	"github.com/wandstore/wandstore/islands/shopper"
-	"github.com/wandstore/wandstore/islands/store"
 )
 
 // benchStreams is how many streams BenchmarkLiveStreams opens:
@@ -137,14 +135,7 @@ func liveMem() memSample {
 //	go test -run '^$' -bench LiveAcrossMembers -benchtime 500x ./islands/
 func BenchmarkLiveAcrossMembers(b *testing.B) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(b.TempDir(), "wandstore.db"), store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	db := migratedDB(b)
 	var gossip int
 	cA := openCache(b, func(cfg *cache.Config) { gossip = cfg.MemberlistPort })
 	cB := openCache(b, func(cfg *cache.Config) { cfg.Peers = []string{fmt.Sprintf("127.0.0.1:%d", gossip)} })

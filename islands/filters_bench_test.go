@@ -2,19 +2,16 @@ package islands
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/components"
-	"github.com/wandstore/wandstore/islands/store"
 )
 
 // BenchmarkCollectionFilter10k asks the filter route of a 10,000-product
@@ -95,14 +92,7 @@ func benchFetch(b *testing.B, hc *http.Client, u string, htmx bool) ([]byte, htt
 // filterServer is an islands server for cat with no rate limit to speak
 // of, with an Olric member or none.
 func filterServer(b *testing.B, cat *Catalog, withCache bool) *httptest.Server {
-	db, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "wandstore.db"), store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
-		b.Fatal(err)
-	}
+	db := migratedDB(b)
 	opts := Options{Store: db, Catalogs: NewCatalogs(cat), SessionKeys: [][]byte{bytes.Repeat([]byte("k"), 32)},
 		Limits: Limits{PerIP: 1 << 30, PerShopper: 1 << 30, Window: time.Minute}}
 	if withCache {

@@ -107,6 +107,21 @@ func (e *env) openDB() {
 	e.t.Cleanup(func() { db.Close() })
 }
 
+// migratedDB is a migrated SQLite database in a folder of tb's, closed
+// when tb ends.
+func migratedDB(tb testing.TB) *store.DB {
+	tb.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(tb.TempDir(), "wandstore.db"), store.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	if err := db.Migrate(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	return db
+}
+
 // openCache starts an Olric member on free ports of 127.0.0.1, quiet, and
 // closes it when the test ends; mod, when given, adjusts its config (peers,
 // replicas) first.

@@ -3,7 +3,6 @@ package islands
 import (
 	"bytes"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -63,14 +62,7 @@ func TestOpsRecordsRequestsCartsAndRefusals(t *testing.T) {
 //
 //	go test -run '^$' -bench RecordingCost -count 6 ./islands/
 func BenchmarkRecordingCost(b *testing.B) {
-	db, err := store.Open(b.Context(), filepath.Join(b.TempDir(), "w.db"), store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(b.Context()); err != nil {
-		b.Fatal(err)
-	}
+	db := migratedDB(b)
 	rec, err := ops.Open(b.Context(), db.Writer(), ops.Options{Member: "bench"})
 	if err != nil {
 		b.Fatal(err)
