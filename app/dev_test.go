@@ -68,30 +68,7 @@ func TestDevRebuildsAndTellsThePages(t *testing.T) {
 		t.Fatalf("the built page carries the dev script (or is missing): %v", err)
 	}
 
-	req, _ := http.NewRequestWithContext(ctx, "GET", d.URL+"/_wandstore/dev/events", nil)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if ct := res.Header.Get("Content-Type"); ct != "text/event-stream" {
-		t.Fatalf("events Content-Type %q", ct)
-	}
-	events := make(chan [2]string, 8)
-	go func() {
-		sc := bufio.NewScanner(res.Body)
-		var name string
-		for sc.Scan() {
-			line := sc.Text()
-			switch {
-			case strings.HasPrefix(line, "event: "):
-				name = strings.TrimPrefix(line, "event: ")
-			case strings.HasPrefix(line, "data: "):
-				events <- [2]string{name, strings.TrimPrefix(line, "data: ")}
-			}
-		}
-		close(events)
-	}()
+	events := devEvents(t, ctx, d.URL)
 	next := func(what string) [2]string {
 		t.Helper()
 		select {
@@ -224,6 +201,9 @@ func devEvents(tb testing.TB, ctx context.Context, url string) <-chan [2]string 
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { res.Body.Close() })
+	if ct := res.Header.Get("Content-Type"); ct != "text/event-stream" {
+		tb.Fatalf("events Content-Type %q", ct)
+	}
 	events := make(chan [2]string, 8)
 	go func() {
 		sc := bufio.NewScanner(res.Body)
