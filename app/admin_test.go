@@ -60,25 +60,11 @@ func TestDashboardShowsBuildsAndRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	get := func(base, auth string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequest("GET", base+"/admin/", nil)
-		if auth != "" {
-			req.Header.Set("Authorization", "Bearer "+auth)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b)
-	}
-	if code, body := get(s.URL, ""); code != http.StatusUnauthorized || strings.Contains(body, "cart/add") {
+	if code, body := adminPage(t, s.URL, ""); code != http.StatusUnauthorized || strings.Contains(body, "cart/add") {
 		t.Fatalf("without the token: %d", code)
 	}
 	for _, base := range []string{s.URL, s.OpsURL} {
-		code, body := get(base, token)
+		code, body := adminPage(t, base, token)
 		if code != http.StatusOK {
 			t.Fatalf("%s/admin/ with the token: %d", base, code)
 		}
@@ -95,7 +81,7 @@ func TestDashboardShowsBuildsAndRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer off.Close(ctx)
-	if code, _ := get(off.URL, token); code != http.StatusNotFound {
+	if code, _ := adminPage(t, off.URL, token); code != http.StatusNotFound {
 		t.Errorf("with no token set, /admin/ answers %d, want 404", code)
 	}
 }
@@ -208,17 +194,27 @@ experiments:
 		t.Fatal(err)
 	}
 	defer s2.Close(ctx)
-	req, _ := http.NewRequest("GET", s2.URL+"/admin/", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
+	_, b := adminPage(t, s2.URL, token)
+	for _, want := range []string{`<h2 id="tests-h">Experiments</h2>`, "shop / welcome", `<th scope="row">owls</th>`} {
+		if !strings.Contains(b, want) {
+			t.Errorf("the dashboard lacks %q", want)
+		}
+	}
+}
+
+// adminPage GETs base's /admin/ with auth as its bearer token (none when
+// ""), and returns the status and the body.
+func adminPage(t *testing.T, base, auth string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+"/admin/", nil)
+	if auth != "" {
+		req.Header.Set("Authorization", "Bearer "+auth)
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	for _, want := range []string{`<h2 id="tests-h">Experiments</h2>`, "shop / welcome", `<th scope="row">owls</th>`} {
-		if !strings.Contains(string(b), want) {
-			t.Errorf("the dashboard lacks %q", want)
-		}
-	}
+	return res.StatusCode, string(b)
 }

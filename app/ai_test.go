@@ -139,16 +139,9 @@ func TestServeWithAI(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer s2.Close(ctx)
-		req, _ := http.NewRequest("GET", s2.URL+"/admin/", nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		page, _ := io.ReadAll(res.Body)
-		res.Body.Close()
+		_, page := adminPage(t, s2.URL, token)
 		for _, want := range []string{`<h2 id="ai-h">AI gateway</h2>`, "<td>stand-in</td>", "<td>copy</td>", "type:teaware"} {
-			if !strings.Contains(string(page), want) {
+			if !strings.Contains(page, want) {
 				t.Errorf("the dashboard lacks %q", want)
 			}
 		}
