@@ -128,9 +128,11 @@ func (e *encoder) collection(c *Collection) {
 var errCorrupt = errors.New("catalog: damaged binary form")
 
 // decoder reads what encoder wrote; the first problem sets err and every
-// read after it gives zero values.
+// read after it gives zero values. It reads a string, so the strings it
+// returns are substrings of that one: decoding allocates no string of its
+// own (a parse cache's products share the cache file's bytes).
 type decoder struct {
-	b   []byte
+	b   string
 	err error
 }
 
@@ -138,11 +140,29 @@ func (d *decoder) fail() {
 	if d.err == nil {
 		d.err = errCorrupt
 	}
-	d.b = nil
+	d.b = ""
+}
+
+// uvarint is binary.Uvarint over a string.
+func uvarint(s string) (uint64, int) {
+	var x uint64
+	var shift uint
+	for i := 0; i < len(s) && i < binary.MaxVarintLen64; i++ {
+		c := s[i]
+		if c < 0x80 {
+			if i == binary.MaxVarintLen64-1 && c > 1 {
+				return 0, -(i + 1) // overflow
+			}
+			return x | uint64(c)<<shift, i + 1
+		}
+		x |= uint64(c&0x7f) << shift
+		shift += 7
+	}
+	return 0, 0
 }
 
 func (d *decoder) uint() int {
-	v, n := binary.Uvarint(d.b)
+	v, n := uvarint(d.b)
 	if n <= 0 || v > math.MaxInt32 {
 		d.fail()
 		return 0
@@ -152,13 +172,17 @@ func (d *decoder) uint() int {
 }
 
 func (d *decoder) int() int64 {
-	v, n := binary.Varint(d.b)
+	ux, n := uvarint(d.b) // binary.Varint's zig-zag
 	if n <= 0 {
 		d.fail()
 		return 0
 	}
 	d.b = d.b[n:]
-	return v
+	x := int64(ux >> 1)
+	if ux&1 != 0 {
+		x = ^x
+	}
+	return x
 }
 
 func (d *decoder) bool() bool {
@@ -177,7 +201,7 @@ func (d *decoder) str() string {
 		d.fail()
 		return ""
 	}
-	s := string(d.b[:n])
+	s := d.b[:n]
 	d.b = d.b[n:]
 	return s
 }
@@ -285,16 +309,28 @@ func (p *Product) AppendBinary(b []byte) ([]byte, error) {
 // UnmarshalBinary sets p from its binary form; damaged or trailing bytes
 // are an error.
 func (p *Product) UnmarshalBinary(data []byte) error {
+	q, err := DecodeProduct(string(data))
+	if err != nil {
+		return err
+	}
+	*p = *q
+	return nil
+}
+
+// DecodeProduct is a product from its binary form (AppendBinary), whose
+// strings are substrings of data: a cache read as one string decodes
+// without a string allocation a field. Damaged or trailing bytes are an
+// error.
+func DecodeProduct(data string) (*Product, error) {
 	d := &decoder{b: data}
-	q := d.product()
+	p := d.product()
 	if d.err == nil && len(d.b) != 0 {
 		d.err = errCorrupt
 	}
 	if d.err != nil {
-		return d.err
+		return nil, d.err
 	}
-	*p = *q
-	return nil
+	return p, nil
 }
 
 // AppendBinary appends the collection's binary form to b: its definition,
@@ -308,14 +344,24 @@ func (c *Collection) AppendBinary(b []byte) ([]byte, error) {
 // UnmarshalBinary sets c's definition from its binary form; damaged or
 // trailing bytes are an error. c is not resolved: call Store.Index.
 func (c *Collection) UnmarshalBinary(data []byte) error {
+	q, err := DecodeCollection(string(data))
+	if err != nil {
+		return err
+	}
+	*c = *q
+	return nil
+}
+
+// DecodeCollection is a collection's definition from its binary form, its
+// strings substrings of data (see DecodeProduct); not resolved.
+func DecodeCollection(data string) (*Collection, error) {
 	d := &decoder{b: data}
-	q := d.collection()
+	c := d.collection()
 	if d.err == nil && len(d.b) != 0 {
 		d.err = errCorrupt
 	}
 	if d.err != nil {
-		return d.err
+		return nil, d.err
 	}
-	*c = *q
-	return nil
+	return c, nil
 }

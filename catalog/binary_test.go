@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"encoding/binary"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -78,5 +80,41 @@ func TestBinaryRoundTrip(t *testing.T) {
 	}
 	if err := new(Product).UnmarshalBinary(append(data, 0)); err == nil {
 		t.Error("a form with a byte more decoded without an error")
+	}
+}
+
+// The string decoder's varints read what encoding/binary writes, and fail
+// where it fails (cut, overlong or overflowing forms).
+func TestVarintsOverStrings(t *testing.T) {
+	values := []int64{0, 1, -1, 63, -64, 64, 127, 128, 300, -300, 1 << 31, -(1 << 31), math.MaxInt64, math.MinInt64}
+	for _, v := range values {
+		b := binary.AppendVarint(nil, v)
+		d := &decoder{b: string(b)}
+		if got := d.int(); got != v || d.err != nil || d.b != "" {
+			t.Errorf("varint %d: got %d (err %v, %d bytes left)", v, got, d.err, len(d.b))
+		}
+		u := uint64(v)
+		ub := binary.AppendUvarint(nil, u)
+		gu, n := uvarint(string(ub))
+		wu, wn := binary.Uvarint(ub)
+		if gu != wu || n != wn {
+			t.Errorf("uvarint %d: got %d, %d; encoding/binary %d, %d", u, gu, n, wu, wn)
+		}
+		for cut := 0; cut < len(ub); cut++ {
+			if _, n := uvarint(string(ub[:cut])); n > 0 {
+				t.Errorf("uvarint %d cut to %d bytes read as whole", u, cut)
+			}
+		}
+	}
+	for _, bad := range [][]byte{
+		{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02},       // overflows 64 bits
+		{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01}, // too long
+	} {
+		if _, n := uvarint(string(bad)); n > 0 {
+			t.Errorf("uvarint % x read as %d bytes", bad, n)
+		}
+		if _, wn := binary.Uvarint(bad); wn > 0 {
+			t.Errorf("encoding/binary reads % x: the case is wrong", bad)
+		}
 	}
 }

@@ -69,7 +69,7 @@ type cacheEntry struct {
 	sum    [sha256.Size]byte
 	images []imageRef
 	kind   byte   // 'p' product, 'c' collection
-	data   []byte // the encoded product or collection
+	data   string // the encoded product or collection (read: a part of the cache file's one string)
 }
 
 // imageRef is an image file whose dimensions a file's entry holds.
@@ -126,7 +126,7 @@ func openParseCache(path, version, currency string, fsys fs.FS) *parseCache {
 		next: map[string]*cacheEntry{}, images: map[string]imageStat{}}
 	data, err := os.ReadFile(path)
 	if err == nil {
-		c.old = c.decode(data) // nil when corrupt or another version's
+		c.old = c.decode(data, string(data)) // nil when corrupt or another version's
 	}
 	if c.old == nil {
 		c.old = map[string]*cacheEntry{}
@@ -136,8 +136,10 @@ func openParseCache(path, version, currency string, fsys fs.FS) *parseCache {
 }
 
 // decode reads a cache file's entries; nil when it is not this version's
-// cache, or damaged anywhere.
-func (c *parseCache) decode(data []byte) map[string]*cacheEntry {
+// cache, or damaged anywhere. text is data as a string: each entry's form
+// is a part of it, so the products decoded from it share its bytes rather
+// than allocating each of their strings.
+func (c *parseCache) decode(data []byte, text string) map[string]*cacheEntry {
 	rest, ok := bytes.CutPrefix(data, []byte(parseCacheMagic))
 	if !ok {
 		return nil
@@ -171,7 +173,8 @@ func (c *parseCache) decode(data []byte) map[string]*cacheEntry {
 		if size > len(d.b) {
 			return nil
 		}
-		e.data = d.b[:size:size]
+		off := len(data) - len(d.b)
+		e.data = text[off : off+size]
 		d.b = d.b[size:]
 		out[p] = e
 	}
@@ -261,10 +264,12 @@ func (c *parseCache) put(file string, key statKey, sum [sha256.Size]byte, images
 	e := &cacheEntry{key: key, racy: c.racy(key), sum: sum}
 	if p != nil {
 		e.kind = 'p'
-		e.data, _ = p.AppendBinary(nil)
+		b, _ := p.AppendBinary(nil)
+		e.data = string(b)
 	} else {
 		e.kind = 'c'
-		e.data, _ = col.AppendBinary(nil)
+		b, _ := col.AppendBinary(nil)
+		e.data = string(b)
 	}
 	sort.Strings(images)
 	for i, src := range images {
@@ -330,14 +335,14 @@ func (c *parseCache) save() {
 func cachedInto(l *loader, file string, e *cacheEntry) bool {
 	switch e.kind {
 	case 'p':
-		p := new(catalog.Product)
-		if p.UnmarshalBinary(e.data) != nil || p.File != file {
+		p, err := catalog.DecodeProduct(e.data)
+		if err != nil || p.File != file {
 			return false
 		}
 		l.store.Products = append(l.store.Products, p)
 	case 'c':
-		c := new(catalog.Collection)
-		if c.UnmarshalBinary(e.data) != nil || c.File != file {
+		c, err := catalog.DecodeCollection(e.data)
+		if err != nil || c.File != file {
 			return false
 		}
 		l.store.Collections = append(l.store.Collections, c)
