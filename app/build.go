@@ -1,12 +1,15 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -195,9 +198,36 @@ func printSummary(w io.Writer, s *generator.Summary) {
 	if s.Compressed > 0 {
 		fmt.Fprintf(w, "%d files given .br and .gz copies (%s)\n", s.Compressed, humanBytes(s.CompressedBytes))
 	}
+	if line := phasesLine(s.Phases); line != "" {
+		fmt.Fprintf(w, "phases: %s\n", line)
+	}
 	if s.Resized > 0 {
 		fmt.Fprintf(w, "%d images resized in %s (the others' renditions were cached)\n", s.Resized, s.Phases["images"].Round(time.Millisecond))
 	}
+}
+
+// phasesLine is where a build's time went, its phases in the order they
+// run ("load 120ms, validate 64ms, ..."); those that took no time are left
+// out.
+func phasesLine(phases map[string]time.Duration) string {
+	names := slices.SortedFunc(maps.Keys(phases), func(a, b string) int {
+		return cmp.Or(cmp.Compare(phaseOrder(a), phaseOrder(b)), cmp.Compare(a, b))
+	})
+	var parts []string
+	for _, name := range names {
+		if d := phases[name]; d > 0 {
+			parts = append(parts, name+" "+d.Round(time.Millisecond).String())
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// phaseOrder is where a phase runs in a build; an unknown one comes last.
+func phaseOrder(name string) int {
+	if i := slices.Index([]string{"load", "validate", "images", "before publish", "plan", "render", "other"}, name); i >= 0 {
+		return i
+	}
+	return 99
 }
 
 func humanBytes(n int64) string {
