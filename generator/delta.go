@@ -225,6 +225,7 @@ func (pl *planner) listingsInPlace(c *catalog.Collection, members []*catalog.Pro
 	}
 	cm, meta, fr := pl.listingMeta(c, members, known)
 	pc.keepFacets(c.Handle, fr)
+	frf := func() *facets.Result { return fr }
 	total := len(members)
 	pages := max(1, (total+pl.per-1)/pl.per)
 	for _, order := range catalog.SortOrders {
@@ -257,7 +258,7 @@ func (pl *planner) listingsInPlace(c *catalog.Collection, members []*catalog.Pro
 		for n := lo/pl.per + 1; hi >= 0 && n <= hi/pl.per+1; n++ {
 			page := sl.sorted[(n-1)*pl.per : min(n*pl.per, total)]
 			if every || !slices.Equal(g.pages[n-1].members, page) {
-				g.pages[n-1] = pl.listingPage(cm, meta, fr, order, n, pages, total, page)
+				g.pages[n-1] = pl.listingPage(cm, meta, frf, order, n, pages, total, slices.Clone(page))
 			}
 		}
 		g.header = header

@@ -150,10 +150,11 @@ type planner struct {
 	pc    *planCache // nil for a one-off build
 	st    *catalog.Store
 	s     *components.Site
-	root  string // the store's folder, "s/magic-wands/"
-	site  string // hash of what every page shows
-	per   int    // products per listing page
-	delta bool   // plans only what a change touches (see planDelta)
+	root  string        // the store's folder, "s/magic-wands/"
+	site  string        // hash of what every page shows
+	per   int           // products per listing page
+	delta bool          // plans only what a change touches (see planDelta)
+	dl    *diskListings // the listings kept on disk, in a build that keeps them
 	// plans are the products' plans by product (the cache's, with one).
 	plans           map[*catalog.Product]*productPlan
 	search, sitemap *shardSet
@@ -175,12 +176,21 @@ func (pl *planner) card(pr *catalog.Product) *productPlan {
 	return pl.plans[pr]
 }
 
+// cardView is the card of pr, whose plan is pp: the plan's, or made now
+// for a plan that came from disk without it.
+func (pl *planner) cardView(pr *catalog.Product, pp *productPlan) components.ProductCardView {
+	if pp.hasCard {
+		return pp.card
+	}
+	return components.NewCard(pl.s, pr)
+}
+
 func (pl *planner) cardsOf(ps []*catalog.Product) ([]components.ProductCardView, []string) {
 	cv := make([]components.ProductCardView, len(ps))
 	hs := make([]string, len(ps))
 	for i, pr := range ps {
 		pp := pl.plans[pr]
-		cv[i], hs[i] = pp.card, pp.cardHash
+		cv[i], hs[i] = pl.cardView(pr, pp), pp.cardHash
 	}
 	return cv, hs
 }
@@ -230,7 +240,9 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 	// A one-off build keeps its product plans in the state folder instead.
 	var dp *diskPlans
 	if pc == nil && !b.opts.Force {
-		dp = openDiskPlans(b.opts.StateDir, st.Handle, planShared(shared, s))
+		key := planShared(shared, s)
+		dp = openDiskPlans(b.opts.StateDir, st.Handle, key)
+		pl.dl = openDiskListings(b.opts.StateDir, st.Handle, key)
 	}
 
 	// Per product, in parallel: its plan (card, page, search and sitemap
@@ -261,6 +273,9 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 	}
 	for _, c := range collections {
 		pl.listings(c)
+	}
+	if pl.dl != nil {
+		pl.dl.save(products, plans)
 	}
 
 	// Search, cart, 404.
@@ -331,17 +346,20 @@ func (pl *planner) planProduct(pr *catalog.Product) *productPlan {
 func (pl *planner) planProductFrom(pr *catalog.Product, dp *diskPlans) *productPlan {
 	s, st := pl.s, pl.st
 	pp := &productPlan{}
-	pp.card = components.NewCard(s, pr)
 	pp.cols = primaryFirst(st, st.CollectionsOf(pr))
 	var key [16]byte
 	if dp != nil {
 		key = productKey(pr, pp.cols)
+		pp.key = key
 		if e := dp.get(key); e != nil {
+			// The card is made when a page that shows it renders
+			// (cardView): most of a rebuild's products show on none.
 			pp.cardHash, pp.pageIn, pp.search, pp.sitemap = e.cardHash, e.pageIn, e.search, e.sitemap
 			pp.job = pl.productJob(pr, pp)
 			return pp
 		}
 	}
+	pp.card, pp.hasCard = components.NewCard(s, pr), true
 	pp.cardHash = newInputs(pp.card).sum()
 	refs := make([][2]string, len(pp.cols))
 	for j, c := range pp.cols {
@@ -432,9 +450,14 @@ func firstPublished(st *catalog.Store, n int) []*catalog.Product {
 // renders only if they differ from what was published). A delta plan adds
 // only the pages planned again, and removes the pages a listing lost.
 func (pl *planner) listings(c *catalog.Collection) {
+	if pl.dl != nil {
+		pl.listingsDisk(c)
+		return
+	}
 	pc := pl.pc
 	cm, meta, fr := pl.listingMeta(c, c.Products(), nil)
 	pc.keepFacets(c.Handle, fr)
+	frf := func() *facets.Result { return fr }
 	for _, order := range catalog.SortOrders {
 		sorted := pc.sorted(c, order)
 		total := len(sorted)
@@ -458,7 +481,7 @@ func (pl *planner) listings(c *catalog.Collection) {
 				}
 				continue
 			}
-			cur[n-1] = pl.listingPage(cm, meta, fr, order, n, pages, total, members)
+			cur[n-1] = pl.listingPage(cm, meta, frf, order, n, pages, total, slices.Clone(members))
 		}
 		pc.keepListings(c.Handle, order, header, cur)
 		if order == catalog.SortManual {
@@ -476,38 +499,56 @@ func (pl *planner) listings(c *catalog.Collection) {
 // them once the shopper filters (the islands' answer).
 // known, when set, are the values already (a delta's: see planCache.facets).
 func (pl *planner) listingMeta(c *catalog.Collection, members []*catalog.Product, known *facets.Result) (*catalog.Collection, string, *facets.Result) {
-	cm := &catalog.Collection{Handle: c.Handle, Title: c.Title, DescriptionHTML: c.DescriptionHTML, Image: c.Image, SEO: c.SEO, Sort: c.Sort}
 	fr := known
 	if fr == nil {
 		v := facets.Values(members)
 		fr = &v
 	}
-	return cm, newInputs(c.Handle, c.Title, c.DescriptionHTML, c.SEO, pl.s.Image(c.Image), fr).sum(), fr
+	return listingCollection(c), pl.listingMetaHash(c, fr), fr
 }
 
-// listingPage plans page n of a listing showing members (copied).
-func (pl *planner) listingPage(cm *catalog.Collection, meta string, fr *facets.Result, order catalog.SortOrder, n, pages, total int, members []*catalog.Product) listing {
-	s := pl.s
-	ms := slices.Clone(members)
-	hs := make([]string, len(ms))
-	for i, pr := range ms {
+// listingCollection is what a listing page shows of a collection: not its
+// members.
+func listingCollection(c *catalog.Collection) *catalog.Collection {
+	return &catalog.Collection{Handle: c.Handle, Title: c.Title, DescriptionHTML: c.DescriptionHTML, Image: c.Image, SEO: c.SEO, Sort: c.Sort}
+}
+
+// listingMetaHash is the hash of what every page of a collection's
+// listings shows of it, with its filter form's values fr.
+func (pl *planner) listingMetaHash(c *catalog.Collection, fr *facets.Result) string {
+	return newInputs(c.Handle, c.Title, c.DescriptionHTML, c.SEO, pl.s.Image(c.Image), fr).sum()
+}
+
+// listingPage plans page n of a listing showing members (which it keeps:
+// the caller's own slice); fr gives the filter form's values when the page
+// renders.
+func (pl *planner) listingPage(cm *catalog.Collection, meta string, fr func() *facets.Result, order catalog.SortOrder, n, pages, total int, members []*catalog.Product) listing {
+	hs := make([]string, len(members))
+	for i, pr := range members {
 		hs[i] = pl.plans[pr].cardHash
 	}
-	rel := strings.TrimPrefix(s.CollectionPath(cm.Handle, order, n), s.BasePath)
 	in := newInputs("collection", pl.site, meta, string(order), n, pages, total, hs).sum()
-	l := listing{members: ms, job: job{path: pl.page(rel), in: in, render: func(ctx context.Context, w io.Writer) error {
+	l := listing{members: members, job: pl.listingJob(cm, fr, order, n, pages, total, members, in)}
+	pl.add(l.job)
+	return l
+}
+
+// listingJob is the job of page n of a listing showing ms, whose inputs
+// hash to in.
+func (pl *planner) listingJob(cm *catalog.Collection, fr func() *facets.Result, order catalog.SortOrder, n, pages, total int, ms []*catalog.Product, in string) job {
+	s := pl.s
+	rel := strings.TrimPrefix(s.CollectionPath(cm.Handle, order, n), s.BasePath)
+	return job{path: pl.page(rel), in: in, render: func(ctx context.Context, w io.Writer) error {
 		cv := make([]components.ProductCardView, len(ms))
 		for i, pr := range ms {
-			cv[i] = pl.card(pr).card
+			cv[i] = pl.cardView(pr, pl.card(pr))
 		}
 		v := components.NewCollectionView(s, cm, order, n, pages, total, cv)
-		if err := pl.forms.use(ctx, s, &v, cm.Handle, fr, order); err != nil {
+		if err := pl.forms.use(ctx, s, &v, cm.Handle, fr(), order); err != nil {
 			return err
 		}
 		return components.CollectionPage(s, v).Render(ctx, w)
-	}}}
-	pl.add(l.job)
-	return l
+	}}
 }
 
 // sitemaps plans sitemap.xml, an index of the pages' shards

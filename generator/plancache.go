@@ -12,11 +12,13 @@ import (
 // card's hash, which feeds every listing that shows it), its page's input
 // hash, its collections, its search index entry and its sitemap entry.
 type productPlan struct {
-	card             components.ProductCardView
+	card             components.ProductCardView // when hasCard (see planner.cardView)
+	hasCard          bool
 	cardHash, pageIn string
 	cols             []*catalog.Collection
 	search, sitemap  []byte
-	job              job // the product page's
+	job              job      // the product page's
+	key              [16]byte // what it is found by on disk (productKey), in a build that keeps plans there
 }
 
 // planCache carries a store's plan into its next plan, for a long-lived
