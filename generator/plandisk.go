@@ -77,15 +77,21 @@ func planShared(shared string, s *components.Site) string {
 	return newInputs("product-plans", shared, images).sum()
 }
 
+// keyBufs are productKey's buffers, reused: a rebuild keys every product.
+var keyBufs = sync.Pool{New: func() any { return new([]byte) }}
+
 // productKey is the hash a product's plan is found by.
 func productKey(pr *catalog.Product, cols []*catalog.Collection) [16]byte {
-	b, _ := pr.AppendBinary(make([]byte, 0, 2048))
+	buf := keyBufs.Get().(*[]byte)
+	defer keyBufs.Put(buf)
+	b, _ := pr.AppendBinary((*buf)[:0])
 	for _, c := range cols {
 		b = binary.AppendUvarint(b, uint64(len(c.Handle)))
 		b = append(b, c.Handle...)
 		b = binary.AppendUvarint(b, uint64(len(c.Title)))
 		b = append(b, c.Title...)
 	}
+	*buf = b
 	sum := sha256.Sum256(b)
 	return [16]byte(sum[:16])
 }
