@@ -165,7 +165,15 @@ func (l *loader) readDir(ctx context.Context, dir, ext string, read func(l *load
 		names = append(names, name)
 		infos = append(infos, e)
 	}
-	subs := make([]*loader, len(names))
+	// What each file gave: from the parse cache a product or a collection
+	// (no loader of its own: most files of a rebuild), else a loader that
+	// parsed it.
+	type result struct {
+		p   *catalog.Product
+		c   *catalog.Collection
+		sub *loader
+	}
+	res := make([]result, len(names))
 	errs := make([]error, len(names))
 	next := atomic.Int64{}
 	var wg sync.WaitGroup
@@ -179,11 +187,6 @@ func (l *loader) readDir(ctx context.Context, dir, ext string, read func(l *load
 					return
 				}
 				file := path.Join(dir, names[i])
-				sub := &loader{
-					store: &catalog.Store{Handle: l.store.Handle, Currency: l.store.Currency, Assets: l.store.Assets},
-					fsys:  l.fsys, docs: map[string]doc{}, sizes: l.sizes, cache: l.cache,
-				}
-				subs[i] = sub
 				var key statKey
 				if l.cache != nil {
 					info, err := infos[i].Info()
@@ -195,8 +198,11 @@ func (l *loader) readDir(ctx context.Context, dir, ext string, read func(l *load
 						continue
 					}
 					key = keyOf(info)
-					if e := l.cache.byStat(file, key); e != nil && cachedInto(sub, file, e) {
-						continue
+					if e := l.cache.byStat(file, key); e != nil {
+						if p, c, ok := cached(file, e); ok {
+							res[i] = result{p: p, c: c}
+							continue
+						}
 					}
 				}
 				data, err := fs.ReadFile(l.fsys, file)
@@ -207,10 +213,18 @@ func (l *loader) readDir(ctx context.Context, dir, ext string, read func(l *load
 				var sum [sha256.Size]byte
 				if l.cache != nil {
 					sum = sha256.Sum256(data)
-					if e := l.cache.bySum(file, key, sum); e != nil && cachedInto(sub, file, e) {
-						continue
+					if e := l.cache.bySum(file, key, sum); e != nil {
+						if p, c, ok := cached(file, e); ok {
+							res[i] = result{p: p, c: c}
+							continue
+						}
 					}
 				}
+				sub := &loader{
+					store: &catalog.Store{Handle: l.store.Handle, Currency: l.store.Currency, Assets: l.store.Assets},
+					fsys:  l.fsys, docs: map[string]doc{}, sizes: l.sizes, cache: l.cache,
+				}
+				res[i].sub = sub
 				parsed.Add(1)
 				read(sub, file, strings.TrimSuffix(names[i], path.Ext(names[i])), data)
 				if l.cache != nil && len(sub.errs) == 0 && len(sub.store.Products)+len(sub.store.Collections) == 1 {
@@ -230,13 +244,20 @@ func (l *loader) readDir(ctx context.Context, dir, ext string, read func(l *load
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	for i, sub := range subs {
+	for i, r := range res {
 		if errs[i] != nil {
 			return errs[i]
 		}
-		l.store.Products = append(l.store.Products, sub.store.Products...)
-		l.store.Collections = append(l.store.Collections, sub.store.Collections...)
-		l.errs = append(l.errs, sub.errs...)
+		switch {
+		case r.sub != nil:
+			l.store.Products = append(l.store.Products, r.sub.store.Products...)
+			l.store.Collections = append(l.store.Collections, r.sub.store.Collections...)
+			l.errs = append(l.errs, r.sub.errs...)
+		case r.p != nil:
+			l.store.Products = append(l.store.Products, r.p)
+		case r.c != nil:
+			l.store.Collections = append(l.store.Collections, r.c)
+		}
 	}
 	return nil
 }

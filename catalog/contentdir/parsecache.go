@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -70,6 +71,7 @@ type cacheEntry struct {
 	images []imageRef
 	kind   byte   // 'p' product, 'c' collection
 	data   string // the encoded product or collection (read: a part of the cache file's one string)
+	raw    string // read: the entry's whole record in the file (its name first), which save copies as it is
 }
 
 // imageRef is an image file whose dimensions a file's entry holds.
@@ -151,6 +153,7 @@ func (c *parseCache) decode(data []byte, text string) map[string]*cacheEntry {
 	n := d.uint()
 	out := make(map[string]*cacheEntry, n)
 	for i := 0; i < n && d.err == nil; i++ {
+		start := len(data) - len(d.b)
 		p := d.str()
 		e := &cacheEntry{key: d.statKey(), racy: d.bool()}
 		if len(d.b) < len(e.sum) {
@@ -175,6 +178,7 @@ func (c *parseCache) decode(data []byte, text string) map[string]*cacheEntry {
 		}
 		off := len(data) - len(d.b)
 		e.data = text[off : off+size]
+		e.raw = text[start : off+size]
 		d.b = d.b[size:]
 		out[p] = e
 	}
@@ -243,7 +247,7 @@ func (c *parseCache) bySum(file string, key statKey, sum [sha256.Size]byte) *cac
 		return nil
 	}
 	n := *e
-	n.key, n.racy = key, c.racy(key)
+	n.key, n.racy, n.raw = key, c.racy(key), ""
 	c.mu.Lock()
 	c.next[file] = &n
 	c.changed = c.changed || n.key != e.key || n.racy != e.racy
@@ -295,59 +299,69 @@ func (c *parseCache) save() {
 		return
 	}
 	files := make([]string, 0, len(c.next))
-	size := len(parseCacheMagic) + 64
-	for f, e := range c.next {
+	for f := range c.next {
 		files = append(files, f)
-		size += len(f) + len(e.data) + 96
-		for _, im := range e.images {
-			size += len(im.src) + 48
-		}
 	}
 	sort.Strings(files)
-	enc := encoder{b: make([]byte, 0, size)}
-	enc.b = append(enc.b, parseCacheMagic...)
-	enc.int(parseCacheVersion)
-	enc.str(c.version)
-	enc.str(c.currency)
-	enc.uint(len(files))
-	for _, f := range files {
-		e := c.next[f]
-		enc.str(f)
-		enc.statKey(e.key)
-		enc.bool(e.racy)
-		enc.b = append(enc.b, e.sum[:]...)
-		enc.list(len(e.images), e.images == nil)
-		for _, im := range e.images {
-			enc.str(im.src)
-			enc.statKey(im.key)
+	// Streamed: an entry as read is copied as it is, the others encoded
+	// into a small buffer written out as it fills (the whole file, built
+	// in memory, cost more in fresh pages than in encoding).
+	err := atomicfile.WriteWith(c.path, func(w io.Writer) error {
+		enc := encoder{b: make([]byte, 0, 8<<10)}
+		enc.b = append(enc.b, parseCacheMagic...)
+		enc.int(parseCacheVersion)
+		enc.str(c.version)
+		enc.str(c.currency)
+		enc.uint(len(files))
+		for _, f := range files {
+			e := c.next[f]
+			if e.raw != "" { // as read: its record is copied, not encoded again
+				if _, err := w.Write(enc.b); err != nil {
+					return err
+				}
+				enc.b = enc.b[:0]
+				if _, err := io.WriteString(w, e.raw); err != nil {
+					return err
+				}
+				continue
+			}
+			enc.str(f)
+			enc.statKey(e.key)
+			enc.bool(e.racy)
+			enc.b = append(enc.b, e.sum[:]...)
+			enc.list(len(e.images), e.images == nil)
+			for _, im := range e.images {
+				enc.str(im.src)
+				enc.statKey(im.key)
+			}
+			enc.b = append(enc.b, e.kind)
+			enc.uint(len(e.data))
+			enc.b = append(enc.b, e.data...)
 		}
-		enc.b = append(enc.b, e.kind)
-		enc.uint(len(e.data))
-		enc.b = append(enc.b, e.data...)
-	}
-	if err := atomicfile.Write(c.path, enc.b); err != nil {
+		_, err := w.Write(enc.b)
+		return err
+	})
+	if err != nil {
 		os.Remove(c.path) // better none than one this load could not bring up to date
 	}
 }
 
 // cached is a file's product or collection from its entry; false when the
 // entry does not decode into a file of that name (then the file is parsed).
-func cachedInto(l *loader, file string, e *cacheEntry) bool {
+func cached(file string, e *cacheEntry) (*catalog.Product, *catalog.Collection, bool) {
 	switch e.kind {
 	case 'p':
 		p, err := catalog.DecodeProduct(e.data)
 		if err != nil || p.File != file {
-			return false
+			return nil, nil, false
 		}
-		l.store.Products = append(l.store.Products, p)
+		return p, nil, true
 	case 'c':
 		c, err := catalog.DecodeCollection(e.data)
 		if err != nil || c.File != file {
-			return false
+			return nil, nil, false
 		}
-		l.store.Collections = append(l.store.Collections, c)
-	default:
-		return false
+		return nil, c, true
 	}
-	return true
+	return nil, nil, false
 }
