@@ -158,10 +158,10 @@ func (s *Store) validateStore(v *validator) {
 		}
 	}
 	if s.Theme.Logo.Src != "" {
-		s.validateImage(v, storeFile, "theme.logo", s.Theme.Logo)
+		s.validateImage(v, storeFile, "theme.logo", -1, s.Theme.Logo)
 	}
 	if img := s.Settings.ShareImage; img != (Image{}) {
-		s.validateImage(v, storeFile, "settings.share_image", img)
+		s.validateImage(v, storeFile, "settings.share_image", -1, img)
 		if ext := strings.ToLower(path.Ext(strings.SplitN(img.Src, "?", 2)[0])); img.Src != "" && ext != ".jpg" && ext != ".jpeg" && ext != ".png" {
 			v.add(storeFile, "settings.share_image.src", fmt.Sprintf("%q must be a .jpg or .png file: link previews do not show %s", img.Src, ext))
 		}
@@ -188,6 +188,8 @@ func (s *Store) validateStore(v *validator) {
 }
 
 func (s *Store) validateProduct(v *validator, p *Product, skus map[string]string) {
+	// Field names are made only for a problem: a store's thousands of
+	// sound products are checked without allocating.
 	f := p.File
 	if !ValidHandle(p.Handle) {
 		v.add(f, "handle", fmt.Sprintf("%q must be lower-case letters, digits and dashes", p.Handle))
@@ -201,77 +203,95 @@ func (s *Store) validateProduct(v *validator, p *Product, skus map[string]string
 		v.add(f, "status", fmt.Sprintf("%q must be active, draft or archived", p.Status))
 	}
 	for i, img := range p.Images {
-		s.validateImage(v, f, fmt.Sprintf("images[%d]", i), img)
+		s.validateImage(v, f, "images", i, img)
 	}
 	if len(p.Options) > MaxOptions {
 		v.add(f, "options", fmt.Sprintf("has %d options; at most %d", len(p.Options), MaxOptions))
 	}
-	optNames := map[string]bool{}
 	for i, o := range p.Options {
 		name := strings.TrimSpace(o.Name)
 		if name == "" {
 			v.add(f, fmt.Sprintf("options[%d].name", i), "is required")
-		} else if optNames[strings.ToLower(name)] {
+		} else if slices.ContainsFunc(p.Options[:i], func(prev Option) bool {
+			return strings.ToLower(strings.TrimSpace(prev.Name)) == strings.ToLower(name)
+		}) {
 			v.add(f, fmt.Sprintf("options[%d].name", i), fmt.Sprintf("%q is used twice", name))
 		}
-		optNames[strings.ToLower(name)] = true
 		if len(o.Values) == 0 {
 			v.add(f, fmt.Sprintf("options[%d].values", i), "needs at least one value")
 		}
-		seen := map[string]bool{}
 		for j, val := range o.Values {
 			if strings.TrimSpace(val) == "" {
 				v.add(f, fmt.Sprintf("options[%d].values[%d]", i, j), "is empty")
-			} else if seen[val] {
+			} else if seenBefore(o.Values, j) {
 				v.add(f, fmt.Sprintf("options[%d].values[%d]", i, j), fmt.Sprintf("%q is listed twice", val))
 			}
-			seen[val] = true
 		}
 	}
 	if len(p.Variants) == 0 {
 		v.add(f, "variants", "a product needs at least one variant (or a top-level price)")
 	}
-	combos := map[string]int{}
+	var combos map[string]int // option values -> first variant, for products of many variants
+	if len(p.Variants) > 16 {
+		combos = make(map[string]int, len(p.Variants))
+	}
 	for i, vr := range p.Variants {
-		field := fmt.Sprintf("variants[%d]", i)
+		field := func() string { return fmt.Sprintf("variants[%d]", i) }
 		if len(vr.Options) != len(p.Options) {
-			v.add(f, field+".options", fmt.Sprintf("gives %d values for %d options", len(vr.Options), len(p.Options)))
+			v.add(f, field()+".options", fmt.Sprintf("gives %d values for %d options", len(vr.Options), len(p.Options)))
 		} else {
 			for j, val := range vr.Options {
 				if !slices.Contains(p.Options[j].Values, val) {
-					v.add(f, fmt.Sprintf("%s.options[%d]", field, j), fmt.Sprintf("%q is not a value of option %q", val, p.Options[j].Name))
+					v.add(f, fmt.Sprintf("%s.options[%d]", field(), j), fmt.Sprintf("%q is not a value of option %q", val, p.Options[j].Name))
 				}
 			}
-			key := strings.Join(vr.Options, "\x00")
-			if prev, dup := combos[key]; dup {
-				v.add(f, field+".options", fmt.Sprintf("same option values as variants[%d]", prev))
+			prev, dup := -1, false
+			if combos != nil {
+				key := strings.Join(vr.Options, "\x00")
+				if prev, dup = combos[key]; !dup {
+					combos[key] = i
+				}
 			} else {
-				combos[key] = i
+				for k := range i {
+					if len(p.Variants[k].Options) == len(p.Options) && slices.Equal(p.Variants[k].Options, vr.Options) {
+						prev, dup = k, true
+						break
+					}
+				}
+			}
+			if dup {
+				v.add(f, field()+".options", fmt.Sprintf("same option values as variants[%d]", prev))
 			}
 		}
 		if vr.Price.Currency != s.Currency {
-			v.add(f, field+".price", fmt.Sprintf("is in %s; the store sells in %s", vr.Price.Currency, s.Currency))
+			v.add(f, field()+".price", fmt.Sprintf("is in %s; the store sells in %s", vr.Price.Currency, s.Currency))
 		}
 		if vr.Price.Amount < 0 {
-			v.add(f, field+".price", fmt.Sprintf("%q must not be negative", vr.Price.Decimal()))
+			v.add(f, field()+".price", fmt.Sprintf("%q must not be negative", vr.Price.Decimal()))
 		}
 		if vr.CompareAt.Amount < 0 {
-			v.add(f, field+".compare_at", fmt.Sprintf("%q must not be negative", vr.CompareAt.Decimal()))
+			v.add(f, field()+".compare_at", fmt.Sprintf("%q must not be negative", vr.CompareAt.Decimal()))
 		}
 		if vr.Tracked && vr.Inventory < 0 {
-			v.add(f, field+".inventory", fmt.Sprintf("%d must not be negative", vr.Inventory))
+			v.add(f, field()+".inventory", fmt.Sprintf("%d must not be negative", vr.Inventory))
 		}
 		if vr.Image < -1 || vr.Image >= len(p.Images) {
-			v.add(f, field+".image", fmt.Sprintf("%d is not the index of one of the product's %d images", vr.Image, len(p.Images)))
+			v.add(f, field()+".image", fmt.Sprintf("%d is not the index of one of the product's %d images", vr.Image, len(p.Images)))
 		}
 		if vr.SKU != "" {
 			if prev, dup := skus[vr.SKU]; dup {
-				v.add(f, field+".sku", fmt.Sprintf("%q is also used in %s", vr.SKU, prev))
+				v.add(f, field()+".sku", fmt.Sprintf("%q is also used in %s", vr.SKU, prev))
 			} else {
 				skus[vr.SKU] = f
 			}
 		}
 	}
+}
+
+// seenBefore reports whether vals[j] is also one of vals[:j] (an option's
+// values: a few, so no map).
+func seenBefore(vals []string, j int) bool {
+	return slices.Contains(vals[:j], vals[j])
 }
 
 // ImageTypes are the image files a store may publish, by extension: what
@@ -282,21 +302,30 @@ var ImageTypes = map[string]string{
 	".gif": "image/gif", ".webp": "image/webp", ".avif": "image/avif",
 }
 
-func (s *Store) validateImage(v *validator, file, field string, img Image) {
+// validateImage checks the image at list[i] of a file (a product's
+// images[2]: list "images", i 2; i < 0 for a lone image, whose field is
+// list). The field's name is made only for a problem.
+func (s *Store) validateImage(v *validator, file, list string, i int, img Image) {
+	field := func() string {
+		if i < 0 {
+			return list
+		}
+		return fmt.Sprintf("%s[%d]", list, i)
+	}
 	src := img.Src
 	switch {
 	case strings.TrimSpace(src) == "":
-		v.add(file, field+".src", "is required")
+		v.add(file, field()+".src", "is required")
 	case strings.HasPrefix(src, "https://"):
 		if _, err := url.Parse(src); err != nil {
-			v.add(file, field+".src", fmt.Sprintf("%q is not a valid URL", src))
+			v.add(file, field()+".src", fmt.Sprintf("%q is not a valid URL", src))
 		}
 	case strings.Contains(src, "://") || strings.HasPrefix(src, "/") || strings.HasPrefix(src, "data:"):
-		v.add(file, field+".src", fmt.Sprintf("%q must be a path inside the store folder or an https URL", src))
+		v.add(file, field()+".src", fmt.Sprintf("%q must be a path inside the store folder or an https URL", src))
 	case !fs.ValidPath(src):
-		v.add(file, field+".src", fmt.Sprintf("%q is not a clean relative path", src))
+		v.add(file, field()+".src", fmt.Sprintf("%q is not a clean relative path", src))
 	case ImageTypes[strings.ToLower(path.Ext(src))] == "":
-		v.add(file, field+".src", fmt.Sprintf("%q is not an image file: use .svg, .png, .jpg, .jpeg, .gif, .webp or .avif", src))
+		v.add(file, field()+".src", fmt.Sprintf("%q is not an image file: use .svg, .png, .jpg, .jpeg, .gif, .webp or .avif", src))
 	case s.Assets != nil:
 		ok, seen := v.exists[src]
 		if !seen {
@@ -308,11 +337,11 @@ func (s *Store) validateImage(v *validator, file, field string, img Image) {
 			v.exists[src] = ok
 		}
 		if !ok {
-			v.add(file, field+".src", fmt.Sprintf("file %q does not exist", src))
+			v.add(file, field()+".src", fmt.Sprintf("file %q does not exist", src))
 		}
 	}
 	if img.Width < 0 || img.Height < 0 {
-		v.add(file, field, "width and height must not be negative")
+		v.add(file, field(), "width and height must not be negative")
 	}
 }
 
@@ -332,7 +361,7 @@ func (s *Store) validateCollection(v *validator, c *Collection) {
 		v.add(f, "sort", fmt.Sprintf("%q must be one of %s", c.Sort, strings.Join(names, ", ")))
 	}
 	if c.Image.Src != "" {
-		s.validateImage(v, f, "image", c.Image)
+		s.validateImage(v, f, "image", -1, c.Image)
 	}
 	if c.Rules != nil && len(c.ProductHandles) > 0 {
 		v.add(f, "rules", "a collection has either products or rules, not both")
