@@ -172,6 +172,7 @@ func Build(ctx context.Context, opts Options) (*Summary, error) {
 	if err := phase("load", func() error { stores, err = b.load(ctx); return err }); err != nil {
 		return nil, err
 	}
+	b.prefetch(stores)
 	if err := phase("validate", func() error { return b.validate(stores) }); err != nil {
 		return nil, err
 	}
@@ -332,6 +333,9 @@ type builder struct {
 	// version) once the stores are accepted: content that does not
 	// validate writes nothing.
 	saves []func()
+	// pre holds state files being read ahead of the plan (prefetch), by
+	// store handle.
+	pre sync.Map
 }
 
 // prepareImages checks every store's raster images and resizes those not

@@ -46,7 +46,8 @@ type diskListings struct {
 
 // diskCollection is one collection's listings as kept.
 type diskCollection struct {
-	members []string // handles, in the collection's order
+	members []string // as read: handles, in the collection's order
+	idx     []int32  // as planned: the members' places among the store's published products
 	meta    string   // the hash of what its pages show of it
 	orders  map[catalog.SortOrder]*diskOrder
 }
@@ -65,14 +66,31 @@ const listingsCacheVersion = 1
 
 const listingsCacheMagic = "wandstore listings cache\n"
 
-// openDiskListings reads a store's listings cache; key is what every
-// product plan shares (planShared), which every listing page's hash
-// depends on too.
-func openDiskListings(stateDir, store, key string) *diskListings {
-	dl := &diskListings{path: filepath.Join(stateDir, "listings-"+store+".cache"), key: key, next: map[string]*diskCollection{}}
-	if data, err := os.ReadFile(dl.path); err == nil {
-		dl.raw = data
-		dl.keys, dl.old = decodeListings(data, key)
+// decodedListings is a listings cache as read: the file, its tag and what
+// it holds (nil when missing or damaged).
+type decodedListings struct {
+	path, key string
+	raw       []byte
+	keys      map[string][16]byte
+	cols      map[string]*diskCollection
+}
+
+// readDiskListings reads and decodes a store's listings cache, whatever
+// its tag (which diskListingsFrom checks): a build reads it while the
+// content validates (see prefetch).
+func readDiskListings(stateDir, store string) *decodedListings {
+	d := &decodedListings{path: filepath.Join(stateDir, "listings-"+store+".cache")}
+	if data, err := os.ReadFile(d.path); err == nil {
+		d.raw = data
+		d.key, d.keys, d.cols = decodeListings(data)
+	}
+	return d
+}
+
+func diskListingsFrom(d *decodedListings, key string) *diskListings {
+	dl := &diskListings{path: d.path, key: key, raw: d.raw, next: map[string]*diskCollection{}}
+	if d.key == key {
+		dl.keys, dl.old = d.keys, d.cols
 	}
 	return dl
 }
@@ -174,9 +192,9 @@ func (pl *planner) listingsDisk(c *catalog.Collection) {
 	for _, i := range changed {
 		isChanged[int32(i)] = true
 	}
-	next := &diskCollection{members: make([]string, len(members)), meta: meta, orders: map[catalog.SortOrder]*diskOrder{}}
+	next := &diskCollection{idx: make([]int32, len(members)), meta: meta, orders: map[catalog.SortOrder]*diskOrder{}}
 	for i, p := range members {
-		next.members[i] = p.Handle
+		next.idx[i] = pl.plans[p].index
 	}
 	for _, order := range catalog.SortOrders {
 		eff := order
@@ -238,13 +256,19 @@ func (pl *planner) listingsDisk(c *catalog.Collection) {
 // handle, orders and products in their order), so an unchanged plan
 // writes nothing.
 func (dl *diskListings) save(products []*catalog.Product, plans []*productPlan) {
-	b := append([]byte(nil), listingsCacheMagic...)
+	size := len(listingsCacheMagic) + len(dl.key) + 16 + len(products)*32
+	for _, dc := range dl.next {
+		size += len(dc.meta) + 3*len(dc.idx) + 64
+		for _, do := range dc.orders {
+			size += 3*len(do.perm) + 34*len(do.ins) + 16
+		}
+	}
+	b := make([]byte, 0, size)
+	b = append(b, listingsCacheMagic...)
 	b = binary.AppendUvarint(b, listingsCacheVersion)
 	b = appendBytes(b, []byte(dl.key))
-	index := make(map[string]int, len(products))
 	b = binary.AppendUvarint(b, uint64(len(products)))
 	for i, p := range products {
-		index[p.Handle] = i
 		b = appendBytes(b, []byte(p.Handle))
 		b = append(b, plans[i].key[:]...)
 	}
@@ -258,14 +282,9 @@ func (dl *diskListings) save(products []*catalog.Product, plans []*productPlan) 
 		dc := dl.next[h]
 		b = appendBytes(b, []byte(h))
 		b = appendBytes(b, []byte(dc.meta))
-		b = binary.AppendUvarint(b, uint64(len(dc.members)))
-		for _, m := range dc.members {
-			i, ok := index[m]
-			if !ok {
-				os.Remove(dl.path) // a member that is not a published product: keep nothing
-				return
-			}
-			b = binary.AppendUvarint(b, uint64(i))
+		b = binary.AppendUvarint(b, uint64(len(dc.idx)))
+		for _, m := range dc.idx {
+			b = binary.AppendUvarint(b, uint64(m))
 		}
 		b = binary.AppendUvarint(b, uint64(len(dc.orders)))
 		for _, order := range catalog.SortOrders {
@@ -292,25 +311,26 @@ func (dl *diskListings) save(products []*catalog.Product, plans []*productPlan) 
 	}
 }
 
-// decodeListings reads a listings cache tagged key: the products' keys by
-// handle and the collections' listings; nil when it is another's, another
-// version's or damaged.
-func decodeListings(data []byte, key string) (map[string][16]byte, map[string]*diskCollection) {
+// decodeListings reads a listings cache: its tag, the products' keys by
+// handle and the collections' listings; nils when it is another version's
+// or damaged.
+func decodeListings(data []byte) (string, map[string][16]byte, map[string]*diskCollection) {
 	rest, ok := bytes.CutPrefix(data, []byte(listingsCacheMagic))
 	if !ok {
-		return nil, nil
+		return "", nil, nil
 	}
 	r := &cacheReader{rest: rest}
-	if r.uv() != listingsCacheVersion || string(r.field()) != key || r.bad {
-		return nil, nil
+	if r.uv() != listingsCacheVersion || r.bad {
+		return "", nil, nil
 	}
+	key := string(r.field())
 	n := r.count(17) // a handle's length and a key
 	handles := make([]string, n)
 	keys := make(map[string][16]byte, n)
 	for i := range handles {
 		handles[i] = string(r.field())
 		if len(r.rest) < 16 {
-			return nil, nil
+			return "", nil, nil
 		}
 		keys[handles[i]] = [16]byte(r.rest[:16])
 		r.rest = r.rest[16:]
@@ -323,7 +343,7 @@ func decodeListings(data []byte, key string) (map[string][16]byte, map[string]*d
 		for i := range dc.members {
 			m := r.uv()
 			if m >= uint64(len(handles)) {
-				return nil, nil
+				return "", nil, nil
 			}
 			dc.members[i] = handles[m]
 		}
@@ -332,13 +352,13 @@ func decodeListings(data []byte, key string) (map[string][16]byte, map[string]*d
 			do := &diskOrder{}
 			if np := r.count(1); np > 0 {
 				if np != len(dc.members) {
-					return nil, nil
+					return "", nil, nil
 				}
 				do.perm = make([]int32, np)
 				for j := range do.perm {
 					m := r.uv()
 					if m >= uint64(np) {
-						return nil, nil
+						return "", nil, nil
 					}
 					do.perm[j] = int32(m)
 				}
@@ -352,9 +372,9 @@ func decodeListings(data []byte, key string) (map[string][16]byte, map[string]*d
 		cols[h] = dc
 	}
 	if r.bad || len(r.rest) != 0 {
-		return nil, nil
+		return "", nil, nil
 	}
-	return keys, cols
+	return key, keys, cols
 }
 
 // cacheReader reads the state folder's binary caches: varints and

@@ -204,10 +204,14 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 		return nil, err
 	}
 	var man *Manifest
+	var state *stateFiles
 	if pc != nil && pc.manifest != nil {
 		man = pc.manifest // a Live builder's, in memory
-	} else if man, err = loadManifest(b.opts.StateDir, st.Handle); err != nil {
-		return nil, err
+	} else {
+		state = b.stateOf(st.Handle)
+		if man, err = state.manifest(); err != nil {
+			return nil, err
+		}
 	}
 	root := cleanRel(base.Path) // "s/magic-wands/"
 	p := &storePlan{handle: st.Handle, manifest: man}
@@ -240,9 +244,12 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 	// A one-off build keeps its product plans in the state folder instead.
 	var dp *diskPlans
 	if pc == nil && !b.opts.Force {
+		if state == nil {
+			state = b.stateOf(st.Handle)
+		}
 		key := planShared(shared, s)
-		dp = openDiskPlans(b.opts.StateDir, st.Handle, key)
-		pl.dl = openDiskListings(b.opts.StateDir, st.Handle, key)
+		dp = diskPlansFrom(state.plans(), key)
+		pl.dl = diskListingsFrom(state.listings(), key)
 	}
 
 	// Per product, in parallel: its plan (card, page, search and sitemap
@@ -265,6 +272,9 @@ func (b *builder) plan(ctx context.Context, st *catalog.Store, pc *planCache) (*
 	}
 	for i, pr := range products {
 		pl.plans[pr] = plans[i]
+		if pc == nil {
+			plans[i].index = int32(i)
+		}
 	}
 
 	pl.home(products)

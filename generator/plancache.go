@@ -19,6 +19,7 @@ type productPlan struct {
 	search, sitemap  []byte
 	job              job      // the product page's
 	key              [16]byte // what it is found by on disk (productKey), in a build that keeps plans there
+	index            int32    // the product's place among the store's published products, in a one-off build
 }
 
 // planCache carries a store's plan into its next plan, for a long-lived

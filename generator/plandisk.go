@@ -5,12 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
 
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/components"
+	"github.com/wandstore/wandstore/internal/atomicfile"
 )
 
 // diskPlans keeps a store's product plans in the state folder between
@@ -42,6 +44,7 @@ type diskPlans struct {
 type diskPlan struct {
 	cardHash, pageIn string
 	search, sitemap  []byte
+	raw              []byte // read: its whole record in the file (key first), which save copies as it is
 }
 
 // planCacheVersion changes with the plan cache's format or with what a
@@ -50,14 +53,30 @@ const planCacheVersion = 1
 
 const planCacheMagic = "wandstore plan cache\n"
 
-// openDiskPlans reads a store's plan cache; key is the hash of what every
-// product plan shares.
-func openDiskPlans(stateDir, store, key string) *diskPlans {
-	dp := &diskPlans{path: filepath.Join(stateDir, "plan-"+store+".cache"), key: key, next: map[[16]byte]*diskPlan{}}
-	if data, err := os.ReadFile(dp.path); err == nil {
-		dp.old = decodePlans(data, key)
+// readDiskPlans reads and decodes a store's plan cache, whatever its tag
+// (which diskPlansFrom checks): a build reads it while the content
+// validates (see prefetch).
+func readDiskPlans(stateDir, store string) *decodedPlans {
+	path := filepath.Join(stateDir, "plan-"+store+".cache")
+	d := &decodedPlans{path: path}
+	if data, err := os.ReadFile(path); err == nil {
+		d.key, d.plans = decodePlans(data)
 	}
-	if dp.old == nil {
+	return d
+}
+
+// decodedPlans is a plan cache as read: its tag and its entries (nil when
+// missing or damaged).
+type decodedPlans struct {
+	path, key string
+	plans     map[[16]byte]*diskPlan
+}
+
+func diskPlansFrom(d *decodedPlans, key string) *diskPlans {
+	dp := &diskPlans{path: d.path, key: key, next: map[[16]byte]*diskPlan{}}
+	if d.plans != nil && d.key == key {
+		dp.old = d.plans
+	} else {
 		dp.old, dp.changed = map[[16]byte]*diskPlan{}, true
 	}
 	return dp
@@ -116,28 +135,39 @@ func (dp *diskPlans) put(key [16]byte, pp *productPlan) {
 }
 
 // save writes the plans this build used, when they differ from those it
-// read; best effort, atomically.
+// read; best effort, atomically. Streamed: a plan as read is copied as it
+// is, the others encoded as they go.
 func (dp *diskPlans) save() {
 	if !dp.changed && len(dp.next) == len(dp.old) {
 		return
 	}
-	size := len(planCacheMagic) + len(dp.key) + 16
-	for _, e := range dp.next {
-		size += 16 + len(e.cardHash) + len(e.pageIn) + len(e.search) + len(e.sitemap) + 16
-	}
-	b := make([]byte, 0, size)
-	b = append(b, planCacheMagic...)
-	b = binary.AppendUvarint(b, planCacheVersion)
-	b = appendBytes(b, []byte(dp.key))
-	b = binary.AppendUvarint(b, uint64(len(dp.next)))
-	for k, e := range dp.next {
-		b = append(b, k[:]...)
-		b = appendBytes(b, []byte(e.cardHash))
-		b = appendBytes(b, []byte(e.pageIn))
-		b = appendBytes(b, e.search)
-		b = appendBytes(b, e.sitemap)
-	}
-	if err := os.MkdirAll(filepath.Dir(dp.path), 0o755); err != nil || writeAtomic(dp.path, b) != nil {
+	err := atomicfile.WriteWith(dp.path, func(w io.Writer) error {
+		b := make([]byte, 0, 8<<10)
+		b = append(b, planCacheMagic...)
+		b = binary.AppendUvarint(b, planCacheVersion)
+		b = appendBytes(b, []byte(dp.key))
+		b = binary.AppendUvarint(b, uint64(len(dp.next)))
+		for k, e := range dp.next {
+			if e.raw != nil {
+				b = append(b, e.raw...)
+			} else {
+				b = append(b, k[:]...)
+				b = appendBytes(b, []byte(e.cardHash))
+				b = appendBytes(b, []byte(e.pageIn))
+				b = appendBytes(b, e.search)
+				b = appendBytes(b, e.sitemap)
+			}
+			if len(b) >= 4<<10 {
+				if _, err := w.Write(b); err != nil {
+					return err
+				}
+				b = b[:0]
+			}
+		}
+		_, err := w.Write(b)
+		return err
+	})
+	if err != nil {
 		os.Remove(dp.path) // none is better than one this build could not bring up to date
 	}
 }
@@ -147,54 +177,36 @@ func appendBytes(b, data []byte) []byte {
 	return append(b, data...)
 }
 
-// decodePlans reads a plan cache tagged key; nil when it is another's,
-// another version's or damaged.
-func decodePlans(data []byte, key string) map[[16]byte]*diskPlan {
+// decodePlans reads a plan cache: its tag and entries; nil entries when it
+// is another version's or damaged.
+func decodePlans(data []byte) (string, map[[16]byte]*diskPlan) {
 	rest, ok := bytes.CutPrefix(data, []byte(planCacheMagic))
 	if !ok {
-		return nil
+		return "", nil
 	}
-	bad := false
-	uv := func() uint64 {
-		v, n := binary.Uvarint(rest)
-		if n <= 0 {
-			bad = true
-			rest = nil
-			return 0
-		}
-		rest = rest[n:]
-		return v
+	r := &cacheReader{rest: rest}
+	if r.uv() != planCacheVersion || r.bad {
+		return "", nil
 	}
-	field := func() []byte {
-		n := uv()
-		if n > uint64(len(rest)) {
-			bad = true
-			rest = nil
-			return nil
-		}
-		f := rest[:n:n]
-		rest = rest[n:]
-		return f
-	}
-	if uv() != planCacheVersion || string(field()) != key || bad {
-		return nil
-	}
-	n := uv()
-	if n > uint64(len(rest))/20 { // an entry takes 20 bytes at least
-		return nil
-	}
+	key := string(r.field())
+	n := r.count(20) // an entry takes 20 bytes at least
 	out := make(map[[16]byte]*diskPlan, n)
-	for i := uint64(0); i < n && !bad; i++ {
-		if len(rest) < 16 {
-			return nil
+	for i := 0; i < n && !r.bad; i++ {
+		start := len(data) - len(r.rest)
+		if len(r.rest) < 16 {
+			return "", nil
 		}
-		k := [16]byte(rest[:16])
-		rest = rest[16:]
-		e := &diskPlan{cardHash: string(field()), pageIn: string(field()), search: field(), sitemap: field()}
+		k := [16]byte(r.rest[:16])
+		r.rest = r.rest[16:]
+		e := &diskPlan{cardHash: string(r.field()), pageIn: string(r.field()), search: r.field(), sitemap: r.field()}
+		if r.bad {
+			return "", nil
+		}
+		e.raw = data[start : len(data)-len(r.rest) : len(data)-len(r.rest)]
 		out[k] = e
 	}
-	if bad || len(rest) != 0 {
-		return nil
+	if r.bad || len(r.rest) != 0 {
+		return "", nil
 	}
-	return out
+	return key, out
 }
