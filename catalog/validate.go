@@ -90,8 +90,8 @@ func (s *Store) Validate() error {
 	v := validator{store: s.Handle}
 	s.Index()
 	s.validateStore(&v)
-	skus := map[string]string{} // sku -> file
-	seenP := map[string]string{}
+	skus := make(map[string]string, len(s.Products)) // sku -> file; sized for a variant a product, not grown from nothing
+	seenP := make(map[string]string, len(s.Products))
 	for _, p := range s.Products {
 		if prev, dup := seenP[p.Handle]; dup && p.Handle != "" {
 			v.add(p.File, "handle", fmt.Sprintf("%q is also the handle of %s", p.Handle, prev))

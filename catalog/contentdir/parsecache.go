@@ -11,6 +11,7 @@ import (
 	"sort"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/wandstore/wandstore/catalog"
 	"github.com/wandstore/wandstore/internal/atomicfile"
@@ -125,11 +126,16 @@ func (s *Source) LoadCached(ctx context.Context, handle, dir, version string) (*
 
 func openParseCache(path, version, currency string, fsys fs.FS) *parseCache {
 	c := &parseCache{path: path, version: version, currency: currency, start: time.Now(), fsys: fsys,
-		next: map[string]*cacheEntry{}, images: map[string]imageStat{}}
+		images: map[string]imageStat{}}
 	data, err := os.ReadFile(path)
 	if err == nil {
-		c.old = c.decode(data, string(data)) // nil when corrupt or another version's
+		// The entries' strings are parts of data as a string: its bytes,
+		// never written to again (nothing else holds data), not a copy (a
+		// second copy of a 10 MB cache is 10 MB of fresh memory, which is
+		// what a short-lived process pays most for).
+		c.old = c.decode(data, unsafe.String(unsafe.SliceData(data), len(data))) // nil when corrupt or another version's
 	}
+	c.next = make(map[string]*cacheEntry, len(c.old)) // as many as last time, most likely
 	if c.old == nil {
 		c.old = map[string]*cacheEntry{}
 		c.changed = true
