@@ -213,7 +213,7 @@ func (s *Store) validateProduct(v *validator, p *Product, skus map[string]string
 		if name == "" {
 			v.add(f, fmt.Sprintf("options[%d].name", i), "is required")
 		} else if slices.ContainsFunc(p.Options[:i], func(prev Option) bool {
-			return strings.ToLower(strings.TrimSpace(prev.Name)) == strings.ToLower(name)
+			return strings.EqualFold(strings.TrimSpace(prev.Name), name)
 		}) {
 			v.add(f, fmt.Sprintf("options[%d].name", i), fmt.Sprintf("%q is used twice", name))
 		}
