@@ -52,7 +52,7 @@ func (s SortOrder) Valid() bool { return slices.Contains(SortOrders, s) }
 // reported by Validate.
 func (s *Store) Index() {
 	products := make(map[string]*Product, len(s.Products))
-	skus := map[string]*Product{}
+	skus := make(map[string]*Product, len(s.Products)) // a variant a product at least, most often
 	for _, p := range s.Products {
 		if _, dup := products[p.Handle]; !dup {
 			products[p.Handle] = p
