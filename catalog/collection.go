@@ -51,8 +51,12 @@ func (s SortOrder) Valid() bool { return slices.Contains(SortOrders, s) }
 // Products or Collections. Unknown hand-picked members are skipped here and
 // reported by Validate.
 func (s *Store) Index() {
+	variants := 0
+	for _, p := range s.Products {
+		variants += len(p.Variants)
+	}
 	products := make(map[string]*Product, len(s.Products))
-	skus := make(map[string]*Product, len(s.Products)) // a variant a product at least, most often
+	skus := make(map[string]*Product, variants) // sized, not grown: growing a map of 100,000 keys was a fifth of Index
 	for _, p := range s.Products {
 		if _, dup := products[p.Handle]; !dup {
 			products[p.Handle] = p
@@ -73,9 +77,10 @@ func (s *Store) Index() {
 		}
 		c.products = nil // not [:0]: callers may hold the previous slice
 		c.handles = handleSet(c)
-		s.resolve(c)
 		if c.Rules != nil {
 			s.smart = append(s.smart, c)
+		} else {
+			s.resolve(c)
 		}
 		for h := range c.handles {
 			l := listed[h]
@@ -86,7 +91,30 @@ func (s *Store) Index() {
 			*l = append(*l, c.Handle)
 		}
 	}
+	s.resolveSmart(s.smart)
 	s.listedIn = overlay[string, *[]string]{base: listed}
+}
+
+// resolveSmart works out the smart collections' members in one walk over
+// the products, each product matched against every collection's rules
+// while it is at hand: a walk a collection read every product's fields
+// from memory again, twenty times for twenty collections (at 100,000
+// products the cache misses were most of the match's time). Members are
+// in the store's order, as resolve gives them.
+func (s *Store) resolveSmart(cols []*Collection) {
+	if len(cols) == 0 {
+		return
+	}
+	for _, p := range s.Products {
+		if !p.Published() {
+			continue
+		}
+		for _, c := range cols {
+			if c.Rules.Match(p) {
+				c.products = append(c.products, p)
+			}
+		}
+	}
 }
 
 // handleSet is a hand-picked collection's members' handles as a set.
