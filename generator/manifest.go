@@ -80,11 +80,11 @@ func loadManifest(stateDir, store string) (*Manifest, error) {
 	case err != nil:
 		return nil, fmt.Errorf("manifest: %w", err)
 	default:
-		var old Manifest
-		if json.Unmarshal(data, &old) != nil || old.Version != manifestVersion || old.Files == nil {
+		old, ok := decodeManifest(data)
+		if !ok || old.Version != manifestVersion || old.Files == nil {
 			return empty, nil // corrupt or old: rebuild everything rather than fail
 		}
-		m = &old
+		m = old
 	}
 	for gen := m.Log; ; gen++ {
 		data, err := os.ReadFile(logPath(stateDir, store, gen))

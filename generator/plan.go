@@ -593,9 +593,11 @@ func (pl *planner) sitemaps(cols []*catalog.Collection, had int) {
 // productSitemaps plans the product shards changed since the last plan.
 func (pl *planner) productSitemaps() {
 	pl.sitemap.each(func(k int, entries [][]byte) string {
-		data := urlset(entries)
-		d := digest(data)
-		pl.add(job{path: pl.root + "sitemap-products-" + strconv.Itoa(k) + ".xml", in: d, render: staticBytes(data)})
+		d := urlsetDigest(entries)
+		pl.add(job{path: pl.root + "sitemap-products-" + strconv.Itoa(k) + ".xml", in: d, render: func(_ context.Context, w io.Writer) error {
+			_, err := w.Write(urlset(entries))
+			return err
+		}})
 		return d
 	})
 }
@@ -976,4 +978,20 @@ func searchIndex(entries [][]byte) []byte {
 		buf = append(buf, e...)
 	}
 	return append(buf, ']', '\n')
+}
+
+// searchIndexDigest is digest(searchIndex(entries)), without joining the
+// entries: a rebuild hashes every shard of the index (at 100,000 products
+// joining them was a fifth of the plan) and joins only those it writes.
+func searchIndexDigest(entries [][]byte) string {
+	h := sha256.New()
+	h.Write([]byte{'['})
+	for i, e := range entries {
+		if i > 0 {
+			h.Write([]byte{','})
+		}
+		h.Write(e)
+	}
+	h.Write([]byte{']', '\n'})
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }

@@ -2,8 +2,10 @@ package generator
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"hash/fnv"
+	"io"
 	"maps"
 	"slices"
 	"strconv"
@@ -88,9 +90,11 @@ func (s *shardSet) each(f func(k int, entries [][]byte) string) {
 func (pl *planner) searchShards() {
 	changed := false
 	pl.search.each(func(k int, entries [][]byte) string {
-		data := searchIndex(entries)
-		d := digest(data)
-		pl.add(job{path: pl.root + "search-" + strconv.Itoa(k) + ".json", in: d, render: staticBytes(data)})
+		d := searchIndexDigest(entries)
+		pl.add(job{path: pl.root + "search-" + strconv.Itoa(k) + ".json", in: d, render: func(_ context.Context, w io.Writer) error {
+			_, err := w.Write(searchIndex(entries))
+			return err
+		}})
 		changed = true
 		return d
 	})

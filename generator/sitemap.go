@@ -2,8 +2,11 @@ package generator
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -43,6 +46,19 @@ func entry(b *bytes.Buffer, tag string, u sitemapURL) []byte {
 	b.Reset()
 	writeEntry(b, tag, u)
 	return bytes.Clone(b.Bytes())
+}
+
+// urlsetDigest is digest(urlset(urls)), without joining them (see
+// searchIndexDigest).
+func urlsetDigest(urls [][]byte) string {
+	h := sha256.New()
+	io.WriteString(h, xml.Header)
+	io.WriteString(h, `<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">`+"\n")
+	for _, u := range urls {
+		h.Write(u)
+	}
+	io.WriteString(h, "</urlset>\n")
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 func urlset(urls [][]byte) []byte {
