@@ -165,6 +165,11 @@ func TestKeptListingsFollowOneChange(t *testing.T) {
 	d.edit("tea/products/t01.md", `price: "6.00"`, `price: "60.00"`) // t01: black, in picks
 	d.build(d.out)
 	keys2, after := read()
+	// The plan cache was saved with the unchanged plans' records copied as
+	// read and t01's encoded: it decodes whole, a plan a product.
+	if plans := readDiskPlans(filepath.Join(d.out, ".wandstore"), "tea"); len(plans.plans) != len(keys) {
+		t.Errorf("the plan cache after a rebuild holds %d plans, want %d", len(plans.plans), len(keys))
+	}
 	if keys2["t01"] == keys["t01"] {
 		t.Error("the changed product's key did not change")
 	}

@@ -3,6 +3,8 @@ package generator
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -64,5 +66,32 @@ func TestScanManifestReadsWhatWriteWrites(t *testing.T) {
 	}
 	if !strings.Contains(string(data), "\u00e9") {
 		t.Error("the writer escaped UTF-8: the scanner would never be used for such paths")
+	}
+}
+
+// A snapshot cut short (a full disk, a crash of another writer) is no
+// manifest: the build renders everything again rather than trust part of
+// it, whichever reader gave up on it.
+func TestCutSnapshotIsAFullRebuild(t *testing.T) {
+	dir := t.TempDir()
+	m := &Manifest{Version: manifestVersion, Store: "tea", Files: map[string]Entry{"a": {In: "1", Out: "1", Size: 1}, "b": {In: "2", Out: "2", Size: 2, Enc: "br,gz"}}}
+	if err := m.save(dir); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(manifestPath(dir, "tea"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := loadManifest(dir, "tea"); err != nil || !maps.Equal(got.Files, m.Files) {
+		t.Fatalf("the whole snapshot loaded as %v, %v", got, err)
+	}
+	for _, n := range []int{len(data) / 3, len(data) / 2, len(data) - 2} {
+		if err := os.WriteFile(manifestPath(dir, "tea"), data[:n], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := loadManifest(dir, "tea")
+		if err != nil || len(got.Files) != 0 {
+			t.Errorf("a snapshot cut to %d of %d bytes loaded as %v, %v", n, len(data), got.Files, err)
+		}
 	}
 }

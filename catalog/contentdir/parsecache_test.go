@@ -246,7 +246,7 @@ func TestParseCacheDirFS(t *testing.T) {
 		st.Index()
 		return st, parsed.Load() - before
 	}
-	load()
+	first, _ := load()
 	if _, n := load(); n != 0 {
 		t.Fatalf("second load parsed %d files, want none", n)
 	}
@@ -263,6 +263,25 @@ func TestParseCacheDirFS(t *testing.T) {
 	}
 	if st, n := load(); n != 1 || st.Product("hat").Variants[0].Price.Amount != 600 {
 		t.Errorf("after a same-size edit with the old time stamp: parsed %d files, price %d; want 1, 600", n, st.Product("hat").Variants[0].Price.Amount)
+	}
+	// Entries recorded long enough before a load (not racy) are taken by
+	// their stat fields, and that load's save copies their records as it
+	// read them; a changed file's is encoded: the load after finds every
+	// file in what was saved.
+	defer func(w time.Duration) { racyWindow = w }(racyWindow)
+	// The files' change times are seconds old: make them "long before",
+	// and have a load record them as not racy.
+	racyWindow = -time.Minute
+	load()
+	if err := os.WriteFile(hat, []byte("---\ntitle: Hat\nprice: \"7\"\n---\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if st, n := load(); n != 1 || st.Product("hat").Variants[0].Price.Amount != 700 {
+		t.Errorf("after an edit: parsed %d files, price %d; want 1, 700", n, st.Product("hat").Variants[0].Price.Amount)
+	}
+	if st, n := load(); n != 0 || st.Product("hat").Variants[0].Price.Amount != 700 || len(st.Products) != len(first.Products) {
+		t.Errorf("after a save of copied and new entries: parsed %d files, price %d, %d products; want 0, 700, %d",
+			n, st.Product("hat").Variants[0].Price.Amount, len(st.Products), len(first.Products))
 	}
 }
 
