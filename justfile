@@ -32,7 +32,9 @@ check:
 # 100,000 products by wandgen, with and without the compressed copies, beside
 # Hugo (Debian's hugo, installed here if missing and we are root) building the
 # same product files, each a process of its own (wall clock, peak RSS); and
-# 1,000 stores of 100 products beside the one store of 100,000. Then the
+# 1,000 stores of 100 products beside the one store of 100,000; and the CLI
+# rebuild after one product's price changed at each size (a new process each),
+# beside Hugo's cold build, which is its rebuild. Then the
 # generator's Go benchmarks on a generated 10,000-product store, Hugo beside. Output goes to tmpfs when there is one, for both tools, so the
 # figures compare generators rather than this machine's shared disk.
 # Then the islands server over HTTP on 127.0.0.1 (warm and cold fragments

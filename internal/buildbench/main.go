@@ -1,8 +1,10 @@
 // Command buildbench prints the build table of `just bench`: cold full
 // builds of generated stores by the wandgen executable (with and without the
 // precompressed copies) beside Hugo building the same product files, in the
-// same run, each build a process of its own so its peak RSS is its own; and
-// a build of many small stores beside one store of as many products.
+// same run, each build a process of its own so its peak RSS is its own; a
+// build of many small stores beside one store of as many products; and the
+// CLI rebuild after one product's price changed (a new process each, the
+// state folder kept), beside Hugo's, which is a full build.
 //
 //	go run ./internal/buildbench [-sizes 1000,10000,100000] [-stores 1000x100] [-runs 3]
 //
@@ -19,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,8 +39,9 @@ func main() {
 	dir := flag.String("dir", defaultDir(), "folder for the generated content and the outputs (a tmpfs)")
 	hugo := flag.String("hugo", "hugo", "the Hugo executable (skipped when not found)")
 	exe := flag.String("wandgen", "", "a wandgen executable to measure (default: go build ./cmd/wandgen), for before-and-after figures")
+	rebuilds := flag.Bool("rebuilds", true, "measure the CLI rebuild after one product's price changed, at each size")
 	flag.Parse()
-	if err := run(*sizes, *many, *runs, *dir, *hugo, *exe); err != nil {
+	if err := run(*sizes, *many, *runs, *dir, *hugo, *exe, *rebuilds); err != nil {
 		fmt.Fprintln(os.Stderr, "buildbench:", err)
 		os.Exit(1)
 	}
@@ -67,7 +71,7 @@ type row struct {
 	versus   *row // another build to compare with (many stores: the one store)
 }
 
-func run(sizesFlag, manyFlag string, runs int, dir, hugoName, exe string) error {
+func run(sizesFlag, manyFlag string, runs int, dir, hugoName, exe string, rebuilds bool) error {
 	var sizes []int
 	for _, s := range strings.Split(sizesFlag, ",") {
 		if s = strings.TrimSpace(s); s == "" {
@@ -111,7 +115,7 @@ func run(sizesFlag, manyFlag string, runs int, dir, hugoName, exe string) error 
 		}
 	}
 
-	var rows []*row
+	var rows, rebuildRows []*row
 	var oneWith, oneWithout *row // the single store of stores*each products, if measured
 	for _, n := range sizes {
 		content := filepath.Join(work, "store-"+strconv.Itoa(n))
@@ -131,6 +135,7 @@ func run(sizesFlag, manyFlag string, runs int, dir, hugoName, exe string) error 
 				return err
 			}
 		}
+		var kept string // the last cold build with copies: the rebuilds' starting point
 		for r := 0; r < runs; r++ {
 			for _, b := range []struct {
 				row  *row
@@ -145,9 +150,13 @@ func run(sizesFlag, manyFlag string, runs int, dir, hugoName, exe string) error 
 				if b.row == nil {
 					continue
 				}
-				m, err := build(work, b.args)
+				keep := rebuilds && b.row == with && r == runs-1
+				m, out, err := build(work, b.args, keep)
 				if err != nil {
 					return fmt.Errorf("%s, %d products: %w", b.row.name, n, err)
+				}
+				if keep {
+					kept = out
 				}
 				fmt.Fprintf(os.Stderr, "  %-22s %7d products: %6.2f s (CPU %6.2f s), %5.0f MB, %d files\n", b.row.name, n, m.wall.Seconds(), m.cpu.Seconds(), mb(m.rss), m.files)
 				b.row.ms = append(b.row.ms, m)
@@ -156,6 +165,15 @@ func run(sizesFlag, manyFlag string, runs int, dir, hugoName, exe string) error 
 		rows = append(rows, with, without)
 		if h != nil {
 			rows = append(rows, h)
+		}
+		if kept != "" {
+			rb, err := rebuildRow(wandgen, content, kept, n, runs)
+			os.RemoveAll(kept)
+			if err != nil {
+				return err
+			}
+			rb.hugo = h
+			rebuildRows = append(rebuildRows, rb)
 		}
 		if n == stores*each {
 			oneWith, oneWithout = with, without
@@ -181,7 +199,7 @@ func run(sizesFlag, manyFlag string, runs int, dir, hugoName, exe string) error 
 				row  *row
 				copy bool
 			}{{with, true}, {without, false}} {
-				m, err := build(work, func(out string) (string, []string) { return wandgen, wandgenArgs(content, out, b.copy) })
+				m, _, err := build(work, func(out string) (string, []string) { return wandgen, wandgenArgs(content, out, b.copy) }, false)
 				if err != nil {
 					return fmt.Errorf("%s: %w", b.row.name, err)
 				}
@@ -192,7 +210,79 @@ func run(sizesFlag, manyFlag string, runs int, dir, hugoName, exe string) error 
 		rows = append(rows, with, without)
 	}
 	printTable(os.Stdout, rows, runs)
+	if len(rebuildRows) > 0 {
+		printRebuilds(os.Stdout, rebuildRows, runs)
+	}
 	return nil
+}
+
+// rebuildRow measures runs CLI rebuilds into out (a cold build's output,
+// its state folder in it), each after one product's price changed: a new
+// process each, as CI or a merchant runs it. The first change is not
+// measured (it moves the product to its place in the price orders).
+func rebuildRow(wandgen, content, out string, n, runs int) (*row, error) {
+	file, orig, err := pricedProduct(filepath.Join(content, "big", "products"))
+	if err != nil {
+		return nil, err
+	}
+	rb := &row{name: "wandstore CLI rebuild, one price changed", products: n}
+	for r := -1; r < runs; r++ {
+		price := fmt.Sprintf(`price: "%d.00"`, 900+(r+2)%2)
+		if err := os.WriteFile(file, []byte(priceRE.ReplaceAllString(orig, price)), 0o644); err != nil {
+			return nil, err
+		}
+		m, err := measureRun(wandgen, wandgenArgs(content, out, true), out)
+		if err != nil {
+			return nil, fmt.Errorf("rebuild, %d products: %w", n, err)
+		}
+		if r < 0 {
+			continue
+		}
+		fmt.Fprintf(os.Stderr, "  %-22s %7d products: %6.2f s (CPU %6.2f s), %5.0f MB\n", "wandgen rebuild", n, m.wall.Seconds(), m.cpu.Seconds(), mb(m.rss))
+		rb.ms = append(rb.ms, m)
+	}
+	return rb, os.WriteFile(file, []byte(orig), 0o644)
+}
+
+var priceRE = regexp.MustCompile(`(?m)^price: "[0-9.]+"`)
+
+// pricedProduct is the first product file (in name order) with a price of
+// its own (not per variant), and its text.
+func pricedProduct(dir string) (string, string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", "", err
+	}
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return "", "", err
+		}
+		if priceRE.Match(data) {
+			return p, string(data), nil
+		}
+	}
+	return "", "", fmt.Errorf("no product in %s has a price of its own to change", dir)
+}
+
+// printRebuilds prints the rebuilds' table: beside Hugo's cold build, which
+// is what a change costs with Hugo's CLI.
+func printRebuilds(w *os.File, rows []*row, runs int) {
+	fmt.Fprintf(w, "\nCLI rebuild after one product's price changed, median of %d (a new process each; Hugo: its cold build, which is its rebuild)\n\n", runs)
+	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
+	fmt.Fprintln(tw, "| build\t| products\t| wall s\t| CPU s\t| peak RSS MB\t| Hugo wall s\t| vs Hugo\t|")
+	fmt.Fprintln(tw, "|---\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|")
+	for _, r := range rows {
+		wall := median(r.ms, wallS)
+		hw, vs := "", ""
+		if r.hugo != nil {
+			h := median(r.hugo.ms, wallS)
+			hw, vs = fmt.Sprintf("%.2f", h), fmt.Sprintf("%.1fx", h/wall)
+		}
+		fmt.Fprintf(tw, "| %s\t| %d\t| %.2f\t| %.2f\t| %.0f\t| %s\t| %s\t|\n", r.name, r.products, wall, median(r.ms, cpuS), median(r.ms, rssMB), hw, vs)
+	}
+	tw.Flush()
 }
 
 func wandgenArgs(content, out string, copies bool) []string {
@@ -200,14 +290,25 @@ func wandgenArgs(content, out string, copies bool) []string {
 		"--precompress=" + strconv.FormatBool(copies)}
 }
 
-// build runs one cold build into a fresh folder and measures it.
-func build(work string, args func(out string) (string, []string)) (measure, error) {
+// build runs one cold build into a fresh folder and measures it; the
+// folder is removed unless keep, and returned.
+func build(work string, args func(out string) (string, []string), keep bool) (measure, string, error) {
 	out, err := os.MkdirTemp(work, "out-")
 	if err != nil {
-		return measure{}, err
+		return measure{}, "", err
 	}
-	defer os.RemoveAll(out)
 	name, argv := args(out)
+	m, err := measureRun(name, argv, out)
+	if err != nil || !keep {
+		os.RemoveAll(out)
+		out = ""
+	}
+	return m, out, err
+}
+
+// measureRun runs a build into out as a process of its own and measures
+// it, counting the files in out.
+func measureRun(name string, argv []string, out string) (measure, error) {
 	cmd := exec.Command(name, argv...)
 	start := time.Now()
 	msg, err := cmd.CombinedOutput()
