@@ -4,15 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/wandstore/wandstore/internal/testkit"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/wandstore/wandstore/catalog"
+	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/islands/shopper"
 )
 
@@ -20,36 +19,18 @@ const testStore = "demo"
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-// fakeClock is Options.Now for tests: it moves only when told.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // openTest opens a migrated database in a fresh file. It returns the file
 // too, for tests that reopen it.
-func openTest(t testing.TB) (*DB, *fakeClock, string) {
+func openTest(t testing.TB) (*DB, *testkit.Clock, string) {
 	t.Helper()
 	return openTestOpts(t, Options{})
 }
 
 // openTestOpts is openTest with options (Now is the fake clock's).
-func openTestOpts(t testing.TB, opts Options) (*DB, *fakeClock, string) {
+func openTestOpts(t testing.TB, opts Options) (*DB, *testkit.Clock, string) {
 	t.Helper()
 	path := testkit.DSN(t)
-	clk := &fakeClock{t: t0}
+	clk := testkit.NewClock(t0)
 	opts.Now = clk.Now
 	d := openPathOpts(t, path, opts)
 	if err := d.Migrate(t.Context()); err != nil {
@@ -58,7 +39,7 @@ func openTestOpts(t testing.TB, opts Options) (*DB, *fakeClock, string) {
 	return d, clk, path
 }
 
-func openPath(t testing.TB, path string, clk *fakeClock) *DB {
+func openPath(t testing.TB, path string, clk *testkit.Clock) *DB {
 	t.Helper()
 	return openPathOpts(t, path, Options{Now: clk.Now})
 }
@@ -233,7 +214,7 @@ func TestMigrationStatus(t *testing.T) { testkit.EachDB(t, testMigrationStatus) 
 
 func testMigrationStatus(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "wand.db")
-	d := openPath(t, path, &fakeClock{t: t0})
+	d := openPath(t, path, testkit.NewClock(t0))
 	ctx := t.Context()
 	ms := must[[]MigrationInfo](t)(d.MigrationStatus(ctx))
 	if len(ms) == 0 || ms[0].Applied {
