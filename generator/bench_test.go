@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"runtime/metrics"
 	"sync"
@@ -128,5 +127,3 @@ func BenchmarkBuildFull10k(b *testing.B) {
 		b.ReportMetric(phases[ph].Seconds()*1000/float64(b.N), ph+"-ms")
 	}
 }
-
-var priceRE = regexp.MustCompile(`price: "[0-9.]+"`)

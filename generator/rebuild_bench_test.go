@@ -50,18 +50,14 @@ func BenchmarkRebuild(b *testing.B) {
 	if _, err := Build(context.Background(), opts); err != nil {
 		b.Fatal(err)
 	}
-	file := filepath.Join(content, "big", "products", "product-00042.md")
-	orig, err := os.ReadFile(file)
-	if err != nil {
-		b.Fatal(err)
-	}
+	file := benchstore.RebuildProduct(filepath.Join(content, "big"), n)
 	// A first rebuild, untimed, with the price the rounds toggle from:
 	// the full build was made right after the content was written, so its
 	// parse cache checks every file's bytes once (see contentdir's racy
 	// entries; a merchant's files are older), and the product's first move
 	// to the end of the price orders re-renders every listing page it
 	// passes, which is not what one edit costs.
-	if err := os.WriteFile(file, []byte(priceRE.ReplaceAllString(string(orig), `price: "501.00"`)), 0o644); err != nil {
+	if err := benchstore.SetPrice(file, "501.00"); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := Build(context.Background(), opts); err != nil {
@@ -83,12 +79,8 @@ func BenchmarkRebuild(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		price := fmt.Sprintf(`price: "%d.00"`, 500+i%2) // toggles from 501, so every round is a real change
-		changed := priceRE.ReplaceAllString(string(orig), price)
-		if changed == string(orig) {
-			b.Fatal("bench product has no price to change")
-		}
-		if err := os.WriteFile(file, []byte(changed), 0o644); err != nil {
+		// Toggles from 501, so every round is a real change.
+		if err := benchstore.SetPrice(file, fmt.Sprintf("%d.00", 500+i%2)); err != nil {
 			b.Fatal(err)
 		}
 		resetExecutableHash()

@@ -5,14 +5,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"testing"
 
 	"github.com/wandstore/wandstore/internal/benchstore"
 )
-
-var priceRE = regexp.MustCompile(`price: "[0-9.]+"`)
 
 // BenchmarkCLIRebuild is `wandgen build` as a merchant runs it after
 // editing one product: a new process of the real binary (built here once),
@@ -54,24 +51,19 @@ func BenchmarkCLIRebuild(b *testing.B) {
 		}
 	}
 	build() // the full build
-	file := filepath.Join(content, "big", "products", "product-00042.md")
-	orig, err := os.ReadFile(file)
-	if err != nil {
-		b.Fatal(err)
-	}
+	file := benchstore.RebuildProduct(filepath.Join(content, "big"), n)
 	// A first rebuild, untimed, with the price the rounds toggle from: it
 	// records the files written just before the full build (see
 	// docs/REBUILD.md), and the product's first move to the end of the
 	// price orders re-renders every listing page it passes.
-	if err := os.WriteFile(file, []byte(priceRE.ReplaceAllString(string(orig), `price: "501.00"`)), 0o644); err != nil {
+	if err := benchstore.SetPrice(file, "501.00"); err != nil {
 		b.Fatal(err)
 	}
 	build()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		changed := priceRE.ReplaceAllString(string(orig), fmt.Sprintf(`price: "%d.00"`, 500+i%2))
-		if err := os.WriteFile(file, []byte(changed), 0o644); err != nil {
+		if err := benchstore.SetPrice(file, fmt.Sprintf("%d.00", 500+i%2)); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()

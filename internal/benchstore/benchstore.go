@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 )
 
@@ -131,4 +132,30 @@ func HugoSite(site, products string) error {
 		}
 	}
 	return nil
+}
+
+// RebuildProduct is the product file of a store of n products (written by
+// Write into dir) that the rebuild benchmarks change: one with a price of
+// its own (every third product has one), product 42 when there is one.
+func RebuildProduct(dir string, n int) string {
+	i := 42
+	if n < i {
+		i = 3
+	}
+	return filepath.Join(dir, "products", fmt.Sprintf("product-%05d.md", i))
+}
+
+var ownPrice = regexp.MustCompile(`(?m)^price: "[0-9.]+"`)
+
+// SetPrice sets the price of the product in file (one of its own, as
+// RebuildProduct's has) to price, "501.00".
+func SetPrice(file, price string) error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	if !ownPrice.Match(data) {
+		return fmt.Errorf("benchstore: %s has no price of its own to change", file)
+	}
+	return os.WriteFile(file, ownPrice.ReplaceAll(data, []byte(`price: "`+price+`"`)), 0o644)
 }

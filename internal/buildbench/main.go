@@ -21,7 +21,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -221,14 +220,10 @@ func run(sizesFlag, manyFlag string, runs int, dir, hugoName, exe string, rebuil
 // process each, as CI or a merchant runs it. The first change is not
 // measured (it moves the product to its place in the price orders).
 func rebuildRow(wandgen, content, out string, n, runs int) (*row, error) {
-	file, orig, err := pricedProduct(filepath.Join(content, "big", "products"))
-	if err != nil {
-		return nil, err
-	}
+	file := benchstore.RebuildProduct(filepath.Join(content, "big"), n)
 	rb := &row{name: "wandstore CLI rebuild, one price changed", products: n}
 	for r := -1; r < runs; r++ {
-		price := fmt.Sprintf(`price: "%d.00"`, 900+(r+2)%2)
-		if err := os.WriteFile(file, []byte(priceRE.ReplaceAllString(orig, price)), 0o644); err != nil {
+		if err := benchstore.SetPrice(file, fmt.Sprintf("%d.00", 900+(r+2)%2)); err != nil {
 			return nil, err
 		}
 		m, err := measureRun(wandgen, wandgenArgs(content, out, true), out)
@@ -241,38 +236,14 @@ func rebuildRow(wandgen, content, out string, n, runs int) (*row, error) {
 		fmt.Fprintf(os.Stderr, "  %-22s %7d products: %6.2f s (CPU %6.2f s), %5.0f MB\n", "wandgen rebuild", n, m.wall.Seconds(), m.cpu.Seconds(), mb(m.rss))
 		rb.ms = append(rb.ms, m)
 	}
-	return rb, os.WriteFile(file, []byte(orig), 0o644)
-}
-
-var priceRE = regexp.MustCompile(`(?m)^price: "[0-9.]+"`)
-
-// pricedProduct is the first product file (in name order) with a price of
-// its own (not per variant), and its text.
-func pricedProduct(dir string) (string, string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return "", "", err
-	}
-	for _, e := range entries {
-		p := filepath.Join(dir, e.Name())
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return "", "", err
-		}
-		if priceRE.Match(data) {
-			return p, string(data), nil
-		}
-	}
-	return "", "", fmt.Errorf("no product in %s has a price of its own to change", dir)
+	return rb, nil
 }
 
 // printRebuilds prints the rebuilds' table: beside Hugo's cold build, which
 // is what a change costs with Hugo's CLI.
 func printRebuilds(w *os.File, rows []*row, runs int) {
 	fmt.Fprintf(w, "\nCLI rebuild after one product's price changed, median of %d (a new process each; Hugo: its cold build, which is its rebuild)\n\n", runs)
-	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
-	fmt.Fprintln(tw, "| build\t| products\t| wall s\t| CPU s\t| peak RSS MB\t| Hugo wall s\t| vs Hugo\t|")
-	fmt.Fprintln(tw, "|---\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|")
+	tw := table(w, "build", "products", "wall s", "CPU s", "peak RSS MB", "Hugo wall s", "vs Hugo")
 	for _, r := range rows {
 		wall := median(r.ms, wallS)
 		hw, vs := "", ""
@@ -357,9 +328,7 @@ func rssMB(m measure) float64 { return mb(m.rss) }
 
 func printTable(w *os.File, rows []*row, runs int) {
 	fmt.Fprintf(w, "\nCold full builds, median of %d (wall clock of the process; CPU: its user and system time, which other load on the\nmachine disturbs less than the wall clock; peak RSS from its rusage; vs Hugo: pages/s by wall clock and by CPU)\n\n", runs)
-	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
-	fmt.Fprintln(tw, "| build\t| products\t| files\t| wall s\t| CPU s\t| product pages/s\t| files/s\t| peak RSS MB\t| pages/s vs Hugo\t| by CPU\t| RSS vs Hugo\t|")
-	fmt.Fprintln(tw, "|---\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|---:\t|")
+	tw := table(w, "build", "products", "files", "wall s", "CPU s", "product pages/s", "files/s", "peak RSS MB", "pages/s vs Hugo", "by CPU", "RSS vs Hugo")
 	for _, r := range rows {
 		wall, cpu, rss := median(r.ms, wallS), median(r.ms, cpuS), median(r.ms, rssMB)
 		files := r.ms[0].files
@@ -377,4 +346,23 @@ func printTable(w *os.File, rows []*row, runs int) {
 			r.name, r.products, files, wall, cpu, float64(r.products)/wall, float64(files)/wall, rss, vsPages, vsCPU, vsRSS)
 	}
 	tw.Flush()
+}
+
+// table starts a Markdown table with these columns, the first aligned
+// left and the others (figures) right; rows go to the writer returned,
+// tab-separated, and show once it is flushed.
+func table(w *os.File, columns ...string) *tabwriter.Writer {
+	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
+	head, rule := "|", "|"
+	for i, c := range columns {
+		head += " " + c + "\t|"
+		if i == 0 {
+			rule += "---\t|"
+		} else {
+			rule += "---:\t|"
+		}
+	}
+	fmt.Fprintln(tw, head)
+	fmt.Fprintln(tw, rule)
+	return tw
 }
