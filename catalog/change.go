@@ -265,11 +265,7 @@ func withProducts(ps []*Product, oldOf map[*Product]*Product, removed int, added
 // resolve works out a collection's members from scratch (Index's rule).
 func (s *Store) resolve(c *Collection) {
 	if c.Rules != nil {
-		for _, p := range s.Products {
-			if p.Published() && c.Rules.Match(p) {
-				c.products = append(c.products, p)
-			}
-		}
+		s.resolveSmart([]*Collection{c})
 		return
 	}
 	for _, h := range c.ProductHandles {

@@ -51,12 +51,8 @@ func (s SortOrder) Valid() bool { return slices.Contains(SortOrders, s) }
 // Products or Collections. Unknown hand-picked members are skipped here and
 // reported by Validate.
 func (s *Store) Index() {
-	variants := 0
-	for _, p := range s.Products {
-		variants += len(p.Variants)
-	}
 	products := make(map[string]*Product, len(s.Products))
-	skus := make(map[string]*Product, variants) // sized, not grown: growing a map of 100,000 keys was a fifth of Index
+	skus := make(map[string]*Product, s.variants()) // sized, not grown: growing a map of 100,000 keys was a fifth of Index
 	for _, p := range s.Products {
 		if _, dup := products[p.Handle]; !dup {
 			products[p.Handle] = p
@@ -93,6 +89,15 @@ func (s *Store) Index() {
 	}
 	s.resolveSmart(s.smart)
 	s.listedIn = overlay[string, *[]string]{base: listed}
+}
+
+// variants counts the store's variants: what its SKU maps are sized by.
+func (s *Store) variants() int {
+	n := 0
+	for _, p := range s.Products {
+		n += len(p.Variants)
+	}
+	return n
 }
 
 // resolveSmart works out the smart collections' members in one walk over

@@ -90,11 +90,7 @@ func (s *Store) Validate() error {
 	v := validator{store: s.Handle}
 	s.Index()
 	s.validateStore(&v)
-	variants := 0
-	for _, p := range s.Products {
-		variants += len(p.Variants)
-	}
-	skus := make(map[string]string, variants) // sku -> file; sized, not grown
+	skus := make(map[string]string, s.variants()) // sku -> file; sized, not grown
 	seenP := make(map[string]string, len(s.Products))
 	for _, p := range s.Products {
 		if prev, dup := seenP[p.Handle]; dup && p.Handle != "" {
