@@ -95,11 +95,11 @@ func diskListingsFrom(d *decodedListings, key string) *diskListings {
 	return dl
 }
 
-// collection is what was kept of collection handle with these members, and
-// which of them changed (their places among members), when the members are
-// the same handles in the same order; else nil. keyOf is a member's key
-// now.
-func (dl *diskListings) collection(handle string, members []*catalog.Product, keyOf func(*catalog.Product) [16]byte) (*diskCollection, []int) {
+// collection is what was kept of collection handle with these members
+// (plans[i] is members[i]'s plan), and which of them changed (their places
+// among members), when the members are the same handles in the same order;
+// else nil.
+func (dl *diskListings) collection(handle string, members []*catalog.Product, plans []*productPlan) (*diskCollection, []int) {
 	dc := dl.old[handle]
 	if dc == nil || len(dc.members) != len(members) {
 		return nil, nil
@@ -109,7 +109,7 @@ func (dl *diskListings) collection(handle string, members []*catalog.Product, ke
 		if p.Handle != dc.members[i] {
 			return nil, nil
 		}
-		if was, ok := dl.keys[p.Handle]; !ok || was != keyOf(p) {
+		if was, ok := dl.keys[p.Handle]; !ok || was != plans[i].key {
 			changed = append(changed, i)
 		}
 	}
@@ -178,8 +178,11 @@ func movePerm(members []*catalog.Product, order catalog.SortOrder, kept []int32,
 func (pl *planner) listingsDisk(c *catalog.Collection) {
 	dl := pl.dl
 	members := c.Products()
-	keyOf := func(p *catalog.Product) [16]byte { return pl.plans[p].key }
-	kept, changed := dl.collection(c.Handle, members, keyOf)
+	plans := make([]*productPlan, len(members)) // looked up once: the members' keys and places
+	for i, p := range members {
+		plans[i] = pl.plans[p]
+	}
+	kept, changed := dl.collection(c.Handle, members, plans)
 	cm := listingCollection(c)
 	fr := sync.OnceValue(func() *facets.Result { v := facets.Values(members); return &v })
 	var meta string
@@ -193,8 +196,8 @@ func (pl *planner) listingsDisk(c *catalog.Collection) {
 		isChanged[int32(i)] = true
 	}
 	next := &diskCollection{idx: make([]int32, len(members)), meta: meta, orders: map[catalog.SortOrder]*diskOrder{}}
-	for i, p := range members {
-		next.idx[i] = pl.plans[p].index
+	for i, pp := range plans {
+		next.idx[i] = pp.index
 	}
 	for _, order := range catalog.SortOrders {
 		eff := order
