@@ -182,8 +182,12 @@ func (d *Dev) watch(ctx context.Context, opts DevOptions, last devFolder) {
 		}
 		if !sameFolder(now, folderState(opts.Content)) {
 			// Saved again (or read half-saved) while it built: the next
-			// look builds what is there now, and reloads the pages once.
+			// look builds what is there now, and reloads the pages once,
+			// as a delta when it can.
 			d.saveParses()
+			if d.live == nil && err == nil {
+				d.warm(ctx, opts)
+			}
 			continue
 		}
 		if err != nil {
@@ -509,13 +513,20 @@ func folderState(dir string) devFolder {
 		if e.IsDir() && strings.HasPrefix(e.Name(), ".") {
 			return filepath.SkipDir // .git, an editor's folders
 		}
+		if e.IsDir() {
+			// A folder's own time is not looked at: it is read before
+			// its files are listed, so a file added or removed between
+			// the two would be seen as the folder's change alone, and
+			// then again as the file's, a second build for one save.
+			return nil
+		}
 		info, err := e.Info()
 		if err != nil {
 			return nil
 		}
 		rel := filepath.ToSlash(p[len(dir)+1:])
 		store, _, nested := strings.Cut(rel, "/")
-		if !nested && !e.IsDir() {
+		if !nested {
 			store = ""
 		}
 		h := hs[store]
@@ -529,9 +540,7 @@ func folderState(dir string) devFolder {
 		buf = append(buf, 0)
 		buf = strconv.AppendInt(buf, key.mtime, 10)
 		h.Write(append(buf, '\n'))
-		if !e.IsDir() {
-			files[rel] = key
-		}
+		files[rel] = key
 		return nil
 	})
 	out := devFolder{stores: make(map[string]uint64, len(hs)), files: files}
