@@ -2,16 +2,20 @@
 # Lighthouse scores (performance, accessibility, best practices, SEO) for the
 # demo store's home, collection, product, search, cart and account pages,
 # islands live, and for the operator's dashboard (/admin/, with a bearer
-# token), with Debian's
-# chromium. Reports go to e2e/artifacts/lighthouse-<page>.json; a table of the
-# scores is printed at the end. Not part of CI: scores are noisy on shared
-# machines, so this is a tool for looking, not a gate.
+# token), with Debian's chromium. Reports go to
+# e2e/artifacts/lighthouse-<page>.json; a table of the scores and of the
+# metrics the performance score is made of (FCP, LCP, speed index, TBT, CLS)
+# is printed at the end. Not part of CI: scores are noisy on shared machines,
+# so this is a tool for looking, not a gate.
 #
 # Environment (all optional):
 #   LIGHTHOUSE_PORT            port for the demo (default: a free one)
 #   WANDSTORE_LIGHTHOUSE_DIR   npm prefix for lighthouse
 #                              (default ${XDG_CACHE_HOME:-$HOME/.cache}/wandstore/lighthouse)
 #   WANDSTORE_CHROMIUM         browser (default /usr/bin/chromium)
+#   LIGHTHOUSE_RUNS            runs of each page (default 1); the table has a
+#                              row for each run, and each report is kept as
+#                              lighthouse-<page>[-<run>].json
 set -euo pipefail
 
 log() { printf 'e2e/lighthouse: %s\n' "$*" >&2; }
@@ -98,41 +102,58 @@ for _ in $(seq 240); do
 done
 ready || { cat "$tmp/demo.log" >&2; die "the demo did not answer on $base within 2 minutes"; }
 
+runs="${LIGHTHOUSE_RUNS:-1}"
+case "$runs" in '' | *[!0-9]* | 0) die "LIGHTHOUSE_RUNS must be a whole number of runs, not '$runs'" ;; esac
 mkdir -p "$artifacts"
-for page in "${pages[@]}"; do
-	name=${page%%=*}
-	url="$base${page#*=}"
-	log "lighthouse $url"
-	headers=()
-	if [ "$name" = admin ]; then
-		headers=(--extra-headers="{\"Authorization\":\"Bearer $admin_token\"}")
-	fi
-	CHROME_PATH="$browser" "$lh" "$url" "${headers[@]}" \
-		--quiet \
-		--only-categories=performance,accessibility,best-practices,seo \
-		--chrome-flags="$chrome_flags" \
-		--output=json \
-		--output-path="$artifacts/lighthouse-$name.json"
+reports=()
+for run in $(seq "$runs"); do
+	for page in "${pages[@]}"; do
+		name=${page%%=*}
+		url="$base${page#*=}"
+		report="$artifacts/lighthouse-$name.json"
+		if [ "$runs" -gt 1 ]; then report="$artifacts/lighthouse-$name-$run.json"; fi
+		log "lighthouse $url (run $run of $runs)"
+		headers=()
+		if [ "$name" = admin ]; then
+			headers=(--extra-headers="{\"Authorization\":\"Bearer $admin_token\"}")
+		fi
+		CHROME_PATH="$browser" "$lh" "$url" "${headers[@]}" \
+			--quiet \
+			--only-categories=performance,accessibility,best-practices,seo \
+			--chrome-flags="$chrome_flags" \
+			--output=json \
+			--output-path="$report"
+		reports+=("$name=$run=$report")
+	done
 done
 
-# One row a page, one column a category, scores 0-100.
-reports=()
-for page in "${pages[@]}"; do
-	reports+=("${page%%=*}=$artifacts/lighthouse-${page%%=*}.json")
-done
+# One row a page and run: the four scores (0-100), then the metrics the
+# performance score is made of, as Lighthouse simulated them for a phone
+# (FCP, LCP, speed index and TBT in ms; CLS unitless).
 node - "${reports[@]}" <<'EOF'
 const fs = require("fs");
 const cats = ["performance", "accessibility", "best-practices", "seo"];
-const row = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(12) : c.padStart(15))).join("");
-console.log(row(["page", ...cats]));
+const metrics = [
+	["FCP", "first-contentful-paint", 0],
+	["LCP", "largest-contentful-paint", 0],
+	["SI", "speed-index", 0],
+	["TBT", "total-blocking-time", 0],
+	["CLS", "cumulative-layout-shift", 3],
+];
+const row = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(11) : c.padStart(i <= 5 ? 9 : 7))).join("");
+console.log(row(["page", "run", "perf", "a11y", "best-pr", "seo", ...metrics.map((m) => m[0])]));
 for (const arg of process.argv.slice(2)) {
-	const [name, file] = arg.split(/=(.*)/s);
+	const [name, run, file] = arg.split("=");
 	const lhr = JSON.parse(fs.readFileSync(file, "utf8"));
 	const score = (c) => {
 		const s = lhr.categories[c] && lhr.categories[c].score;
 		return s == null ? "n/a" : String(Math.round(s * 100));
 	};
-	console.log(row([name, ...cats.map(score)]));
+	const metric = ([, id, digits]) => {
+		const a = lhr.audits[id];
+		return a && a.numericValue != null ? a.numericValue.toFixed(digits) : "n/a";
+	};
+	console.log(row([name, run, ...cats.map(score), ...metrics.map(metric)]));
 }
 EOF
 log "reports: $artifacts/lighthouse-*.json"
