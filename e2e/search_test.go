@@ -38,6 +38,20 @@ func TestSearch(t *testing.T) {
 	open(t, page, storePath(demoStore)+"search/?q="+url.QueryEscape("wand"))
 	results := page.Locator("[data-testid=search-result] h2")
 	check(t, expect.Locator(results.First()).ToBeVisible(), "results")
+	// Results come a page at a time: ask for more until every title
+	// match can be on the page.
+	for shown := 0; ; {
+		n, err := results.Count()
+		check(t, err, "results shown")
+		if n >= len(inTitle) || n == shown {
+			break
+		}
+		shown = n
+		if more := page.Locator("[data-testid=search-more]"); func() bool { v, _ := more.IsVisible(); return v }() {
+			check(t, more.Click(), "show more")
+			check(t, expect.Locator(results.Nth(n)).ToBeVisible(), "the next page of results")
+		}
+	}
 	titles, err := results.AllTextContents()
 	check(t, err, "result titles")
 	if len(titles) < len(inTitle) {
