@@ -58,6 +58,10 @@ type FilterView struct {
 	Chips        []NavLink // what is filtered: each a link that removes it
 	Clear        string    // the listing unfiltered
 	Messages     []string  // what in the request was ignored or changed
+	// FieldsHTML, when set, is the form's fields already rendered
+	// (RenderedFilterFields): a pre-rendered listing's fields are the same
+	// in every order, so the build renders them once a collection.
+	FieldsHTML templ.Component
 }
 
 // FilterGroupView is a facet: a fieldset of checkboxes.
@@ -256,6 +260,16 @@ func collectionFilters(s *Site, v CollectionView) templ.Component {
 		return v.FiltersHTML
 	}
 	return CollectionFilters(s, v)
+}
+
+// RenderedFilterFields renders f's fields once, for FilterView.FieldsHTML
+// of the forms that show the same fields (a collection's, in every order).
+func RenderedFilterFields(ctx context.Context, s *Site, f *FilterView) (templ.Component, error) {
+	var b strings.Builder
+	if err := filterFields(s, f).Render(ctx, &b); err != nil {
+		return nil, err
+	}
+	return templ.Raw(b.String()), nil
 }
 
 // RenderedFilters renders v's filter form (CollectionFilters) once, for

@@ -13,8 +13,13 @@ import (
 // filterForms renders each listing's filter form once per plan: every page
 // of a collection in one sort order has the same form (the values the
 // whole collection offers, without counts), and the form was about a
-// third of a listing page's rendering.
-type filterForms struct{ m sync.Map } // filterKey -> *filterForm
+// third of a listing page's rendering. The form's fields, most of it, are
+// the same in every order, so they are rendered once a collection: a
+// build of 1,000 small stores rendered 120,000 forms, 7% of its CPU.
+type filterForms struct {
+	m      sync.Map // filterKey -> *filterForm
+	fields sync.Map // *facets.Result -> *filterForm (its html: the fields)
+}
 
 type filterKey struct {
 	fr    *facets.Result
@@ -36,7 +41,12 @@ func (f *filterForms) use(ctx context.Context, s *components.Site, v *components
 	form.mu.Lock()
 	defer form.mu.Unlock()
 	if form.html == nil {
+		fields, err := f.fieldsOf(ctx, s, handle, fr)
+		if err != nil {
+			return err
+		}
 		view := components.NewFilterView(s, handle, *fr, facets.Query{Sort: order}, nil)
+		view.FieldsHTML = fields
 		with := *v
 		with.Filters = view
 		html, err := components.RenderedFilters(ctx, s, with)
@@ -47,4 +57,21 @@ func (f *filterForms) use(ctx context.Context, s *components.Site, v *components
 	}
 	v.Filters, v.FiltersHTML = form.view, form.html
 	return nil
+}
+
+// fieldsOf is the fields of the filter forms of the listing whose facet
+// values are fr, rendered by the first order that asks.
+func (f *filterForms) fieldsOf(ctx context.Context, s *components.Site, handle string, fr *facets.Result) (templ.Component, error) {
+	e, _ := f.fields.LoadOrStore(fr, &filterForm{})
+	form := e.(*filterForm)
+	form.mu.Lock()
+	defer form.mu.Unlock()
+	if form.html == nil {
+		html, err := components.RenderedFilterFields(ctx, s, components.NewFilterView(s, handle, *fr, facets.Query{}, nil))
+		if err != nil {
+			return nil, err
+		}
+		form.html = html
+	}
+	return form.html, nil
 }
