@@ -58,9 +58,10 @@ type FilterView struct {
 	Chips        []NavLink // what is filtered: each a link that removes it
 	Clear        string    // the listing unfiltered
 	Messages     []string  // what in the request was ignored or changed
-	// FieldsHTML, when set, is the form's fields already rendered
-	// (RenderedFilterFields): a pre-rendered listing's fields are the same
-	// in every order, so the build renders them once a collection.
+	// FieldsHTML, when set, is the fields' checkboxes and price inputs
+	// already rendered (RenderedFilterFields): a pre-rendered listing's
+	// are the same in every order, so the build renders them once a
+	// collection.
 	FieldsHTML templ.Component
 }
 
@@ -262,11 +263,12 @@ func collectionFilters(s *Site, v CollectionView) templ.Component {
 	return CollectionFilters(s, v)
 }
 
-// RenderedFilterFields renders f's fields once, for FilterView.FieldsHTML
-// of the forms that show the same fields (a collection's, in every order).
+// RenderedFilterFields renders f's checkboxes and price inputs once, for
+// FilterView.FieldsHTML of the forms that show the same ones (a
+// collection's, in every order; the sort input is not part of them).
 func RenderedFilterFields(ctx context.Context, s *Site, f *FilterView) (templ.Component, error) {
 	var b strings.Builder
-	if err := filterFields(s, f).Render(ctx, &b); err != nil {
+	if err := filterFieldSets(s, f).Render(ctx, &b); err != nil {
 		return nil, err
 	}
 	return templ.Raw(b.String()), nil

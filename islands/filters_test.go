@@ -78,6 +78,12 @@ func TestCollectionFilterIsPublic(t *testing.T) {
 		fd.Find("#filter-fields[hx-swap-oob=true]").Length() != 1 || len(frag.header.Values("Set-Cookie")) != 0 {
 		t.Errorf("htmx answer %d: %.400s", frag.status, frag.body)
 	}
+	// The fields swapped in carry the order: the page's form is not
+	// rendered again, so a listing sorted in place would otherwise lose
+	// its order at the next filter change.
+	if got := fd.Find("#filter-fields input[name=sort_by]").AttrOr("value", ""); got != "price-ascending" {
+		t.Errorf("the fields of the htmx answer carry sort_by %q, want price-ascending", got)
+	}
 	// The canonical URL: parameters sorted, defaults left out.
 	if push := frag.header.Get("HX-Push-Url"); push != e.base+"collections/all/?filter.p.vendor="+strings.ReplaceAll(vendor, " ", "+")+"&filter.v.availability=1&sort_by=price-ascending" {
 		t.Errorf("HX-Push-Url %q", push)
