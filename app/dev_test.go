@@ -431,9 +431,10 @@ func TestDevPublishesWhatABuildWould(t *testing.T) {
 		return string(b)
 	}
 	// Saved whole, as an editor that renames its save into place does: a
-	// look in the middle of a write may build what it read (the folder
-	// is the same when it looks again, see TestDevBuildsAHalfSavedFileAgain),
-	// and then the save's "rebuilt" line says delta, not how it was built.
+	// look in the middle of a write may build what it read, then see the
+	// rest of the write and publish it again with nothing left to write,
+	// and the save's "rebuilt" line would then say delta, not how it was
+	// built (what is published is right either way: same() checks it).
 	scratch := t.TempDir()
 	write := func(rel, text string) {
 		t.Helper()

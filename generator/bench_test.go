@@ -43,13 +43,15 @@ func benchContent(b *testing.B) string {
 
 func writeBenchStore(dir string, n int) error { return benchstore.Write(dir, n) }
 
-// TestMain removes the benchmarks' generated store (benchContent) when the
-// package's tests and benchmarks are done: each `go test -bench` run wrote
-// one into the temporary folder and left it there.
+// TestMain removes the benchmarks' generated stores (benchContent,
+// photoContent) when the package's tests and benchmarks are done: each
+// `go test -bench` run wrote them into the temporary folder and left them.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if benchDir != "" {
-		os.RemoveAll(benchDir)
+	for _, dir := range []string{benchDir, photoDir} {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
 	}
 	os.Exit(code)
 }
