@@ -60,6 +60,47 @@ func TestHTMXComesWithTheFirstAction(t *testing.T) {
 		}
 	})
 
+	t.Run("the page still loading: htmx takes over all the same", func(t *testing.T) {
+		// htmx starts on DOMContentLoaded, or at once when the document is
+		// complete; loaded between the two (an image still coming), it
+		// waited for an event that had passed and never took over the page.
+		page := newPage(t)
+		release := make(chan struct{})
+		t.Cleanup(func() {
+			select {
+			case <-release:
+			default:
+				close(release)
+			}
+		})
+		check(t, page.Route("**/assets/*.jpg", func(r playwright.Route) {
+			select {
+			case <-release:
+			case <-time.After(20 * time.Second):
+			}
+			if err := r.Continue(); err != nil {
+				t.Logf("continue an image request: %v", err)
+			}
+		}), "hold the images")
+		_, err := page.Goto(productPath(demoStore, p.Handle), playwright.PageGotoOptions{WaitUntil: playwright.WaitUntilStateDomcontentloaded})
+		check(t, err, "open the product page")
+		islandsLoaded(t, page)
+		_, err = page.Evaluate(`() => { window.stillHere = true }`)
+		check(t, err, "mark the page")
+		if state, _ := page.Evaluate(`() => document.readyState`); state != "interactive" {
+			t.Fatalf("document.readyState %v before the click, want interactive: the test proves nothing", state)
+		}
+		check(t, page.Locator("[data-testid=add-to-cart]").Click(), "click Add to cart")
+		msg := page.Locator("#buy-status [data-testid=buy-status-message]")
+		check(t, expect.Locator(msg).ToContainText(p.Title), "the click is answered in place while the page loads")
+		still, err := page.Evaluate(`() => window.stillHere === true && document.readyState`)
+		check(t, err, "the page's mark")
+		if still != "interactive" {
+			t.Errorf("after the click: %v, want the same page, still loading", still)
+		}
+		close(release)
+	})
+
 	t.Run("htmx cannot load: done as without JavaScript", func(t *testing.T) {
 		page := newPageWith(t, pageConfig{expectError: func(status int, u string) bool {
 			return status == http.StatusServiceUnavailable && strings.Contains(u, "/assets/htmx")

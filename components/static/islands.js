@@ -82,13 +82,24 @@
 
   // htmx, on the first sign of the shopper.
   var ready = null;
+  // htmx starts itself on DOMContentLoaded, or at once when the document
+  // is complete. Loaded between the two (the shopper acts while an image
+  // is still coming) it would wait for an event that has passed, and never
+  // take over the page (htmx issues 2264, 2329): it is told again.
+  var contentLoaded = document.readyState === "complete";
+  document.addEventListener("DOMContentLoaded", function () { contentLoaded = true; });
   function loadHTMX() {
     if (!ready) {
       ready = new Promise(function (resolve, reject) {
         if (window.htmx || !htmxURL) return resolve();
         var s = document.createElement("script");
         s.src = htmxURL;
-        s.onload = function () { resolve(); };
+        s.onload = function () {
+          if (contentLoaded && document.readyState !== "complete") {
+            document.dispatchEvent(new Event("DOMContentLoaded"));
+          }
+          resolve();
+        };
         s.onerror = reject;
         document.head.appendChild(s);
       });
