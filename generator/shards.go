@@ -92,8 +92,7 @@ func (pl *planner) searchShards() {
 	pl.search.each(func(k int, entries [][]byte) string {
 		d := searchIndexDigest(entries)
 		pl.add(job{path: pl.root + "search-" + strconv.Itoa(k) + ".json", in: d, render: func(_ context.Context, w io.Writer) error {
-			_, err := w.Write(searchIndex(entries))
-			return err
+			return writeSearchIndex(w, entries)
 		}})
 		changed = true
 		return d

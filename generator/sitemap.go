@@ -2,8 +2,6 @@ package generator
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -49,16 +47,9 @@ func entry(b *bytes.Buffer, tag string, u sitemapURL) []byte {
 }
 
 // urlsetDigest is digest(urlset(urls)), without joining them (see
-// searchIndexDigest).
+// writeSearchIndex).
 func urlsetDigest(urls [][]byte) string {
-	h := sha256.New()
-	io.WriteString(h, xml.Header)
-	io.WriteString(h, `<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">`+"\n")
-	for _, u := range urls {
-		h.Write(u)
-	}
-	io.WriteString(h, "</urlset>\n")
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	return digestOf(func(w io.Writer) { writeURLSet(w, urls) })
 }
 
 func urlset(urls [][]byte) []byte {
@@ -68,13 +59,20 @@ func urlset(urls [][]byte) []byte {
 		n += len(u)
 	}
 	b.Grow(n)
-	b.WriteString(xml.Header)
-	b.WriteString(`<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">` + "\n")
-	for _, u := range urls {
-		b.Write(u)
-	}
-	b.WriteString("</urlset>\n")
+	writeURLSet(&b, urls)
 	return b.Bytes()
+}
+
+// writeURLSet writes urlset(urls) to w, and says the first write's error.
+func writeURLSet(w io.Writer, urls [][]byte) error {
+	ew := &errWriter{w: w}
+	io.WriteString(ew, xml.Header)
+	io.WriteString(ew, `<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">`+"\n")
+	for _, u := range urls {
+		ew.Write(u)
+	}
+	io.WriteString(ew, "</urlset>\n")
+	return ew.err
 }
 
 func sitemapIndex(maps []sitemapURL) []byte {
