@@ -16,8 +16,8 @@ import (
 // needed. The temporary file is ".<name>.*.tmp" beside it, removed on an
 // error.
 func Write(name string, data []byte) error {
-	return WriteWith(name, func(w io.Writer) error {
-		_, err := w.Write(data)
+	return writeFile(name, func(f io.Writer) error {
+		_, err := f.Write(data)
 		return err
 	})
 }
@@ -25,6 +25,18 @@ func Write(name string, data []byte) error {
 // WriteWith is Write of what write writes, through a buffer: a large file
 // (a cache) is streamed to disk rather than built in memory first.
 func WriteWith(name string, write func(w io.Writer) error) error {
+	return writeFile(name, func(f io.Writer) error {
+		bw := bufio.NewWriterSize(f, 64<<10)
+		if err := write(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
+}
+
+// writeFile writes a temporary file beside name with fill, and renames
+// it over name.
+func writeFile(name string, fill func(f io.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		return err
 	}
@@ -33,11 +45,7 @@ func WriteWith(name string, write func(w io.Writer) error) error {
 		return err
 	}
 	tmp := f.Name()
-	bw := bufio.NewWriterSize(f, 64<<10)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
+	err = fill(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
