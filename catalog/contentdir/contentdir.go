@@ -165,15 +165,7 @@ func (l *loader) readDir(ctx context.Context, dir, ext string, read func(l *load
 		names = append(names, name)
 		infos = append(infos, e)
 	}
-	// What each file gave: from the parse cache a product or a collection
-	// (no loader of its own: most files of a rebuild), else a loader that
-	// parsed it.
-	type result struct {
-		p   *catalog.Product
-		c   *catalog.Collection
-		sub *loader
-	}
-	res := make([]result, len(names))
+	res := make([]readResult, len(names))
 	errs := make([]error, len(names))
 	next := atomic.Int64{}
 	var wg sync.WaitGroup
@@ -198,11 +190,8 @@ func (l *loader) readDir(ctx context.Context, dir, ext string, read func(l *load
 						continue
 					}
 					key = keyOf(info)
-					if e := l.cache.byStat(file, key); e != nil {
-						if p, c, ok := cached(file, e); ok {
-							res[i] = result{p: p, c: c}
-							continue
-						}
+					if res[i].from(file, l.cache.byStat(file, key)) {
+						continue
 					}
 				}
 				data, err := fs.ReadFile(l.fsys, file)
@@ -213,11 +202,8 @@ func (l *loader) readDir(ctx context.Context, dir, ext string, read func(l *load
 				var sum [sha256.Size]byte
 				if l.cache != nil {
 					sum = sha256.Sum256(data)
-					if e := l.cache.bySum(file, key, sum); e != nil {
-						if p, c, ok := cached(file, e); ok {
-							res[i] = result{p: p, c: c}
-							continue
-						}
+					if res[i].from(file, l.cache.bySum(file, key, sum)) {
+						continue
 					}
 				}
 				sub := &loader{
@@ -260,6 +246,28 @@ func (l *loader) readDir(ctx context.Context, dir, ext string, read func(l *load
 		}
 	}
 	return nil
+}
+
+// readResult is what a file of readDir gave: from the parse cache a
+// product or a collection (no loader of its own: most files of a
+// rebuild), else a loader that parsed it.
+type readResult struct {
+	p   *catalog.Product
+	c   *catalog.Collection
+	sub *loader
+}
+
+// from takes file's product or collection from its parse-cache entry e,
+// and reports whether there was one to take.
+func (r *readResult) from(file string, e *cacheEntry) bool {
+	if e == nil {
+		return false
+	}
+	p, c, ok := cached(file, e)
+	if ok {
+		r.p, r.c = p, c
+	}
+	return ok
 }
 
 // parsed counts the product and collection files parsed (not taken from
