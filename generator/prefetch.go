@@ -25,12 +25,8 @@ func (b *builder) prefetch(stores []*catalog.Store) {
 	if len(stores) == 0 || b.opts.Force {
 		return
 	}
-	dir, h := b.opts.StateDir, stores[0].Handle
-	f := &stateFiles{
-		manifest: sync.OnceValues(func() (*Manifest, error) { return loadManifest(dir, h) }),
-		plans:    sync.OnceValue(func() *decodedPlans { return readDiskPlans(dir, h) }),
-		listings: sync.OnceValue(func() *decodedListings { return readDiskListings(dir, h) }),
-	}
+	h := stores[0].Handle
+	f := readState(b.opts.StateDir, h)
 	b.pre.Store(h, f)
 	go func() {
 		f.manifest()
@@ -45,10 +41,15 @@ func (b *builder) stateOf(handle string) *stateFiles {
 	if v, ok := b.pre.LoadAndDelete(handle); ok {
 		return v.(*stateFiles)
 	}
-	dir := b.opts.StateDir
+	return readState(b.opts.StateDir, handle)
+}
+
+// readState is a store's state files in dir, each read when first asked
+// for, and once.
+func readState(dir, handle string) *stateFiles {
 	return &stateFiles{
-		manifest: func() (*Manifest, error) { return loadManifest(dir, handle) },
-		plans:    func() *decodedPlans { return readDiskPlans(dir, handle) },
-		listings: func() *decodedListings { return readDiskListings(dir, handle) },
+		manifest: sync.OnceValues(func() (*Manifest, error) { return loadManifest(dir, handle) }),
+		plans:    sync.OnceValue(func() *decodedPlans { return readDiskPlans(dir, handle) }),
+		listings: sync.OnceValue(func() *decodedListings { return readDiskListings(dir, handle) }),
 	}
 }
