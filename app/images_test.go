@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/wandstore/wandstore/components"
 	"github.com/wandstore/wandstore/internal/testkit"
 	"github.com/wandstore/wandstore/shopify/shopifytest"
 )
@@ -59,7 +60,7 @@ mug,Mug,Title,Default Title,M,12.50,active,https://cdn.shopify.com/s/files/1/000
 	}
 	d := page("s/wands/products/elder-wand/index.html")
 	img := d.Find("[data-testid=gallery-image] img")
-	want := photo + "&width=320 320w, " + photo + "&width=640 640w, " + photo + "&width=960 960w, " + photo + "&width=1200 1200w, " + photo + "&width=1400 1400w"
+	want := photo + "&width=320 320w, " + photo + "&width=640 640w, " + photo + "&width=800 800w, " + photo + "&width=960 960w, " + photo + "&width=1200 1200w, " + photo + "&width=1400 1400w"
 	if got, _ := img.Attr("srcset"); got != want {
 		t.Errorf("srcset = %q\nwant %q", got, want)
 	}
@@ -75,8 +76,8 @@ mug,Mug,Title,Default Title,M,12.50,active,https://cdn.shopify.com/s/files/1/000
 
 	d = page("s/mugs/products/mug/index.html")
 	img = d.Find("[data-testid=gallery-image] img")
-	if got, _ := img.Attr("srcset"); strings.Count(got, "?v=2&width=") != 5 || !strings.HasSuffix(got, "&width=1600 1600w") {
-		t.Errorf("CSV image srcset = %q, want the five standard widths", got)
+	if got, _ := img.Attr("srcset"); strings.Count(got, "?v=2&width=") != len(components.ImageWidths) || !strings.HasSuffix(got, "&width=1600 1600w") {
+		t.Errorf("CSV image srcset = %q, want the %d standard widths", got, len(components.ImageWidths))
 	}
 	w, _ := img.Attr("width")
 	h, _ := img.Attr("height")

@@ -67,10 +67,20 @@ const (
 	CartLineSizes = "(min-width: 40rem) 6rem, 4.5rem"
 )
 
-// shopifyWidths are the widths a Shopify CDN image is offered at (never
-// wider than the image, when its width is known): the same as the
-// generator's own renditions.
-var shopifyWidths = []int{320, 640, 960, 1200, 1600}
+// ImageWidths are the widths a raster image is offered at: the
+// generator's renditions of a store's own JPEG and PNG files, and a
+// Shopify CDN image's resized copies (never wider than the image, when its
+// width is known). 320 and 640 serve grid cards (160 to 360 CSS pixels on
+// a phone, at 1x to 3x); a product's gallery on a phone (358 to 396 CSS
+// pixels) takes 800 at 1.75x and 2x, 960 at 2.25x to 2.5x (the common
+// Android densities: each step up is a third or more bytes on the image a
+// phone waits for first); 1200 on a phone at 3x or a laptop at 2x, and
+// 1600 wider screens. CardSizes and its siblings tell the browser which
+// to pick.
+var ImageWidths = []int{320, 640, 800, 960, 1200, 1600}
+
+// shopifyWidths are the widths a Shopify CDN image is offered at.
+var shopifyWidths = ImageWidths
 
 // shopifyCDN reports whether an image URL is served by Shopify's CDN,
 // which resizes on request (?width=N).

@@ -24,15 +24,16 @@ func TestShopifySrcset(t *testing.T) {
 			catalog.Image{Src: "https://cdn.shopify.com/s/files/1/0001/products/sencha.jpg?v=1700000000", Width: 1000, Height: 800},
 			"https://cdn.shopify.com/s/files/1/0001/products/sencha.jpg?v=1700000000&width=320 320w, " +
 				"https://cdn.shopify.com/s/files/1/0001/products/sencha.jpg?v=1700000000&width=640 640w, " +
+				"https://cdn.shopify.com/s/files/1/0001/products/sencha.jpg?v=1700000000&width=800 800w, " +
 				"https://cdn.shopify.com/s/files/1/0001/products/sencha.jpg?v=1700000000&width=960 960w, " +
 				"https://cdn.shopify.com/s/files/1/0001/products/sencha.jpg?v=1700000000&width=1000 1000w"},
 		{"a shop's own domain (/cdn/shop/), an old width replaced",
 			catalog.Image{Src: "https://tea.example/cdn/shop/files/pot.png?width=2000&v=2", Width: 4000, Height: 4000},
-			"https://tea.example/cdn/shop/files/pot.png?v=2&width=320 320w, https://tea.example/cdn/shop/files/pot.png?v=2&width=640 640w, " +
+			"https://tea.example/cdn/shop/files/pot.png?v=2&width=320 320w, https://tea.example/cdn/shop/files/pot.png?v=2&width=640 640w, https://tea.example/cdn/shop/files/pot.png?v=2&width=800 800w, " +
 				"https://tea.example/cdn/shop/files/pot.png?v=2&width=960 960w, https://tea.example/cdn/shop/files/pot.png?v=2&width=1200 1200w, https://tea.example/cdn/shop/files/pot.png?v=2&width=1600 1600w"},
 		{"unknown width (a CSV export): the standard widths",
 			catalog.Image{Src: "https://cdn.shopify.com/s/files/x.jpg"},
-			"https://cdn.shopify.com/s/files/x.jpg?width=320 320w, https://cdn.shopify.com/s/files/x.jpg?width=640 640w, " +
+			"https://cdn.shopify.com/s/files/x.jpg?width=320 320w, https://cdn.shopify.com/s/files/x.jpg?width=640 640w, https://cdn.shopify.com/s/files/x.jpg?width=800 800w, " +
 				"https://cdn.shopify.com/s/files/x.jpg?width=960 960w, https://cdn.shopify.com/s/files/x.jpg?width=1200 1200w, https://cdn.shopify.com/s/files/x.jpg?width=1600 1600w"},
 		{"an SVG on Shopify's CDN", catalog.Image{Src: "https://cdn.shopify.com/s/files/logo.svg", Width: 100, Height: 100}, ""},
 		{"another site's image", catalog.Image{Src: "https://images.example/x.jpg", Width: 2000, Height: 2000}, ""},

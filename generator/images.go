@@ -25,13 +25,8 @@ import (
 
 // imageWidths are the widths a JPEG or PNG is published at, never wider
 // than the image (its own width is published instead, when it is below
-// 1,600). 320 and 640 serve grid cards (160 to 360 CSS pixels on a phone,
-// at 1x to 3x), 960 a product's gallery on a phone at 1.75x to 2.5x (the
-// common Android densities: 1200 there is a third more bytes on the
-// image a phone waits for first), 1200 on a phone at 3x or a laptop at
-// 2x, and 1600 wider screens. components.CardSizes and its siblings tell
-// the browser which to pick.
-var imageWidths = []int{320, 640, 960, 1200, 1600}
+// the widest): components.ImageWidths, which says why these.
+var imageWidths = components.ImageWidths
 
 // shareWidth is the width of the JPEG a link preview (og:image) shows:
 // what Facebook and LinkedIn ask for.
@@ -40,7 +35,7 @@ const shareWidth = 1200
 // imagePipeline names the pipeline's output: change it when the widths,
 // filter, quality or formats change, so cached renditions and published
 // names change with them.
-const imagePipeline = "images-2"
+const imagePipeline = "images-3"
 
 // rendition is one file made from a raster image.
 type rendition struct {

@@ -105,7 +105,7 @@ func TestRasterImagesGetSrcset(t *testing.T) {
 		}
 	}
 	slices.Sort(widths)
-	if !slices.Equal(widths, []int{320, 640, 960, 1200, 1600}) {
+	if !slices.Equal(widths, []int{320, 640, 800, 960, 1200, 1600}) {
 		t.Errorf("gallery widths = %v", widths)
 	}
 	if sz, _ := img.Attr("sizes"); sz != components.GallerySizes {
@@ -161,8 +161,8 @@ func TestRasterImagesGetSrcset(t *testing.T) {
 	}
 	// The original, larger than any rendition, is not published.
 	matches, _ := filepath.Glob(filepath.Join(s.out, "s/tea/assets/sencha-*"))
-	if len(matches) != 5 {
-		t.Errorf("sencha's files = %v, want its five widths", matches)
+	if len(matches) != len(imageWidths) {
+		t.Errorf("sencha's files = %v, want its %d widths", matches, len(imageWidths))
 	}
 }
 
@@ -201,7 +201,7 @@ func TestImageCache(t *testing.T) {
 		widths = append(widths, w)
 	}
 	slices.Sort(widths)
-	if !slices.Equal(widths, []int{320, 640, 960, 1000}) {
+	if !slices.Equal(widths, []int{320, 640, 800, 960, 1000}) {
 		t.Errorf("widths of the 1000 px photo = %v", widths)
 	}
 }
