@@ -1354,7 +1354,7 @@ func ProductList(s *Site, id, title string, cards []ProductCardView) templ.Compo
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = ProductGrid(s, cards).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = ProductGrid(s, cards, 0).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1436,7 +1436,7 @@ func RecommendationsList(s *Site, title, copy string, cards []ProductCardView) t
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = ProductGrid(s, cards).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = ProductGrid(s, cards, 0).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1645,7 +1645,7 @@ func WishlistList(s *Site, cards []ProductCardView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = ProductGrid(s, cards).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = ProductGrid(s, cards, eagerCards).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

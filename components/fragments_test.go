@@ -256,6 +256,15 @@ func TestGoldenProductList(t *testing.T) {
 	if sec.Find("ul.grid [data-testid=product-card]").Length() != 2 {
 		t.Error("cards")
 	}
+	// The list is below the page's own content: its pictures wait until
+	// the shopper scrolls near them, so they take nothing from the page's
+	// first paint. The wishlist page's list is that page's content.
+	if n := sec.Find(`img[loading=lazy]`).Length(); n != 2 {
+		t.Errorf("%d of 2 pictures load lazily", n)
+	}
+	if _, w := render(t, WishlistList(s, cards(s, st))); w.Find(`img[loading=eager]`).Length() != 2 {
+		t.Error("the wishlist page's first pictures do not load eagerly")
+	}
 	for _, a := range []string{"hx-get", "hx-trigger"} {
 		if _, ok := sec.Attr(a); ok {
 			t.Errorf("live list has %s: it would load itself again", a)

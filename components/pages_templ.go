@@ -290,7 +290,7 @@ func HomePage(s *Site, v HomeView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = ProductGrid(s, v.Featured).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = ProductGrid(s, v.Featured, eagerCards).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -589,7 +589,7 @@ func CollectionPage(s *Site, v CollectionView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				} else {
-					templ_7745c5c3_Err = ProductGrid(s, v.Cards).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = ProductGrid(s, v.Cards, eagerCards).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -1808,7 +1808,7 @@ func SearchPage(s *Site, m Meta, indexPath string, popular []ProductCardView) te
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = ProductGrid(s, popular).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = ProductGrid(s, popular, 0).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
