@@ -20,7 +20,7 @@
 #                              median run, chosen as Lighthouse itself
 #                              chooses it (computeMedianRun: the run nearest
 #                              the median FCP and time to interactive, as
-#                              Lighthouse CI and PageSpeed Insights report),
+#                              Lighthouse CI picks its representative run),
 #                              beside the lowest and highest performance.
 set -euo pipefail
 
