@@ -76,11 +76,8 @@ const (
 // Android densities: each step up is a third or more bytes on the image a
 // phone waits for first); 1200 on a phone at 3x or a laptop at 2x, and
 // 1600 wider screens. CardSizes and its siblings tell the browser which
-// to pick.
+// to pick. (The generator's imagePipeline changes with them.)
 var ImageWidths = []int{320, 640, 800, 960, 1200, 1600}
-
-// shopifyWidths are the widths a Shopify CDN image is offered at.
-var shopifyWidths = ImageWidths
 
 // shopifyCDN reports whether an image URL is served by Shopify's CDN,
 // which resizes on request (?width=N).
@@ -114,13 +111,13 @@ func (s *Site) Srcset(img catalog.Image) string {
 		return ""
 	}
 	var parts []string
-	for _, w := range shopifyWidths {
+	for _, w := range ImageWidths {
 		if img.Width > 0 && w >= img.Width {
 			break
 		}
 		parts = append(parts, withWidth(u, w)+" "+strconv.Itoa(w)+"w")
 	}
-	if img.Width > 0 && img.Width < shopifyWidths[len(shopifyWidths)-1] {
+	if img.Width > 0 && img.Width < ImageWidths[len(ImageWidths)-1] {
 		parts = append(parts, withWidth(u, img.Width)+" "+strconv.Itoa(img.Width)+"w")
 	}
 	return strings.Join(parts, ", ")

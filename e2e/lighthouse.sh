@@ -81,7 +81,10 @@ launcher_features=$(node --input-type=module -e '
 	console.log(f ? f.slice("--disable-features=".length) : "");' \
 	"$lh_dir/node_modules/chrome-launcher/dist/flags.js") || die "cannot read chrome-launcher's default flags"
 disabled_features="${launcher_features:+$launcher_features,}WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup"
-chrome_flags="--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking --disable-component-update --disable-sync --disable-dev-shm-usage --disable-features=$disabled_features"
+# The launcher adds its other defaults itself (--no-first-run,
+# --disable-background-networking, --disable-component-update,
+# --disable-sync and more); these are the ones it does not.
+chrome_flags="--headless --no-sandbox --disable-gpu --disable-quic --disable-dev-shm-usage --disable-features=$disabled_features"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wandstore-lighthouse.XXXXXX")
 demo_pid=
@@ -155,9 +158,9 @@ done
 # on a shared machine (docs/LIGHTHOUSE.md), which is why Lighthouse's own
 # guidance is to run five times and take the median run; the lowest and
 # highest performance are beside it.
-node --input-type=module - "$lh_dir/node_modules/lighthouse/core/lib/median-run.js" "$runs" "${reports[@]}" <<'EOF'
+node --input-type=module - "$lh_dir/node_modules/lighthouse/core/lib/median-run.js" "${reports[@]}" <<'EOF'
 import fs from "fs";
-const [lib, runs, ...args] = process.argv.slice(2);
+const [lib, ...args] = process.argv.slice(2);
 const { computeMedianRun } = await import(lib);
 const cats = ["performance", "accessibility", "best-practices", "seo"];
 const metrics = [
@@ -188,7 +191,7 @@ for (const arg of args) {
 	byPage.get(name).push(lhr);
 	console.log(row([name, run, ...cats.map((c) => score(lhr, c)), ...metrics.map((m) => metric(lhr, m))]));
 }
-if (Number(runs) > 1) {
+if ([...byPage.values()].some((lhrs) => lhrs.length > 1)) {
 	console.log("\nmedian run of each page (Lighthouse's computeMedianRun); perf range: the lowest and highest performance of all its runs");
 	console.log(row(["page", "run", "perf", "a11y", "best-pr", "seo", "perf range", ...metrics.map((m) => m[0])], 6));
 	for (const [name, lhrs] of byPage) {

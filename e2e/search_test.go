@@ -47,7 +47,8 @@ func TestSearch(t *testing.T) {
 			break
 		}
 		shown = n
-		if more := page.Locator("[data-testid=search-more]"); func() bool { v, _ := more.IsVisible(); return v }() {
+		more := page.Locator("[data-testid=search-more]")
+		if visible, _ := more.IsVisible(); visible {
 			check(t, more.Click(), "show more")
 			check(t, expect.Locator(results.Nth(n)).ToBeVisible(), "the next page of results")
 		}

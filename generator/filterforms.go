@@ -34,44 +34,51 @@ type filterForm struct {
 
 // use gives v the filter form of the listing of handle in order, whose
 // facet values are fr: rendered by the first page that asks, and shared by
-// the others (a failed rendering, a cancelled build's, is not kept).
+// the others.
 func (f *filterForms) use(ctx context.Context, s *components.Site, v *components.CollectionView, handle string, fr *facets.Result, order catalog.SortOrder) error {
-	e, _ := f.m.LoadOrStore(filterKey{fr, order}, &filterForm{})
-	form := e.(*filterForm)
-	form.mu.Lock()
-	defer form.mu.Unlock()
-	if form.html == nil {
+	view, html, err := once(&f.m, filterKey{fr, order}, func() (*components.FilterView, templ.Component, error) {
 		fields, err := f.fieldsOf(ctx, s, handle, fr)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		view := components.NewFilterView(s, handle, *fr, facets.Query{Sort: order}, nil)
 		view.FieldsHTML = fields
 		with := *v
 		with.Filters = view
 		html, err := components.RenderedFilters(ctx, s, with)
-		if err != nil {
-			return err
-		}
-		form.view, form.html = view, html
+		return view, html, err
+	})
+	if err != nil {
+		return err
 	}
-	v.Filters, v.FiltersHTML = form.view, form.html
+	v.Filters, v.FiltersHTML = view, html
 	return nil
 }
 
 // fieldsOf is the fields of the filter forms of the listing whose facet
 // values are fr, rendered by the first order that asks.
 func (f *filterForms) fieldsOf(ctx context.Context, s *components.Site, handle string, fr *facets.Result) (templ.Component, error) {
-	e, _ := f.fields.LoadOrStore(fr, &filterForm{})
+	_, html, err := once(&f.fields, fr, func() (*components.FilterView, templ.Component, error) {
+		html, err := components.RenderedFilterFields(ctx, s, components.NewFilterView(s, handle, *fr, facets.Query{}, nil))
+		return nil, html, err
+	})
+	return html, err
+}
+
+// once is the form of key in m, rendered by the first caller and shared
+// by the others; a failed rendering (a cancelled build's) is not kept, so
+// the next caller renders it again.
+func once(m *sync.Map, key any, render func() (*components.FilterView, templ.Component, error)) (*components.FilterView, templ.Component, error) {
+	e, _ := m.LoadOrStore(key, &filterForm{})
 	form := e.(*filterForm)
 	form.mu.Lock()
 	defer form.mu.Unlock()
 	if form.html == nil {
-		html, err := components.RenderedFilterFields(ctx, s, components.NewFilterView(s, handle, *fr, facets.Query{}, nil))
+		view, html, err := render()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		form.html = html
+		form.view, form.html = view, html
 	}
-	return form.html, nil
+	return form.view, form.html, nil
 }

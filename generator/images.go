@@ -23,18 +23,13 @@ import (
 	"github.com/wandstore/wandstore/generator/imaging"
 )
 
-// imageWidths are the widths a JPEG or PNG is published at, never wider
-// than the image (its own width is published instead, when it is below
-// the widest): components.ImageWidths, which says why these.
-var imageWidths = components.ImageWidths
-
 // shareWidth is the width of the JPEG a link preview (og:image) shows:
 // what Facebook and LinkedIn ask for.
 const shareWidth = 1200
 
-// imagePipeline names the pipeline's output: change it when the widths,
-// filter, quality or formats change, so cached renditions and published
-// names change with them.
+// imagePipeline names the pipeline's output: change it when the widths
+// (components.ImageWidths), filter, quality or formats change, so cached
+// renditions and published names change with them.
 const imagePipeline = "images-3"
 
 // rendition is one file made from a raster image.
@@ -81,12 +76,15 @@ func newRasterImage(src string, data []byte) (*rasterImage, error) {
 	if info.Format == imaging.PNG && !info.Opaque {
 		format = imaging.PNG // keeps its transparency
 	}
-	for _, w := range imageWidths {
+	// Never wider than the image: its own width instead, when it is below
+	// the widest.
+	widths := components.ImageWidths
+	for _, w := range widths {
 		if w < info.Width {
 			r.outs = append(r.outs, rendition{width: w, format: format})
 		}
 	}
-	if info.Width <= imageWidths[len(imageWidths)-1] {
+	if info.Width <= widths[len(widths)-1] {
 		r.outs = append(r.outs, rendition{width: info.Width, format: format})
 	}
 	sw := min(shareWidth, info.Width)

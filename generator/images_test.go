@@ -161,8 +161,8 @@ func TestRasterImagesGetSrcset(t *testing.T) {
 	}
 	// The original, larger than any rendition, is not published.
 	matches, _ := filepath.Glob(filepath.Join(s.out, "s/tea/assets/sencha-*"))
-	if len(matches) != len(imageWidths) {
-		t.Errorf("sencha's files = %v, want its %d widths", matches, len(imageWidths))
+	if len(matches) != len(components.ImageWidths) {
+		t.Errorf("sencha's files = %v, want its %d widths", matches, len(components.ImageWidths))
 	}
 }
 

@@ -1,7 +1,6 @@
 package generator
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -963,21 +962,10 @@ func searchEntry(s *components.Site, pr *catalog.Product, c components.ProductCa
 // stays a few megabytes.
 const searchTextLen = 160
 
-// searchIndex joins the entries into one JSON array.
-func searchIndex(entries [][]byte) []byte {
-	n := 3
-	for _, e := range entries {
-		n += len(e) + 1
-	}
-	b := bytes.NewBuffer(make([]byte, 0, n))
-	writeSearchIndex(b, entries)
-	return b.Bytes()
-}
-
-// writeSearchIndex writes searchIndex(entries) to w, entry by entry: a
-// rebuild hashes every shard of the index (searchIndexDigest; at 100,000
-// products joining them first was a fifth of the plan) and writes only
-// those that changed. It says the first write's error.
+// writeSearchIndex writes the entries to w as one JSON array, entry by
+// entry: a rebuild hashes every shard of the index (searchIndexDigest; at
+// 100,000 products joining them first was a fifth of the plan) and writes
+// only those that changed. It says the first write's error.
 func writeSearchIndex(w io.Writer, entries [][]byte) error {
 	ew := &errWriter{w: w}
 	ew.Write([]byte{'['})
@@ -991,7 +979,8 @@ func writeSearchIndex(w io.Writer, entries [][]byte) error {
 	return ew.err
 }
 
-// searchIndexDigest is digest(searchIndex(entries)), without joining them.
+// searchIndexDigest is the digest of the file writeSearchIndex writes,
+// without joining the entries.
 func searchIndexDigest(entries [][]byte) string {
 	return digestOf(func(w io.Writer) { writeSearchIndex(w, entries) })
 }
